@@ -24,7 +24,7 @@ export async function loadGraphModelFromDisk(modelJsonPath: string) {
   const json = JSON.parse(await readFile(modelJsonPath, 'utf8'));
   const dir = path.dirname(modelJsonPath);
   const shards: Buffer[] = [];
-  const weightSpecs = [];
+  const weightSpecs: any[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) shards.push(await readFile(path.join(dir, p)));
     weightSpecs.push(...group.weights);
