@@ -1,0 +1,9 @@
+// Visage's public API. Only what is exported here is public.
+export { Engine } from './runtime/engine.ts';
+export type { EngineOptions, Outputs, OutputTensor } from './runtime/engine.ts';
+export { MODELS, DEFAULT_MODEL_IDS, getModelSpec } from './models/registry.ts';
+export type { ModelSpec, ModelRole, InputSpec, OutputSpec, ModelSource } from './models/types.ts';
+export { ModelStore, resolveModelDir, MODEL_DIR_ENV, CONVERTER_VERSION } from './models/store.ts';
+export type { ConvertedModelInfo } from './models/store.ts';
+export { VisageError, ErrorCodes, isVisageError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
