@@ -1,0 +1,52 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../../src/runtime/engine.ts';
+import { readPixels } from '../helpers/tfjs-reference.ts';
+import { dataset, skipUnless } from '../helpers/datasets.ts';
+
+let dir: string;
+before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-engine-')); });
+after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+/** A face image as the recogniser's normalised NCHW input. */
+async function recogniserInput(file: string): Promise<Float32Array> {
+  const pixels = await readPixels(file, 150, 150);
+  const mean = [122.782, 117.001, 104.298];
+  const out = new Float32Array(3 * 150 * 150);
+  for (let i = 0; i < 150 * 150; i++) for (let c = 0; c < 3; c++) out[c * 150 * 150 + i] = (pixels[i * 3 + c]! - mean[c]!) / 255;
+  return out;
+}
+
+test('sessions are created on first use, reused after, and batches give the same answer as single runs', { skip: skipUnless('lfw-view1') }, async () => {
+  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  assert.deepEqual(engine.loadedModels(), []);
+  const a = await recogniserInput(dataset('lfw-view1', 'images', 'Aaron_Peirsol', 'Aaron_Peirsol_0001.jpg'));
+  const b = await recogniserInput(dataset('lfw-view1', 'images', 'Aaron_Peirsol', 'Aaron_Peirsol_0002.jpg'));
+  const [single] = Object.values(await engine.run('faceapi-recognition', a, [1, 3, 150, 150]));
+  assert.deepEqual(engine.loadedModels(), ['faceapi-recognition']);
+  assert.equal(await engine.session('faceapi-recognition'), await engine.session('faceapi-recognition'));
+  assert.deepEqual(single!.dims, [1, 128]);
+
+  const batched = await engine.runBatched('faceapi-recognition', [a, b, a], [3, 150, 150], 2);
+  assert.equal(batched.length, 3);
+  const first = Object.values(batched[0]!)[0]!.data;
+  const third = Object.values(batched[2]!)[0]!.data;
+  for (let i = 0; i < 128; i++) {
+    assert.ok(Math.abs(first[i]! - single!.data[i]!) < 1e-4);
+    assert.ok(Math.abs(third[i]! - single!.data[i]!) < 1e-4);
+  }
+  await engine.close();
+});
+
+test('wrong input sizes, unknown models, bad options and use after close() are coded errors', async () => {
+  await assert.rejects(Engine.create({ threads: 0 }), { code: 'VISAGE_ERR_BAD_OPTION' });
+  const engine = await Engine.create({ modelDir: dir });
+  await assert.rejects(engine.run('no-such-model', new Float32Array(3), [3]), { code: 'VISAGE_ERR_UNKNOWN_MODEL' });
+  await assert.rejects(engine.run('faceapi-recognition', new Float32Array(10), [1, 3, 150, 150]), { code: 'VISAGE_ERR_BAD_INPUT' });
+  await assert.rejects(engine.run('faceapi-recognition', new Float32Array(3 * 20 * 20), [1, 3, 20, 20]), { code: 'VISAGE_ERR_INFERENCE_FAILED' });
+  await engine.close();
+  await assert.rejects(engine.session('faceapi-recognition'), { code: 'VISAGE_ERR_CLOSED' });
+});
