@@ -25,6 +25,9 @@ const detectorImages = [
 ];
 const faceCrops = ['Aaron_Peirsol/Aaron_Peirsol_0001.jpg', 'Abdullah_Gul/Abdullah_Gul_0013.jpg', 'Serena_Williams/Serena_Williams_0017.jpg', 'Alicia_Keys/Alicia_Keys_0001.jpg'];
 
+/** Skips unless every detector image is present. */
+const detectorSkip = detectorImages.map((p) => skipUnless(...p)).find((r) => r !== false) ?? false;
+
 let faceapi: any;
 before(async () => {
   await initTf();
@@ -86,7 +89,7 @@ function nhwcToNchw(data: ArrayLike<number>, n: number, h: number, w: number, c:
   return out;
 }
 
-test('SSD-MobileNetV1 matches face-api (boxes and scores before NMS)', { skip: skipUnless('media', 'multiface.jpg') }, async () => {
+test('SSD-MobileNetV1 matches face-api (boxes and scores before NMS)', { skip: detectorSkip }, async () => {
   const { weights } = await readWeightsManifest(path.join(modelDir, 'ssd_mobilenetv1_model-weights_manifest.json'));
   const converted = convertSsdMobilenetV1(weights);
   const counts = converted.graph.opCounts();
@@ -117,7 +120,7 @@ test('SSD-MobileNetV1 matches face-api (boxes and scores before NMS)', { skip: s
   assert.ok(faces > 5, `expected faces in the test photos, face-api found ${faces}`);
 });
 
-test('tiny face detector matches face-api (raw grid) at several input sizes', { skip: skipUnless('media', 'multiface.jpg') }, async () => {
+test('tiny face detector matches face-api (raw grid) at several input sizes', { skip: detectorSkip }, async () => {
   const { weights } = await readWeightsManifest(path.join(modelDir, 'tiny_face_detector_model-weights_manifest.json'));
   const converted = convertTinyFaceDetector(weights);
   const counts = converted.graph.opCounts();
