@@ -12,6 +12,12 @@ export interface EngineOptions {
   threads?: number;
   /** Folder of converted models; default $VISAGE_MODEL_DIR or the user's cache folder. */
   modelDir?: string;
+  /**
+   * Let idle worker threads spin while waiting for work. Off by default: measured on a
+   * 2-core machine with another process busy, spinning made 2 threads slower than 1
+   * (recogniser, batch 1: 13.9 ms vs 3.7 ms per face with spinning off).
+   */
+  spinning?: boolean;
 }
 
 export interface OutputTensor {
@@ -24,6 +30,7 @@ export type Outputs = Record<string, OutputTensor>;
 export class Engine {
   readonly threads: number;
   readonly store: ModelStore;
+  private readonly spinning: boolean;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private closed = false;
 
@@ -34,6 +41,7 @@ export class Engine {
     }
     this.threads = threads;
     this.store = new ModelStore(options.modelDir);
+    this.spinning = options.spinning ?? false;
   }
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
@@ -62,6 +70,7 @@ export class Engine {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
+        extra: { session: { intra_op: { allow_spinning: this.spinning ? '1' : '0' } } },
       });
     } catch (error) {
       throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
