@@ -7,31 +7,18 @@
 // resized to 112x112 bilinearly.
 // Output: 'landmarks' [batch, 136] = x0, y0, x1, y1, ... x67, y67 as fractions of the side of that
 // padded square (face-api's raw net output, before its postProcess removes the padding).
-import { OnnxGraph } from '../onnx/graph.ts';
 import type { WeightMap } from '../tfjs/weights.ts';
 import type { ConvertedGraph } from '../types.ts';
-import { FaceApiWeights, faceFeatureExtractor, fullyConnected, FEATURE_EXTRACTOR_INPUT_SIZE, type FeatureExtractorKind } from './face-feature-extractor.ts';
+import { convertFeatureExtractorNet, FEATURE_EXTRACTOR_INPUT_SIZE } from './face-feature-extractor.ts';
 
 export const LANDMARK68_INPUT_SIZE = FEATURE_EXTRACTOR_INPUT_SIZE;
 
-function convertLandmarks(weights: WeightMap, kind: FeatureExtractorKind, name: string): ConvertedGraph {
-  const g = new OnnxGraph(name);
-  const w = new FaceApiWeights(weights, name);
-  const size = LANDMARK68_INPUT_SIZE;
-  const input = g.input('input', ['batch', 3, size, size]);
-  const features = faceFeatureExtractor(g, input, w, kind);
-  const fc = fullyConnected(g, features, w, 'fc', 136);
-  w.finish();
-  const output = g.output(fc, 'landmarks', ['batch', 136]);
-  return { graph: g, input, outputs: [output] };
-}
-
 /** FaceLandmark68Net (face_landmark_68_model). */
 export function convertFaceLandmark68Net(weights: WeightMap): ConvertedGraph {
-  return convertLandmarks(weights, 'full', 'face_landmark_68');
+  return convertFeatureExtractorNet(weights, 'face_landmark_68', 'full', 136, 'landmarks');
 }
 
 /** FaceLandmark68TinyNet (face_landmark_68_tiny_model). */
 export function convertFaceLandmark68TinyNet(weights: WeightMap): ConvertedGraph {
-  return convertLandmarks(weights, 'tiny', 'face_landmark_68_tiny');
+  return convertFeatureExtractorNet(weights, 'face_landmark_68_tiny', 'tiny', 136, 'landmarks');
 }

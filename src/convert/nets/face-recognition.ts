@@ -12,7 +12,8 @@ import { OnnxGraph } from '../onnx/graph.ts';
 import { conv2d } from '../onnx/layers.ts';
 import type { WeightMap } from '../tfjs/weights.ts';
 import type { ConvertedGraph } from '../types.ts';
-import { FaceApiWeights, samePads, validSize, type Feature } from './face-feature-extractor.ts';
+import { samePads, scaleOutputChannels, validSize, type SizedFeature } from './layers.ts';
+import { Weights } from './weights.ts';
 
 export const RECOGNITION_INPUT_SIZE = 150;
 export const DESCRIPTOR_SIZE = 128;
@@ -25,7 +26,7 @@ interface ConvLayerOptions {
 }
 
 /** face-api's convLayer: conv (+bias), scale layer, optional ReLU; the scale folded into the conv. */
-function convLayer(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string, options: ConvLayerOptions): Feature {
+function convLayer(g: OnnxGraph, x: SizedFeature, w: Weights, prefix: string, options: ConvLayerOptions): SizedFeature {
   const { kernel, stride } = options;
   const filters = w.take(`${prefix}/conv/filters`, [kernel, kernel, x.channels, -1]);
   const channels = filters.shape[3]!;
@@ -33,9 +34,8 @@ function convLayer(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string, 
   const scale = w.take(`${prefix}/scale/weights`, [channels]).data;
   const shift = w.take(`${prefix}/scale/biases`, [channels]).data;
 
-  // (conv(x, F) + b) * s + t == conv(x, F * s) + (b * s + t); F is [kh, kw, in, out], out innermost.
-  const folded = new Float32Array(filters.data.length);
-  for (let i = 0; i < folded.length; i++) folded[i] = filters.data[i]! * scale[i % channels]!;
+  // (conv(x, F) + b) * s + t == conv(x, F * s) + (b * s + t).
+  const folded = scaleOutputChannels(filters.data, scale);
   const foldedBias = new Float32Array(channels);
   for (let c = 0; c < channels; c++) foldedBias[c] = bias[c]! * scale[c]! + shift[c]!;
 
@@ -53,7 +53,7 @@ function convLayer(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string, 
 }
 
 /** relu(conv2(relu(conv1(x))) + x), 3x3 'same' convs. */
-function residual(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string): Feature {
+function residual(g: OnnxGraph, x: SizedFeature, w: Weights, prefix: string): SizedFeature {
   const c1 = convLayer(g, x, w, `${prefix}/conv1`, { kernel: 3, stride: 1, padding: 'same', relu: true });
   const c2 = convLayer(g, c1, w, `${prefix}/conv2`, { kernel: 3, stride: 1, padding: 'same', relu: false });
   if (c2.channels !== x.channels || c2.size !== x.size) throw new Error(`${prefix}: residual shape mismatch`);
@@ -66,7 +66,7 @@ function residual(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string): 
  * pool, zero-padded with extra channels when the block widens. When the valid conv comes out one
  * pixel smaller than the pool, face-api appends a row and a column of zeros to the conv branch.
  */
-function residualDown(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: string): Feature {
+function residualDown(g: OnnxGraph, x: SizedFeature, w: Weights, prefix: string): SizedFeature {
   const c1 = convLayer(g, x, w, `${prefix}/conv1`, { kernel: 3, stride: 2, padding: 'valid', relu: true });
   const c2 = convLayer(g, c1, w, `${prefix}/conv2`, { kernel: 3, stride: 1, padding: 'same', relu: false });
 
@@ -94,11 +94,11 @@ function residualDown(g: OnnxGraph, x: Feature, w: FaceApiWeights, prefix: strin
 export function convertFaceRecognitionNet(weights: WeightMap): ConvertedGraph {
   const name = 'face_recognition';
   const g = new OnnxGraph(name);
-  const w = new FaceApiWeights(weights, name);
+  const w = new Weights(weights, name);
   const size = RECOGNITION_INPUT_SIZE;
   const input = g.input('input', ['batch', 3, size, size]);
 
-  let x: Feature = { value: input, size, channels: 3 };
+  let x: SizedFeature = { value: input, size, channels: 3 };
   x = convLayer(g, x, w, 'conv32_down', { kernel: 7, stride: 2, padding: 'valid', relu: true });
   x = { ...x, value: g.node('MaxPool', [x.value], { kernel_shape: [3, 3], strides: [2, 2] }, 'pool'), size: validSize(x.size, 3, 2) };
 

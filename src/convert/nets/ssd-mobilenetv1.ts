@@ -14,6 +14,8 @@ import { OnnxGraph } from '../onnx/graph.ts';
 import { conv2d, depthwiseConv2d, relu6 } from '../onnx/layers.ts';
 import type { WeightMap } from '../tfjs/weights.ts';
 import type { ConvertedGraph } from '../types.ts';
+import { scaleOutputChannels } from './layers.ts';
+import { Weights } from './weights.ts';
 
 export const SSD_INPUT_SIZE = 512;
 export const SSD_NUM_BOXES = 5118;
@@ -30,55 +32,32 @@ const UNUSED_WEIGHTS = new Set([
   ...[0, 1, 2, 3, 4, 5].map((i) => `Prediction/BoxPredictor_${i}/stack_1/1`),
 ]);
 
-/** Strict access to a weight map: missing names, wrong shapes and unused names are errors. */
-class Weights {
-  private readonly used = new Set<string>();
-  constructor(private readonly map: WeightMap, private readonly net: string, private readonly ignored: ReadonlySet<string> = new Set()) {}
-
-  take(name: string, shape: readonly number[]): Float32Array {
-    const entry = this.map.get(name);
-    if (!entry) throw new Error(`${this.net}: missing weight '${name}'`);
-    if (!(entry.data instanceof Float32Array)) throw new Error(`${this.net}: weight '${name}' is not float32`);
-    if (entry.shape.length !== shape.length || shape.some((d, i) => d >= 0 && d !== entry.shape[i])) {
-      throw new Error(`${this.net}: weight '${name}' has shape [${entry.shape.join(',')}], expected [${shape.join(',')}]`);
-    }
-    this.used.add(name);
-    return entry.data;
-  }
-
-  finish(): void {
-    const unknown = [...this.map.keys()].filter((n) => !this.used.has(n) && !this.ignored.has(n));
-    if (unknown.length) throw new Error(`${this.net}: unknown weight${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`);
-  }
-}
-
 /** 1-in-2 strides of the depthwise convolutions of MobileNetV1 layers 1..13. */
 const STRIDE2_LAYERS = new Set([2, 4, 6, 12]);
 const MOBILENET_CHANNELS = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024];
 
 /** Conv (TF filter) + offset + ReLU6: face-api's pointwiseConvLayer ('SAME' padding). */
 function pointwiseLayer(g: OnnxGraph, x: string, w: Weights, prefix: string, k: number, cin: number, cout: number, stride: number): string {
-  const filter = w.take(`${prefix}/weights`, [k, k, cin, cout]);
-  const bias = w.take(`${prefix}/convolution_bn_offset`, [cout]);
+  const filter = w.take(`${prefix}/weights`, [k, k, cin, cout]).data;
+  const bias = w.take(`${prefix}/convolution_bn_offset`, [cout]).data;
   const y = conv2d(g, x, filter, [k, k, cin, cout], { strides: [stride, stride], padding: 'SAME', bias, name: prefix });
   return relu6(g, y);
 }
 
 /** Depthwise 3x3 conv with the batch norm folded into its weights and bias, then ReLU6. */
 function depthwiseLayer(g: OnnxGraph, x: string, w: Weights, prefix: string, channels: number, stride: number): string {
-  const filter = w.take(`${prefix}/depthwise_weights`, [3, 3, channels, 1]);
-  const gamma = w.take(`${prefix}/BatchNorm/gamma`, [channels]);
-  const beta = w.take(`${prefix}/BatchNorm/beta`, [channels]);
-  const mean = w.take(`${prefix}/BatchNorm/moving_mean`, [channels]);
-  const variance = w.take(`${prefix}/BatchNorm/moving_variance`, [channels]);
+  const filter = w.take(`${prefix}/depthwise_weights`, [3, 3, channels, 1]).data;
+  const gamma = w.take(`${prefix}/BatchNorm/gamma`, [channels]).data;
+  const beta = w.take(`${prefix}/BatchNorm/beta`, [channels]).data;
+  const mean = w.take(`${prefix}/BatchNorm/moving_mean`, [channels]).data;
+  const variance = w.take(`${prefix}/BatchNorm/moving_variance`, [channels]).data;
   const scale = new Float64Array(channels);
   const bias = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
     scale[c] = gamma[c]! / Math.sqrt(variance[c]! + BN_EPSILON);
     bias[c] = beta[c]! - mean[c]! * scale[c]!;
   }
-  const folded = new Float32Array(filter.length);
-  for (let i = 0; i < filter.length; i++) folded[i] = filter[i]! * scale[i % channels]!;
+  const folded = scaleOutputChannels(filter, scale);
   const y = depthwiseConv2d(g, x, folded, [3, 3, channels, 1], { strides: [stride, stride], padding: 'SAME', bias, name: prefix });
   return relu6(g, y);
 }
@@ -103,10 +82,10 @@ const PREDICTORS: readonly PredictorSpec[] = [
 function predictor(g: OnnxGraph, x: string, w: Weights, idx: number, p: PredictorSpec): string {
   const { channels: cin, anchors: A } = p;
   const prefix = `Prediction/BoxPredictor_${idx}`;
-  const boxW = w.take(`${prefix}/BoxEncodingPredictor/weights`, [1, 1, cin, 4 * A]);
-  const boxB = w.take(`${prefix}/BoxEncodingPredictor/biases`, [4 * A]);
-  const clsW = w.take(`${prefix}/ClassPredictor/weights`, [1, 1, cin, 3 * A]);
-  const clsB = w.take(`${prefix}/ClassPredictor/biases`, [3 * A]);
+  const boxW = w.take(`${prefix}/BoxEncodingPredictor/weights`, [1, 1, cin, 4 * A]).data;
+  const boxB = w.take(`${prefix}/BoxEncodingPredictor/biases`, [4 * A]).data;
+  const clsW = w.take(`${prefix}/ClassPredictor/weights`, [1, 1, cin, 3 * A]).data;
+  const clsB = w.take(`${prefix}/ClassPredictor/biases`, [3 * A]).data;
   const cout = 5 * A;
   const coderScale = [0.1, 0.1, 0.2, 0.2];
   const filter = new Float32Array(cin * cout);
@@ -200,7 +179,7 @@ export function convertSsdMobilenetV1(weights: WeightMap): ConvertedGraph {
   const logits = g.node('Gather', [all, g.constant('score_gather', idx.scores, [SSD_NUM_BOXES])], { axis: 1 }, 'face_logits');
 
   // Box decoding: centre = t_yx / (10, 10) * size + anchor centre; half = exp(t_hw / (5, 5)) * size / 2.
-  const extraDim = w.take('Output/extra_dim', [1, SSD_NUM_BOXES, 4]);
+  const extraDim = w.take('Output/extra_dim', [1, SSD_NUM_BOXES, 4]).data;
   const anchors = anchorConstants(extraDim);
   const starts = (v: number[]) => g.constInt64('slice', v);
   const tyx = g.node('Slice', [enc, starts([0]), starts([2]), starts([2])], {}, 'enc_yx');

@@ -14,9 +14,11 @@
 //          w = exp(tw) * TINY_FACE_ANCHORS[a].x / n, h = exp(th) * TINY_FACE_ANCHORS[a].y / n,
 //          score = sigmoid(objectness); all relative to the padded square input.
 import { OnnxGraph } from '../onnx/graph.ts';
-import { conv2d, depthwiseConv2d, leakyRelu } from '../onnx/layers.ts';
+import { leakyRelu } from '../onnx/layers.ts';
 import type { WeightMap } from '../tfjs/weights.ts';
 import type { ConvertedGraph } from '../types.ts';
+import { convWithBias, maxPoolSame, separableConv } from './layers.ts';
+import { Weights } from './weights.ts';
 
 /** face-api's mean RGB for this detector; the std is 255. */
 export const TINY_FACE_MEAN_RGB: readonly [number, number, number] = [117.001, 114.697, 97.404];
@@ -34,60 +36,23 @@ export const TINY_FACE_IOU_THRESHOLD = 0.4;
 /** face-api's leaky ReLU slope (float32 of 0.1). */
 const LEAKY_ALPHA = 0.10000000149011612;
 
-/** Strict access to a weight map: missing names, wrong shapes and unused names are errors. */
-class Weights {
-  private readonly used = new Set<string>();
-  constructor(private readonly map: WeightMap, private readonly net: string) {}
-
-  take(name: string, shape: readonly number[]): Float32Array {
-    const entry = this.map.get(name);
-    if (!entry) throw new Error(`${this.net}: missing weight '${name}'`);
-    if (!(entry.data instanceof Float32Array)) throw new Error(`${this.net}: weight '${name}' is not float32`);
-    if (entry.shape.length !== shape.length || shape.some((d, i) => d >= 0 && d !== entry.shape[i])) {
-      throw new Error(`${this.net}: weight '${name}' has shape [${entry.shape.join(',')}], expected [${shape.join(',')}]`);
-    }
-    this.used.add(name);
-    return entry.data;
-  }
-
-  finish(): void {
-    const unknown = [...this.map.keys()].filter((n) => !this.used.has(n));
-    if (unknown.length) throw new Error(`${this.net}: unknown weight${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`);
-  }
-}
-
-/** Zero-pad 1 on every side, 3x3 depthwise + 1x1 pointwise ('VALID'), bias, leaky ReLU. */
-function separableLayer(g: OnnxGraph, x: string, w: Weights, prefix: string, cin: number, cout: number): string {
-  const dw = w.take(`${prefix}/depthwise_filter`, [3, 3, cin, 1]);
-  const pw = w.take(`${prefix}/pointwise_filter`, [1, 1, cin, cout]);
-  const bias = w.take(`${prefix}/bias`, [cout]);
-  const d = depthwiseConv2d(g, x, dw, [3, 3, cin, 1], { padding: [1, 1, 1, 1], name: `${prefix}/depthwise` });
-  const p = conv2d(g, d, pw, [1, 1, cin, cout], { bias, name: `${prefix}/pointwise` });
-  return leakyRelu(g, p, LEAKY_ALPHA);
-}
-
-/** TF maxPool 2x2 'SAME'; the odd pixel's padding goes at the end, as ONNX's SAME_UPPER does. */
-function maxPool(g: OnnxGraph, x: string, stride: number): string {
-  return g.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [stride, stride], auto_pad: 'SAME_UPPER' });
-}
-
 export function convertTinyFaceDetector(weights: WeightMap): ConvertedGraph {
   const w = new Weights(weights, 'tiny-face-detector');
   const g = new OnnxGraph('faceapi_tiny_face_detector');
   const input = g.input('input', ['batch', 3, 'height', 'width']);
   const channels = [3, 16, 32, 64, 128, 256, 512];
 
-  const f0 = w.take('conv0/filters', [3, 3, 3, 16]);
-  const b0 = w.take('conv0/bias', [16]);
-  let x = leakyRelu(g, conv2d(g, input, f0, [3, 3, 3, 16], { padding: 'VALID', bias: b0, name: 'conv0' }), LEAKY_ALPHA);
-  x = maxPool(g, x, 2);
+  // conv0..conv5 are each followed by a leaky ReLU and a 2x2 'SAME' max pool (stride 2; 1 after conv5).
+  // conv0: 3x3 'VALID' conv with bias.
+  const conv0 = convWithBias(g, { value: input, channels: 3 }, w, 'conv0', 3, { padding: 'VALID', outChannels: channels[1] });
+  let x = maxPoolSame(g, leakyRelu(g, conv0.value, LEAKY_ALPHA), 2, 2);
+  // conv1..conv5: zero-pad 1 on every side, 3x3 depthwise + 1x1 pointwise, bias.
   for (let i = 1; i <= 5; i++) {
-    x = separableLayer(g, x, w, `conv${i}`, channels[i]!, channels[i + 1]!);
-    x = maxPool(g, x, i < 5 ? 2 : 1);
+    const sep = separableConv(g, { value: x, channels: channels[i]! }, w, `conv${i}`, { padding: [1, 1, 1, 1], outChannels: channels[i + 1] });
+    x = maxPoolSame(g, leakyRelu(g, sep.value, LEAKY_ALPHA), 2, i < 5 ? 2 : 1);
   }
-  const f8 = w.take('conv8/filters', [1, 1, 512, 25]);
-  const b8 = w.take('conv8/bias', [25]);
-  const grid = conv2d(g, x, f8, [1, 1, 512, 25], { bias: b8, name: 'conv8' });
+  // conv8: 1x1 conv with bias to the 25-channel grid.
+  const grid = convWithBias(g, { value: x, channels: 512 }, w, 'conv8', 1, { padding: 'VALID', outChannels: 25 }).value;
   w.finish();
 
   return { graph: g, input, outputs: [g.output(grid, 'grid', ['batch', 25, 'grid_h', 'grid_w'])] };
