@@ -11,6 +11,9 @@ export const ErrorCodes = {
   VISAGE_ERR_BAD_INPUT: { status: 400, message: 'invalid input' },
   VISAGE_ERR_CLOSED: { status: 500, message: 'used after close()' },
   VISAGE_ERR_USAGE: { status: 400, message: 'bad command line' },
+  VISAGE_ERR_IMAGE_NOT_FOUND: { status: 404, message: 'image not found' },
+  VISAGE_ERR_IMAGE_DECODE: { status: 400, message: 'image could not be decoded' },
+  VISAGE_ERR_IMAGE_TOO_LARGE: { status: 413, message: 'image too large' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
