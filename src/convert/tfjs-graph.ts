@@ -58,8 +58,9 @@ export function graphOutputs(model: TfjsGraphModel): GraphOutput[] {
   // Output names must be distinct.
   const seen = new Set<string>();
   return outputs.map((o) => {
-    let name = o.name.replace(/[^A-Za-z0-9_./:-]/g, '_');
-    for (let i = 1; seen.has(name); i++) name = `${o.name}_${i}`;
+    const base = o.name.replace(/[^A-Za-z0-9_./:-]/g, '_');
+    let name = base;
+    for (let i = 1; seen.has(name); i++) name = `${base}_${i}`;
     seen.add(name);
     return { ...o, name };
   });

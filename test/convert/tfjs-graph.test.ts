@@ -207,7 +207,9 @@ test('Pad, ConcatV2 and broadcasting constants are remapped, not transposed', as
   g.op('ConcatV2', 'concat_c', [clipped, padded, axis3], { N: attr.i(2) });
   const extra = g.const('extra', [1, 2, 7, 4]);
   g.op('ConcatV2', 'concat_h', [clipped, extra, axisNeg3], { N: attr.i(2) });
-  const names = ['concat_c', 'concat_h'];
+  const bnParams = ['bn/scale', 'bn/offset', 'bn/mean', 'bn/variance'].map((n, i) => g.const(n, [4], i === 3 ? [0.5, 1, 1.5, 2] : undefined));
+  g.op('FusedBatchNormV3', 'bn', [padded, ...bnParams], { epsilon: attr.f(0.001), data_format: attr.s('NHWC'), is_training: attr.b(false) });
+  const names = ['concat_c', 'concat_h', 'bn'];
   const input = values(5 * 4 * 3, 3);
   const { converted, outputs } = await runConverted(g.model(names), input, shape);
 
@@ -217,7 +219,9 @@ test('Pad, ConcatV2 and broadcasting constants are remapped, not transposed', as
   const e = tf.minimum(tf.maximum(tf.div(tf.sub(tf.mul(g.data('scale'), tf.add(p, g.data('per_channel'))), g.data('full')), 0.5), -0.8), 0.9);
   assertClose(outputs[0]!, tf.concat([e, p], 3), 'concat_c');
   assertClose(outputs[1]!, tf.concat([e, g.data('extra')], 1), 'concat_h');
-  assert.equal(converted.transposes, 2); // the two rank-4 outputs
+  const [bnScale, bnOffset, bnMean, bnVariance] = bnParams.map((n) => g.data(n));
+  assertClose(outputs[2]!, tf.batchNorm(p, bnMean!, bnVariance!, bnOffset!, bnScale!, 0.001), 'bn');
+  assert.equal(converted.transposes, 3); // the rank-4 outputs
 });
 
 test('StridedSlice: begin/end masks, strides, negative stride, ellipsis, new and shrink axes', async () => {

@@ -3,7 +3,7 @@
 // operands are permuted to match it rather than the activation being transposed.
 import { float } from '../onnx/graph.ts';
 import type { TfjsGraphNode } from '../tfjs/weights.ts';
-import { attrFloat } from './attrs.ts';
+import { attrFloat, attrString } from './attrs.ts';
 import { ConvertContext, broadcastShapes, identityPerm, isIdentity, type Perm, type TfValue } from './context.ts';
 
 export type OpHandler = (ctx: ConvertContext, node: TfjsGraphNode) => TfValue | TfValue[];
@@ -117,7 +117,27 @@ const squaredDifference: OpHandler = (ctx, node) => {
   return { name: ctx.node('Mul', [diff, diff], {}, node.name), shape, perm };
 };
 
+/**
+ * Inference-mode batch normalisation over the last (channel) axis, folded into one
+ * per-channel scale and shift: y = x * scale / sqrt(variance + epsilon) + (offset - mean * that).
+ */
+const fusedBatchNorm: OpHandler = (ctx, node) => {
+  if (attrString(node, 'data_format', 'NHWC') !== 'NHWC') throw new Error(`node "${node.name}" (${node.op}): only NHWC is supported`);
+  const x = ctx.input(node, 0);
+  const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => ctx.floatConstInput(node, i).data);
+  const epsilon = attrFloat(node, 'epsilon', 0.001);
+  const a = scale!.map((s, c) => s / Math.sqrt(variance![c]! + epsilon));
+  const b = offset!.map((o, c) => o - mean![c]! * a[c]!);
+  const channelValue = (data: Float32Array): TfValue => ({ name: '', shape: [data.length], perm: [0], constant: { shape: [data.length], data } });
+  const rank = x.shape.length;
+  const scaled = ctx.node('Mul', [ctx.onnx(x), ctx.broadcastConst(channelValue(a), rank, x.perm, `${node.name}/scale`)], {}, `${node.name}/mul`);
+  const y = ctx.node('Add', [scaled, ctx.broadcastConst(channelValue(b), rank, x.perm, `${node.name}/shift`)], {}, node.name);
+  return { name: y, shape: x.shape, perm: x.perm };
+};
+
 export const elementwiseOps: Record<string, OpHandler> = {
+  FusedBatchNorm: fusedBatchNorm,
+  FusedBatchNormV3: fusedBatchNorm,
   Add: binary('Add'),
   AddV2: binary('Add'),
   BiasAdd: binary('Add'),
