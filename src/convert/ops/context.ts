@@ -92,8 +92,9 @@ export class ConvertContext {
 
   /** A node-name hint that can never turn into one of the reserved output names. */
   hint(name: string): string {
+    const base = name.replace(/[^A-Za-z0-9_./:-]/g, '_'); // as OnnxGraph.uniqueName does
     for (const r of this.reserved) {
-      if (r === name || (r.startsWith(`${name}_`) && /^\d+$/.test(r.slice(name.length + 1)))) return `${name}/tf`;
+      if (r === base || (r.startsWith(`${base}_`) && /^\d+$/.test(r.slice(base.length + 1)))) return `${base}/tf`;
     }
     return name;
   }
@@ -101,6 +102,16 @@ export class ConvertContext {
   /** Adds an ONNX node; the hint is usually the TF node's name. */
   node(op: string, inputs: string[], attrs: Attrs = {}, hint?: string): string {
     return this.g.node(op, inputs, attrs, this.hint(hint ?? op));
+  }
+
+  /** A shared int64 constant (shapes, axes, pads). */
+  int64s(hint: string, values: readonly number[]): string {
+    return this.g.constInt64(this.hint(hint), values);
+  }
+
+  /** A shared float32 scalar. */
+  scalar(hint: string, value: number): string {
+    return this.g.constFloat(this.hint(hint), [value], []);
   }
 
   set(ref: string, value: TfValue): void {
@@ -111,14 +122,9 @@ export class ConvertContext {
   value(ref: string): TfValue {
     const clean = ref.startsWith('^') ? ref.slice(1) : ref;
     const key = /:\d+$/.test(clean) ? clean : `${clean}:0`;
-    const v = this.values.get(key) ?? (key.endsWith(':0') ? this.values.get(key.slice(0, -2)) : undefined);
+    const v = this.values.get(key);
     if (!v) throw new Error(`tensor "${ref}" is used before it is defined`);
     return v;
-  }
-
-  has(ref: string): boolean {
-    const key = /:\d+$/.test(ref) ? ref : `${ref}:0`;
-    return this.values.has(key);
   }
 
   /** The data inputs of a node (control inputs "^x" are dropped). */
@@ -189,7 +195,7 @@ export class ConvertContext {
     if (sameMemoryOrder(v.shape, v.perm, perm)) {
       // Only size-1 axes move: a Reshape does it without copying.
       const target = reshapeTarget(dims, v.perm.map((t) => v.shape[t]!));
-      if (target) out = this.node('Reshape', [v.name, this.g.constInt64('shape', target)], {}, `${v.name}/relayout`);
+      if (target) out = this.node('Reshape', [v.name, this.int64s('shape', target)], {}, `${v.name}/relayout`);
     }
     if (!out) {
       const transpose = perm.map((t) => v.perm.indexOf(t));
@@ -241,7 +247,7 @@ export class ConvertContext {
     const key = `${base}|expand${rank}`;
     let expanded = this.layouts.get(key);
     if (!expanded) {
-      expanded = this.node('Unsqueeze', [base, this.g.constInt64('axes', identityPerm(extra))], {}, `${v.name}/expand`);
+      expanded = this.node('Unsqueeze', [base, this.int64s('axes', identityPerm(extra))], {}, `${v.name}/expand`);
       this.layouts.set(key, expanded);
     }
     const shape = [...new Array(extra).fill(1), ...v.shape];

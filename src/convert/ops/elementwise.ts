@@ -60,7 +60,7 @@ const unaryWriters: Record<string, UnaryWriter> = {
   Elu: simple('Elu'),
   Square: (ctx, x, hint) => ctx.node('Mul', [x, x], {}, hint),
   Rsqrt: (ctx, x, hint) => ctx.node('Reciprocal', [ctx.node('Sqrt', [x], {}, `${hint}/sqrt`)], {}, hint),
-  Relu6: (ctx, x, hint) => ctx.node('Clip', [x, ctx.g.constFloat('zero', [0], []), ctx.g.constFloat('six', [6], [])], {}, hint),
+  Relu6: (ctx, x, hint) => ctx.node('Clip', [x, ctx.scalar('zero', 0), ctx.scalar('six', 6)], {}, hint),
   LeakyRelu: (ctx, x, hint, node) => ctx.node('LeakyRelu', [x], { alpha: float(attrFloat(node, 'alpha', 0.2)) }, hint),
 };
 

@@ -16,7 +16,7 @@ function reduce(onnxOp: string): OpHandler {
     const keepdims = keep ? 1 : 0;
     // Opset 13: ReduceSum takes its axes as an input, the others as an attribute.
     const y = onnxOp === 'ReduceSum'
-      ? ctx.node(onnxOp, [ctx.onnx(x), ctx.g.constInt64('axes', onnxAxes)], { keepdims }, node.name)
+      ? ctx.node(onnxOp, [ctx.onnx(x), ctx.int64s('axes', onnxAxes)], { keepdims }, node.name)
       : ctx.node(onnxOp, [ctx.onnx(x)], { axes: onnxAxes, keepdims }, node.name);
     if (keep) return { name: y, shape: x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), perm: x.perm };
     return { name: y, shape: x.shape.filter((_, i) => !axes.includes(i)), perm: dropAxes(x.perm, axes) };

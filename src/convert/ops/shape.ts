@@ -28,7 +28,7 @@ const reshape: OpHandler = (ctx, node) => {
   const tfOrder = identityPerm(x.shape.length);
   // A layout that differs from TF order only by size-1 axes has TF's memory order already.
   const source = sameMemoryOrder(x.shape, x.perm, tfOrder) ? x.name : ctx.tf(x);
-  const name = ctx.node('Reshape', [source, ctx.g.constInt64('shape', target)], {}, node.name);
+  const name = ctx.node('Reshape', [source, ctx.int64s('shape', target)], {}, node.name);
   return { name, shape, perm: identityPerm(shape.length) };
 };
 
@@ -45,7 +45,7 @@ const squeeze: OpHandler = (ctx, node) => {
   if (x.constant) return { name: '', shape, perm: identityPerm(shape.length), constant: { shape, data: x.constant.data } };
   if (axes.length === 0) return x;
   const onnxAxes = axes.map((a) => x.perm.indexOf(a)).sort((a, b) => a - b);
-  const name = ctx.node('Squeeze', [x.name, ctx.g.constInt64('axes', onnxAxes)], {}, node.name);
+  const name = ctx.node('Squeeze', [x.name, ctx.int64s('axes', onnxAxes)], {}, node.name);
   return { name, shape, perm: dropAxes(x.perm, axes) };
 };
 
@@ -60,7 +60,7 @@ const expandDims: OpHandler = (ctx, node) => {
   const renumbered = x.perm.map((t) => (t >= axis ? t + 1 : t));
   const at = axis === 0 ? 0 : x.perm.indexOf(axis - 1) + 1;
   const perm = [...renumbered.slice(0, at), axis, ...renumbered.slice(at)];
-  const name = ctx.node('Unsqueeze', [x.name, ctx.g.constInt64('axes', [at])], {}, node.name);
+  const name = ctx.node('Unsqueeze', [x.name, ctx.int64s('axes', [at])], {}, node.name);
   return { name, shape, perm };
 };
 
@@ -91,11 +91,11 @@ function pad(mode: 'constant' | 'mirror'): OpHandler {
     if (p.length !== rank * 2) throw new Error(`node "${node.name}" (${node.op}): paddings do not match rank ${rank}`);
     const before = x.perm.map((t) => p[t * 2]!);
     const after = x.perm.map((t) => p[t * 2 + 1]!);
-    const inputs = [ctx.onnx(x), ctx.g.constInt64('pads', [...before, ...after])];
+    const inputs = [ctx.onnx(x), ctx.int64s('pads', [...before, ...after])];
     let onnxMode = 'constant';
     if (mode === 'constant' && node.op === 'PadV2') {
       const value = ctx.input(node, 2);
-      inputs.push(value.constant ? ctx.g.constFloat('pad_value', [value.constant.data[0]!], []) : ctx.onnx(value));
+      inputs.push(value.constant ? ctx.scalar('pad_value', value.constant.data[0]!) : ctx.onnx(value));
     } else if (mode === 'mirror') {
       const m = attrString(node, 'mode');
       if (m !== 'REFLECT') throw new Error(`node "${node.name}" (MirrorPad): mode ${m} is not supported`);
@@ -193,21 +193,21 @@ const stridedSlice: OpHandler = (ctx, node) => {
     const axes = active.map((s) => x.perm.indexOf(s.axis));
     name = ctx.node('Slice', [
       name,
-      ctx.g.constInt64('starts', active.map((s) => s.start)),
-      ctx.g.constInt64('ends', active.map((s) => s.end)),
-      ctx.g.constInt64('axes', axes),
-      ctx.g.constInt64('steps', active.map((s) => s.step)),
+      ctx.int64s('starts', active.map((s) => s.start)),
+      ctx.int64s('ends', active.map((s) => s.end)),
+      ctx.int64s('axes', axes),
+      ctx.int64s('steps', active.map((s) => s.step)),
     ], {}, shrunk.length || hasNew ? `${node.name}/slice` : node.name);
   }
   let perm: Perm = x.perm;
   if (shrunk.length > 0) {
     const onnxAxes = shrunk.map((a) => x.perm.indexOf(a)).sort((a, b) => a - b);
-    name = ctx.node('Squeeze', [name, ctx.g.constInt64('axes', onnxAxes)], {}, hasNew ? `${node.name}/squeeze` : node.name);
+    name = ctx.node('Squeeze', [name, ctx.int64s('axes', onnxAxes)], {}, hasNew ? `${node.name}/squeeze` : node.name);
     perm = dropAxes(x.perm, shrunk);
   }
   if (hasNew) {
     const positions = out.flatMap((o, i) => (o.kind === 'new' ? [i] : []));
-    name = ctx.node('Unsqueeze', [name, ctx.g.constInt64('axes', positions)], {}, node.name);
+    name = ctx.node('Unsqueeze', [name, ctx.int64s('axes', positions)], {}, node.name);
     perm = identityPerm(shape.length);
   }
   if (name === x.name && samePerm(perm, x.perm)) return x;
