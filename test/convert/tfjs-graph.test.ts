@@ -163,7 +163,8 @@ test('reductions, Squeeze and Softmax map TF axes onto the NCHW layout', async (
   const rowSlice = g.op('MaxPool', 'pool_rows', [conv], { ksize: attr.ints([1, 5, 1, 1]), ...stride(1), ...pad('VALID') }); // [2,1,6,4]
   g.op('Squeeze', 'squeeze_h', [rowSlice], { squeeze_dims: attr.ints([1]) });
   g.op('Softmax', 'softmax', [conv]);
-  const names = ['mean_hw', 'mean_h', 'sum_c_keep', 'max_wc', 'squeeze_h', 'softmax'];
+  g.op('ExpandDims', 'expand_w', [g.op('Relu', 'relu', [conv]), g.ints('axis_w', [], [2])]);
+  const names = ['mean_hw', 'mean_h', 'sum_c_keep', 'max_wc', 'squeeze_h', 'softmax', 'expand_w'];
   const input = values(2 * 5 * 6 * 3, 7);
   const { converted, outputs } = await runConverted(g.model(names), input, shape);
 
@@ -176,12 +177,13 @@ test('reductions, Squeeze and Softmax map TF axes onto the NCHW layout', async (
     tf.max(y, [2, 3]),
     tf.squeeze(tf.maxPool(y, [5, 1], 1, 'valid'), [1]),
     tf.softmax(y),
+    tf.expandDims(tf.relu(y), 2),
   ];
   names.forEach((n, i) => assertClose(outputs[i]!, expected[i]!, n));
   // mean_hw and max_wc end in TF order without a Transpose, and sum_c_keep ([N,H,W,1]) only
   // moves a size-1 axis (a Reshape); mean_h and squeeze_h ([N,W,C] held as [N,C,W]) and the
-  // rank-4 softmax need one each to come back to TF order.
-  assert.equal(converted.transposes, 3);
+  // rank-4 softmax and the rank-5 expand_w need one each to come back to TF order.
+  assert.equal(converted.transposes, 4);
   assert.equal(converted.graph.opCounts().Reshape, 1);
 });
 
