@@ -1,0 +1,46 @@
+// The 68-point iBUG 300-W layout (dlib's and face-api's order) reduced to five points.
+import { VisageError } from '../../errors.ts';
+import type { FivePoints, Point } from '../../types.ts';
+
+/** Index ranges of the 68-point layout: jaw 0-16, brows 17-26, nose 27-35, eyes 36-41 and 42-47, mouth 48-67. */
+export const LANDMARKS_68 = {
+  jaw: [0, 16], leftBrow: [17, 21], rightBrow: [22, 26], nose: [27, 35],
+  leftEye: [36, 41], rightEye: [42, 47], mouth: [48, 67],
+  noseTip: 30, mouthLeft: 48, mouthRight: 54,
+} as const;
+
+function mean(points: readonly Point[], from: number, to: number): Point {
+  let x = 0, y = 0;
+  for (let i = from; i <= to; i++) { x += points[i]!.x; y += points[i]!.y; }
+  const n = to - from + 1;
+  return { x: x / n, y: y / n };
+}
+
+/**
+ * Eye centres as the mean of each eye's six points, the nose tip (30) and the mouth corners
+ * (48, 54). "Left" is the image's left, as in FivePoints: points 36-41 are that eye.
+ */
+export function fivePointsFrom68(points: readonly Point[]): FivePoints {
+  if (points.length !== 68) {
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `fivePointsFrom68: expected 68 points, got ${points.length}`);
+  }
+  for (let i = 0; i < 68; i++) {
+    const p = points[i];
+    if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `fivePointsFrom68: point ${i} is not a finite point`);
+    }
+  }
+  const { leftEye, rightEye, noseTip, mouthLeft, mouthRight } = LANDMARKS_68;
+  return {
+    leftEye: mean(points, leftEye[0], leftEye[1]),
+    rightEye: mean(points, rightEye[0], rightEye[1]),
+    nose: { ...points[noseTip]! },
+    mouthLeft: { ...points[mouthLeft]! },
+    mouthRight: { ...points[mouthRight]! },
+  };
+}
+
+/** FivePoints in a fixed order (left eye, right eye, nose, mouth left, mouth right), for fitting. */
+export function fivePointsList(points: FivePoints): Point[] {
+  return [points.leftEye, points.rightEye, points.nose, points.mouthLeft, points.mouthRight];
+}
