@@ -28,6 +28,14 @@ async function convertHumanGraph(id: string, input: ConvertInput): Promise<Conve
   return convertGraphModel(graphModel(input), { name: id });
 }
 
+/** BlazeFace's four outputs by name (the front and back models yield them in different orders); 896 anchors in all. */
+const BLAZEFACE_OUTPUTS = [
+  { name: 'Identity_3', shape: [1, 384, 16], meaning: 'box and keypoint regressors, 8x8 grid anchors: (dx, dy, w, h, 6 x (x, y)) in input pixels' },
+  { name: 'Identity', shape: [1, 512, 1], meaning: 'score logits, 16x16 grid anchors' },
+  { name: 'Identity_1', shape: [1, 384, 1], meaning: 'score logits, 8x8 grid anchors' },
+  { name: 'Identity_2', shape: [1, 512, 16], meaning: 'box and keypoint regressors, 16x16 grid anchors' },
+];
+
 const rgb = (size: [number, number] | null, mean: number[], std: number[], batch: InputSpec['batch'] = 'dynamic'): InputSpec =>
   ({ size, channels: 3, colour: 'rgb', layout: 'nchw', mean, std, batch });
 
@@ -114,70 +122,90 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     role: 'detector',
     title: 'BlazeFace back-camera model, 256x256 (Human)',
     input: rgb([256, 256], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
-    outputs: [{ name: 'Identity_3:0', shape: [1, 896, 17], meaning: 'anchors x (score logit, box, 6 keypoints)' }],
+    outputs: BLAZEFACE_OUTPUTS,
+    notes: 'anchors: a 16x16 grid with 2 per cell, then an 8x8 grid with 6 per cell',
   }),
   human('human-blazeface-front', 'blazeface-front', {
     role: 'detector',
     title: 'BlazeFace front-camera model, 128x128 (Human)',
     input: rgb([128, 128], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
-    outputs: [{ name: 'Identity_3:0', shape: [1, 896, 17], meaning: 'anchors x (score logit, box, 6 keypoints)' }],
+    outputs: BLAZEFACE_OUTPUTS,
+    notes: 'anchors: a 16x16 grid with 2 per cell, then an 8x8 grid with 6 per cell',
   }),
   human('human-facemesh', 'facemesh', {
     role: 'landmarks',
     title: 'FaceMesh, 468 3-D landmarks (Human)',
     input: rgb([192, 192], [0, 0, 0], [255, 255, 255]),
-    outputs: [{ name: 'output_mesh', shape: ['batch', 1404], meaning: '468 (x, y, z) in input pixels' }],
+    outputs: [
+      { name: 'output_mesh', shape: ['batch', 1404], meaning: '468 points (x, y, z), x and y in input pixels' },
+      { name: 'output_faceflag', shape: ['batch', 1], meaning: 'face probability' },
+      { name: 'output_contours', shape: ['batch', 266], meaning: '133 contour points (x, y)' },
+    ],
   }),
   human('human-iris', 'iris', {
     role: 'landmarks',
     title: 'Iris landmarks (Human)',
     input: rgb([64, 64], [0, 0, 0], [255, 255, 255]),
-    outputs: [{ name: 'Identity:0', shape: ['batch', 228], meaning: 'eye contour and iris points' }],
+    outputs: [{ name: 'Identity', shape: ['batch', 1, 1, 228], meaning: '71 eye and brow points (x, y, z), then 5 iris points (x, y, z), in input pixels' }],
+    notes: 'input is an eye crop; Human mirrors the left eye',
   }),
   human('human-mobilefacenet', 'mobilefacenet', {
     role: 'embedder',
     title: 'MobileFaceNet, 192-d (Human)',
-    input: rgb([112, 112], [0, 0, 0], [255, 255, 255]),
-    outputs: [{ name: 'embeddings', shape: ['batch', 192], meaning: 'face embedding' }],
+    // Human feeds 0-1; its embeddings then barely depend on the face (cosine 0.9997+ between
+    // different people, measured on LFW). Raw 0-255 pixels separate people: Visage feeds those.
+    input: rgb([112, 112], [0, 0, 0], [1, 1, 1]),
+    outputs: [{ name: 'embeddings', shape: ['batch', 192], meaning: 'face embedding, L2-normalised by the network' }],
     embeddingSize: 192,
+    notes: 'fed raw 0-255 pixels, unlike Human (see the registry source)',
   }),
   human('human-mobileface', 'mobileface', {
     role: 'embedder',
-    title: 'MobileFace, 128-d (Human, InsightFace-style)',
+    title: 'MobileFace, 256-d (Human, InsightFace-style)',
+    // The graph normalises itself ((x - 127.5) / 128): it wants raw pixels, not Human's 0-1.
     input: rgb([112, 112], [0, 0, 0], [1, 1, 1]),
-    outputs: [{ name: 'batchnorm0/add_1:0', shape: ['batch', 128], meaning: 'face embedding' }],
-    embeddingSize: 128,
+    outputs: [{ name: 'batchnorm0/add_1', shape: ['batch', 256], meaning: 'face embedding (not normalised)' }],
+    embeddingSize: 256,
   }),
   human('human-faceres', 'faceres', {
     role: 'embedder',
-    title: 'FaceRes, 1024-d embedding with age and gender (Human)',
+    title: 'FaceRes, 1024-d descriptor with age and gender (Human)',
     input: rgb([224, 224], [0, 0, 0], [1, 1, 1]),
-    outputs: [{ name: 'global_pooling/Mean', shape: ['batch', 1024], meaning: 'face embedding' }],
+    outputs: [
+      { name: 'gender_pred/Sigmoid', shape: ['batch', 1], meaning: 'male probability' },
+      { name: 'global_pooling/Mean', shape: ['batch', 1024], meaning: 'face descriptor' },
+      { name: 'age_pred/Softmax', shape: ['batch', 100], meaning: 'age distribution over 0-99 years' },
+    ],
     embeddingSize: 1024,
   }),
   human('human-gear', 'gear', {
     role: 'attribute',
     title: 'GEAR: gender, age, race (Human)',
-    input: rgb([198, 198], [0, 0, 0], [1, 1, 1]),
-    outputs: [{ name: 'age_output', shape: ['batch', 101], meaning: 'age distribution' }],
+    input: rgb([198, 198], [0, 0, 0], [255, 255, 255]),
+    outputs: [
+      { name: 'race_output', shape: ['batch', 5], meaning: 'probabilities: white, black, asian, indian, other' },
+      { name: 'gender_output', shape: ['batch', 2], meaning: 'probabilities: male, female' },
+      { name: 'age_output', shape: ['batch', 7], meaning: 'probabilities: <20, 21-25, 26-30, 31-40, 41-50, 51-60, >60' },
+    ],
+    notes: 'Human crops the face box to left 0.1, top 0, right 0.9, bottom 0.9 first',
   }),
   human('human-age', 'age', {
     role: 'attribute',
     title: 'SSR-Net age (Human)',
     input: rgb([64, 64], [0, 0, 0], [1, 1, 1]),
-    outputs: [{ name: 'Identity:0', shape: ['batch', 1], meaning: 'age' }],
+    outputs: [{ name: 'Identity', shape: ['batch', 1], meaning: 'age in years' }],
   }),
   human('human-gender', 'gender', {
     role: 'attribute',
     title: 'SSR-Net gender (Human)',
     input: grey([64, 64], 127.5, 127.5),
-    outputs: [{ name: 'Identity:0', shape: ['batch', 2], meaning: 'gender probabilities' }],
+    outputs: [{ name: 'Identity', shape: ['batch', 2], meaning: 'probabilities: female, male' }],
   }),
   human('human-emotion', 'emotion', {
     role: 'attribute',
     title: 'Emotion, 7 classes (Human)',
     input: grey([64, 64], 127.5, 127.5),
-    outputs: [{ name: 'Identity:0', shape: ['batch', 7], meaning: 'emotion probabilities' }],
+    outputs: [{ name: 'Identity', shape: ['batch', 7], meaning: 'probabilities: angry, disgust, fear, happy, sad, surprise, neutral' }],
   }),
   human('human-antispoof', 'antispoof', {
     role: 'liveness',
@@ -189,7 +217,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     role: 'liveness',
     title: 'Liveness (Human)',
     input: rgb([32, 32], [0, 0, 0], [255, 255, 255]),
-    outputs: [{ name: 'activation_6', shape: ['batch', 2], meaning: 'live / not-live probabilities' }],
+    outputs: [{ name: 'activation_6', shape: ['batch', 2], meaning: 'probabilities; Human takes [0] as live' }],
   }),
 ]);
 

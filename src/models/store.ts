@@ -12,7 +12,7 @@ import { VisageError } from '../errors.ts';
 import type { ModelSpec } from './types.ts';
 
 /** Bump when a converter changes its output, so cached models are rebuilt. */
-export const CONVERTER_VERSION = '1';
+export const CONVERTER_VERSION = '2';
 
 export const MODEL_DIR_ENV = 'VISAGE_MODEL_DIR';
 
