@@ -160,7 +160,15 @@ export function dlibChipTransform68(points: readonly Point[], size = 150, paddin
   );
 }
 
-/** The default chip for face-api's (dlib's) ResNet recogniser: face-api's rule, eyes levelled. */
+/**
+ * The default chip for face-api's (dlib's) ResNet recogniser: face-api's rule, eyes levelled.
+ * Measured on LFW View 1 (landmarks from faceapi-landmark68, Euclidean distance, threshold
+ * chosen on pairsDevTrain, accuracy on the 1000 pairsDevTest pairs): this chip 98.9% (AUC
+ * 0.9986); face-api's unrotated square 98.6%; dlib's mean-face chip 98.1% from five points and
+ * 98.3% from 68 (AUC 0.9983-0.9984); the image's central 150x150 without alignment 90.1%.
+ * The chips differ by less than the noise of 1000 pairs; this one is the recogniser's own
+ * package's rule and scored best, so it is the default.
+ */
 export const DLIB_CHIP_150: AlignTemplate = faceapiChip(150);
 
 /** dlib's `get_face_chip_details(shape, 150, 0.25)` as a five-point template. */
