@@ -2,7 +2,8 @@
 // it reads the header first, so a size check costs nothing, and it shrinks while decoding
 // (JPEG/WebP shrink-on-load, streaming otherwise), so a 100-megapixel photo never has to sit
 // in memory at full size.
-import { stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { VisageError, type ErrorCode } from '../../errors.ts';
 import type { RgbImage } from '../../types.ts';
@@ -96,6 +97,7 @@ async function decodeFile(path: string, limits: Required<LoadImageOptions>): Pro
   let info;
   try {
     info = await stat(path);
+    if (info.isFile()) await access(path, fsConstants.R_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
