@@ -30,3 +30,37 @@ export interface RgbImage {
   channels: 3;
   data: Uint8Array;
 }
+
+export interface HeadPoseAngles {
+  /** Degrees; positive when the nose points to the image's right. */
+  yaw: number;
+  /** Degrees; positive when looking up. */
+  pitch: number;
+  /** Degrees; positive when the image-right eye is lower. */
+  roll: number;
+}
+
+export interface Face {
+  /** In pixels of the original image (after EXIF orientation). */
+  box: Box;
+  /** Detection score, 0-1. */
+  score: number;
+  landmarks: {
+    five: FivePoints;
+    /** The 68 points of the landmark model, when computed. */
+    points68?: Point[];
+  };
+  pose: HeadPoseAngles;
+  quality: { size: number; sharpness: number; frontalness: number };
+  /** L2-normalised embeddings by embedder id. */
+  embeddings: Record<string, number[]>;
+  /** On request: the aligned crop each embedder saw (raw RGB pixels). */
+  alignedCrops?: Record<string, RgbImage>;
+}
+
+export interface Analysis {
+  /** Size of the image after EXIF orientation. */
+  width: number;
+  height: number;
+  faces: Face[];
+}

@@ -13,6 +13,14 @@ export interface AlignedFace {
 
 export function alignFace(image: RgbImage, points: FivePoints, template: AlignTemplate): AlignedFace {
   const matrix = template.transform(points);
+  return { image: resampleAffine(image, matrix, template.width, template.height), matrix };
+}
+
+/**
+ * Warps `image` through `matrix` (image -> output) into width x height, halving the image first
+ * while the warp would shrink by more than 2x (bilinear sampling alone would alias).
+ */
+export function resampleAffine(image: RgbImage, matrix: Affine, width: number, height: number): RgbImage {
   let source = image;
   let sourceMatrix = matrix;
   // Output pixels per input pixel; below 1/2 an output pixel spans more than two input pixels.
@@ -23,5 +31,5 @@ export function alignFace(image: RgbImage, points: FivePoints, template: AlignTe
     sourceMatrix = composeAffine(sourceMatrix, [[2, 0, 0], [0, 2, 0]]);
     scale *= 2;
   }
-  return { image: warpAffine(source, sourceMatrix, template.width, template.height), matrix };
+  return warpAffine(source, sourceMatrix, width, height);
 }

@@ -9,5 +9,5 @@ export {
   faceapiChip, dlibFaceChip, dlibChipTransform68, pointTemplate,
 } from './templates.ts';
 export type { AlignTemplate, FaceapiChipOptions } from './templates.ts';
-export { alignFace } from './align.ts';
+export { alignFace, resampleAffine } from './align.ts';
 export type { AlignedFace } from './align.ts';

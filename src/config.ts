@@ -1,0 +1,94 @@
+// One typed defaults object; user options are merged over it, checked (unknown keys are
+// refused by name), and frozen.
+import { VisageError } from './errors.ts';
+
+export type DetectorId = 'ssd' | 'blazeface';
+export type LandmarksId = 'faceapi-landmark68' | 'faceapi-landmark68-tiny';
+export type EmbedderId = 'faceapi-recognition' | 'human-mobilefacenet' | 'human-mobileface' | 'human-faceres';
+
+export interface VisageConfig {
+  /** Face detector. */
+  detector: DetectorId;
+  /** Split large photos into overlapping tiles so small faces are found: 'auto' does it where it pays. */
+  tiling: 'auto' | 'on' | 'off';
+  /** Faces scoring below this are dropped (0-1). */
+  minScore: number;
+  /** At most this many faces per image, best first. */
+  maxFaces: number;
+  /** Faces whose box's shorter side is below this many pixels are dropped. */
+  minFaceSize: number;
+  /** 68-point landmark model (its points give the 5 used for alignment). */
+  landmarks: LandmarksId;
+  /** Embedders computed by analyze(); the first is the one used for matching. */
+  embedders: EmbedderId[];
+  /** Average each embedding with the embedding of the mirrored crop. */
+  flip: boolean;
+  /** onnxruntime intra-op threads; default every core. */
+  threads: number | undefined;
+  /** Folder of converted models; default $VISAGE_MODEL_DIR or ~/.cache/visage/models. */
+  modelDir: string | undefined;
+  /** Images larger than this (megapixels from the header) are refused. */
+  maxInputPixels: number;
+  /** Images larger than this are downscaled while decoding. */
+  maxWorkingPixels: number;
+}
+
+export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
+  detector: 'ssd',
+  tiling: 'auto',
+  minScore: 0.5,
+  maxFaces: 100,
+  minFaceSize: 16,
+  landmarks: 'faceapi-landmark68',
+  embedders: ['faceapi-recognition'],
+  flip: true,
+  threads: undefined,
+  modelDir: undefined,
+  maxInputPixels: 200_000_000,
+  maxWorkingPixels: 40_000_000,
+} satisfies VisageConfig);
+
+const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
+  detector: ['ssd', 'blazeface'],
+  tiling: ['auto', 'on', 'off'],
+  landmarks: ['faceapi-landmark68', 'faceapi-landmark68-tiny'],
+};
+export const EMBEDDER_IDS: readonly EmbedderId[] = ['faceapi-recognition', 'human-mobilefacenet', 'human-mobileface', 'human-faceres'];
+
+function bad(message: string): never {
+  throw new VisageError('VISAGE_ERR_BAD_OPTION', message);
+}
+
+function checkNumber(key: string, value: unknown, min: number, max: number, integer = false): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    bad(`option ${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Merges options over DEFAULTS, validates, freezes. */
+export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<VisageConfig> {
+  if (options === null || typeof options !== 'object') bad('options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!(key in DEFAULTS)) bad(`unknown option "${key}"; known: ${Object.keys(DEFAULTS).join(', ')}`);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const config = { ...DEFAULTS, ...defined } as VisageConfig;
+  for (const [key, choices] of Object.entries(CHOICES)) {
+    const value = config[key as keyof VisageConfig];
+    if (!choices.includes(value as string)) bad(`option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  checkNumber('minScore', config.minScore, 0, 1);
+  checkNumber('maxFaces', config.maxFaces, 1, 10_000, true);
+  checkNumber('minFaceSize', config.minFaceSize, 0, 100_000);
+  checkNumber('maxInputPixels', config.maxInputPixels, 1, Infinity);
+  checkNumber('maxWorkingPixels', config.maxWorkingPixels, 1, Infinity);
+  if (config.threads !== undefined) checkNumber('threads', config.threads, 1, 1024, true);
+  if (typeof config.flip !== 'boolean') bad(`option flip must be true or false, got ${JSON.stringify(config.flip)}`);
+  if (!Array.isArray(config.embedders) || config.embedders.length === 0) bad('option embedders must be a non-empty list');
+  for (const id of config.embedders) {
+    if (!EMBEDDER_IDS.includes(id)) bad(`unknown embedder "${id}"; known: ${EMBEDDER_IDS.join(', ')}`);
+  }
+  if (new Set(config.embedders).size !== config.embedders.length) bad('option embedders lists an embedder twice');
+  if (config.modelDir !== undefined && typeof config.modelDir !== 'string') bad('option modelDir must be a folder path');
+  return Object.freeze({ ...config, embedders: Object.freeze([...config.embedders]) as EmbedderId[] });
+}

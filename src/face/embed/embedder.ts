@@ -1,0 +1,118 @@
+// Embedders: an aligned face in, an L2-normalised identity vector out. Each one names its model,
+// the template its crops are aligned to, and the output that holds the embedding.
+import type { FivePoints, RgbImage } from '../../types.ts';
+import type { Engine } from '../../runtime/engine.ts';
+import { getModelSpec } from '../../models/registry.ts';
+import { pixelsToInput } from '../../models/input.ts';
+import { ARCFACE_112, DLIB_CHIP_150, alignFace, pointTemplate, type AlignTemplate } from '../align/index.ts';
+import { VisageError } from '../../errors.ts';
+
+export interface Embedder {
+  readonly id: string;
+  readonly size: number;
+  /** The face (five points in `image`) on this embedder's template. */
+  align(image: RgbImage, face: FivePoints): RgbImage;
+  /** Aligns each face (five points in `image`) to its template and embeds it. */
+  embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean): Promise<EmbeddedFaces>;
+}
+
+export interface EmbeddedFaces {
+  /** L2-normalised, one per face; with flip, of the crop and its mirror averaged. */
+  embeddings: Float32Array[];
+  /** The aligned crops the embeddings were computed from. */
+  crops: RgbImage[];
+}
+
+/** FaceRes's 224x224 input: the ArcFace layout scaled up (a face-box-like crop, as Human feeds it). */
+const FACERES_224 = pointTemplate('faceres-224', 224, 224, {
+  leftEye: scale(ARCFACE_112.points!.leftEye), rightEye: scale(ARCFACE_112.points!.rightEye),
+  nose: scale(ARCFACE_112.points!.nose), mouthLeft: scale(ARCFACE_112.points!.mouthLeft), mouthRight: scale(ARCFACE_112.points!.mouthRight),
+});
+function scale(p: { x: number; y: number }) { return { x: p.x * 2, y: p.y * 2 }; }
+
+interface ModelEmbedderSpec {
+  modelId: string;
+  output: string;
+  template: AlignTemplate;
+}
+
+export const MODEL_EMBEDDERS: Readonly<Record<string, ModelEmbedderSpec>> = Object.freeze({
+  'faceapi-recognition': { modelId: 'faceapi-recognition', output: 'descriptor', template: DLIB_CHIP_150 },
+  'human-mobilefacenet': { modelId: 'human-mobilefacenet', output: 'embeddings', template: ARCFACE_112 },
+  'human-mobileface': { modelId: 'human-mobileface', output: 'batchnorm0/add_1', template: ARCFACE_112 },
+  'human-faceres': { modelId: 'human-faceres', output: 'global_pooling/Mean', template: FACERES_224 },
+});
+
+export function l2normalise(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  for (let i = 0; i < v.length; i++) v[i]! *= inv;
+  return v;
+}
+
+export function mirror(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + x) * 3, to = (y * width + (width - 1 - x)) * 3;
+      out[to] = data[from]!; out[to + 1] = data[from + 1]!; out[to + 2] = data[from + 2]!;
+    }
+  }
+  return { width, height, channels: 3, data: out };
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/** Largest batch per inference: beyond this, batching gains nothing measurable on CPU. */
+const MAX_BATCH = 16;
+
+export class ModelEmbedder implements Embedder {
+  readonly size: number;
+  readonly template: AlignTemplate;
+  private readonly spec: ModelEmbedderSpec;
+
+  constructor(private readonly engine: Engine, readonly id: string) {
+    const spec = MODEL_EMBEDDERS[id];
+    if (!spec) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown embedder "${id}"`);
+    this.spec = spec;
+    this.template = spec.template;
+    this.size = getModelSpec(spec.modelId).embeddingSize!;
+  }
+
+  align(image: RgbImage, face: FivePoints): RgbImage {
+    return alignFace(image, face, this.template).image;
+  }
+
+  async embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean): Promise<EmbeddedFaces> {
+    const crops = faces.map((points) => this.align(image, points));
+    return { embeddings: await this.embed(crops, flip), crops };
+  }
+
+  /** Embeds crops already aligned to this embedder's template. */
+  async embed(crops: RgbImage[], flip: boolean): Promise<Float32Array[]> {
+    if (crops.length === 0) return [];
+    const { width, height } = this.template;
+    const input = getModelSpec(this.spec.modelId).input;
+    const items = flip ? crops.flatMap((c) => [c, mirror(c)]) : crops;
+    for (const item of items) {
+      if (item.width !== width || item.height !== height) {
+        throw new VisageError('VISAGE_ERR_BAD_INPUT', `${this.id} takes ${width}x${height} aligned crops, got ${item.width}x${item.height}`);
+      }
+    }
+    const tensors = items.map((c) => pixelsToInput(c.data, width, height, 3, input));
+    const outputs = await this.engine.runBatched(this.spec.modelId, tensors, [3, height, width], MAX_BATCH);
+    const vectors = outputs.map((o) => o[this.spec.output]!.data);
+    if (!flip) return vectors.map((v) => l2normalise(Float32Array.from(v)));
+    return crops.map((_, i) => {
+      const a = l2normalise(Float32Array.from(vectors[2 * i]!));
+      const b = l2normalise(Float32Array.from(vectors[2 * i + 1]!));
+      return l2normalise(a.map((x, k) => x + b[k]!));
+    });
+  }
+}

@@ -1,0 +1,181 @@
+// Visage: the library API. createVisage() -> detect / analyze / close. The one place where
+// image -> detect -> landmarks -> align -> embed is written.
+import { resolveConfig, type VisageConfig } from './config.ts';
+import { VisageError } from './errors.ts';
+import { Engine } from './runtime/engine.ts';
+import { loadImage, type ImageInput, type LoadedImage } from './face/image/decode.ts';
+import { createDetector } from './face/detect/index.ts';
+import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.ts';
+import { FaceLandmarks68 } from './face/landmarks/faceapi68.ts';
+import { fivePointsFrom68 } from './face/align/index.ts';
+import { ModelEmbedder, type Embedder, type EmbeddedFaces } from './face/embed/embedder.ts';
+import { headPose } from './face/quality/pose.ts';
+import { faceQuality } from './face/quality/quality.ts';
+import type { Analysis, Box, Face, FivePoints, Point } from './types.ts';
+
+export interface DetectCallOptions {
+  minScore?: number;
+  maxFaces?: number;
+  minFaceSize?: number;
+}
+
+export interface AnalyzeOptions extends DetectCallOptions {
+  /** Compute embeddings (default true). */
+  embed?: boolean;
+  /** Include the 68 landmark points (default false: the five points are always there). */
+  landmarks68?: boolean;
+  /** Include each embedder's aligned crop (default false). */
+  alignedCrops?: boolean;
+}
+
+export interface DetectionResult {
+  width: number;
+  height: number;
+  faces: { box: Box; score: number; keypoints?: Point[] }[];
+}
+
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'embed', 'landmarks68', 'alignedCrops']);
+
+/** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
+class ToOriginal {
+  private readonly sx: number;
+  private readonly sy: number;
+  constructor(image: LoadedImage) {
+    this.sx = image.originalWidth / image.width;
+    this.sy = image.originalHeight / image.height;
+  }
+  point(p: Point): Point { return { x: p.x * this.sx, y: p.y * this.sy }; }
+  box(b: Box): Box { return { x: b.x * this.sx, y: b.y * this.sy, width: b.width * this.sx, height: b.height * this.sy }; }
+  five(f: FivePoints): FivePoints {
+    return { leftEye: this.point(f.leftEye), rightEye: this.point(f.rightEye), nose: this.point(f.nose), mouthLeft: this.point(f.mouthLeft), mouthRight: this.point(f.mouthRight) };
+  }
+}
+
+export class Visage {
+  readonly config: Readonly<VisageConfig>;
+  private readonly engine: Engine;
+  private readonly detector: Detector;
+  private readonly landmarks: FaceLandmarks68;
+  private readonly embedders: Embedder[];
+  private closed = false;
+
+  private constructor(config: Readonly<VisageConfig>, engine: Engine) {
+    this.config = config;
+    this.engine = engine;
+    this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
+    this.landmarks = new FaceLandmarks68(engine, config.landmarks);
+    this.embedders = config.embedders.map((id) => new ModelEmbedder(engine, id));
+  }
+
+  static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
+    const config = resolveConfig(options);
+    const engine = await Engine.create({ threads: config.threads, modelDir: config.modelDir });
+    return new Visage(config, engine);
+  }
+
+  /** Loads every model this configuration uses now, rather than on first use. */
+  async warmUp(): Promise<void> {
+    const probe: LoadedImage = { width: 64, height: 64, channels: 3, data: new Uint8Array(64 * 64 * 3), originalWidth: 64, originalHeight: 64, scale: 1 };
+    await this.detector.detect(probe, this.detectOptions({}));
+    await this.landmarks.locate(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
+    const five: FivePoints = { leftEye: { x: 24, y: 26 }, rightEye: { x: 40, y: 26 }, nose: { x: 32, y: 34 }, mouthLeft: { x: 26, y: 44 }, mouthRight: { x: 38, y: 44 } };
+    for (const embedder of this.embedders) await embedder.embedFaces(probe, [five], false);
+  }
+
+  private check(): void {
+    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'this Visage instance was closed');
+  }
+
+  private detectOptions(options: DetectCallOptions): DetectOptions {
+    const merged = { ...this.config, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    // Validate through the same rules as the constructor's options.
+    const { minScore, maxFaces, minFaceSize } = resolveConfig({ minScore: merged.minScore, maxFaces: merged.maxFaces, minFaceSize: merged.minFaceSize });
+    return { minScore, maxFaces, minFaceSize };
+  }
+
+  private async load(input: ImageInput): Promise<LoadedImage> {
+    return loadImage(input, { maxInputPixels: this.config.maxInputPixels, maxWorkingPixels: this.config.maxWorkingPixels });
+  }
+
+  private async detectLoaded(image: LoadedImage, options: DetectCallOptions): Promise<DetectedFace[]> {
+    const detectOptions = this.detectOptions(options);
+    // minFaceSize is in original pixels; the detector sees the working image.
+    const scale = image.width / image.originalWidth;
+    return this.detector.detect(image, { ...detectOptions, minFaceSize: detectOptions.minFaceSize * scale });
+  }
+
+  /** Faces found in an image: boxes and scores (and the detector's own keypoints, if it has any). */
+  async detect(input: ImageInput, options: DetectCallOptions = {}): Promise<DetectionResult> {
+    this.check();
+    const image = await this.load(input);
+    const toOriginal = new ToOriginal(image);
+    const found = await this.detectLoaded(image, options);
+    return {
+      width: image.originalWidth,
+      height: image.originalHeight,
+      faces: found.map((f) => ({
+        box: toOriginal.box(f.box),
+        score: f.score,
+        ...(f.keypoints ? { keypoints: f.keypoints.map((p) => toOriginal.point(p)) } : {}),
+      })),
+    };
+  }
+
+  /** Every face with box, landmarks, pose, quality and embeddings. */
+  async analyze(input: ImageInput, options: AnalyzeOptions = {}): Promise<Analysis> {
+    this.check();
+    for (const key of Object.keys(options)) {
+      if (!ANALYZE_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown analyze option "${key}"; known: ${[...ANALYZE_KEYS].join(', ')}`);
+    }
+    const image = await this.load(input);
+    const toOriginal = new ToOriginal(image);
+    const found = await this.detectLoaded(image, options);
+    const points68 = await this.landmarks.locate(image, found.map((f) => f.box));
+    const fives = points68.map(fivePointsFrom68);
+
+    const wantEmbeddings = options.embed ?? true;
+    // The first embedder's crop is also where quality (sharpness) is measured.
+    const perEmbedder: EmbeddedFaces[] = [];
+    if (wantEmbeddings) {
+      for (const embedder of this.embedders) perEmbedder.push(await embedder.embedFaces(image, fives, this.config.flip));
+    } else {
+      for (const embedder of this.embedders.slice(0, options.alignedCrops ? undefined : 1)) {
+        perEmbedder.push({ embeddings: [], crops: fives.map((five) => embedder.align(image, five)) });
+      }
+    }
+
+    const faces: Face[] = found.map((detection, i) => {
+      const five = toOriginal.five(fives[i]!);
+      const all68 = points68[i]!.map((p) => toOriginal.point(p));
+      const pose = headPose(five, all68);
+      const box = toOriginal.box(detection.box);
+      const face: Face = {
+        box,
+        score: detection.score,
+        landmarks: options.landmarks68 ? { five, points68: all68 } : { five },
+        pose,
+        quality: faceQuality(box, perEmbedder[0]!.crops[i]!, pose),
+        embeddings: {},
+      };
+      if (wantEmbeddings) {
+        this.embedders.forEach((embedder, k) => { face.embeddings[embedder.id] = Array.from(perEmbedder[k]!.embeddings[i]!); });
+      }
+      if (options.alignedCrops) {
+        face.alignedCrops = Object.fromEntries(this.embedders.slice(0, perEmbedder.length).map((e, k) => [e.id, perEmbedder[k]!.crops[i]!]));
+      }
+      return face;
+    });
+    return { width: image.originalWidth, height: image.originalHeight, faces };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.close();
+  }
+}
+
+/** Creates a Visage instance; models are converted and loaded on first use (or by warmUp()). */
+export function createVisage(options: Partial<VisageConfig> = {}): Promise<Visage> {
+  return Visage.create(options);
+}
