@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveConfig, DEFAULTS } from '../src/config.ts';
+
+test('defaults come back frozen, options merge over them', () => {
+  const config = resolveConfig({ minScore: 0.7, embedders: ['human-faceres', 'faceapi-recognition'] });
+  assert.equal(config.minScore, 0.7);
+  assert.equal(config.detector, DEFAULTS.detector);
+  assert.deepEqual(config.embedders, ['human-faceres', 'faceapi-recognition']);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.embedders));
+  assert.equal(resolveConfig({ minScore: undefined }).minScore, DEFAULTS.minScore);
+});
+
+test('unknown keys and bad values are refused by name', () => {
+  const refuses = (options: any, pattern: RegExp) =>
+    assert.throws(() => resolveConfig(options), (e: any) => e.code === 'VISAGE_ERR_BAD_OPTION' && pattern.test(e.message));
+  refuses({ minScor: 0.5 }, /unknown option "minScor"/);
+  refuses({ minScore: 2 }, /minScore/);
+  refuses({ maxFaces: 1.5 }, /maxFaces.*whole number/);
+  refuses({ detector: 'yolo' }, /detector must be one of ssd, blazeface/);
+  refuses({ embedders: [] }, /non-empty/);
+  refuses({ embedders: ['nope'] }, /unknown embedder "nope"/);
+  refuses({ embedders: ['faceapi-recognition', 'faceapi-recognition'] }, /twice/);
+  refuses({ threads: 0 }, /threads/);
+  refuses({ flip: 'yes' }, /flip/);
+});
