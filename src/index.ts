@@ -1,8 +1,16 @@
 // Visage's public API. Only what is exported here is public.
+export { createVisage, Visage } from './visage.ts';
+export type { AnalyzeOptions, DetectCallOptions, DetectionResult } from './visage.ts';
+export { DEFAULTS, resolveConfig } from './config.ts';
+export type { VisageConfig, DetectorId, LandmarksId, EmbedderId } from './config.ts';
+export type { Analysis, Face, Box, Point, FivePoints, HeadPoseAngles, RgbImage } from './types.ts';
+export type { ImageInput, RawPixels } from './face/image/decode.ts';
+export { cosine } from './face/embed/embedder.ts';
 export { Engine } from './runtime/engine.ts';
 export type { EngineOptions, Outputs, OutputTensor } from './runtime/engine.ts';
 export { MODELS, DEFAULT_MODEL_IDS, getModelSpec } from './models/registry.ts';
 export type { ModelSpec, ModelRole, InputSpec, OutputSpec, ModelSource } from './models/types.ts';
+export { pixelsToInput } from './models/input.ts';
 export { ModelStore, resolveModelDir, MODEL_DIR_ENV, CONVERTER_VERSION } from './models/store.ts';
 export type { ConvertedModelInfo } from './models/store.ts';
 export { VisageError, ErrorCodes, isVisageError } from './errors.ts';
