@@ -6,9 +6,10 @@
 //   visage-tiling-off the same with tiling: 'off' (the whole image only)
 //   faceapi           detectAllFaces(SSD MobileNetV1).withFaceLandmarks().withFaceDescriptors(), TF.js-WASM
 //   human             human.detect(): BlazeFace, FaceMesh, FaceRes descriptor, TF.js-WASM
-// Each system runs in a fresh child process of this script (so engines never share a process and
-// each starts cold), is warmed up with one pass over the images, then times every image --runs times.
-import { fork } from 'node:child_process';
+// Each system runs in its own child process of this script (engines never share a process) and is
+// warmed up with one pass over the images; then every image is timed --runs times, the systems
+// taking turns image by image, so that changes in the machine's load fall on all of them alike.
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -189,76 +190,93 @@ async function loadHuman(): Promise<Analyser> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Worker: one system, every image, warm-up pass then --runs timed passes.
+// Worker: one system per process, analysing the image the parent names, one at a time.
+
+type ToWorker = { type: 'analyze'; path: string } | { type: 'stop' };
+type FromWorker =
+  | { type: 'ready'; loadMs: number; threads: number }
+  | { type: 'done'; ms: number; cpuMs: number; faces: number }
+  | { type: 'error'; message: string };
+
+function workerMain(systemId: string): void {
+  const send = (message: FromWorker, then?: () => void): void => {
+    process.send!(message, undefined, undefined, then);
+  };
+  const fail = (error: unknown): void => send({ type: 'error', message: `${(error as Error)?.stack ?? error}` }, () => process.exit(1));
+  const spec = SYSTEMS.find((s) => s.id === systemId);
+  if (!spec) return fail(new Error(`unknown system ${systemId}`));
+  const started = performance.now();
+  spec.load().then((analyser) => {
+    process.on('message', (message: ToWorker) => {
+      if (message.type === 'stop') {
+        analyser.close().finally(() => process.exit(0)); // TF.js and Human keep handles open
+        return;
+      }
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      analyser.analyze(message.path).then((faces) => {
+        const ms = performance.now() - t;
+        const used = process.cpuUsage(cpu);
+        send({ type: 'done', ms, cpuMs: (used.user + used.system) / 1000, faces });
+      }, fail);
+    });
+    send({ type: 'ready', loadMs: performance.now() - started, threads: analyser.threads });
+  }, fail);
+}
+
+/** A system loaded in a child process of this script. */
+class SystemProcess {
+  readonly ready: Promise<{ loadMs: number; threads: number }>;
+  private readonly child: ChildProcess;
+  private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(readonly spec: SystemSpec) {
+    // stdout ignored: --json output stays clean whatever the libraries print.
+    this.child = fork(THIS_FILE, ['--worker', spec.id], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    let settle: { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
+    const first = new Promise<FromWorker>((resolve, reject) => { settle = { resolve, reject }; });
+    this.pending = settle!;
+    this.child.on('message', (message: FromWorker) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      if (message.type === 'error') pending?.reject(new Error(`${spec.id}: ${message.message}`));
+      else pending?.resolve(message);
+    });
+    this.child.on('exit', (code) => {
+      this.pending?.reject(new Error(`${spec.id}: worker exited with code ${code}`));
+      this.pending = undefined;
+    });
+    this.ready = first.then((m) => {
+      if (m.type !== 'ready') throw new Error(`${spec.id}: unexpected message ${m.type}`);
+      return { loadMs: m.loadMs, threads: m.threads };
+    });
+  }
+
+  /** Analyses one image in the worker: its own timing of analyze(), CPU time, faces. */
+  analyze(imagePath: string): Promise<{ ms: number; cpuMs: number; faces: number }> {
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.child.send({ type: 'analyze', path: imagePath } satisfies ToWorker);
+    }).then((m) => {
+      if (m.type !== 'done') throw new Error(`${this.spec.id}: unexpected message ${m.type}`);
+      return m;
+    });
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToWorker);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
+}
 
 interface Sample {
   image: number;
   ms: number;
-  faces: number;
-}
-
-interface WorkerReport {
-  system: string;
-  threads: number;
-  loadMs: number;
-  samples: Sample[];
-  /** Wall time of the timed passes, and the process's CPU time over them. */
-  wallMs: number;
   cpuMs: number;
-}
-
-async function runWorker(systemId: string, images: string[], runs: number): Promise<WorkerReport> {
-  const spec = SYSTEMS.find((s) => s.id === systemId);
-  if (!spec) throw new Error(`unknown system ${systemId}`);
-  const loadStart = performance.now();
-  const analyser = await spec.load();
-  const loadMs = performance.now() - loadStart;
-  for (const image of images) await analyser.analyze(image); // warm-up: allocation, kernel choice
-  const samples: Sample[] = [];
-  const cpuStart = process.cpuUsage();
-  const wallStart = performance.now();
-  for (let run = 0; run < runs; run++) {
-    for (let i = 0; i < images.length; i++) {
-      const t = performance.now();
-      const faces = await analyser.analyze(images[i]!);
-      samples.push({ image: i, ms: performance.now() - t, faces });
-    }
-  }
-  const wallMs = performance.now() - wallStart;
-  const cpu = process.cpuUsage(cpuStart);
-  await analyser.close();
-  return { system: systemId, threads: analyser.threads, loadMs, samples, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-/** Runs one system in a child process of this script; resolves with its report. */
-function runInChild(systemId: string, images: string[], runs: number): Promise<WorkerReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(THIS_FILE, ['--worker', systemId, '--runs', String(runs)], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-    let report: WorkerReport | undefined;
-    let failure: string | undefined;
-    child.on('message', (message: { type: 'report'; report: WorkerReport } | { type: 'error'; message: string }) => {
-      if (message.type === 'report') report = message.report;
-      else failure = message.message;
-    });
-    child.send({ images });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (report) resolve(report);
-      else reject(new Error(`${systemId}: ${failure ?? `worker exited with code ${code}`}`));
-    });
-  });
-}
-
-function workerMain(systemId: string, runs: number): void {
-  process.once('message', ({ images }: { images: string[] }) => {
-    runWorker(systemId, images, runs).then(
-      (report) => process.send!({ type: 'report', report }, () => process.exit(0)), // TF.js keeps handles open
-      (error) => process.send!({ type: 'error', message: `${(error as Error)?.stack ?? error}` }, () => process.exit(1)),
-    );
-  });
+  faces: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,9 +315,9 @@ interface Result {
   per_image: { image: string; ms_median: number; faces: number }[];
 }
 
-function summarise(spec: SystemSpec, report: WorkerReport, images: ImageEntry[]): Result {
-  const { samples } = report;
+function summarise(spec: SystemSpec, samples: Sample[], loaded: { loadMs: number; threads: number }, images: ImageEntry[]): Result {
   const totalMs = samples.reduce((sum, s) => sum + s.ms, 0);
+  const totalCpuMs = samples.reduce((sum, s) => sum + s.cpuMs, 0);
   const totalFaces = samples.reduce((sum, s) => sum + s.faces, 0);
   return {
     system: spec.id,
@@ -307,9 +325,9 @@ function summarise(spec: SystemSpec, report: WorkerReport, images: ImageEntry[])
     ms_median: round(median(samples.map((s) => s.ms)), 1),
     faces_per_image: median(samples.map((s) => s.faces)),
     faces_per_second: round(totalFaces / (totalMs / 1000), 2),
-    threads: report.threads,
-    cores_busy: round(report.cpuMs / report.wallMs, 2),
-    load_ms: round(report.loadMs, 0),
+    threads: loaded.threads,
+    cores_busy: round(totalCpuMs / totalMs, 2),
+    load_ms: round(loaded.loadMs, 0),
     per_image: images.map((image, i) => {
       const mine = samples.filter((s) => s.image === i);
       return { image: image.name, ms_median: round(median(mine.map((s) => s.ms)), 1), faces: median(mine.map((s) => s.faces)) };
@@ -351,7 +369,7 @@ async function main(): Promise<void> {
     log(`bench:speed: --runs must be a whole number >= 1, got ${values.runs}`);
     process.exit(2);
   }
-  if (values.worker) return workerMain(values.worker, runs);
+  if (values.worker) return workerMain(values.worker);
   if (values.help) {
     log(usage());
     return;
@@ -379,16 +397,37 @@ async function main(): Promise<void> {
 
   // The machine may be shared: a busy machine slows multi-threaded systems more than single-threaded ones.
   const loadBefore = os.loadavg()[0]!;
-  const results: Result[] = [];
+  // Every system is loaded in its own process first (one at a time), then warmed up with one pass
+  // over the images; then the timed runs go image by image, every system in turn (the order
+  // rotating each run), so a change in the machine's load hits all of them alike.
+  const workers: SystemProcess[] = [];
+  const stopAll = () => workers.forEach((w) => w.kill());
+  process.on('exit', stopAll);
+  const loaded: { loadMs: number; threads: number }[] = [];
   for (const spec of systems) {
-    log(`bench:speed: ${spec.id} ...`);
-    const started = performance.now();
-    const report = await runInChild(spec.id, images.map((i) => i.path), runs);
-    const result = summarise(spec, report, images);
-    results.push(result);
-    log(`bench:speed: ${spec.id}: ${result.ms_median.toFixed(0)} ms per image, ${result.faces_per_image} faces per image `
-      + `(load ${(report.loadMs / 1000).toFixed(1)} s, total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    log(`bench:speed: loading ${spec.id} ...`);
+    const worker = new SystemProcess(spec);
+    workers.push(worker);
+    loaded.push(await worker.ready);
   }
+  for (const worker of workers) {
+    log(`bench:speed: warm-up ${worker.spec.id} ...`);
+    for (const image of images) await worker.analyze(image.path);
+  }
+  const samples: Sample[][] = workers.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    for (let i = 0; i < images.length; i++) {
+      for (let k = 0; k < workers.length; k++) {
+        const w = (k + run) % workers.length;
+        samples[w]!.push({ image: i, ...(await workers[w]!.analyze(images[i]!.path)) });
+      }
+    }
+    log(`bench:speed: run ${run + 1}/${runs} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  workers.forEach((w) => w.stop());
+  const results = systems.map((spec, k) => summarise(spec, samples[k]!, loaded[k]!, images));
+  for (const r of results) log(`bench:speed: ${r.system}: ${r.ms_median.toFixed(0)} ms per image, ${r.faces_per_image} faces per image`);
 
   const loadAfter = os.loadavg()[0]!;
   const loadNote = `load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.availableParallelism()} cores`;
