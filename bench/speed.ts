@@ -1,8 +1,8 @@
-// npm run bench:speed [-- --runs N] [--systems a,b] [--json]
+// npm run bench:speed [-- --runs N] [--threads N] [--systems a,b] [--json]
 // End-to-end face analysis speed, one run, the same images for every system: a file path in,
 // every face with its identity descriptor out (decoding included). Images: the six 1920-px photos
 // in @vladmandic/face-api's demo/ folder and media/group1.jpg from the shared datasets.
-//   visage            createVisage({ threads: every core }).analyze(path), defaults (tiling 'auto')
+//   visage            createVisage({ threads }).analyze(path), defaults (tiling 'auto'); threads: every core
 //   visage-tiling-off the same with tiling: 'off' (the whole image only)
 //   faceapi           detectAllFaces(SSD MobileNetV1).withFaceLandmarks().withFaceDescriptors(), TF.js-WASM
 //   human             human.detect(): BlazeFace, FaceMesh, FaceRes descriptor, TF.js-WASM
@@ -22,8 +22,10 @@ import { packageDir } from '../src/models/store.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const usage = () => `usage: npm run bench:speed -- [--runs N] [--systems a,b] [--json]
+const usage = () => `usage: npm run bench:speed -- [--runs N] [--threads N] [--systems a,b] [--json]
   --runs N     timed runs of every image per system, after one warm-up pass (default 5)
+  --threads N  onnxruntime threads for Visage (default: every core, ${os.availableParallelism()} here); 1 compares
+               core for core with the single-threaded TF.js-WASM anchors, robust on a busy machine
   --systems    comma-separated (default: all): ${SYSTEMS.map((s) => s.id).join(',')}
   --json       {"results":[...],"speedup":{...}} on stdout instead of the table; progress goes to stderr`;
 const require = createRequire(import.meta.url);
@@ -45,21 +47,22 @@ interface SystemSpec {
   readonly description: string;
   /** Visage's own rows; the others are the anchors the speed-up is measured against. */
   readonly visage: boolean;
-  load(): Promise<Analyser>;
+  /** `threads`: onnxruntime threads for Visage (TF.js-WASM has one thread in Node). */
+  load(threads: number): Promise<Analyser>;
 }
 
 const SYSTEMS: readonly SystemSpec[] = [
   {
     id: 'visage',
-    description: 'Visage analyze(), defaults (SSD, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime, every core',
+    description: 'Visage analyze(), defaults (SSD, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime',
     visage: true,
-    load: () => loadVisage({}),
+    load: (threads) => loadVisage({ threads }),
   },
   {
     id: 'visage-tiling-off',
     description: "Visage analyze() with tiling: 'off', otherwise defaults",
     visage: true,
-    load: () => loadVisage({ tiling: 'off' }),
+    load: (threads) => loadVisage({ threads, tiling: 'off' }),
   },
   {
     id: 'faceapi',
@@ -75,13 +78,12 @@ const SYSTEMS: readonly SystemSpec[] = [
   },
 ];
 
-async function loadVisage(options: { tiling?: 'off' }): Promise<Analyser> {
+async function loadVisage(options: { threads: number; tiling?: 'off' }): Promise<Analyser> {
   const { createVisage } = await import('../src/visage.ts');
-  const threads = os.availableParallelism();
-  const visage = await createVisage({ ...options, threads });
+  const visage = await createVisage(options);
   await visage.warmUp();
   return {
-    threads: visage.config.threads ?? threads,
+    threads: visage.config.threads ?? options.threads,
     async analyze(imagePath) {
       const { faces } = await visage.analyze(imagePath);
       return faces.filter((f) => Object.keys(f.embeddings).length > 0).length;
@@ -198,7 +200,7 @@ type FromWorker =
   | { type: 'done'; ms: number; cpuMs: number; faces: number }
   | { type: 'error'; message: string };
 
-function workerMain(systemId: string): void {
+function workerMain(systemId: string, threads: number): void {
   const send = (message: FromWorker, then?: () => void): void => {
     process.send!(message, undefined, undefined, then);
   };
@@ -206,7 +208,7 @@ function workerMain(systemId: string): void {
   const spec = SYSTEMS.find((s) => s.id === systemId);
   if (!spec) return fail(new Error(`unknown system ${systemId}`));
   const started = performance.now();
-  spec.load().then((analyser) => {
+  spec.load(threads).then((analyser) => {
     process.on('message', (message: ToWorker) => {
       if (message.type === 'stop') {
         analyser.close().finally(() => process.exit(0)); // TF.js and Human keep handles open
@@ -230,9 +232,9 @@ class SystemProcess {
   private readonly child: ChildProcess;
   private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
 
-  constructor(readonly spec: SystemSpec) {
+  constructor(readonly spec: SystemSpec, threads: number) {
     // stdout ignored: --json output stays clean whatever the libraries print.
-    this.child = fork(THIS_FILE, ['--worker', spec.id], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = fork(THIS_FILE, ['--worker', spec.id, '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let settle: { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
     const first = new Promise<FromWorker>((resolve, reject) => { settle = { resolve, reject }; });
     this.pending = settle!;
@@ -354,6 +356,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         runs: { type: 'string', default: '5' },
+        threads: { type: 'string' },
         systems: { type: 'string' },
         json: { type: 'boolean', default: false },
         worker: { type: 'string' },
@@ -369,7 +372,12 @@ async function main(): Promise<void> {
     log(`bench:speed: --runs must be a whole number >= 1, got ${values.runs}`);
     process.exit(2);
   }
-  if (values.worker) return workerMain(values.worker);
+  const threads = values.threads === undefined ? os.availableParallelism() : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) {
+    log(`bench:speed: --threads must be a whole number >= 1, got ${values.threads}`);
+    process.exit(2);
+  }
+  if (values.worker) return workerMain(values.worker, threads);
   if (values.help) {
     log(usage());
     return;
@@ -406,7 +414,7 @@ async function main(): Promise<void> {
   const loaded: { loadMs: number; threads: number }[] = [];
   for (const spec of systems) {
     log(`bench:speed: loading ${spec.id} ...`);
-    const worker = new SystemProcess(spec);
+    const worker = new SystemProcess(spec, threads);
     workers.push(worker);
     loaded.push(await worker.ready);
   }
