@@ -71,6 +71,9 @@ export interface BucketMetrics {
   ap: number;
   /** Recall over all detections given, 0-1. */
   recall: number;
+  /** Detections that found a counted face, and detections that found none (ignored ones aside). */
+  truePositives: number;
+  falsePositives: number;
 }
 
 const MATCH_IOU = 0.5;
@@ -101,7 +104,8 @@ export function evaluateBucket(results: readonly ImageResult[], minHeight: numbe
       }
     }
   }
-  return { minHeight, faces, ...averagePrecision(ranked, faces) };
+  const truePositives = ranked.filter((r) => r.tp).length;
+  return { minHeight, faces, ...averagePrecision(ranked, faces), truePositives, falsePositives: ranked.length - truePositives };
 }
 
 /** All-point interpolated AP of ranked true/false positives against `positives` faces. */

@@ -23,7 +23,7 @@ export interface CreateDetectorOptions {
 
 /** Tiling per detector, chosen on WIDER dev (bench/wider.ts); the figures are in the README. */
 export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig>>> = Object.freeze({
-  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 1 }),
+  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
   blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
 });
 

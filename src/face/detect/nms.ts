@@ -28,17 +28,19 @@ export function overlapOfSmaller(a: Box, b: Box): number {
   return smaller > 0 ? intersection(a, b) / smaller : 0;
 }
 
-export interface NmsOptions {
+export interface NmsOptions<T = Scored> {
   /** A candidate is dropped when its IoU with a kept box is above this. */
   iouThreshold: number;
   /** Stop after this many kept boxes (default: no limit). */
   maxOutput?: number;
   /**
-   * Also drop a candidate when this fraction of its own area (or of the kept box's, whichever is
-   * smaller) lies inside a kept box. Catches the part of a face that one tile saw cut off at its
-   * edge, whose IoU with the whole face is low. Default: off (1 would never fire: use < 1).
+   * Also drop a candidate when more than this fraction of its area lies inside a larger box
+   * already kept: the part of a face that a tile saw cut off, whose IoU with the whole face is
+   * low. Default: off.
    */
   containedThreshold?: number;
+  /** With `containedThreshold`: apply it only between items of different sources (tiles). */
+  source?: (item: T) => unknown;
 }
 
 /**
@@ -46,20 +48,21 @@ export interface NmsOptions {
  * already kept one by more than the thresholds. Returns the kept items, best first. Ties keep
  * input order (the sort is stable), so results are deterministic.
  */
-export function nonMaxSuppression<T extends Scored>(items: readonly T[], options: NmsOptions): T[] {
-  const { iouThreshold } = options;
+export function nonMaxSuppression<T extends Scored>(items: readonly T[], options: NmsOptions<T>): T[] {
+  const { iouThreshold, source } = options;
   const maxOutput = options.maxOutput ?? Infinity;
   const contained = options.containedThreshold ?? Infinity;
   const sorted = [...items].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const candidate of sorted) {
     if (kept.length >= maxOutput) break;
+    const area = candidate.box.width * candidate.box.height;
     let suppressed = false;
     for (const other of kept) {
-      if (iou(candidate.box, other.box) > iouThreshold || (contained <= 1 && overlapOfSmaller(candidate.box, other.box) > contained)) {
-        suppressed = true;
-        break;
-      }
+      if (iou(candidate.box, other.box) > iouThreshold) { suppressed = true; break; }
+      if (contained < 1 && other.box.width * other.box.height > area && area > 0
+          && (!source || source(candidate) !== source(other))
+          && intersection(candidate.box, other.box) / area > contained) { suppressed = true; break; }
     }
     if (!suppressed) kept.push(candidate);
   }
@@ -68,10 +71,12 @@ export function nonMaxSuppression<T extends Scored>(items: readonly T[], options
 
 /**
  * Merges detections made separately (tiles, scales) of one image, already in the image's
- * coordinates: all lists pooled, then suppressed as one.
+ * coordinates: all lists pooled, then suppressed as one; `containedThreshold` applies only
+ * between different lists (within one, the detector's own suppression has decided).
  */
-export function mergeDetections<T extends Scored>(lists: readonly (readonly T[])[], options: NmsOptions): T[] {
-  return nonMaxSuppression(lists.flat(), options);
+export function mergeDetections<T extends Scored>(lists: readonly (readonly T[])[], options: Omit<NmsOptions<T>, 'source'>): T[] {
+  const tagged = lists.flatMap((list, source) => list.map((item) => ({ item, source, box: item.box, score: item.score })));
+  return nonMaxSuppression(tagged, { ...options, source: (t) => t.source }).map((t) => t.item);
 }
 
 /** The box limited to the image; width or height may become 0 for a box wholly outside. */

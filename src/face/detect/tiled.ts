@@ -29,7 +29,10 @@ export interface TilingConfig {
   maxZoom: number;
   /** IoU above which detections from different tiles and levels are merged. */
   mergeIou: number;
-  /** Merge also when this fraction of the smaller box lies inside the other (a face seen in part). */
+  /**
+   * Also drop a detection when more than this fraction of it lies inside a larger one kept from
+   * another tile or level: a face that one tile saw in part, away from the tile's edge. 1: off.
+   */
   mergeContained: number;
 }
 
@@ -114,5 +117,5 @@ function checkTilingConfig(config: TilingConfig): void {
   if (!(config.overlap >= 0 && config.overlap <= 0.5)) throw bad(`overlap must be 0-0.5, got ${config.overlap}`);
   if (!(config.maxZoom > 0)) throw bad(`maxZoom must be > 0, got ${config.maxZoom}`);
   if (!(config.mergeIou > 0 && config.mergeIou <= 1)) throw bad(`mergeIou must be in (0, 1], got ${config.mergeIou}`);
-  if (!(config.mergeContained > 0 && config.mergeContained <= 1.0001)) throw bad(`mergeContained must be in (0, 1], got ${config.mergeContained}`);
+  if (!(config.mergeContained > 0 && config.mergeContained <= 1)) throw bad(`mergeContained must be in (0, 1], got ${config.mergeContained}`);
 }
