@@ -25,7 +25,8 @@
 // monotone from the right); recall is the share of counted faces found at `--min-score`.
 //
 // Systems (--systems picks any of them, comma-separated):
-//   ssd, ssd-tiled, blazeface, blazeface-tiled: Visage's detectors, whole image / tiled ('auto')
+//   ssd, ssd-tiled, blazeface, blazeface-tiled, tiny, tiny-tiled: Visage's detectors, whole image
+//     (tiling 'off') / tiled (tiling 'auto', the default; src/face/detect/index.ts DEFAULT_TILING)
 //   faceapi-ssd: face-api's detectAllFaces with SsdMobilenetv1Options { minConfidence, maxResults 1000 }.
 //     face-api's NMS reads the whole box tensor back (arraySync) for every pair of boxes it
 //     compares, which at minConfidence 0.05 takes seconds per crowded image. For the AP pass the
@@ -45,16 +46,15 @@ import { Engine } from '../src/runtime/engine.ts';
 import { packageDir } from '../src/models/store.ts';
 import { loadImage } from '../src/face/image/decode.ts';
 import { resizeTo } from '../src/face/image/transform.ts';
-import { createDetector, DEFAULT_TILING } from '../src/face/detect/index.ts';
+import { createDetector, DEFAULT_TILING, type DetectorId } from '../src/face/detect/index.ts';
 import type { Detector } from '../src/face/detect/types.ts';
 import type { Box, RgbImage } from '../src/types.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import { evaluateBucket, readWiderGroundTruth, type Detection, type GroundTruthFace, type ImageResult } from './wider-eval.ts';
 
+const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 'tiny-tiled', 'faceapi-ssd', 'human-blazeface'] as const;
 const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--strict]
-  systems: ${['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'faceapi-ssd', 'human-blazeface'].join(', ')} (default: all)`;
-
-const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'faceapi-ssd', 'human-blazeface'] as const;
+  systems: ${SYSTEM_IDS.join(', ')} (default: all)`;
 type SystemId = typeof SYSTEM_IDS[number];
 /** Visage's default detector setting (createVisage's detector 'ssd', tiling 'auto'). */
 const DEFAULT_SYSTEM: SystemId = 'ssd-tiled';
@@ -328,7 +328,7 @@ function score(system: SystemId, run: SystemRun, images: TestImage[], strict: bo
   return row;
 }
 
-function describeTiling(id: 'ssd' | 'blazeface'): string {
+function describeTiling(id: DetectorId): string {
   const t = DEFAULT_TILING[id];
   return `tiles: levels ${t.levels.join('+')} across + whole image, overlap ${t.overlap}`;
 }
@@ -348,7 +348,7 @@ async function main() {
     else if (system === 'human-blazeface') run = await runHuman(images, args.minScore);
     else {
       engine ??= await Engine.create();
-      const id = system.startsWith('ssd') ? 'ssd' : 'blazeface';
+      const id = system.replace(/-tiled$/, '') as DetectorId;
       const tiled = system.endsWith('-tiled');
       run = await runVisage(createDetector(engine, id, { tiling: tiled ? 'auto' : 'off' }), images, args.minScore, system);
       run.note = `onnxruntime, ${engine.threads} threads${tiled ? `; ${describeTiling(id)}` : '; whole image'}`;
