@@ -5,8 +5,9 @@
 //   View 1 (--pairs pairsDevTest.txt --train-pairs pairsDevTrain.txt, the default): threshold
 //   fitted on DevTrain, accuracy on DevTest.
 // Each distinct image is embedded once per system (nothing is cached on disk), in child processes
-// (bench/lfw/embed-worker.ts; one per core for single-threaded TF.js-WASM systems); then pairs are
-// scored and evaluated with src/eval. Systems are listed in bench/lfw/systems.ts.
+// (bench/lfw/embed-worker.ts; one per core for single-threaded TF.js-WASM systems; systems that
+// share a pass, such as Visage's embedders with and without flip, in one pass over the images);
+// then pairs are scored and evaluated with src/eval. Systems are listed in bench/lfw/systems.ts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import {
 } from '../src/eval/index.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import type { FromWorker, ToWorker, WorkItem } from './lfw/embed-worker.ts';
-import { SYSTEMS, getSystem, type SystemSpec } from './lfw/systems.ts';
+import { SYSTEMS, getSystem, passesOf, type SystemSpec } from './lfw/systems.ts';
 
 const USAGE = `usage: npm run bench:lfw -- [--pairs FILE] [--train-pairs FILE] [--images DIR] [--systems a,b]
                           [--json] [--limit N] [--processes N]
@@ -47,6 +48,8 @@ interface Options {
   trainPairs?: string;
   images: string;
   systems: SystemSpec[];
+  /** --systems was given. */
+  explicitSystems: boolean;
   json: boolean;
   limit?: number;
   processes: number;
@@ -88,6 +91,7 @@ function parseOptions(): Options {
     trainPairs: values['train-pairs'] ?? (defaultView1 ? dataset('lfw-view1', 'pairsDevTrain.txt') : undefined),
     images: values.images ?? dataset('lfw-view1', 'images'),
     systems,
+    explicitSystems: values.systems !== undefined,
     json: values.json,
     limit: positive('limit', values.limit),
     processes: positive('processes', values.processes) ?? os.availableParallelism(),
@@ -107,8 +111,9 @@ function limitPairs(file: PairsFile, limit: number | undefined): Pair[] {
 }
 
 interface Embedded {
-  embeddings: (Float32Array | null)[];
-  noFace: boolean[];
+  /** [system of the pass][image] */
+  embeddings: (Float32Array | null)[][];
+  noFace: boolean[][];
   loadSeconds: number;
   wallSeconds: number;
   /** Median time of one embed() call in one process. */
@@ -118,11 +123,12 @@ interface Embedded {
 
 const workerFile = fileURLToPath(new URL('./lfw/embed-worker.ts', import.meta.url));
 
-/** Embeds every image with one system, in `processes` child processes fed chunk by chunk. */
-function embedAll(spec: SystemSpec, paths: string[], processes: number): Promise<Embedded> {
+/** Embeds every image for the systems of one pass, in `processes` child processes fed chunk by chunk. */
+function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promise<Embedded> {
+  const name = pass.map((s) => s.id).join('+');
   const started = performance.now();
-  const embeddings = new Array<Float32Array | null>(paths.length).fill(null);
-  const noFace = new Array<boolean>(paths.length).fill(false);
+  const embeddings = pass.map(() => new Array<Float32Array | null>(paths.length).fill(null));
+  const noFace = pass.map(() => new Array<boolean>(paths.length).fill(false));
   const times: number[] = [];
   const children: ChildProcess[] = [];
   let next = 0, done = 0, stopped = 0, loadMs = 0, noFaceCount = 0, lastReport = performance.now();
@@ -142,7 +148,7 @@ function embedAll(spec: SystemSpec, paths: string[], processes: number): Promise
     for (let i = 0; i < count; i++) {
       // Advanced serialisation carries Float32Arrays; the child's stdout goes to our stderr so
       // that whatever the anchors print never mixes with --json output.
-      const child = fork(workerFile, [spec.id], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+      const child = fork(workerFile, [pass.map((s) => s.id).join(',')], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
       child.stdout!.pipe(process.stderr);
       children.push(child);
       child.on('message', (message: FromWorker) => {
@@ -152,30 +158,32 @@ function embedAll(spec: SystemSpec, paths: string[], processes: number): Promise
             feed(child);
             break;
           case 'result':
-            embeddings[message.index] = message.embedding;
-            noFace[message.index] = message.noFace;
-            if (message.noFace) noFaceCount++;
+            message.outcomes.forEach((outcome, k) => {
+              embeddings[k]![message.index] = outcome.embedding;
+              noFace[k]![message.index] = outcome.noFace;
+            });
+            if (message.outcomes[0]!.noFace) noFaceCount++;
             times.push(message.ms);
             done++;
             if (performance.now() - lastReport > 15_000) {
               lastReport = performance.now();
               const elapsed = (lastReport - started) / 1000;
               const left = done ? (elapsed / done) * (paths.length - done) : NaN;
-              log(`  ${spec.id}: ${done}/${paths.length} images, no face in ${noFaceCount}, ${minutes(elapsed)} so far, ~${minutes(left)} left`);
+              log(`  ${name}: ${done}/${paths.length} images, no face in ${noFaceCount}, ${minutes(elapsed)} so far, ~${minutes(left)} left`);
             }
             break;
           case 'idle':
             feed(child);
             break;
           case 'error':
-            abort(new Error(`${spec.id} failed in an embedding process: ${message.message}`));
+            abort(new Error(`${name} failed in an embedding process: ${message.message}`));
             break;
         }
       });
       child.on('exit', (code) => {
-        if (code !== 0) { abort(new Error(`${spec.id}: an embedding process exited with code ${code}`)); return; }
+        if (code !== 0) { abort(new Error(`${name}: an embedding process exited with code ${code}`)); return; }
         if (++stopped < count) return;
-        if (done !== paths.length) { abort(new Error(`${spec.id}: ${paths.length - done} images were not embedded`)); return; }
+        if (done !== paths.length) { abort(new Error(`${name}: ${paths.length - done} images were not embedded`)); return; }
         times.sort((a, b) => a - b);
         resolve({
           embeddings, noFace, processes: count,
@@ -212,12 +220,24 @@ interface Row {
   embed_seconds: number;
   ms_per_image: number;
   processes: number;
+  /** The other systems embedded in the same pass (their time is shared). */
+  shared_pass_with: string[];
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  // Before hours of embedding: drop (default selection) or refuse (explicit) systems that cannot run.
+  const runnable: SystemSpec[] = [];
+  for (const spec of options.systems) {
+    const reason = await spec.available?.() ?? null;
+    if (reason === null) runnable.push(spec);
+    else if (options.explicitSystems) fail(`${spec.id} cannot run: ${reason}`);
+    else log(`bench:lfw: skipping ${spec.id}: ${reason}`);
+  }
+  options.systems = runnable;
+  if (runnable.length === 0) fail('no system can run');
   const testFile = await readPairsFile(options.pairs).catch((error) => fail(error.message));
   const trainFile = options.trainPairs ? await readPairsFile(options.trainPairs).catch((error) => fail(error.message)) : undefined;
   if (trainFile && testFile.folds > 1) fail('--train-pairs is for View 1 files; a View 2 file runs the 10-fold protocol on its own');
@@ -235,40 +255,46 @@ async function main(): Promise<void> {
   log(`bench:lfw: ${protocol}; ${paths.length} distinct images; systems: ${options.systems.map((s) => s.id).join(', ')}`);
 
   const rows: Row[] = [];
-  for (const spec of options.systems) {
-    const processes = spec.parallel ? options.processes : 1;
-    log(`${spec.id}: embedding ${paths.length} images in ${Math.min(processes, paths.length)} process(es)...`);
-    const embedded = await embedAll(spec, paths, processes);
-    const score = (pair: Pair): FoldedScoredPair => {
-      const a = embedded.embeddings[indexOf.get(imageKey(pair.first))!];
-      const b = embedded.embeddings[indexOf.get(imageKey(pair.second))!];
-      // No embedding (no face and no fallback): below every real score, so always "different".
-      return { score: a && b ? spec.similarity(a, b) : -Infinity, same: pair.same, fold: pair.fold };
-    };
-    const report = evaluateVerification({ test: testPairs.map(score), train: trainPairs?.map(score), far: TARGET_FAR });
-    const usesNoFace = (pair: Pair) => embedded.noFace[indexOf.get(imageKey(pair.first))!] || embedded.noFace[indexOf.get(imageKey(pair.second))!];
-    const row: Row = {
-      system: spec.id,
-      accuracy: round(report.accuracy * 100, 2),
-      accuracy_std: report.accuracyStd === null ? null : round(report.accuracyStd * 100, 2),
-      auc: round(report.auc, 5),
-      tar_at_far_0_1: round(report.tarAtFar.tar * 100, 2),
-      threshold: Number.isFinite(report.threshold) ? round(report.threshold, 6) : null,
-      no_face: embedded.noFace.filter(Boolean).length,
-      no_face_policy: spec.noFacePolicy,
-      similarity: spec.similarityName,
-      protocol: report.protocol,
-      images: paths.length,
-      test_pairs: testPairs.length,
-      test_pairs_with_no_face: testPairs.filter(usesNoFace).length,
-      far_reached: round(report.tarAtFar.far * 100, 3),
-      load_seconds: round(embedded.loadSeconds, 1),
-      embed_seconds: round(embedded.wallSeconds, 1),
-      ms_per_image: round(embedded.medianMs, 1),
-      processes: embedded.processes,
-    };
-    rows.push(row);
-    log(`${spec.id}: accuracy ${row.accuracy}%, no face in ${row.no_face} images, ${minutes(embedded.wallSeconds)} (models loaded in ${row.load_seconds} s)`);
+  for (const pass of passesOf(options.systems)) {
+    const name = pass.map((s) => s.id).join('+');
+    const processes = pass.every((s) => s.parallel) ? options.processes : 1;
+    log(`${name}: embedding ${paths.length} images in ${Math.min(processes, paths.length)} process(es)...`);
+    const embedded = await embedAll(pass, paths, processes);
+    log(`${name}: ${minutes(embedded.wallSeconds)} (models loaded in ${embedded.loadSeconds.toFixed(1)} s)`);
+    pass.forEach((spec, k) => {
+      const embeddings = embedded.embeddings[k]!, noFace = embedded.noFace[k]!;
+      const score = (pair: Pair): FoldedScoredPair => {
+        const a = embeddings[indexOf.get(imageKey(pair.first))!];
+        const b = embeddings[indexOf.get(imageKey(pair.second))!];
+        // No embedding (no face and no fallback): below every real score, so always "different".
+        return { score: a && b ? spec.similarity(a, b) : -Infinity, same: pair.same, fold: pair.fold };
+      };
+      const report = evaluateVerification({ test: testPairs.map(score), train: trainPairs?.map(score), far: TARGET_FAR });
+      const usesNoFace = (pair: Pair) => noFace[indexOf.get(imageKey(pair.first))!] || noFace[indexOf.get(imageKey(pair.second))!];
+      const row: Row = {
+        system: spec.id,
+        accuracy: round(report.accuracy * 100, 2),
+        accuracy_std: report.accuracyStd === null ? null : round(report.accuracyStd * 100, 2),
+        auc: round(report.auc, 5),
+        tar_at_far_0_1: round(report.tarAtFar.tar * 100, 2),
+        threshold: Number.isFinite(report.threshold) ? round(report.threshold, 6) : null,
+        no_face: noFace.filter(Boolean).length,
+        no_face_policy: spec.noFacePolicy,
+        similarity: spec.similarityName,
+        protocol: report.protocol,
+        images: paths.length,
+        test_pairs: testPairs.length,
+        test_pairs_with_no_face: testPairs.filter(usesNoFace).length,
+        far_reached: round(report.tarAtFar.far * 100, 3),
+        load_seconds: round(embedded.loadSeconds, 1),
+        embed_seconds: round(embedded.wallSeconds, 1),
+        ms_per_image: round(embedded.medianMs, 1),
+        processes: embedded.processes,
+        shared_pass_with: pass.filter((other) => other !== spec).map((other) => other.id),
+      };
+      rows.push(row);
+      log(`${spec.id}: accuracy ${row.accuracy}%, no face in ${row.no_face} images`);
+    });
   }
 
   if (options.json) {
@@ -282,7 +308,8 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const accuracy = r.accuracy_std === null ? `${r.accuracy.toFixed(2)}%` : `${r.accuracy.toFixed(2)} ± ${r.accuracy_std.toFixed(2)}%`;
-    const time = `${minutes(r.embed_seconds)}, ${r.processes} proc., ${r.ms_per_image} ms/image`;
+    const shared = r.shared_pass_with.length ? `, one pass with ${r.shared_pass_with.length} other system(s)` : '';
+    const time = `${minutes(r.embed_seconds)}, ${r.processes} proc., ${r.ms_per_image} ms/image${shared}`;
     console.log(`| ${r.system} | ${accuracy} | ${r.auc.toFixed(4)} | ${r.tar_at_far_0_1.toFixed(2)}% | ${r.threshold ?? '-'} | ${r.no_face} of ${r.images} | ${r.no_face_policy} | ${time} |`);
   }
   console.log('\nSimilarity (threshold units):');

@@ -1,24 +1,47 @@
-// Visage's own pipeline as a bench system: createVisage() with one embedder, analyze() each image,
-// and the embedding of the detected face nearest the image centre (LFW centres its subject; other
-// faces in the frame are bystanders).
+// Visage's own pipeline as bench systems: one createVisage() with every embedder the pass needs
+// (flip off), analyze() once per image, and of the detected faces the one nearest the image centre
+// (LFW centres its subject; other faces in the frame are bystanders). Its embeddings serve the
+// visage-<embedder> systems; for visage-<embedder>-flip the same aligned crop is embedded again
+// with flip, exactly as createVisage({ flip: true }) would (mean of the crop's and its mirror's
+// L2-normalised embeddings), so detection and landmarks run once for all of them.
 import type { EmbedderId } from '../../src/config.ts';
-import type { Embedder } from './systems.ts';
+import type { EmbedOutcome, SharedEmbedder } from './systems.ts';
 
-export async function loadVisage(options: { embedders: EmbedderId[]; flip: boolean }): Promise<Embedder> {
+export async function loadVisagePass(systemIds: readonly string[]): Promise<SharedEmbedder> {
   const { createVisage } = await import('../../src/visage.ts');
-  const visage = await createVisage(options);
-  const id = options.embedders[0]!;
+  const { Engine } = await import('../../src/runtime/engine.ts');
+  const { ModelEmbedder } = await import('../../src/face/embed/embedder.ts');
+  const wanted = systemIds.map((id) => {
+    const match = /^visage-(.+?)(-flip)?$/.exec(id);
+    if (!match) throw new Error(`not a Visage system id: ${id}`);
+    return { embedder: match[1] as EmbedderId, flip: match[2] !== undefined };
+  });
+  const embedders = [...new Set(wanted.map((w) => w.embedder))];
+  const visage = await createVisage({ embedders, flip: false });
+  const needFlip = wanted.some((w) => w.flip);
+  const flipEngine = needFlip ? await Engine.create() : undefined;
+  const flipped = new Map(embedders.map((id) => [id, flipEngine ? new ModelEmbedder(flipEngine, id) : undefined]));
   return {
-    async embed(imagePath) {
-      const { width, height, faces } = await visage.analyze(imagePath);
-      let best: (typeof faces)[number] | undefined, bestDistance = Infinity;
-      for (const face of faces) {
-        const distance = Math.hypot(face.box.x + face.box.width / 2 - width / 2, face.box.y + face.box.height / 2 - height / 2);
-        if (distance < bestDistance) { best = face; bestDistance = distance; }
+    async embed(imagePath): Promise<EmbedOutcome[]> {
+      const { width, height, faces } = await visage.analyze(imagePath, { alignedCrops: needFlip });
+      let face: (typeof faces)[number] | undefined, bestDistance = Infinity;
+      for (const f of faces) {
+        const distance = Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
+        if (distance < bestDistance) { face = f; bestDistance = distance; }
       }
-      const embedding = best?.embeddings[id];
-      return embedding ? Float32Array.from(embedding) : null;
+      if (!face) return wanted.map(() => ({ embedding: null, noFace: true }));
+      const outcomes: EmbedOutcome[] = [];
+      for (const { embedder, flip } of wanted) {
+        const embedding = flip
+          ? (await flipped.get(embedder)!.embed([face.alignedCrops![embedder]!], true))[0]!
+          : Float32Array.from(face.embeddings[embedder]!);
+        outcomes.push({ embedding, noFace: false });
+      }
+      return outcomes;
     },
-    close: () => visage.close(),
+    async close() {
+      await visage.close();
+      await flipEngine?.close();
+    },
   };
 }

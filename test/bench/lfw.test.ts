@@ -15,10 +15,13 @@ const run = (args: string[]) => promisify(execFile)(process.execPath, ['--import
 const skip = skipUnless('lfw-view1', 'pairsDevTest.txt');
 
 test('View 1 by default: threshold from DevTrain, the figures the issue names in --json', { skip }, async () => {
-  const { stdout } = await run(['--systems', 'pixels', '--limit', '4', '--json']);
+  const { stdout } = await run(['--systems', 'pixels,pixels-flip', '--limit', '4', '--json']);
   const out = JSON.parse(stdout);
   assert.match(out.protocol, /threshold fitted on 8 training pairs, accuracy on 8 test pairs/);
-  assert.equal(out.results.length, 1);
+  assert.deepEqual(out.results.map((r: { system: string }) => r.system), ['pixels', 'pixels-flip']);
+  // The two share one pass over the images.
+  assert.deepEqual(out.results[0].shared_pass_with, ['pixels-flip']);
+  assert.equal(out.results[0].embed_seconds, out.results[1].embed_seconds);
   const row = out.results[0];
   for (const key of ['system', 'accuracy', 'accuracy_std', 'auc', 'tar_at_far_0_1', 'threshold', 'no_face', 'no_face_policy']) assert.ok(key in row, key);
   assert.equal(row.system, 'pixels');
@@ -49,7 +52,7 @@ test('a View 2 style file runs k-fold cross-validation and prints a table', { sk
 test('bad command lines fail with one clear line', { skip }, async () => {
   await assert.rejects(run(['--systems', 'nope']), (error: { code: number; stderr: string }) => {
     assert.equal(error.code, 2);
-    assert.match(error.stderr, /unknown system "nope"; known: faceapi, human/);
+    assert.match(error.stderr, /unknown system "nope"; known: faceapi, faceapi-centre, human/);
     return true;
   });
   await assert.rejects(run(['--systems', 'pixels', '--images', '/nonexistent', '--limit', '1']), /images not found under \/nonexistent/);
