@@ -85,9 +85,14 @@ export class TiledDetector implements Detector {
     this.id = `${base.id}+tiled`;
   }
 
+  /** The tiles an image of this size is cut into, the whole image first: one model run each. */
+  tilesFor(width: number, height: number): Tile[] {
+    return planTiles(width, height, this.base.inputSize, this.config);
+  }
+
   async detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
     checkDetectOptions(options);
-    const tiles = planTiles(image.width, image.height, this.base.inputSize, this.config);
+    const tiles = this.tilesFor(image.width, image.height);
     const crops = tiles.map((t, i) => (i === 0 ? image : crop(image, t.box)));
     const found = await this.base.detectMany(crops, options.minScore);
     const lists = found.map((faces, i) => {
