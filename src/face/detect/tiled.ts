@@ -11,7 +11,7 @@
 // coarser level, for faces larger than the overlap) sees whole.
 import { VisageError } from '../../errors.ts';
 import type { Box, RgbImage } from '../../types.ts';
-import { crop } from '../image/transform.ts';
+import { crop, resizeTo } from '../image/transform.ts';
 import type { BatchDetector } from './batch-detector.ts';
 import { mergeDetections } from './nms.ts';
 import { checkDetectOptions, finishDetections } from './options.ts';
@@ -39,6 +39,8 @@ export interface TilingConfig {
 export interface Tile {
   /** The tile in image pixels (whole pixels). */
   box: Box;
+  /** Side of its level's tiles (the whole image: its longer side); the detector sees it as inputSize. */
+  side: number;
   /** Which sides are inner edges (shared with a neighbour), not the image's border. */
   inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
 }
@@ -46,7 +48,7 @@ export interface Tile {
 /** Tiles of every level for an image, the whole image first. Pure, for tests and benchmarks. */
 export function planTiles(width: number, height: number, inputSize: number, config: TilingConfig): Tile[] {
   const longer = Math.max(width, height);
-  const tiles: Tile[] = [{ box: { x: 0, y: 0, width, height }, inner: { left: false, top: false, right: false, bottom: false } }];
+  const tiles: Tile[] = [{ box: { x: 0, y: 0, width, height }, side: longer, inner: { left: false, top: false, right: false, bottom: false } }];
   for (const across of config.levels) {
     // n tiles of side t overlapping by overlap * t span the longer side exactly.
     const side = Math.ceil(longer / (across - (across - 1) * config.overlap));
@@ -57,6 +59,7 @@ export function planTiles(width: number, height: number, inputSize: number, conf
         const w = Math.min(side, width), h = Math.min(side, height);
         tiles.push({
           box: { x, y, width: w, height: h },
+          side,
           inner: { left: x > 0, top: y > 0, right: x + w < width, bottom: y + h < height },
         });
       }
@@ -93,26 +96,69 @@ export class TiledDetector implements Detector {
   async detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
     checkDetectOptions(options);
     const tiles = this.tilesFor(image.width, image.height);
-    const crops = tiles.map((t, i) => (i === 0 ? image : crop(image, t.box)));
-    const found = await this.base.detectMany(crops, options.minScore);
+    const views = await this.views(image, tiles);
+    const found = await this.base.detectMany(views.map((v) => v.image), options.minScore);
     const lists = found.map((faces, i) => {
+      const view = views[i]!;
       if (i === 0) return faces;
-      const { box: tile, inner } = tiles[i]!;
+      const { inner } = tiles[i]!;
+      const { width, height } = view.image;
       // Boxes come clipped to the tile; within a hair of an inner edge means cut by it.
-      const margin = Math.max(1, tile.width * 0.005);
+      const margin = Math.max(1, width * 0.005);
       return faces
         .filter(({ box }) => !((inner.left && box.x <= margin) || (inner.top && box.y <= margin)
-          || (inner.right && box.x + box.width >= tile.width - margin) || (inner.bottom && box.y + box.height >= tile.height - margin)))
-        .map((f) => shift(f, tile.x, tile.y));
+          || (inner.right && box.x + box.width >= width - margin) || (inner.bottom && box.y + box.height >= height - margin)))
+        .map((f) => toImage(f, view));
     });
     const merged = mergeDetections(lists, { iouThreshold: this.config.mergeIou, containedThreshold: this.config.mergeContained });
     return finishDetections(merged, options);
   }
+
+  /**
+   * The pixels the detector gets for each tile. A tile to be shrunk is cut from the image shrunk
+   * once per level to the detector's scale (one resize per level, and a 40-megapixel photo's
+   * tiles are never copied at full size); a tile to be enlarged is cut at full resolution and
+   * enlarged by the detector.
+   */
+  private async views(image: RgbImage, tiles: Tile[]): Promise<View[]> {
+    const size = this.base.inputSize;
+    const scaled = new Map<number, Promise<RgbImage>>();
+    return Promise.all(tiles.map(async (tile, i): Promise<View> => {
+      if (i === 0) return { image, offsetX: 0, offsetY: 0, scaleX: 1, scaleY: 1 };
+      const zoom = size / tile.side;
+      if (zoom >= 1) return { image: crop(image, tile.box), offsetX: tile.box.x, offsetY: tile.box.y, scaleX: 1, scaleY: 1 };
+      let level = scaled.get(tile.side);
+      if (!level) {
+        level = resizeTo(image, Math.max(1, Math.round(image.width * zoom)), Math.max(1, Math.round(image.height * zoom)));
+        scaled.set(tile.side, level);
+      }
+      const small = await level;
+      const scaleX = small.width / image.width, scaleY = small.height / image.height;
+      const x0 = Math.round(tile.box.x * scaleX), y0 = Math.round(tile.box.y * scaleY);
+      const x1 = Math.min(small.width, Math.round((tile.box.x + tile.box.width) * scaleX));
+      const y1 = Math.min(small.height, Math.round((tile.box.y + tile.box.height) * scaleY));
+      return { image: crop(small, { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) }), offsetX: x0 / scaleX, offsetY: y0 / scaleY, scaleX, scaleY };
+    }));
+  }
 }
 
-function shift(face: DetectedFace, dx: number, dy: number): DetectedFace {
-  const moved: DetectedFace = { box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy }, score: face.score };
-  if (face.keypoints) moved.keypoints = face.keypoints.map((p) => ({ x: p.x + dx, y: p.y + dy }));
+/** A tile as the detector sees it: image point = offset + local point / scale. */
+interface View {
+  image: RgbImage;
+  offsetX: number;
+  offsetY: number;
+  scaleX: number;
+  scaleY: number;
+}
+
+function toImage(face: DetectedFace, view: View): DetectedFace {
+  const { offsetX, offsetY, scaleX, scaleY } = view;
+  const { box } = face;
+  const moved: DetectedFace = {
+    box: { x: offsetX + box.x / scaleX, y: offsetY + box.y / scaleY, width: box.width / scaleX, height: box.height / scaleY },
+    score: face.score,
+  };
+  if (face.keypoints) moved.keypoints = face.keypoints.map((p) => ({ x: offsetX + p.x / scaleX, y: offsetY + p.y / scaleY }));
   return moved;
 }
 

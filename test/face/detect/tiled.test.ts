@@ -20,9 +20,8 @@ const CONFIG: TilingConfig = { levels: [2], overlap: 0.2, maxZoom: 2, mergeIou: 
 /** Sees one face against the left edge of every tile and one in its middle; nothing in the whole image. */
 class FakeDetector implements BatchDetector {
   readonly id = 'fake';
-  readonly inputSize = 512;
   seen: { width: number; height: number }[] = [];
-  constructor(private readonly wholeWidth: number) {}
+  constructor(readonly inputSize: number, private readonly wholeWidth: number) {}
   async detect(): Promise<DetectedFace[]> { throw new Error('not used'); }
   async detectMany(images: readonly RgbImage[]): Promise<DetectedFace[][]> {
     this.seen.push(...images.map(({ width, height }) => ({ width, height })));
@@ -33,11 +32,14 @@ class FakeDetector implements BatchDetector {
   }
 }
 
-test('tiles: detections shifted into image coordinates, cut-off ones at inner edges dropped', async () => {
-  const fake = new FakeDetector(1024);
+const near = (a: number, b: number, eps: number) => Math.abs(a - b) <= eps;
+
+test('tiles enlarged by the detector: cut at full resolution, detections shifted back, cut-off ones at inner edges dropped', async () => {
+  // A detector input of 1024 enlarges the 569-px tiles of a 1024x768 image: they are plain crops.
+  const fake = new FakeDetector(1024, 1024);
   const detector = new TiledDetector(fake, CONFIG);
   const faces = await detector.detect(gradient(1024, 768), ALL);
-  const tiles = planTiles(1024, 768, 512, CONFIG).slice(1);
+  const tiles = planTiles(1024, 768, 1024, CONFIG).slice(1);
   assert.deepEqual(fake.seen, [{ width: 1024, height: 768 }, ...tiles.map((t) => ({ width: t.box.width, height: t.box.height }))]);
   const edge = faces.filter((f) => f.score === 0.9), middle = faces.filter((f) => f.score === 0.8);
   // Only the tiles on the image's left border keep their left-edge face.
@@ -49,6 +51,24 @@ test('tiles: detections shifted into image coordinates, cut-off ones at inner ed
   }
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, levels: [1] }), { code: 'VISAGE_ERR_BAD_OPTION' });
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, overlap: 0.9 }), { code: 'VISAGE_ERR_BAD_OPTION' });
+});
+
+test('tiles shrunk for the detector: cut from the image shrunk once, detections scaled back', async () => {
+  const fake = new FakeDetector(256, 1024);
+  const faces = await new TiledDetector(fake, CONFIG).detect(gradient(1024, 768), ALL);
+  const tiles = planTiles(1024, 768, 256, CONFIG).slice(1);
+  const scale = 256 / tiles[0]!.side;
+  assert.equal(fake.seen.length, 1 + tiles.length);
+  for (const seen of fake.seen.slice(1)) assert.ok(near(seen.width, 256, 1) && near(seen.height, 256, 1), JSON.stringify(seen));
+  const edge = faces.filter((f) => f.score === 0.9), middle = faces.filter((f) => f.score === 0.8);
+  assert.equal(edge.length, 2);
+  assert.equal(middle.length, tiles.length);
+  for (const t of tiles) {
+    const cx = t.box.x + t.box.width / 2, cy = t.box.y + t.box.height / 2;
+    assert.ok(middle.some((f) => near(f.box.x + f.box.width / 2, cx, 3) && near(f.box.y + f.box.height / 2, cy, 3) && near(f.box.width, 20 / scale, 0.5)),
+      `tile ${JSON.stringify(t.box)}: ${JSON.stringify(middle.map((f) => f.box))}`);
+  }
+  for (const f of edge) assert.ok(near(f.box.x, 0, 1e-9) && near(f.box.width, 20 / scale, 0.5) && near(f.keypoints![0]!.x, 5 / scale, 0.5));
 });
 
 let engine: Engine;
