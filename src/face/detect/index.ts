@@ -23,7 +23,24 @@ export interface CreateDetectorOptions {
   tiling?: TilingMode;
 }
 
-/** Tiling per detector, chosen on WIDER dev (bench/wider.ts); the figures are in the README. */
+/**
+ * Tiling per detector, chosen on WIDER dev with bench/wider.ts (AP at IoU 0.5 for faces >= 16 /
+ * 32 / 64 px, %; model runs per 1024-px image):
+ * - ssd: whole image + 2 tiles across: 44.6 / 77.4 / 91.1 -> 71.3 / 87.5 / 93.8 at 4.8 runs
+ *   (about 5x the time of one run; batched). Measured and not taken: 3 across 73 / 87 / 92 at 8
+ *   runs; 2 and 3 across 75 / 89 / 93 at 12 runs; overlap 0.1 or 0.3 no better than 0.2.
+ *   mergeContained 0.6 drops parts of faces cut by a tile yet found by another: precision at
+ *   score 0.5 (faces >= 16 px) 71.3% -> 73.7%, recall 67.3% -> 67.1%.
+ * - blazeface: whole image + 3 across: 25.2 / 53.4 / 86.1 -> 58.4 / 84.0 / 91.2 at 8.2 runs (its
+ *   runs are ~5x cheaper than the SSD's). 4 across 63 / 83 / 90 at 13 runs; 3 and 4 across
+ *   63 / 84 / 91 at 21 runs. Its own NMS at 0.3 and merging at 0.3: 0.5 gave the same AP and
+ *   lower precision at score 0.5; containment lowered its AP slightly, so it is off.
+ * - tiny: whole image + 2 across: 9 / 20 / 60 -> 22 / 48 / 81 (input 416).
+ * - maxZoom 2: 'auto' cuts no tiles that the detector would enlarge more than 2x, i.e. none for
+ *   images under ~460 px (SSD) or ~330 px (BlazeFace). On WIDER images shrunk to 640 px tiles
+ *   still won (SSD: 61 / 83 / 90 -> 78 / 90 / 93); at 400 px (tiles enlarged 2.3x) they helped
+ *   small faces (79 -> 86) and hurt large ones (98 -> 95), at 5x the time.
+ */
 export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig>>> = Object.freeze({
   ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
   blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
