@@ -2,7 +2,8 @@
 //
 // Face detection on WIDER FACE dev (../shared/datasets/wider-dev, or $VISAGE_DATASETS/wider-dev):
 // average precision at IoU 0.5 and final recall for faces at least 16, 32 and 64 px tall, and
-// the median milliseconds per image, for each Visage detector setting and, in the same run, the
+// the median milliseconds per image (wall clock, and CPU time of all threads, which tells the
+// cost on a machine shared with other work), for each Visage detector setting and, in the same run, the
 // anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline, both on
 // TensorFlow.js-WASM (one core: it has no threads in Node). Visage runs on onnxruntime with every
 // core.
@@ -39,6 +40,7 @@
 //     centre by the factor (0.40-0.90, step 0.05) that gives the best AP >= 16 px, reported.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,7 +76,7 @@ interface TestImage {
 interface SystemRun {
   /** Detections per image, in the order of the images. */
   detections: Detection[][];
-  times: number[];
+  times: { wall: number; cpu: number }[];
   note: string;
   /** Boxes of an anchor whose boxes are not face boxes: a scale to fit. */
   fitScale?: boolean;
@@ -85,6 +87,7 @@ interface Row {
   ap16: number; ap32: number; ap64: number;
   recall16: number; recall32: number; recall64: number;
   ms_median: number;
+  cpu_ms_median: number;
   ap16_strict: number; ap32_strict: number; ap64_strict: number;
   default?: boolean;
   box_scale?: number;
@@ -145,16 +148,18 @@ async function loadImages(limit: number): Promise<TestImage[]> {
   return images;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
+/** Wall-clock ms, and CPU ms of this process (every thread; onnxruntime's and TF.js's run in it). */
+async function timed<T>(fn: () => Promise<T>): Promise<[T, { wall: number; cpu: number }]> {
+  const start = performance.now(), cpu = process.cpuUsage();
   const result = await fn();
-  return [result, performance.now() - start];
+  const used = process.cpuUsage(cpu);
+  return [result, { wall: performance.now() - start, cpu: (used.user + used.system) / 1000 }];
 }
 
 async function runVisage(detector: Detector, images: TestImage[], minScore: number, label: string): Promise<SystemRun> {
   const options = { minScore, maxFaces: 100_000, minFaceSize: 0 };
   await detector.detect(images[0]!.image, options); // warm-up: session load and first-run allocations
-  const detections: Detection[][] = [], times: number[] = [];
+  const detections: Detection[][] = [], times: SystemRun['times'] = [];
   for (const [i, { image }] of images.entries()) {
     const [faces, ms] = await timed(() => detector.detect(image, options));
     detections.push(faces.map((f) => ({ box: f.box, score: f.score })));
@@ -189,7 +194,7 @@ async function runFaceApi(images: TestImage[], minScore: number): Promise<System
   };
   await detect(images[0]!.image, 0.5);
   // Timing pass: face-api as users run it, default minConfidence 0.5.
-  const times: number[] = [];
+  const times: SystemRun['times'] = [];
   for (const [i, { image }] of images.entries()) {
     times.push((await timed(() => detect(image, 0.5)))[1]);
     progress('faceapi-ssd (timing, minConfidence 0.5)', i, images.length);
@@ -264,7 +269,7 @@ async function runHuman(images: TestImage[], minScore: number): Promise<SystemRu
       }
     };
     await detect(images[0]!.image);
-    const detections: Detection[][] = [], times: number[] = [];
+    const detections: Detection[][] = [], times: SystemRun['times'] = [];
     for (const [i, { image }] of images.entries()) {
       const [result, ms] = await timed(() => detect(image));
       times.push(ms);
@@ -318,7 +323,8 @@ function score(system: SystemId, run: SystemRun, images: TestImage[]): Row {
     system,
     ap16: pct(buckets[0]!.ap), ap32: pct(buckets[1]!.ap), ap64: pct(buckets[2]!.ap),
     recall16: pct(buckets[0]!.recall), recall32: pct(buckets[1]!.recall), recall64: pct(buckets[2]!.recall),
-    ms_median: Math.round(median(run.times) * 10) / 10,
+    ms_median: Math.round(median(run.times.map((t) => t.wall)) * 10) / 10,
+    cpu_ms_median: Math.round(median(run.times.map((t) => t.cpu)) * 10) / 10,
     ap16_strict: pct(strict[0]!.ap), ap32_strict: pct(strict[1]!.ap), ap64_strict: pct(strict[2]!.ap),
     note: run.note,
   };
@@ -368,10 +374,11 @@ async function main() {
   const lines = [
     `WIDER FACE dev, ${images.length} images (longer side <= ${MAX_SIDE} px), ${faces} valid faces; AP at IoU 0.5 and recall at score >= ${args.minScore}, %.`,
     'AP strict: unmatched detections shorter than the bucket count as false positives too (see bench/wider.ts).',
+    `ms/image: wall-clock median; CPU ms/image: CPU time of all threads (the cost when the machine is shared). Load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores at the end.`,
     '',
-    '| system | AP >=16 | AP >=32 | AP >=64 | recall >=16 | recall >=32 | recall >=64 | ms/image | AP strict 16/32/64 | notes |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.system}${r.default ? ' (default)' : ''} | ${r.ap16.toFixed(1)} | ${r.ap32.toFixed(1)} | ${r.ap64.toFixed(1)} | ${r.recall16.toFixed(1)} | ${r.recall32.toFixed(1)} | ${r.recall64.toFixed(1)} | ${r.ms_median.toFixed(0)} | ${r.ap16_strict.toFixed(1)} / ${r.ap32_strict.toFixed(1)} / ${r.ap64_strict.toFixed(1)} | ${r.note} |`),
+    '| system | AP >=16 | AP >=32 | AP >=64 | recall >=16 | recall >=32 | recall >=64 | ms/image | CPU ms/image | AP strict 16/32/64 | notes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.system}${r.default ? ' (default)' : ''} | ${r.ap16.toFixed(1)} | ${r.ap32.toFixed(1)} | ${r.ap64.toFixed(1)} | ${r.recall16.toFixed(1)} | ${r.recall32.toFixed(1)} | ${r.recall64.toFixed(1)} | ${r.ms_median.toFixed(0)} | ${r.cpu_ms_median.toFixed(0)} | ${r.ap16_strict.toFixed(1)} / ${r.ap32_strict.toFixed(1)} / ${r.ap64_strict.toFixed(1)} | ${r.note} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
