@@ -118,6 +118,10 @@ interface Embedded {
   wallSeconds: number;
   /** Median time of one embed() call in one process. */
   medianMs: number;
+  /** Median CPU time of one embed() call (all threads of the process): the cost on a shared machine. */
+  medianCpuMs: number;
+  /** Mean 1-minute load average while embedding (sampled at start, every progress line, end). */
+  loadAverage: number;
   processes: number;
 }
 
@@ -130,6 +134,8 @@ function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promi
   const embeddings = pass.map(() => new Array<Float32Array | null>(paths.length).fill(null));
   const noFace = pass.map(() => new Array<boolean>(paths.length).fill(false));
   const times: number[] = [];
+  const cpuTimes: number[] = [];
+  const loads = [os.loadavg()[0]!];
   const children: ChildProcess[] = [];
   let next = 0, done = 0, stopped = 0, loadMs = 0, noFaceCount = 0, lastReport = performance.now();
   const count = Math.max(1, Math.min(processes, Math.ceil(paths.length / CHUNK)));
@@ -164,9 +170,11 @@ function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promi
             });
             if (message.outcomes[0]!.noFace) noFaceCount++;
             times.push(message.ms);
+            cpuTimes.push(message.cpuMs);
             done++;
             if (performance.now() - lastReport > 15_000) {
               lastReport = performance.now();
+              loads.push(os.loadavg()[0]!);
               const elapsed = (lastReport - started) / 1000;
               const left = done ? (elapsed / done) * (paths.length - done) : NaN;
               log(`  ${name}: ${done}/${paths.length} images, no face in ${noFaceCount}, ${minutes(elapsed)} so far, ~${minutes(left)} left`);
@@ -184,16 +192,23 @@ function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promi
         if (code !== 0) { abort(new Error(`${name}: an embedding process exited with code ${code}`)); return; }
         if (++stopped < count) return;
         if (done !== paths.length) { abort(new Error(`${name}: ${paths.length - done} images were not embedded`)); return; }
-        times.sort((a, b) => a - b);
+        loads.push(os.loadavg()[0]!);
         resolve({
           embeddings, noFace, processes: count,
           loadSeconds: loadMs / 1000,
           wallSeconds: (performance.now() - started) / 1000,
-          medianMs: times[times.length >> 1] ?? 0,
+          medianMs: median(times),
+          medianCpuMs: median(cpuTimes),
+          loadAverage: loads.reduce((sum, x) => sum + x, 0) / loads.length,
         });
       });
     }
   });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? 0;
 }
 
 function minutes(seconds: number): string {
@@ -219,7 +234,10 @@ interface Row {
   load_seconds: number;
   embed_seconds: number;
   ms_per_image: number;
+  cpu_ms_per_image: number;
   processes: number;
+  /** Of the machine while embedding: on a shared machine, wall times are only comparable with it. */
+  load_average: number;
   /** The other systems embedded in the same pass (their time is shared). */
   shared_pass_with: string[];
 }
@@ -289,7 +307,9 @@ async function main(): Promise<void> {
         load_seconds: round(embedded.loadSeconds, 1),
         embed_seconds: round(embedded.wallSeconds, 1),
         ms_per_image: round(embedded.medianMs, 1),
+        cpu_ms_per_image: round(embedded.medianCpuMs, 1),
         processes: embedded.processes,
+        load_average: round(embedded.loadAverage, 2),
         shared_pass_with: pass.filter((other) => other !== spec).map((other) => other.id),
       };
       rows.push(row);
@@ -309,9 +329,10 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const accuracy = r.accuracy_std === null ? `${r.accuracy.toFixed(2)}%` : `${r.accuracy.toFixed(2)} ± ${r.accuracy_std.toFixed(2)}%`;
     const shared = r.shared_pass_with.length ? `, one pass with ${r.shared_pass_with.length} other system(s)` : '';
-    const time = `${minutes(r.embed_seconds)}, ${r.processes} proc., ${r.ms_per_image} ms/image${shared}`;
+    const time = `${minutes(r.embed_seconds)}, ${r.processes} proc., ${r.ms_per_image} ms (CPU ${r.cpu_ms_per_image} ms)/image, load ${r.load_average.toFixed(1)}${shared}`;
     console.log(`| ${r.system} | ${accuracy} | ${r.auc.toFixed(4)} | ${r.tar_at_far_0_1.toFixed(2)}% | ${r.threshold ?? '-'} | ${r.no_face} of ${r.images} | ${r.no_face_policy} | ${time} |`);
   }
+  console.log(`\nTimes: wall time of the pass; median wall and CPU time of one image in one process; mean 1-minute load average of this ${os.availableParallelism()}-core machine meanwhile.`);
   console.log('\nSimilarity (threshold units):');
   for (const r of rows) console.log(`- ${r.system}: ${r.similarity}`);
   console.log('\nSystems:');

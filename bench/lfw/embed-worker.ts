@@ -14,7 +14,7 @@ export type ToWorker = { type: 'work'; items: WorkItem[] } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; loadMs: number }
   /** One outcome per system of the pass, in the order of argv[2]. */
-  | { type: 'result'; index: number; outcomes: EmbedOutcome[]; ms: number }
+  | { type: 'result'; index: number; outcomes: EmbedOutcome[]; ms: number; cpuMs: number }
   | { type: 'idle' }
   | { type: 'error'; message: string };
 
@@ -41,8 +41,10 @@ async function main(): Promise<void> {
         }
         for (const item of message.items) {
           const t = performance.now();
+          const cpu = process.cpuUsage();
           const outcomes = await embedder.embed(item.path);
-          send({ type: 'result', index: item.index, outcomes, ms: performance.now() - t });
+          const used = process.cpuUsage(cpu);
+          send({ type: 'result', index: item.index, outcomes, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 });
         }
         send({ type: 'idle' });
       } catch (error) {
