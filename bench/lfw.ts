@@ -129,7 +129,7 @@ const workerFile = fileURLToPath(new URL('./lfw/embed-worker.ts', import.meta.ur
 
 /** Embeds every image for the systems of one pass, in `processes` child processes fed chunk by chunk. */
 function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promise<Embedded> {
-  const name = pass.map((s) => s.id).join('+');
+  const name = passName(pass);
   const started = performance.now();
   const embeddings = pass.map(() => new Array<Float32Array | null>(paths.length).fill(null));
   const noFace = pass.map(() => new Array<boolean>(paths.length).fill(false));
@@ -206,6 +206,11 @@ function embedAll(pass: SystemSpec[], paths: string[], processes: number): Promi
   });
 }
 
+/** For progress lines: the system, or its pass and how many systems share it. */
+function passName(pass: SystemSpec[]): string {
+  return pass.length === 1 ? pass[0]!.id : `${pass[0]!.pass!.key} pass (${pass.length} systems)`;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1] ?? 0;
@@ -274,7 +279,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   for (const pass of passesOf(options.systems)) {
-    const name = pass.map((s) => s.id).join('+');
+    const name = passName(pass);
     const processes = pass.every((s) => s.parallel) ? options.processes : 1;
     log(`${name}: embedding ${paths.length} images in ${Math.min(processes, paths.length)} process(es)...`);
     const embedded = await embedAll(pass, paths, processes);
