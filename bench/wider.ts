@@ -3,8 +3,8 @@
 // Face detection on WIDER FACE dev (../shared/datasets/wider-dev, or $VISAGE_DATASETS/wider-dev):
 // average precision at IoU 0.5 and final recall for faces at least 16, 32 and 64 px tall, and
 // the median milliseconds per image (wall clock, and CPU time of all threads, which tells the
-// cost on a machine shared with other work), for each Visage detector setting and, in the same run, the
-// anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline, both on
+// cost on a machine shared with other work), for each Visage detector setting and, in the same
+// run, the anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline, both on
 // TensorFlow.js-WASM (one core: it has no threads in Node). Visage runs on onnxruntime with every
 // core.
 //
@@ -21,9 +21,10 @@
 // ignored (COCO's rule for its size ranges: an unmatched detection outside the range is not held
 // against the range). The "strict" AP columns (ap16_strict, ... in JSON) drop that exception
 // (only WIDER's ignore rule applies), which counts the boxes a detector draws around faces just
-// below H, slightly misplaced, as false positives of the larger buckets. AP is the area under the all-point interpolated
-// precision/recall curve over all detections of all images ranked by score (precision made
-// monotone from the right); recall is the share of counted faces found at `--min-score`.
+// below H, slightly misplaced, as false positives of the larger buckets. AP is the area under
+// the all-point interpolated precision/recall curve over all detections of all images ranked by
+// score (precision made monotone from the right); recall is the share of counted faces found at
+// `--min-score`.
 //
 // Systems (--systems picks any of them, comma-separated):
 //   ssd, ssd-tiled, blazeface, blazeface-tiled, tiny, tiny-tiled: Visage's detectors, whole image
