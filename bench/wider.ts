@@ -4,9 +4,9 @@
 // average precision at IoU 0.5 and final recall for faces at least 16, 32 and 64 px tall, and
 // the median milliseconds per image (wall clock, and CPU time of all threads, which tells the
 // cost on a machine shared with other work), for each Visage detector setting and, in the same
-// run, the anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline, both on
-// TensorFlow.js-WASM (one core: it has no threads in Node). Visage runs on onnxruntime with every
-// core.
+// run, the anchors run their own way: face-api's SSD pipeline and Human's BlazeFace pipeline,
+// both on TensorFlow.js-WASM (one core: it has no threads in Node). Visage runs on onnxruntime
+// with every core.
 //
 // Images: every system gets the same decoded pixels, shrunk (if needed) so the longer side is at
 // most 1024 px (WIDER's images are 1024 px wide; the portrait ones are shrunk, their ground truth
