@@ -5,6 +5,7 @@ import { isVisageError } from '../errors.ts';
 const help = `Usage: visage <command> [options]
 
 Commands:
+  analyze <image...> every face in each image: box, landmarks, pose, quality (--json)
   models list        list the models and whether they are converted
   models prepare     convert every model to ONNX ahead of time
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   switch (command) {
+    case 'analyze': return (await import('./commands/analyze.ts')).analyzeCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
     default:
       process.stderr.write(`visage: unknown command "${command}" (try: visage --help)\n`);

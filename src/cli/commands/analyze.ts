@@ -1,0 +1,99 @@
+// visage analyze <images...>: every face of each image, as a table or JSON.
+import { parseArgs } from 'node:util';
+import { createVisage } from '../../visage.ts';
+import { MODEL_DIR_ENV } from '../../models/store.ts';
+import { VisageError } from '../../errors.ts';
+import { progress } from '../progress.ts';
+import { printTable } from './models.ts';
+import type { EmbedderId, DetectorId } from '../../config.ts';
+
+export const analyzeHelp = `Usage: visage analyze <image...> [options]
+
+Finds every face in each image: box, score, five landmarks, head pose, quality, and
+(with --embeddings) the identity embeddings.
+
+Options:
+  --json               print one JSON document: {"images":[{"file","width","height","faces":[...]}]}
+  --embeddings         include the embeddings in the JSON output
+  --detector ID        ssd (default) or blazeface
+  --tiling MODE        auto (default), on or off
+  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet
+  --no-flip            do not average each embedding with the mirrored face's
+  --min-score N        drop faces scoring below N (default 0.5)
+  --min-face-size PX   drop faces smaller than PX pixels (default 16)
+  --max-faces N        at most N faces per image (default 100)
+  --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)
+  -h, --help           this help
+`;
+
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      embeddings: { type: 'boolean', default: false },
+      detector: { type: 'string' },
+      tiling: { type: 'string' },
+      embedders: { type: 'string' },
+      'no-flip': { type: 'boolean', default: false },
+      'min-score': { type: 'string' },
+      'min-face-size': { type: 'string' },
+      'max-faces': { type: 'string' },
+      'model-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(analyzeHelp);
+    return 0;
+  }
+  if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage analyze --help)');
+  const number = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new VisageError('VISAGE_ERR_USAGE', `--${flag} takes a number, got "${value}"`);
+    return n;
+  };
+  const visage = await createVisage({
+    detector: values.detector as DetectorId | undefined,
+    tiling: values.tiling as 'auto' | 'on' | 'off' | undefined,
+    embedders: values.embedders ? values.embedders.split(',').map((s) => s.trim()) as EmbedderId[] : undefined,
+    flip: values['no-flip'] ? false : undefined,
+    minScore: number('min-score', values['min-score']),
+    minFaceSize: number('min-face-size', values['min-face-size']),
+    maxFaces: number('max-faces', values['max-faces']),
+    modelDir: values['model-dir'],
+  });
+  const results: unknown[] = [];
+  const rows: string[][] = [];
+  let failed = 0;
+  const bar = positionals.length > 1 ? progress(positionals.length, 'analysing') : undefined;
+  try {
+    for (const file of positionals) {
+      try {
+        const analysis = await visage.analyze(file, { embed: values.json && values.embeddings });
+        if (values.json) {
+          results.push({ file, ...analysis, faces: analysis.faces.map((f) => (values.embeddings ? f : { ...f, embeddings: undefined })) });
+        }
+        analysis.faces.forEach((f, i) => rows.push([
+          file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`,
+          f.score.toFixed(2), `${f.pose.yaw.toFixed(0)}/${f.pose.pitch.toFixed(0)}/${f.pose.roll.toFixed(0)}`,
+          String(Math.round(f.quality.size)), f.quality.sharpness.toFixed(0),
+        ]));
+        if (analysis.faces.length === 0) rows.push([file, '-', 'no face', '', '', '', '']);
+      } catch (error) {
+        failed++;
+        process.stderr.write(`visage: ${file}: ${(error as Error).message}\n`);
+        if (values.json) results.push({ file, error: { code: (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN', message: (error as Error).message } });
+      }
+      bar?.tick(file);
+    }
+  } finally {
+    bar?.done();
+    await visage.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ images: results }, null, 2)}\n`);
+  else printTable(['file', 'face', 'box (x,y wxh)', 'score', 'yaw/pitch/roll', 'size', 'sharpness'], rows);
+  return failed ? 1 : 0;
+}
