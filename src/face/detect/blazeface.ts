@@ -23,8 +23,7 @@ import { pixelsToInput } from '../../models/input.ts';
 import type { Box, Point, RgbImage } from '../../types.ts';
 import { letterbox, mapBoxBack, mapPointBack } from '../image/transform.ts';
 import { clampBox, nonMaxSuppression } from './nms.ts';
-import { checkDetectOptions, finishDetections } from './options.ts';
-import type { BatchDetector } from './batch-detector.ts';
+import { detectOne, type BatchDetector } from './batch-detector.ts';
 import { fitBox, type BoxFit } from './box-fit.ts';
 import type { DetectOptions, DetectedFace } from './types.ts';
 
@@ -79,10 +78,8 @@ export class BlazeFaceDetector implements BatchDetector {
     this.iouThreshold = options.iouThreshold ?? BLAZEFACE_IOU_THRESHOLD;
   }
 
-  async detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
-    checkDetectOptions(options);
-    const [faces] = await this.detectMany([image], options.minScore);
-    return finishDetections(faces!, options);
+  detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
+    return detectOne(this, image, options);
   }
 
   /** The model takes one image per run (its batch is fixed at 1). */

@@ -9,8 +9,7 @@ import { pixelsToInput } from '../../models/input.ts';
 import type { RgbImage } from '../../types.ts';
 import { letterbox, mapBoxBack } from '../image/transform.ts';
 import { clampBox, nonMaxSuppression } from './nms.ts';
-import { checkDetectOptions, finishDetections } from './options.ts';
-import type { BatchDetector } from './batch-detector.ts';
+import { detectOne, type BatchDetector } from './batch-detector.ts';
 import type { DetectOptions, DetectedFace } from './types.ts';
 
 export const SSD_MODEL_ID = 'faceapi-ssd-mobilenetv1';
@@ -29,10 +28,8 @@ export class SsdMobilenetV1Detector implements BatchDetector {
     this.inputSize = getModelSpec(SSD_MODEL_ID).input.size![0];
   }
 
-  async detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
-    checkDetectOptions(options);
-    const [faces] = await this.detectMany([image], options.minScore);
-    return finishDetections(faces!, options);
+  detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
+    return detectOne(this, image, options);
   }
 
   async detectMany(images: readonly RgbImage[], minScore: number): Promise<DetectedFace[][]> {

@@ -18,8 +18,7 @@ import type { RgbImage } from '../../types.ts';
 import { letterbox, mapBoxBack } from '../image/transform.ts';
 import { fitBox, type BoxFit } from './box-fit.ts';
 import { clampBox, nonMaxSuppression } from './nms.ts';
-import { checkDetectOptions, finishDetections } from './options.ts';
-import type { BatchDetector } from './batch-detector.ts';
+import { detectOne, type BatchDetector } from './batch-detector.ts';
 import type { DetectOptions, DetectedFace } from './types.ts';
 
 export const TINY_MODEL_ID = 'faceapi-tiny-face-detector';
@@ -48,10 +47,8 @@ export class TinyFaceDetector implements BatchDetector {
     this.boxFit = { ...(options.boxFit ?? TINY_BOX_FIT) };
   }
 
-  async detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
-    checkDetectOptions(options);
-    const [faces] = await this.detectMany([image], options.minScore);
-    return finishDetections(faces!, options);
+  detect(image: RgbImage, options: DetectOptions): Promise<DetectedFace[]> {
+    return detectOne(this, image, options);
   }
 
   async detectMany(images: readonly RgbImage[], minScore: number): Promise<DetectedFace[][]> {
