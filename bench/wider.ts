@@ -59,8 +59,8 @@ const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 
 const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S]
   systems: ${SYSTEM_IDS.join(', ')} (default: all)`;
 type SystemId = typeof SYSTEM_IDS[number];
-/** Visage's default detector setting (createVisage's detector 'ssd', tiling 'auto'). */
-const DEFAULT_SYSTEM: SystemId = 'ssd-tiled';
+/** Visage's default detector setting (createVisage's detector 'blazeface', tiling 'auto'). */
+const DEFAULT_SYSTEM: SystemId = 'blazeface-tiled';
 const MAX_SIDE = 1024;
 const BUCKETS = [16, 32, 64] as const;
 const HUMAN_SCALES = Array.from({ length: 11 }, (_, i) => 0.4 + i * 0.05);

@@ -34,7 +34,7 @@ export interface VisageConfig {
 }
 
 export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
-  detector: 'ssd',
+  detector: 'blazeface',
   tiling: 'auto',
   minScore: 0.5,
   maxFaces: 100,
