@@ -1,7 +1,7 @@
 // Annotated pictures: boxes with a label drawn over an image, shared by the CLI (identify,
 // detect, classify) and the server. The overlay is one SVG composited by sharp; text is set in
 // the system's sans-serif font (DejaVu on Debian) through librsvg.
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { VisageError } from '../errors.ts';
 import type { RawPixels } from '../face/image/decode.ts';
 import type { Box } from '../types.ts';
@@ -96,7 +96,7 @@ export async function annotateImage(image: string | Uint8Array | RawPixels, anno
   if (format !== 'jpeg' && format !== 'png') throw new VisageError('VISAGE_ERR_BAD_OPTION', `annotate format must be 'jpeg' or 'png', got ${String(format)}`);
   const quality = options.quality ?? 90;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new VisageError('VISAGE_ERR_BAD_OPTION', `annotate quality must be a whole number 1-100, got ${String(quality)}`);
-  let base: { data: Buffer; info: sharp.OutputInfo };
+  let base: { data: Buffer; info: OutputInfo };
   try {
     base = await open(image).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
