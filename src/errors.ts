@@ -14,6 +14,16 @@ export const ErrorCodes = {
   VISAGE_ERR_IMAGE_NOT_FOUND: { status: 404, message: 'image not found' },
   VISAGE_ERR_IMAGE_DECODE: { status: 400, message: 'image could not be decoded' },
   VISAGE_ERR_IMAGE_TOO_LARGE: { status: 413, message: 'image too large' },
+  VISAGE_ERR_UNKNOWN_SUBJECT: { status: 404, message: 'unknown subject' },
+  VISAGE_ERR_DUPLICATE_SUBJECT: { status: 409, message: 'a subject with this name exists' },
+  VISAGE_ERR_UNKNOWN_FACE: { status: 404, message: 'unknown face' },
+  VISAGE_ERR_DUPLICATE_FACE: { status: 409, message: 'this image is already enrolled for this subject' },
+  VISAGE_ERR_DB_NOT_FOUND: { status: 404, message: 'gallery database not found' },
+  VISAGE_ERR_DB_LOCKED: { status: 503, message: 'gallery database is locked by another process' },
+  VISAGE_ERR_DB_READ_ONLY: { status: 403, message: 'gallery database is read-only' },
+  VISAGE_ERR_NOT_A_GALLERY: { status: 400, message: 'not a Visage gallery database' },
+  VISAGE_ERR_DB_TOO_NEW: { status: 500, message: 'gallery database was written by a newer Visage' },
+  VISAGE_ERR_DB_FAILED: { status: 500, message: 'gallery database error' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
