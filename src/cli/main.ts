@@ -6,6 +6,7 @@ const help = `Usage: visage <command> [options]
 
 Commands:
   analyze <image...> every face in each image: box, landmarks, pose, quality (--json)
+  detect <image|dir...>  faces found; --out DIR for annotated copies, --crops to cut them out
   models list        list the models and whether they are converted
   models prepare     convert every model to ONNX ahead of time
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'analyze': return (await import('./commands/analyze.ts')).analyzeCommand(rest);
+    case 'detect': return (await import('./commands/detect.ts')).detectCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
     default:
       process.stderr.write(`visage: unknown command "${command}" (try: visage --help)\n`);

@@ -1,0 +1,60 @@
+// Options shared by the commands that analyse images: the parseArgs specs, their help lines,
+// and the conversion to createVisage() options (validated there, with the option's name).
+import type { ParseArgsConfig } from 'node:util';
+import { VisageError } from '../errors.ts';
+import { MODEL_DIR_ENV } from '../models/store.ts';
+import type { DetectorId, EmbedderId, VisageConfig } from '../config.ts';
+
+export const PIPELINE_OPTIONS = {
+  detector: { type: 'string' },
+  tiling: { type: 'string' },
+  embedders: { type: 'string' },
+  'no-flip': { type: 'boolean', default: false },
+  'min-score': { type: 'string' },
+  'min-face-size': { type: 'string' },
+  'max-faces': { type: 'string' },
+  'model-dir': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const PIPELINE_HELP = `  --detector ID        blazeface (default) or ssd
+  --tiling MODE        auto (default), on or off: cut large photos into tiles to find small faces
+  --min-score N        drop faces scoring below N (default 0.5)
+  --min-face-size PX   drop faces smaller than PX pixels (default 16)
+  --max-faces N        at most N faces per image (default 100)
+  --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
+
+export const EMBEDDER_HELP = `  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet
+  --no-flip            do not average each embedding with the mirrored face's`;
+
+export interface PipelineValues {
+  detector?: string;
+  tiling?: string;
+  embedders?: string;
+  'no-flip'?: boolean;
+  'min-score'?: string;
+  'min-face-size'?: string;
+  'max-faces'?: string;
+  'model-dir'?: string;
+}
+
+/** A numeric flag's value, or undefined when absent; a usage error when it is not a number. */
+export function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new VisageError('VISAGE_ERR_USAGE', `--${flag} takes a number, got "${value}"`);
+  return n;
+}
+
+/** createVisage() options from the shared flags (undefined where a flag is absent: the defaults apply). */
+export function pipelineConfig(values: PipelineValues): Partial<VisageConfig> {
+  return {
+    detector: values.detector as DetectorId | undefined,
+    tiling: values.tiling as VisageConfig['tiling'] | undefined,
+    embedders: values.embedders ? values.embedders.split(',').map((s) => s.trim()).filter(Boolean) as EmbedderId[] : undefined,
+    flip: values['no-flip'] ? false : undefined,
+    minScore: numberFlag('min-score', values['min-score']),
+    minFaceSize: numberFlag('min-face-size', values['min-face-size']),
+    maxFaces: numberFlag('max-faces', values['max-faces']),
+    modelDir: values['model-dir'],
+  };
+}
