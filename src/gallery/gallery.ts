@@ -1,0 +1,164 @@
+// The Gallery contract: enrolled people (subjects), their faces and each face's embeddings,
+// one vector per embedder model so that several embedding spaces coexist and are never mixed.
+// Every method is async so that a server-backed store (PostgreSQL) can implement it; the SQLite
+// store (sqlite.ts) is the embedded default. Stores tell listeners about every committed change,
+// which is how a SearchIndex (search.ts) stays in step without reloading.
+import type { Box, FivePoints } from '../types.ts';
+
+/** A subject by id (number) or by name (string; names compare case-insensitively for ASCII). */
+export type SubjectRef = number | string;
+
+export type Metadata = Record<string, unknown>;
+
+export interface Subject {
+  id: number;
+  name: string;
+  metadata: Metadata;
+  /** ISO 8601, UTC. */
+  created: string;
+  faceCount: number;
+}
+
+export interface FaceQuality {
+  size: number;
+  sharpness: number;
+  frontalness: number;
+}
+
+/** One face to enrol: where it came from, its geometry, and at least one embedding. */
+export interface NewFace {
+  /** SHA-256 of the image file's bytes, 64 lowercase hex digits (see contentHash()). */
+  contentHash: string;
+  /** The image's file name as the user knows it (informational). */
+  sourceFile?: string | null;
+  box?: Box | null;
+  landmarks?: FivePoints | null;
+  quality?: FaceQuality | null;
+  /** By embedder model id. Stored L2-normalised (normalised here if they are not). */
+  embeddings: Record<string, ArrayLike<number>>;
+}
+
+export interface StoredFace {
+  id: number;
+  subjectId: number;
+  subjectName: string;
+  sourceFile: string | null;
+  contentHash: string;
+  box: Box | null;
+  landmarks: FivePoints | null;
+  quality: FaceQuality | null;
+  created: string;
+  /** Model ids this face has an embedding for. */
+  models: string[];
+}
+
+export interface AddFacesOptions {
+  /** Create the subject (by name) in the same transaction when it does not exist. */
+  createSubject?: boolean;
+  /** Metadata for a subject created this way. */
+  metadata?: Metadata;
+}
+
+export interface MergeResult {
+  subject: Subject;
+  movedFaces: number;
+  /** Faces of `from` whose image was already enrolled for `into` (dropped, not duplicated). */
+  droppedDuplicates: number;
+}
+
+/** Every embedding of one model, laid out for building an index. */
+export interface ModelEmbeddings {
+  modelId: string;
+  /** 0 when the gallery holds no embedding of this model. */
+  dim: number;
+  count: number;
+  faceIds: Float64Array;
+  subjectIds: Float64Array;
+  /** count × dim, row i belongs to faceIds[i]. */
+  vectors: Float32Array;
+  /** Names of the subjects that appear in subjectIds. */
+  subjectNames: Map<number, string>;
+}
+
+export interface ModelStats {
+  modelId: string;
+  dim: number;
+  count: number;
+}
+
+export interface GalleryStats {
+  subjects: number;
+  faces: number;
+  models: ModelStats[];
+  schemaVersion: number;
+  /** Where the gallery lives (a file path for SQLite). */
+  location: string;
+  sizeBytes: number;
+  readOnly: boolean;
+}
+
+export interface ExportSummary {
+  file: string;
+  subjects: number;
+  faces: number;
+  models: ModelStats[];
+}
+
+export interface ImportSummary {
+  subjectsAdded: number;
+  /** Subjects of the file that already existed (by name): their faces were added to them. */
+  subjectsMatched: number;
+  facesAdded: number;
+  /** Faces whose image was already enrolled for that subject. */
+  facesSkipped: number;
+}
+
+/** A committed change, as told to listeners (after the transaction commits). */
+export type GalleryChange =
+  | { type: 'subject-added'; subject: { id: number; name: string } }
+  | {
+      type: 'faces-added';
+      subject: { id: number; name: string };
+      /** Embeddings as stored: L2-normalised, by model id. */
+      faces: { id: number; embeddings: Record<string, Float32Array> }[];
+    }
+  | { type: 'face-deleted'; faceId: number; subjectId: number }
+  | { type: 'subject-renamed'; subjectId: number; name: string }
+  | { type: 'subjects-merged'; fromId: number; into: { id: number; name: string }; droppedFaceIds: number[] }
+  | { type: 'subject-deleted'; subjectId: number }
+  | { type: 'reset' };
+
+export type GalleryListener = (change: GalleryChange) => void;
+
+export interface Gallery {
+  addSubject(name: string, metadata?: Metadata): Promise<Subject>;
+  /** Throws VISAGE_ERR_UNKNOWN_SUBJECT. */
+  getSubject(ref: SubjectRef): Promise<Subject>;
+  /** null when there is no such subject. */
+  findSubject(ref: SubjectRef): Promise<Subject | null>;
+  listSubjects(): Promise<Subject[]>;
+  renameSubject(ref: SubjectRef, newName: string): Promise<Subject>;
+  /** Moves every face of `from` to `into`, merges metadata (into's keys win), deletes `from`. */
+  mergeSubjects(from: SubjectRef, into: SubjectRef): Promise<MergeResult>;
+  /** Deletes the subject with its faces and embeddings. */
+  deleteSubject(ref: SubjectRef): Promise<{ deletedFaces: number }>;
+  /** Adds the faces of one image in one transaction: all of them, or none and an error. */
+  addFaces(subject: SubjectRef, faces: NewFace[], options?: AddFacesOptions): Promise<StoredFace[]>;
+  listFaces(subject?: SubjectRef): Promise<StoredFace[]>;
+  /** Throws VISAGE_ERR_UNKNOWN_FACE. */
+  deleteFace(faceId: number): Promise<void>;
+  /** Whether an image with this content hash is enrolled (for this subject, when given). */
+  hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean>;
+  /** Every embedding of one model (for SearchIndex). */
+  embeddingsFor(modelId: string): Promise<ModelEmbeddings>;
+  stats(): Promise<GalleryStats>;
+  /** Deletes every subject, face and embedding (the schema stays). */
+  reset(): Promise<void>;
+  /** Writes a portable JSON file (see portable.ts). */
+  exportTo(file: string): Promise<ExportSummary>;
+  /** Adds a portable file's subjects and faces in one transaction (never replaces). */
+  importFrom(file: string): Promise<ImportSummary>;
+  /** Listens to committed changes made through this object; returns the unsubscribe function. */
+  onChange(listener: GalleryListener): () => void;
+  close(): Promise<void>;
+}

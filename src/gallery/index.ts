@@ -1,0 +1,13 @@
+// The gallery module's public surface: the Gallery contract, the SQLite store, the search index
+// and the portable export format.
+export type {
+  Gallery, GalleryChange, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
+  AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary,
+} from './gallery.ts';
+export { openSqliteGallery, SqliteGallery } from './sqlite.ts';
+export type { SqliteGalleryOptions } from './sqlite.ts';
+export { SCHEMA_VERSION, APPLICATION_ID } from './migrations.ts';
+export { SearchIndex, DECISION_STRATEGIES, topK } from './search.ts';
+export type { DecisionStrategy, FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions } from './search.ts';
+export { contentHash, PORTABLE_FORMAT, PORTABLE_VERSION } from './portable.ts';
+export type { PortableGallery, PortableSubject, PortableFace } from './portable.ts';

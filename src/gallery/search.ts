@@ -1,0 +1,463 @@
+// SearchIndex: exact in-memory search over one embedder model's gallery embeddings.
+// Embeddings are L2-normalised, so cosine similarity is a dot product: one pass of the WASM SIMD
+// kernel (dot-kernel.ts) over a contiguous matrix, then a partial selection of the top k (no sort
+// of all n). Loaded from a Gallery and kept in step with it through its change events; writes
+// made by other processes are seen after refresh().
+//
+// Per-subject decisions, both available (`strategy`):
+// - 'best-face': a subject scores the similarity of its closest enrolled face;
+// - 'mean-template': a subject scores the similarity to the normalised mean of its faces.
+// Open-set: the best subject's score under `threshold` means UNKNOWN (subject null).
+import { VisageError } from '../errors.ts';
+import { DotMatrix } from './dot-kernel.ts';
+import type { Gallery, GalleryChange, ModelEmbeddings } from './gallery.ts';
+
+export type DecisionStrategy = 'best-face' | 'mean-template';
+export const DECISION_STRATEGIES: readonly DecisionStrategy[] = ['best-face', 'mean-template'];
+
+export interface FaceMatch {
+  faceId: number;
+  subjectId: number;
+  name: string;
+  similarity: number;
+}
+
+export interface SubjectMatch {
+  subjectId: number;
+  name: string;
+  similarity: number;
+  /** Faces of this subject in the index. */
+  faces: number;
+}
+
+export interface Identification {
+  /** The best subject, or null (UNKNOWN) when its similarity is under the threshold or the index is empty. */
+  subject: { id: number; name: string } | null;
+  /** The best subject's similarity (null when the index is empty). */
+  similarity: number | null;
+  threshold: number;
+  strategy: DecisionStrategy;
+  /** The k best subjects, best first, whatever the threshold. */
+  candidates: SubjectMatch[];
+}
+
+export interface SubjectSearchOptions {
+  /** How many subjects (default 5). */
+  k?: number;
+  /** Default 'best-face'. */
+  strategy?: DecisionStrategy;
+}
+
+export interface IdentifyOptions extends SubjectSearchOptions {
+  /** Similarity under which the answer is UNKNOWN. Required: it depends on the embedder. */
+  threshold: number;
+}
+
+/**
+ * Indices of the k largest of scores[0..n) (skipping those `keep` rejects), best first.
+ * One pass with a small sorted buffer: O(n) comparisons against the current k-th best.
+ */
+export function topK(scores: ArrayLike<number>, n: number, k: number, keep?: (index: number) => boolean): { index: number; score: number }[] {
+  const bestScore = new Float64Array(k).fill(-Infinity);
+  const bestIndex = new Int32Array(k).fill(-1);
+  let floor = -Infinity;
+  let filled = 0;
+  for (let i = 0; i < n; i++) {
+    const score = scores[i]!;
+    if (!(score > floor) && filled === k) continue; // also skips NaN
+    if (Number.isNaN(score) || (keep && !keep(i))) continue;
+    let at = Math.min(filled, k - 1);
+    while (at > 0 && bestScore[at - 1]! < score) {
+      bestScore[at] = bestScore[at - 1]!;
+      bestIndex[at] = bestIndex[at - 1]!;
+      at--;
+    }
+    bestScore[at] = score;
+    bestIndex[at] = i;
+    if (filled < k) filled++;
+    if (filled === k) floor = bestScore[k - 1]!;
+  }
+  const result: { index: number; score: number }[] = [];
+  for (let i = 0; i < filled; i++) result.push({ index: bestIndex[i]!, score: bestScore[i]! });
+  return result;
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `${what} must be a whole number >= 1, got ${String(value)}`);
+  return value as number;
+}
+
+function strategyOf(value: unknown): DecisionStrategy {
+  if (value === undefined) return 'best-face';
+  if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got ${String(value)}`);
+  }
+  return value as DecisionStrategy;
+}
+
+export class SearchIndex {
+  readonly modelId: string;
+  private gallery: Gallery | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private dimension: number;
+  /** Created on the first vector when the dimension is not known yet. */
+  private faces: DotMatrix | null = null;
+  private rowFace = new Float64Array(0);
+  private rowSlot = new Int32Array(0);
+  // Subjects by dense slot; a slot is freed when its subject has no face left in the index.
+  private readonly slotOf = new Map<number, number>();
+  private slotSubject: number[] = [];
+  private slotName: string[] = [];
+  private slotCount: number[] = [];
+  private freeSlots: number[] = [];
+  /** Per slot, the sum of its faces' vectors (float64, dim values per slot): mean templates. */
+  private slotSum = new Float64Array(0);
+  private templates: DotMatrix | null = null;
+  private readonly dirtySlots = new Set<number>();
+
+  private constructor(modelId: string, dim: number) {
+    this.modelId = modelId;
+    this.dimension = dim;
+  }
+
+  /** An empty index not tied to a gallery (fill it with add()/addMany()). dim 0: from the first vector. */
+  static create(modelId: string, dim = 0): SearchIndex {
+    return new SearchIndex(modelId, dim);
+  }
+
+  /** Loads every embedding of `modelId` from the gallery and follows its changes until close(). */
+  static async load(gallery: Gallery, modelId: string): Promise<SearchIndex> {
+    const index = new SearchIndex(modelId, 0);
+    index.gallery = gallery;
+    index.unsubscribe = gallery.onChange((change) => index.apply(change));
+    try {
+      index.fill(await gallery.embeddingsFor(modelId));
+    } catch (error) {
+      index.close();
+      throw error;
+    }
+    return index;
+  }
+
+  /** Vector length (0 until the first vector when created without one). */
+  get dim(): number {
+    return this.dimension;
+  }
+
+  /** Faces in the index. */
+  get size(): number {
+    return this.faces?.rows ?? 0;
+  }
+
+  /** Subjects with at least one face in the index. */
+  get subjects(): number {
+    return this.slotOf.size;
+  }
+
+  /** Reloads everything from the gallery: picks up writes made by other processes. */
+  async refresh(): Promise<void> {
+    if (!this.gallery) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'this index was not loaded from a gallery');
+    const embeddings = await this.gallery.embeddingsFor(this.modelId);
+    this.clear();
+    this.fill(embeddings);
+  }
+
+  /** Stops following the gallery and frees the matrices. */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.gallery = null;
+    this.clear();
+    this.faces = null;
+    this.templates = null;
+  }
+
+  /** Applies a gallery change (done automatically for an index made by load()). */
+  apply(change: GalleryChange): void {
+    switch (change.type) {
+      case 'subject-added':
+        break; // no face yet
+      case 'faces-added':
+        for (const face of change.faces) {
+          const vector = face.embeddings[this.modelId];
+          if (vector) this.add(face.id, change.subject.id, change.subject.name, vector);
+        }
+        break;
+      case 'face-deleted':
+        this.removeFace(change.faceId);
+        break;
+      case 'subject-renamed': {
+        const slot = this.slotOf.get(change.subjectId);
+        if (slot !== undefined) this.slotName[slot] = change.name;
+        break;
+      }
+      case 'subjects-merged':
+        for (const faceId of change.droppedFaceIds) this.removeFace(faceId);
+        this.mergeSubjects(change.fromId, change.into.id, change.into.name);
+        break;
+      case 'subject-deleted':
+        this.removeSubject(change.subjectId);
+        break;
+      case 'reset':
+        this.clear();
+        break;
+    }
+  }
+
+  /** Adds one face. The vector should be L2-normalised (gallery embeddings are). */
+  add(faceId: number, subjectId: number, name: string, vector: ArrayLike<number>): void {
+    const row = vector instanceof Float32Array ? vector : Float32Array.from(vector);
+    this.addMany(Float64Array.of(faceId), Float64Array.of(subjectId), row, new Map([[subjectId, name]]));
+  }
+
+  /** Adds count = faceIds.length faces whose vectors lie contiguously in `vectors`. */
+  addMany(faceIds: ArrayLike<number>, subjectIds: ArrayLike<number>, vectors: Float32Array, names: Map<number, string>): void {
+    const count = faceIds.length;
+    if (count === 0) return;
+    const dim = vectors.length / count;
+    if (!Number.isInteger(dim) || dim <= 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${vectors.length} values do not make ${count} vectors`);
+    const matrix = this.matrixFor(dim);
+    const start = matrix.rows;
+    try {
+      matrix.append(vectors, count);
+    } catch (error) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `search index: ${(error as Error).message}`, { cause: error });
+    }
+    this.growRows(matrix.rows);
+    for (let i = 0; i < count; i++) {
+      const subjectId = subjectIds[i]!;
+      let slot = this.slotOf.get(subjectId);
+      if (slot === undefined) slot = this.newSlot(subjectId, names.get(subjectId) ?? String(subjectId));
+      this.rowFace[start + i] = faceIds[i]!;
+      this.rowSlot[start + i] = slot;
+      this.slotCount[slot]!++;
+      const sum = slot * dim;
+      const from = i * dim;
+      for (let j = 0; j < dim; j++) this.slotSum[sum + j]! += vectors[from + j]!;
+      this.dirtySlots.add(slot);
+    }
+  }
+
+  /** Removes a face; false when it is not in the index. */
+  removeFace(faceId: number): boolean {
+    const n = this.size;
+    for (let row = 0; row < n; row++) {
+      if (this.rowFace[row] === faceId) {
+        this.removeRow(row);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  removeSubject(subjectId: number): void {
+    const slot = this.slotOf.get(subjectId);
+    if (slot === undefined) return;
+    for (let row = this.size - 1; row >= 0; row--) if (this.rowSlot[row] === slot) this.removeRow(row);
+  }
+
+  /** Moves every face of `fromId` to `intoId` (named `intoName`). */
+  mergeSubjects(fromId: number, intoId: number, intoName: string): void {
+    const from = this.slotOf.get(fromId);
+    if (from === undefined) {
+      const into = this.slotOf.get(intoId);
+      if (into !== undefined) this.slotName[into] = intoName;
+      return;
+    }
+    const into = this.slotOf.get(intoId);
+    if (into === undefined) {
+      // into had no face of this model: from's slot becomes into's.
+      this.slotOf.delete(fromId);
+      this.slotOf.set(intoId, from);
+      this.slotSubject[from] = intoId;
+      this.slotName[from] = intoName;
+      return;
+    }
+    const dim = this.dimension;
+    for (let row = 0; row < this.size; row++) if (this.rowSlot[row] === from) this.rowSlot[row] = into;
+    for (let j = 0; j < dim; j++) this.slotSum[into * dim + j]! += this.slotSum[from * dim + j]!;
+    this.slotCount[into]! += this.slotCount[from]!;
+    this.slotName[into] = intoName;
+    this.dirtySlots.add(into);
+    this.slotCount[from] = 0;
+    this.freeSlot(from);
+  }
+
+  /** The k faces most similar to `query`, best first. */
+  searchFaces(query: ArrayLike<number>, k = 5): FaceMatch[] {
+    positiveInteger(k, 'k');
+    const unit = this.queryVector(query);
+    if (!unit || !this.faces) return [];
+    const scores = this.faces.dotAll(unit);
+    return topK(scores, scores.length, k).map(({ index, score }) => {
+      const slot = this.rowSlot[index]!;
+      return { faceId: this.rowFace[index]!, subjectId: this.slotSubject[slot]!, name: this.slotName[slot]!, similarity: score };
+    });
+  }
+
+  /** The k subjects most similar to `query` under a strategy, best first. */
+  searchSubjects(query: ArrayLike<number>, options: SubjectSearchOptions = {}): SubjectMatch[] {
+    const k = positiveInteger(options.k ?? 5, 'k');
+    const strategy = strategyOf(options.strategy);
+    const unit = this.queryVector(query);
+    if (!unit || !this.faces) return [];
+    const slots = this.slotSubject.length;
+    let perSlot: Float32Array;
+    if (strategy === 'best-face') {
+      const scores = this.faces.dotAll(unit);
+      perSlot = new Float32Array(slots).fill(-Infinity);
+      const rowSlot = this.rowSlot;
+      for (let row = 0; row < scores.length; row++) {
+        const slot = rowSlot[row]!;
+        if (scores[row]! > perSlot[slot]!) perSlot[slot] = scores[row]!;
+      }
+    } else {
+      perSlot = this.templateMatrix().dotAll(unit);
+    }
+    const counts = this.slotCount;
+    return topK(perSlot, slots, k, (slot) => counts[slot]! > 0).map(({ index, score }) => ({
+      subjectId: this.slotSubject[index]!, name: this.slotName[index]!, similarity: score, faces: counts[index]!,
+    }));
+  }
+
+  /** Who this is, or UNKNOWN (subject null) when the best similarity is under the threshold. */
+  identify(query: ArrayLike<number>, options: IdentifyOptions): Identification {
+    const threshold = options?.threshold;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `identify needs a numeric threshold, got ${String(threshold)}`);
+    }
+    const strategy = strategyOf(options.strategy);
+    const candidates = this.searchSubjects(query, { k: options.k ?? 5, strategy });
+    const best = candidates[0];
+    return {
+      subject: best && best.similarity >= threshold ? { id: best.subjectId, name: best.name } : null,
+      similarity: best ? best.similarity : null,
+      threshold,
+      strategy,
+      candidates,
+    };
+  }
+
+  // --- internals ---
+
+  private fill(embeddings: ModelEmbeddings): void {
+    if (embeddings.count > 0) this.addMany(embeddings.faceIds, embeddings.subjectIds, embeddings.vectors, embeddings.subjectNames);
+  }
+
+  private matrixFor(dim: number): DotMatrix {
+    if (this.dimension === 0) this.dimension = dim;
+    if (dim !== this.dimension) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `vectors of ${dim} values do not fit an index of ${this.modelId} (${this.dimension} values)`);
+    }
+    this.faces ??= new DotMatrix(dim);
+    return this.faces;
+  }
+
+  private queryVector(query: ArrayLike<number>): Float32Array | null {
+    if (this.dimension === 0) return null;
+    if (!query || query.length !== this.dimension) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `query has ${query?.length} values, the ${this.modelId} index ${this.dimension}`);
+    }
+    const unit = Float32Array.from(query);
+    let sum = 0;
+    for (let j = 0; j < unit.length; j++) sum += unit[j]! * unit[j]!;
+    if (!(sum > 0) || !Number.isFinite(sum)) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'query vector is zero or not finite');
+    const scale = 1 / Math.sqrt(sum);
+    for (let j = 0; j < unit.length; j++) unit[j]! *= scale;
+    return unit;
+  }
+
+  private growRows(total: number): void {
+    if (total <= this.rowFace.length) return;
+    const capacity = Math.max(total, this.rowFace.length * 2, 1024);
+    const faces = new Float64Array(capacity);
+    faces.set(this.rowFace);
+    const slots = new Int32Array(capacity);
+    slots.set(this.rowSlot);
+    this.rowFace = faces;
+    this.rowSlot = slots;
+  }
+
+  private newSlot(subjectId: number, name: string): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.slotSubject.length;
+      this.slotSubject.push(subjectId);
+      this.slotName.push(name);
+      this.slotCount.push(0);
+      const dim = this.dimension;
+      if ((slot + 1) * dim > this.slotSum.length) {
+        const sums = new Float64Array(Math.max((slot + 1) * dim, this.slotSum.length * 2));
+        sums.set(this.slotSum);
+        this.slotSum = sums;
+      }
+    } else {
+      this.slotSubject[slot] = subjectId;
+      this.slotName[slot] = name;
+      this.slotCount[slot] = 0;
+    }
+    this.slotSum.fill(0, slot * this.dimension, (slot + 1) * this.dimension);
+    this.slotOf.set(subjectId, slot);
+    return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    this.slotOf.delete(this.slotSubject[slot]!);
+    this.slotSubject[slot] = -1;
+    this.slotName[slot] = '';
+    this.freeSlots.push(slot);
+    this.dirtySlots.add(slot);
+  }
+
+  private removeRow(row: number): void {
+    const faces = this.faces!;
+    const dim = this.dimension;
+    const slot = this.rowSlot[row]!;
+    const vector = faces.row(row);
+    for (let j = 0; j < dim; j++) this.slotSum[slot * dim + j]! -= vector[j]!;
+    this.slotCount[slot]!--;
+    this.dirtySlots.add(slot);
+    const last = faces.rows - 1;
+    faces.swapRemove(row);
+    this.rowFace[row] = this.rowFace[last]!;
+    this.rowSlot[row] = this.rowSlot[last]!;
+    if (this.slotCount[slot] === 0) this.freeSlot(slot);
+  }
+
+  private clear(): void {
+    this.faces?.clear();
+    this.slotOf.clear();
+    this.slotSubject = [];
+    this.slotName = [];
+    this.slotCount = [];
+    this.freeSlots = [];
+    this.slotSum = new Float64Array(0);
+    this.templates?.clear();
+    this.dirtySlots.clear();
+  }
+
+  /** One row per slot: the normalised mean of its faces, recomputed only for changed slots. */
+  private templateMatrix(): DotMatrix {
+    const dim = this.dimension;
+    const slots = this.slotSubject.length;
+    this.templates ??= new DotMatrix(dim, slots);
+    const templates = this.templates;
+    if (templates.rows !== slots) {
+      const old = templates.rows;
+      templates.resize(slots);
+      for (let slot = old; slot < slots; slot++) this.dirtySlots.add(slot);
+    }
+    if (this.dirtySlots.size === 0) return templates;
+    const row = new Float32Array(dim);
+    for (const slot of this.dirtySlots) {
+      if (slot >= slots) continue;
+      let norm = 0;
+      for (let j = 0; j < dim; j++) norm += this.slotSum[slot * dim + j]! ** 2;
+      const scale = norm > 0 && this.slotCount[slot]! > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let j = 0; j < dim; j++) row[j] = this.slotSum[slot * dim + j]! * scale;
+      templates.setRow(slot, row);
+    }
+    this.dirtySlots.clear();
+    return templates;
+  }
+}

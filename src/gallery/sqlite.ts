@@ -1,0 +1,669 @@
+// SqliteGallery: the embedded Gallery store, one SQLite file (better-sqlite3, WAL mode).
+// Every write is one IMMEDIATE transaction, so a crash or a kill leaves the file as it was before
+// that call; IMMEDIATE takes the write lock up front, where the busy timeout applies (a deferred
+// transaction that upgrades to a write can fail at once with SQLITE_BUSY instead of waiting).
+// better-sqlite3 is synchronous: the async methods run to completion before they return.
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { VisageError, type ErrorCode } from '../errors.ts';
+import type {
+  AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryListener, GalleryStats, ImportSummary,
+  MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef,
+} from './gallery.ts';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import {
+  PORTABLE_FORMAT, PORTABLE_VERSION, base64ToVector, isContentHash, modelDims, validatePortable, vectorToBase64,
+  type PortableFace, type PortableSubject,
+} from './portable.ts';
+import type { Box, FivePoints } from '../types.ts';
+
+export interface SqliteGalleryOptions {
+  /** Open for reading only (default false). A file without write permission is opened so anyway. */
+  readOnly?: boolean;
+  /** How long a write waits for another connection's lock before VISAGE_ERR_DB_LOCKED (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Create the file when it does not exist (default true; never when readOnly). */
+  create?: boolean;
+}
+
+const OPTION_KEYS = new Set(['readOnly', 'busyTimeoutMs', 'create']);
+const SQLITE_MAGIC = 'SQLite format 3\0';
+const MAX_NAME_LENGTH = 200;
+
+type Db = Database.Database;
+
+interface SubjectRow { id: number; name: string; metadata: string; created: string; faceCount: number }
+interface FaceRow {
+  id: number; subjectId: number; subjectName: string; sourceFile: string | null; contentHash: string;
+  box: string | null; landmarks: string | null; quality: string | null; created: string; models: string | null;
+}
+
+/** Opens (and creates or upgrades) a gallery file. See SqliteGalleryOptions. */
+export async function openSqliteGallery(file: string, options: SqliteGalleryOptions = {}): Promise<SqliteGallery> {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown gallery option "${key}"`);
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
+  }
+  const location = path.resolve(file);
+  const exists = existsSync(location);
+  if (!exists) {
+    if (options.readOnly || options.create === false) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `gallery ${file} does not exist`);
+    if (!existsSync(path.dirname(location))) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `cannot create gallery ${file}: folder ${path.dirname(location)} does not exist`);
+  } else {
+    refuseNonSqlite(location, file);
+  }
+  let readOnlyReason: string | null = options.readOnly ? 'opened read-only' : null;
+  if (!readOnlyReason && !writable(exists ? location : path.dirname(location))) {
+    if (!exists) throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `cannot create gallery ${file}: folder ${path.dirname(location)} is not writable`);
+    readOnlyReason = 'the file is not writable';
+  }
+  let db: Db;
+  try {
+    db = new Database(location, { readonly: readOnlyReason !== null, fileMustExist: exists });
+  } catch (error) {
+    throw mapSqliteError(error, file, busyTimeoutMs, readOnlyReason);
+  }
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    identify(db, file);
+    if (!readOnlyReason) {
+      // Only now, once the file is known to be ours or empty, is anything written to it.
+      db.pragma('journal_mode = WAL');
+    }
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, readOnlyReason);
+  } catch (error) {
+    db.close();
+    throw mapSqliteError(error, file, busyTimeoutMs, readOnlyReason);
+  }
+  return new SqliteGallery(db, location, file, busyTimeoutMs, readOnlyReason);
+}
+
+/** A non-empty file that does not start with SQLite's header is refused before SQLite opens it. */
+function refuseNonSqlite(location: string, file: string): void {
+  const stat = statSync(location);
+  if (stat.isDirectory()) throw new VisageError('VISAGE_ERR_NOT_A_GALLERY', `${file} is a folder, not a Visage gallery`);
+  if (stat.size === 0) return; // SQLite's own view too: an empty file is an empty database
+  const header = Buffer.alloc(16);
+  const fd = openSync(location, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_MAGIC) {
+    throw new VisageError('VISAGE_ERR_NOT_A_GALLERY', `${file} is not a Visage gallery (not a SQLite database); left untouched`);
+  }
+}
+
+function writable(target: string): boolean {
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    return false;
+  }
+  // root passes access() on anything: honour a file whose write bits are all off all the same.
+  return (statSync(target).mode & 0o222) !== 0;
+}
+
+/** Refuses a SQLite file of another application and a schema newer than this code. Reads only. */
+function identify(db: Db, file: string): void {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (applicationId !== APPLICATION_ID) {
+    const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
+    if (objects > 0 || version !== 0 || applicationId !== 0) {
+      throw new VisageError('VISAGE_ERR_NOT_A_GALLERY',
+        `${file} is a SQLite database of another application, not a Visage gallery; left untouched`);
+    }
+    return; // an empty database: becomes a gallery
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new VisageError('VISAGE_ERR_DB_TOO_NEW',
+      `${file} has gallery schema version ${version}, newer than this Visage knows (${SCHEMA_VERSION}); upgrade Visage`);
+  }
+}
+
+function migrate(db: Db, file: string, readOnlyReason: string | null): void {
+  const current = () => db.pragma('user_version', { simple: true }) as number;
+  if (current() >= SCHEMA_VERSION) return;
+  if (readOnlyReason) {
+    throw new VisageError('VISAGE_ERR_DB_READ_ONLY',
+      `${file} needs its schema upgraded (version ${current()} to ${SCHEMA_VERSION}) but is read-only (${readOnlyReason})`);
+  }
+  db.transaction(() => {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    const from = current();
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= from) continue;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  }).immediate();
+}
+
+function mapSqliteError(error: unknown, file: string, busyTimeoutMs: number, readOnlyReason: string | null): unknown {
+  if (error instanceof VisageError) return error;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  const message = (error as Error).message;
+  const coded = (visageCode: ErrorCode, text: string) => new VisageError(visageCode, text, { cause: error });
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return coded('VISAGE_ERR_DB_LOCKED', `gallery ${file} is locked by another process (waited ${busyTimeoutMs} ms); try again when it has finished`);
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return coded('VISAGE_ERR_DB_READ_ONLY', `gallery ${file} is read-only (${readOnlyReason ?? message}); nothing was changed`);
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return coded('VISAGE_ERR_NOT_A_GALLERY', `${file} is not a usable Visage gallery (${message})`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) return coded('VISAGE_ERR_DB_FAILED', `cannot open gallery ${file} (${message})`);
+  return coded('VISAGE_ERR_DB_FAILED', `gallery ${file}: ${message}`);
+}
+
+function validName(name: unknown, what = 'subject name'): string {
+  if (typeof name !== 'string') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} must be a string`);
+  const trimmed = name.trim();
+  if (!trimmed) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is empty`);
+  if (trimmed.length > MAX_NAME_LENGTH) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is longer than ${MAX_NAME_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} contains control characters`);
+  return trimmed;
+}
+
+function validMetadata(metadata: unknown): string {
+  if (metadata === undefined || metadata === null) return '{}';
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'metadata must be a plain object');
+  try {
+    return JSON.stringify(metadata);
+  } catch (error) {
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `metadata is not JSON-serialisable (${(error as Error).message})`);
+  }
+}
+
+function validHash(hash: unknown): string {
+  if (!isContentHash(hash)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `content hash must be a SHA-256 as 64 lowercase hex digits, got ${JSON.stringify(hash)}`);
+  return hash;
+}
+
+/** A finite, non-zero vector as an L2-normalised Float32Array. */
+function unitVector(values: ArrayLike<number>, what: string): Float32Array {
+  const vector = Float32Array.from(values as ArrayLike<number>);
+  if (vector.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is empty`);
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const v = vector[i]!;
+    if (!Number.isFinite(v)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} has a non-finite value at ${i}`);
+    sum += v * v;
+  }
+  if (sum === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is all zeros`);
+  const scale = 1 / Math.sqrt(sum);
+  if (Math.abs(scale - 1) > 1e-6) for (let i = 0; i < vector.length; i++) vector[i]! *= scale;
+  return vector;
+}
+
+const blob = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+
+function vectorFromBlob(bytes: Buffer, dim: number): Float32Array {
+  const vector = new Float32Array(dim);
+  new Uint8Array(vector.buffer).set(bytes.subarray(0, dim * 4));
+  return vector;
+}
+
+const parseJson = <T>(text: string | null): T | null => (text === null ? null : JSON.parse(text) as T);
+
+function toSubject(row: SubjectRow): Subject {
+  return { id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Metadata, created: row.created, faceCount: row.faceCount };
+}
+
+function toFace(row: FaceRow): StoredFace {
+  return {
+    id: row.id, subjectId: row.subjectId, subjectName: row.subjectName, sourceFile: row.sourceFile, contentHash: row.contentHash,
+    box: parseJson<Box>(row.box), landmarks: parseJson<FivePoints>(row.landmarks), quality: parseJson<FaceQuality>(row.quality),
+    created: row.created, models: row.models ? row.models.split(',').sort() : [],
+  };
+}
+
+const SUBJECT_SELECT = `SELECT s.id, s.name, s.metadata, s.created,
+  (SELECT count(*) FROM faces f WHERE f.subject_id = s.id) AS faceCount FROM subjects s`;
+const FACE_SELECT = `SELECT f.id, f.subject_id AS subjectId, s.name AS subjectName, f.source_file AS sourceFile,
+  f.content_hash AS contentHash, f.box, f.landmarks, f.quality, f.created,
+  (SELECT group_concat(e.model_id) FROM embeddings e WHERE e.face_id = f.id) AS models
+  FROM faces f JOIN subjects s ON s.id = f.subject_id`;
+
+interface PreparedFace {
+  face: NewFace;
+  embeddings: Map<string, Float32Array>;
+}
+
+export class SqliteGallery implements Gallery {
+  /** Absolute path of the database file. */
+  readonly location: string;
+  private readonly db: Db;
+  private readonly displayName: string;
+  private readonly busyTimeoutMs: number;
+  private readonly readOnlyReason: string | null;
+  private readonly listeners = new Set<GalleryListener>();
+  private closed = false;
+
+  /** Use openSqliteGallery(). */
+  constructor(db: Db, location: string, displayName: string, busyTimeoutMs: number, readOnlyReason: string | null) {
+    this.db = db;
+    this.location = location;
+    this.displayName = displayName;
+    this.busyTimeoutMs = busyTimeoutMs;
+    this.readOnlyReason = readOnlyReason;
+  }
+
+  get readOnly(): boolean {
+    return this.readOnlyReason !== null;
+  }
+
+  async addSubject(name: string, metadata?: Metadata): Promise<Subject> {
+    const validated = validName(name);
+    const json = validMetadata(metadata);
+    return this.write((changes) => {
+      const subject = this.insertSubject(validated, json);
+      changes.push({ type: 'subject-added', subject: { id: subject.id, name: subject.name } });
+      return subject;
+    });
+  }
+
+  async getSubject(ref: SubjectRef): Promise<Subject> {
+    return this.read(() => this.requireSubject(ref));
+  }
+
+  async findSubject(ref: SubjectRef): Promise<Subject | null> {
+    return this.read(() => this.lookupSubject(ref));
+  }
+
+  async listSubjects(): Promise<Subject[]> {
+    return this.read(() => (this.stmt(`${SUBJECT_SELECT} ORDER BY s.name COLLATE NOCASE, s.id`).all() as SubjectRow[]).map(toSubject));
+  }
+
+  async renameSubject(ref: SubjectRef, newName: string): Promise<Subject> {
+    const validated = validName(newName, 'new name');
+    return this.write((changes) => {
+      const subject = this.requireSubject(ref);
+      const holder = this.lookupSubject(validated);
+      if (holder && holder.id !== subject.id) {
+        throw new VisageError('VISAGE_ERR_DUPLICATE_SUBJECT', `cannot rename "${subject.name}": a subject named "${holder.name}" exists`);
+      }
+      this.stmt('UPDATE subjects SET name = ? WHERE id = ?').run(validated, subject.id);
+      changes.push({ type: 'subject-renamed', subjectId: subject.id, name: validated });
+      return { ...subject, name: validated };
+    });
+  }
+
+  async mergeSubjects(from: SubjectRef, into: SubjectRef): Promise<MergeResult> {
+    return this.write((changes) => {
+      const source = this.requireSubject(from);
+      const target = this.requireSubject(into);
+      if (source.id === target.id) throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot merge "${source.name}" into itself`);
+      const dropped = (this.stmt(`SELECT id FROM faces WHERE subject_id = ? AND content_hash IN
+        (SELECT content_hash FROM faces WHERE subject_id = ?)`).pluck().all(source.id, target.id) as number[]);
+      const remove = this.stmt('DELETE FROM faces WHERE id = ?');
+      for (const id of dropped) remove.run(id);
+      const moved = this.stmt('UPDATE faces SET subject_id = ? WHERE subject_id = ?').run(target.id, source.id).changes;
+      const metadata = { ...source.metadata, ...target.metadata };
+      this.stmt('UPDATE subjects SET metadata = ? WHERE id = ?').run(JSON.stringify(metadata), target.id);
+      this.stmt('DELETE FROM subjects WHERE id = ?').run(source.id);
+      changes.push({ type: 'subjects-merged', fromId: source.id, into: { id: target.id, name: target.name }, droppedFaceIds: dropped });
+      return { subject: this.requireSubject(target.id), movedFaces: moved, droppedDuplicates: dropped.length };
+    });
+  }
+
+  async deleteSubject(ref: SubjectRef): Promise<{ deletedFaces: number }> {
+    return this.write((changes) => {
+      const subject = this.requireSubject(ref);
+      this.stmt('DELETE FROM subjects WHERE id = ?').run(subject.id);
+      changes.push({ type: 'subject-deleted', subjectId: subject.id });
+      return { deletedFaces: subject.faceCount };
+    });
+  }
+
+  async addFaces(subject: SubjectRef, faces: NewFace[], options: AddFacesOptions = {}): Promise<StoredFace[]> {
+    if (!Array.isArray(faces) || faces.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'addFaces needs at least one face');
+    const createName = options.createSubject && typeof subject === 'string' ? validName(subject) : null;
+    const metadataJson = validMetadata(options.metadata);
+    const prepared = faces.map((face, i) => this.prepareFace(face, `face ${i}`));
+    return this.write((changes) => {
+      let target = this.lookupSubject(subject);
+      if (!target) {
+        if (createName === null) throw this.unknownSubject(subject);
+        target = this.insertSubject(createName, metadataJson);
+        changes.push({ type: 'subject-added', subject: { id: target.id, name: target.name } });
+      }
+      const ids = prepared.map((item) => this.insertFace(target!.id, item));
+      changes.push({
+        type: 'faces-added',
+        subject: { id: target.id, name: target.name },
+        faces: ids.map((id, i) => ({ id, embeddings: Object.fromEntries(prepared[i]!.embeddings) })),
+      });
+      return ids.map((id) => this.getFaceRow(id));
+    });
+  }
+
+  async listFaces(subject?: SubjectRef): Promise<StoredFace[]> {
+    return this.read(() => {
+      if (subject === undefined) return (this.stmt(`${FACE_SELECT} ORDER BY f.id`).all() as FaceRow[]).map(toFace);
+      const target = this.requireSubject(subject);
+      return (this.stmt(`${FACE_SELECT} WHERE f.subject_id = ? ORDER BY f.id`).all(target.id) as FaceRow[]).map(toFace);
+    });
+  }
+
+  async deleteFace(faceId: number): Promise<void> {
+    this.write((changes) => {
+      const subjectId = this.stmt('SELECT subject_id FROM faces WHERE id = ?').pluck().get(faceId) as number | undefined;
+      if (subjectId === undefined) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
+      this.stmt('DELETE FROM faces WHERE id = ?').run(faceId);
+      changes.push({ type: 'face-deleted', faceId, subjectId });
+    });
+  }
+
+  async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {
+    validHash(hash);
+    return this.read(() => {
+      if (subject === undefined) return this.stmt('SELECT 1 FROM faces WHERE content_hash = ? LIMIT 1').get(hash) !== undefined;
+      const target = this.lookupSubject(subject);
+      if (!target) return false;
+      return this.stmt('SELECT 1 FROM faces WHERE subject_id = ? AND content_hash = ?').get(target.id, hash) !== undefined;
+    });
+  }
+
+  async embeddingsFor(modelId: string): Promise<ModelEmbeddings> {
+    // One read transaction: a consistent snapshot even while another process writes.
+    return this.read(() => this.db.transaction(() => {
+      const shape = this.stmt('SELECT count(*) AS count, min(dim) AS dim, max(dim) AS maxDim FROM embeddings WHERE model_id = ?')
+        .get(modelId) as { count: number; dim: number | null; maxDim: number | null };
+      if (shape.dim !== shape.maxDim) {
+        throw new VisageError('VISAGE_ERR_DB_FAILED', `gallery ${this.displayName}: model ${modelId} has embeddings of ${shape.dim} and ${shape.maxDim} values`);
+      }
+      const dim = shape.dim ?? 0;
+      const count = shape.count;
+      const faceIds = new Float64Array(count);
+      const subjectIds = new Float64Array(count);
+      const vectors = new Float32Array(count * dim);
+      const bytes = new Uint8Array(vectors.buffer);
+      let i = 0;
+      const rows = this.stmt(`SELECT e.face_id, f.subject_id, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id
+        WHERE e.model_id = ? ORDER BY e.face_id`).raw().iterate(modelId) as IterableIterator<[number, number, Buffer]>;
+      for (const [faceId, subjectId, vector] of rows) {
+        faceIds[i] = faceId;
+        subjectIds[i] = subjectId;
+        bytes.set(vector, i * dim * 4);
+        i++;
+      }
+      const subjectNames = new Map((this.stmt('SELECT id, name FROM subjects').raw().all() as [number, string][]));
+      return { modelId, dim, count, faceIds, subjectIds, vectors, subjectNames };
+    })());
+  }
+
+  async stats(): Promise<GalleryStats> {
+    return this.read(() => {
+      const count = (sql: string) => this.stmt(sql).pluck().get() as number;
+      const models = this.stmt(`SELECT model_id AS modelId, dim, count(*) AS count FROM embeddings
+        GROUP BY model_id, dim ORDER BY model_id`).all() as ModelStats[];
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      return {
+        subjects: count('SELECT count(*) FROM subjects'),
+        faces: count('SELECT count(*) FROM faces'),
+        models,
+        schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+        location: this.location,
+        sizeBytes: pages * pageSize,
+        readOnly: this.readOnly,
+      };
+    });
+  }
+
+  async reset(): Promise<void> {
+    this.write((changes) => {
+      this.db.exec('DELETE FROM subjects');
+      changes.push({ type: 'reset' });
+    });
+  }
+
+  async exportTo(file: string): Promise<ExportSummary> {
+    const target = path.resolve(file);
+    const temporary = `${target}.${process.pid}.tmp`;
+    let summary: ExportSummary | undefined;
+    this.read(() => this.db.transaction(() => {
+      const models = this.stmt(`SELECT model_id AS modelId, dim, count(*) AS count FROM embeddings
+        GROUP BY model_id, dim ORDER BY model_id`).all() as ModelStats[];
+      const subjects = this.stmt('SELECT id, name, metadata, created FROM subjects ORDER BY id').all() as SubjectRow[];
+      const facesOf = this.stmt(`SELECT id, source_file AS sourceFile, content_hash AS contentHash, box, landmarks, quality, created
+        FROM faces WHERE subject_id = ? ORDER BY id`);
+      const embeddingsOf = this.stmt('SELECT model_id, dim, vector FROM embeddings WHERE face_id = ? ORDER BY model_id').raw();
+      let fd: number;
+      try {
+        fd = openSync(temporary, 'w');
+      } catch (error) {
+        throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
+      }
+      let faceCount = 0;
+      try {
+        // Written subject by subject, so a large gallery never becomes one giant string.
+        const head = { format: PORTABLE_FORMAT, version: PORTABLE_VERSION, exported: new Date().toISOString(), models };
+        writeSync(fd, `${JSON.stringify(head).slice(0, -1)},"subjects":[\n`);
+        subjects.forEach((subject, s) => {
+          const faces = (facesOf.all(subject.id) as Omit<FaceRow, 'subjectId' | 'subjectName' | 'models'>[]).map((face): PortableFace => {
+            const embeddings: Record<string, string> = {};
+            for (const [modelId, dim, vector] of embeddingsOf.all(face.id) as [string, number, Buffer][]) {
+              embeddings[modelId] = vectorToBase64(vectorFromBlob(vector, dim));
+            }
+            return {
+              contentHash: face.contentHash, sourceFile: face.sourceFile, box: parseJson<Box>(face.box),
+              landmarks: parseJson<FivePoints>(face.landmarks), quality: parseJson<FaceQuality>(face.quality), created: face.created, embeddings,
+            };
+          });
+          faceCount += faces.length;
+          const portable: PortableSubject = { name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces };
+          writeSync(fd, `${s > 0 ? ',\n' : ''}${JSON.stringify(portable)}`);
+        });
+        writeSync(fd, '\n]}\n');
+      } finally {
+        closeSync(fd);
+      }
+      summary = { file: target, subjects: subjects.length, faces: faceCount, models };
+    })());
+    try {
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
+    }
+    return summary!;
+  }
+
+  async importFrom(file: string): Promise<ImportSummary> {
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot import ${file}: ${why}`, { cause: error });
+    }
+    const portable = validatePortable(data, file);
+    const dims = modelDims(portable);
+    // Decode and check everything before the transaction starts.
+    const subjects = portable.subjects.map((subject) => ({
+      name: validName(subject.name),
+      metadata: validMetadata(subject.metadata ?? {}),
+      created: typeof subject.created === 'string' ? subject.created : null,
+      faces: subject.faces.map((face, f): PreparedFace & { created: string | null } => {
+        const where = `${file}: subject "${subject.name}" face ${f}`;
+        const vectors: Record<string, number[] | Float32Array> = {};
+        for (const [modelId, text] of Object.entries(face.embeddings)) vectors[modelId] = base64ToVector(text, dims.get(modelId)!, where);
+        const prepared = this.prepareFace({ ...face, embeddings: vectors }, where);
+        return { ...prepared, created: typeof face.created === 'string' ? face.created : null };
+      }),
+    }));
+    return this.write((changes) => {
+      const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0 };
+      const exists = this.stmt('SELECT 1 FROM faces WHERE subject_id = ? AND content_hash = ?');
+      for (const subject of subjects) {
+        let target = this.lookupSubject(subject.name);
+        if (target) {
+          summary.subjectsMatched++;
+        } else {
+          target = this.insertSubject(subject.name, subject.metadata, subject.created);
+          changes.push({ type: 'subject-added', subject: { id: target.id, name: target.name } });
+          summary.subjectsAdded++;
+        }
+        const added: { id: number; embeddings: Record<string, Float32Array> }[] = [];
+        const seen = new Set<string>();
+        for (const face of subject.faces) {
+          if (seen.has(face.face.contentHash) || exists.get(target.id, face.face.contentHash)) {
+            summary.facesSkipped++;
+            continue;
+          }
+          seen.add(face.face.contentHash);
+          added.push({ id: this.insertFace(target.id, face, face.created), embeddings: Object.fromEntries(face.embeddings) });
+        }
+        summary.facesAdded += added.length;
+        if (added.length) changes.push({ type: 'faces-added', subject: { id: target.id, name: target.name }, faces: added });
+      }
+      return summary;
+    });
+  }
+
+  onChange(listener: GalleryListener): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  // --- internals ---
+
+  /** Prepared statements, each SQL text prepared once (each is always used in the same mode). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, statement = this.db.prepare(sql));
+    return statement;
+  }
+
+  private read<T>(work: () => T): T {
+    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'gallery used after close()');
+    try {
+      return work();
+    } catch (error) {
+      throw mapSqliteError(error, this.displayName, this.busyTimeoutMs, this.readOnlyReason);
+    }
+  }
+
+  /** One IMMEDIATE transaction; listeners hear of its changes only once it has committed. */
+  private write<T>(work: (changes: GalleryChange[]) => T): T {
+    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'gallery used after close()');
+    if (this.readOnlyReason) {
+      throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `gallery ${this.displayName} is read-only (${this.readOnlyReason}); nothing was changed`);
+    }
+    const changes: GalleryChange[] = [];
+    const result = this.read(() => this.db.transaction(() => {
+      changes.length = 0;
+      return work(changes);
+    }).immediate());
+    for (const change of changes) {
+      for (const listener of this.listeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          // The write has committed; a listener's failure must not make it look as if it had not.
+          process.emitWarning(`gallery listener failed on ${change.type}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return result;
+  }
+
+  private lookupSubject(ref: SubjectRef): Subject | null {
+    let row: SubjectRow | undefined;
+    if (typeof ref === 'number') {
+      if (!Number.isInteger(ref)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `subject id must be an integer, got ${ref}`);
+      row = this.stmt(`${SUBJECT_SELECT} WHERE s.id = ?`).get(ref) as SubjectRow | undefined;
+    } else if (typeof ref === 'string') {
+      row = this.stmt(`${SUBJECT_SELECT} WHERE s.name = ?`).get(ref.trim()) as SubjectRow | undefined;
+    } else {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a subject is named by its id (number) or its name (string)');
+    }
+    return row ? toSubject(row) : null;
+  }
+
+  private requireSubject(ref: SubjectRef): Subject {
+    const subject = this.lookupSubject(ref);
+    if (!subject) throw this.unknownSubject(ref);
+    return subject;
+  }
+
+  private unknownSubject(ref: SubjectRef): VisageError {
+    return new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', typeof ref === 'number' ? `no subject with id ${ref}` : `no subject named "${ref}"`);
+  }
+
+  private insertSubject(name: string, metadataJson: string, created: string | null = null): Subject {
+    const holder = this.lookupSubject(name);
+    if (holder) throw new VisageError('VISAGE_ERR_DUPLICATE_SUBJECT', `a subject named "${holder.name}" exists`);
+    const id = Number(this.stmt(`INSERT INTO subjects (name, metadata, created) VALUES (?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`)
+      .run(name, metadataJson, created).lastInsertRowid);
+    return this.requireSubject(id);
+  }
+
+  private prepareFace(face: NewFace, where: string): PreparedFace {
+    if (!face || typeof face !== 'object') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} is not an object`);
+    validHash(face.contentHash);
+    const entries = Object.entries(face.embeddings ?? {});
+    if (entries.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} has no embedding`);
+    const embeddings = new Map<string, Float32Array>();
+    for (const [modelId, values] of entries) {
+      if (!modelId) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where}: empty model id`);
+      embeddings.set(modelId, unitVector(values, `${where} embedding "${modelId}"`));
+    }
+    return { face, embeddings };
+  }
+
+  /** Inside a write: one face row and its embeddings; a failure aborts the whole transaction. */
+  private insertFace(subjectId: number, { face, embeddings }: PreparedFace, created: string | null = null): number {
+    let faceId: number;
+    try {
+      faceId = Number(this.stmt(`INSERT INTO faces (subject_id, source_file, content_hash, box, landmarks, quality, created)
+        VALUES (?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`).run(
+        subjectId, face.sourceFile ?? null, face.contentHash,
+        face.box ? JSON.stringify(face.box) : null, face.landmarks ? JSON.stringify(face.landmarks) : null,
+        face.quality ? JSON.stringify(face.quality) : null, created,
+      ).lastInsertRowid);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        const file = face.sourceFile ? ` (${face.sourceFile})` : '';
+        throw new VisageError('VISAGE_ERR_DUPLICATE_FACE', `image ${face.contentHash.slice(0, 12)}…${file} is already enrolled for this subject; nothing was added`, { cause: error });
+      }
+      throw error;
+    }
+    const dimOf = this.stmt('SELECT dim FROM embeddings WHERE model_id = ? LIMIT 1').pluck();
+    const insert = this.stmt('INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, ?, ?, ?)');
+    for (const [modelId, vector] of embeddings) {
+      const dim = dimOf.get(modelId) as number | undefined;
+      if (dim !== undefined && dim !== vector.length) {
+        throw new VisageError('VISAGE_ERR_BAD_INPUT', `embedding of "${modelId}" has ${vector.length} values, but the gallery holds ${dim}-value embeddings of that model; nothing was added`);
+      }
+      insert.run(faceId, modelId, vector.length, blob(vector));
+    }
+    return faceId;
+  }
+
+  private getFaceRow(id: number): StoredFace {
+    return toFace(this.stmt(`${FACE_SELECT} WHERE f.id = ?`).get(id) as FaceRow);
+  }
+}
