@@ -4,7 +4,8 @@ import { VisageError } from './errors.ts';
 
 export type DetectorId = 'ssd' | 'blazeface';
 export type LandmarksId = 'faceapi-landmark68' | 'faceapi-landmark68-tiny';
-export type EmbedderId = 'faceapi-recognition' | 'human-mobilefacenet' | 'human-mobileface' | 'human-faceres';
+/** 'ensemble': the ResNet and FaceRes fused with fitted weights (src/face/embed/ensemble.ts). */
+export type EmbedderId = 'faceapi-recognition' | 'human-mobilefacenet' | 'human-mobileface' | 'human-faceres' | 'ensemble';
 
 export interface VisageConfig {
   /** Face detector. */
@@ -53,7 +54,7 @@ const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
   tiling: ['auto', 'on', 'off'],
   landmarks: ['faceapi-landmark68', 'faceapi-landmark68-tiny'],
 };
-export const EMBEDDER_IDS: readonly EmbedderId[] = ['faceapi-recognition', 'human-mobilefacenet', 'human-mobileface', 'human-faceres'];
+export const EMBEDDER_IDS: readonly EmbedderId[] = ['faceapi-recognition', 'human-mobilefacenet', 'human-mobileface', 'human-faceres', 'ensemble'];
 
 function bad(message: string): never {
   throw new VisageError('VISAGE_ERR_BAD_OPTION', message);

@@ -6,6 +6,8 @@ export type { VisageConfig, DetectorId, LandmarksId, EmbedderId } from './config
 export type { Analysis, Face, Box, Point, FivePoints, HeadPoseAngles, RgbImage } from './types.ts';
 export type { ImageInput, RawPixels } from './face/image/decode.ts';
 export { cosine } from './face/embed/embedder.ts';
+export { ENSEMBLE_MEMBERS } from './face/embed/ensemble.ts';
+export type { EnsembleMember } from './face/embed/ensemble.ts';
 export { Engine } from './runtime/engine.ts';
 export type { EngineOptions, Outputs, OutputTensor } from './runtime/engine.ts';
 export { MODELS, DEFAULT_MODEL_IDS, getModelSpec } from './models/registry.ts';

@@ -9,6 +9,7 @@ import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.
 import { FaceLandmarks68 } from './face/landmarks/faceapi68.ts';
 import { fivePointsFrom68 } from './face/align/index.ts';
 import { ModelEmbedder, type Embedder, type EmbeddedFaces } from './face/embed/embedder.ts';
+import { ENSEMBLE_ID, EnsembleEmbedder, createEnsembleEmbedder } from './face/embed/ensemble.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality } from './face/quality/quality.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
@@ -61,7 +62,10 @@ export class Visage {
   private readonly engine: Engine;
   private readonly detector: Detector;
   private readonly landmarks: FaceLandmarks68;
+  /** The configured embedders, in config order. */
   private readonly embedders: Embedder[];
+  /** Every model embedder they need, each once (an ensemble's members included). */
+  private readonly modelEmbedders = new Map<string, ModelEmbedder>();
   private closed = false;
 
   private constructor(config: Readonly<VisageConfig>, engine: Engine) {
@@ -69,7 +73,12 @@ export class Visage {
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
-    this.embedders = config.embedders.map((id) => new ModelEmbedder(engine, id));
+    const modelEmbedder = (id: string) => {
+      let embedder = this.modelEmbedders.get(id);
+      if (!embedder) this.modelEmbedders.set(id, embedder = new ModelEmbedder(engine, id));
+      return embedder;
+    };
+    this.embedders = config.embedders.map((id) => id === ENSEMBLE_ID ? createEnsembleEmbedder(modelEmbedder) : modelEmbedder(id));
   }
 
   static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
@@ -84,7 +93,7 @@ export class Visage {
     await this.detector.detect(probe, this.detectOptions({}));
     await this.landmarks.locate(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
     const five: FivePoints = { leftEye: { x: 24, y: 26 }, rightEye: { x: 40, y: 26 }, nose: { x: 32, y: 34 }, mouthLeft: { x: 26, y: 44 }, mouthRight: { x: 38, y: 44 } };
-    for (const embedder of this.embedders) await embedder.embedFaces(probe, [five], false);
+    for (const embedder of this.modelEmbedders.values()) await embedder.embedFaces(probe, [five], false);
   }
 
   private check(): void {
@@ -168,7 +177,22 @@ export class Visage {
     // The first embedder's crop is also where quality (sharpness) is measured.
     const perEmbedder: EmbeddedFaces[] = [];
     if (wantEmbeddings) {
-      for (const embedder of this.embedders) perEmbedder.push(await embedder.embedFaces(image, fives, this.config.flip));
+      // Each model runs once per image, even when it is both an ensemble member and requested alone.
+      const computed = new Map<string, EmbeddedFaces>();
+      const embedOnce = async (embedder: Embedder) => {
+        let result = computed.get(embedder.id);
+        if (!result) computed.set(embedder.id, result = await embedder.embedFaces(image, fives, this.config.flip));
+        return result;
+      };
+      for (const embedder of this.embedders) {
+        if (embedder instanceof EnsembleEmbedder) {
+          const parts: EmbeddedFaces[] = [];
+          for (const member of embedder.members) parts.push(await embedOnce(member));
+          perEmbedder.push(embedder.combine(parts));
+        } else {
+          perEmbedder.push(await embedOnce(embedder));
+        }
+      }
     } else {
       for (const embedder of this.embedders.slice(0, options.alignedCrops ? undefined : 1)) {
         perEmbedder.push({ embeddings: [], crops: fives.map((five) => embedder.align(image, five)) });

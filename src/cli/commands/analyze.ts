@@ -17,7 +17,8 @@ Options:
   --embeddings         include the embeddings in the JSON output
   --detector ID        ssd (default) or blazeface
   --tiling MODE        auto (default), on or off
-  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet
+  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet,
+                       ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
   --no-flip            do not average each embedding with the mirrored face's
   --min-score N        drop faces scoring below N (default 0.5)
   --min-face-size PX   drop faces smaller than PX pixels (default 16)
