@@ -88,7 +88,7 @@ test('k-NN: the k nearest by cosine vote, weighted by 1 / distance; k is capped 
   assert.equal(c, 0); // -x is not among the 3 nearest
   assert.ok(a > 0.99 && b > 0 && b < 0.01);
   assert.equal(model.predict([0.2, 1]), 'b');
-  assert.equal((fit('knn', X, y, { k: 50 }).toJSON() as { k: number }).k, 5);
+  assert.equal(fit('knn', X, y, { k: 50 }).toJSON().k, 5);
   // Scale does not matter: cosine.
   assert.deepEqual(model.predictProba([10, 0.5]), model.predictProba([1, 0.05]));
 });
