@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,6 +212,26 @@ test('two processes enrolling into one gallery at once: both finish, nothing los
   const db = raw(file, { readonly: true });
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   assert.deepEqual(db.pragma('foreign_key_check'), []);
+  db.close();
+});
+
+test('a writer killed mid-enrolment leaves whole images only (every face has its embeddings)', async () => {
+  const file = dbPath();
+  await (await openSqliteGallery(file)).close();
+  const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'writer.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', writer, file, 'killed', '100000', String(Date.now())], { stdio: 'ignore' });
+  // Kill it once it has been writing for a while (its start-up takes about a second).
+  const gallery = await openSqliteGallery(file);
+  for (let waited = 0; waited < 20_000 && (await gallery.stats()).faces < 200; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const stats = await gallery.stats();
+  assert.ok(stats.faces >= 200, `the writer wrote (${stats.faces} faces)`);
+  assert.equal(stats.models[0]!.count, stats.faces);
+  await gallery.addFaces('after the kill', [face('after')], { createSubject: true }); // the lock was released
+  await gallery.close();
+  const db = raw(file, { readonly: true });
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });
 
