@@ -99,6 +99,8 @@ export class SearchIndex {
   readonly modelId: string;
   private gallery: Gallery | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Changes heard while a load is under way: applied after the snapshot, in order. */
+  private pending: GalleryChange[] | null = null;
   private dimension: number;
   /** Created on the first vector when the dimension is not known yet. */
   private faces: DotMatrix | null = null;
@@ -131,7 +133,7 @@ export class SearchIndex {
     index.gallery = gallery;
     index.unsubscribe = gallery.onChange((change) => index.apply(change));
     try {
-      index.fill(await gallery.embeddingsFor(modelId));
+      await index.reload();
     } catch (error) {
       index.close();
       throw error;
@@ -157,9 +159,23 @@ export class SearchIndex {
   /** Reloads everything from the gallery: picks up writes made by other processes. */
   async refresh(): Promise<void> {
     if (!this.gallery) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'this index was not loaded from a gallery');
-    const embeddings = await this.gallery.embeddingsFor(this.modelId);
-    this.clear();
-    this.fill(embeddings);
+    await this.reload();
+  }
+
+  /**
+   * Snapshot, then the changes heard since, in order. The SQLite store takes its snapshot when
+   * embeddingsFor() is called, so every change queued here happened after it.
+   */
+  private async reload(): Promise<void> {
+    this.pending = [];
+    try {
+      const embeddings = await this.gallery!.embeddingsFor(this.modelId);
+      this.clear();
+      this.fill(embeddings);
+      for (const change of this.pending) this.applyNow(change);
+    } finally {
+      this.pending = null;
+    }
   }
 
   /** Stops following the gallery and frees the matrices. */
@@ -174,6 +190,11 @@ export class SearchIndex {
 
   /** Applies a gallery change (done automatically for an index made by load()). */
   apply(change: GalleryChange): void {
+    if (this.pending) this.pending.push(change);
+    else this.applyNow(change);
+  }
+
+  private applyNow(change: GalleryChange): void {
     switch (change.type) {
       case 'subject-added':
         break; // no face yet

@@ -182,6 +182,19 @@ test('listeners hear committed changes only, and a loaded SearchIndex follows th
   stop();
   assert.deepEqual(heard, ['subject-added', 'faces-added', 'subject-added', 'faces-added', 'subject-renamed', 'subjects-merged', 'face-deleted', 'subject-deleted']);
 
+  // Writes made while the index loads are applied after its snapshot, not lost or undone.
+  await gallery.addFaces('D', [face('d-1', { m: [1, 1, 0] }), face('d-2', { m: [1, 0, 1] })], { createSubject: true });
+  const [d1] = await gallery.listFaces('D');
+  const loading = SearchIndex.load(gallery, 'm');
+  // Not awaited in between: both writes run before the load has finished.
+  const writes = [gallery.deleteFace(d1!.id), gallery.addFaces('E', [face('e-1', { m: [0, 1, 1] })], { createSubject: true })];
+  const late = await loading;
+  await Promise.all(writes);
+  assert.deepEqual(late.searchFaces([1, 1, 1], 5).map((m) => m.name).sort(), ['D', 'E']);
+  late.close();
+  await gallery.deleteSubject('D');
+  await gallery.deleteSubject('E');
+
   // Another connection's writes are seen after refresh().
   const other = await openSqliteGallery(gallery.location);
   await other.addFaces('C', [face('c-1', { m: [0, 0, 1] })], { createSubject: true });
