@@ -6,7 +6,7 @@
 // generator, so the same data, options and seed give the same weights.
 import { VisageError } from '../errors.ts';
 import { BaseClassifier } from './base.ts';
-import { checkKeys, checkNumber, classWeights, toMatrix, softmaxInPlace, subset, type Dataset } from './data.ts';
+import { argmax, checkKeys, checkNumber, classWeights, toMatrix, softmaxInPlace, subset, type Dataset } from './data.ts';
 import { stratifiedSplit } from './folds.ts';
 import { decodeMatrix, encodeMatrix, integer } from './json.ts';
 import { recordable } from './logistic.ts';
@@ -17,7 +17,7 @@ export const MLP_DEFAULTS = {
   hidden: 128,
   dropout: 0.2,
   l2: 1e-4,
-  learningRate: 0.003,
+  learningRate: 0.005,
   batchSize: 32,
   maxEpochs: 200,
   patience: 10,
@@ -172,22 +172,27 @@ export function fitMlp(data: Dataset, options?: MlpOptions): MlpClassifier {
   const mask = new Float64Array(h);
   const logits = new Float64Array(K);
   const dHidden = new Float64Array(h);
+  const activeUnit = new Int32Array(h);
+  const activeGradient = new Float64Array(h);
   const keep = 1 - dropout;
 
-  const loss = (set: Dataset): number => {
+  /** Class-weighted mean cross-entropy and (class-weighted) accuracy of a set, without dropout. */
+  const evaluate = (set: Dataset): { loss: number; accuracy: number } => {
     let total = 0;
+    let right = 0;
     let weightSum = 0;
     for (let i = 0; i < set.n; i++) {
       forward(weights, d, h, K, set.x, i * d, activation, logits);
       softmaxInPlace(logits);
       const w = perClass[set.y[i]];
       total -= w * Math.log(Math.max(logits[set.y[i]], 1e-300));
+      if (argmax(logits) === set.y[i]) right += w;
       weightSum += w;
     }
-    return weightSum > 0 ? total / weightSum : 0;
+    return weightSum > 0 ? { loss: total / weightSum, accuracy: right / weightSum } : { loss: 0, accuracy: 0 };
   };
 
-  let best = { loss: Infinity, epoch: 0, weights: params.map((p) => Float64Array.from(p)) };
+  let best = { loss: Infinity, accuracy: -1, epoch: 0, weights: params.map((p) => Float64Array.from(p)) };
   const { w1, b1, w2, b2 } = weights;
   const [gw1, gb1, gw2, gb2] = grads;
   const xs = train.x;
@@ -240,11 +245,19 @@ export function fitMlp(data: Dataset, options?: MlpOptions): MlpClassifier {
           dHidden[u] = value > 0 ? back * mask[u] : 0;
         }
         for (let k = 0; k < K; k++) gb2[k] += logits[k];
-        for (let u = 0; u < h; u++) gb1[u] += dHidden[u];
+        // Only units that were on (ReLU > 0, kept by dropout) have a gradient: about a third to a
+        // half of them, so the d x h update runs over that list only.
+        let active = 0;
+        for (let u = 0; u < h; u++) {
+          if (dHidden[u] === 0) continue;
+          gb1[u] += dHidden[u];
+          activeUnit[active] = u;
+          activeGradient[active++] = dHidden[u];
+        }
         for (let j = 0; j < d; j++) {
           const value = xs[offset + j];
           const row = j * h;
-          for (let u = 0; u < h; u++) gw1[row + u] += value * dHidden[u];
+          for (let a = 0; a < active; a++) gw1[row + activeUnit[a]] += value * activeGradient[a];
         }
       }
       // Adam, with the L2 decay added to the gradient (coupled, as in classic weight decay).
@@ -268,10 +281,12 @@ export function fitMlp(data: Dataset, options?: MlpOptions): MlpClassifier {
     if (!validation) continue;
     // As scikit-learn's MLP: an epoch counts as progress only if it lowers the best validation
     // loss by more than MIN_IMPROVEMENT (on separable data the loss creeps towards 0 forever);
-    // the weights kept are those of the lowest loss seen.
-    const validationLoss = loss(validation);
-    sinceBest = validationLoss < best.loss - MIN_IMPROVEMENT ? 0 : sinceBest + 1;
-    if (validationLoss < best.loss) best = { loss: validationLoss, epoch, weights: params.map((p) => Float64Array.from(p)) };
+    // the weights kept are those of the lowest loss seen. (Measured on 40-class 1152-d clusters
+    // with 5 per class: stopping on validation accuracy instead stops on its coarse plateaus,
+    // 5-10 points less accurate.)
+    const score = evaluate(validation);
+    sinceBest = score.loss < best.loss - MIN_IMPROVEMENT ? 0 : sinceBest + 1;
+    if (score.loss < best.loss) best = { ...score, epoch, weights: params.map((p) => Float64Array.from(p)) };
     if (sinceBest >= patience) break;
   }
   const trained = Math.min(epoch, maxEpochs);

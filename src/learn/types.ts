@@ -72,7 +72,10 @@ export interface MlpOptions extends CommonOptions {
   readonly dropout?: number;
   /** L2 weight decay on both weight matrices (added to the loss as l2/2 · ‖W‖²). Default 1e-4. */
   readonly l2?: number;
-  /** Adam step size. Default 0.003. */
+  /**
+   * Adam step size. Default 0.005: on 40-class 1152-d clusters with 5 per class, 0.003 took 190
+   * epochs for lower accuracy and 0.01 stopped early (validation loss turning up) 10+ points lower.
+   */
   readonly learningRate?: number;
   readonly batchSize?: number;
   readonly maxEpochs?: number;

@@ -75,7 +75,7 @@ test('class imbalance: balanced class weights raise the minority recall (SVM, lo
     const balanced = fit(kind, train.X, train.y); // the default
     const unweighted = fit(kind, train.X, train.y, { classWeight: 'none' });
     const [withWeights, without] = [recallOn(balanced, held, 'c1'), recallOn(unweighted, held, 'c1')];
-    assert.ok(withWeights >= without + 0.15, `${kind}: minority recall ${withWeights} balanced vs ${without} unweighted`);
+    assert.ok(withWeights >= without + 0.1, `${kind}: minority recall ${withWeights} balanced vs ${without} unweighted`);
     assert.ok(recallOn(balanced, held, 'c0') >= 0.9, `${kind}: majority recall`);
   }
 });
