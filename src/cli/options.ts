@@ -23,7 +23,8 @@ export const PIPELINE_HELP = `  --detector ID        blazeface (default) or ssd
   --max-faces N        at most N faces per image (default 100)
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
-export const EMBEDDER_HELP = `  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet
+export const EMBEDDER_HELP = `  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet,
+                       ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
   --no-flip            do not average each embedding with the mirrored face's`;
 
 export interface PipelineValues {

@@ -1,11 +1,10 @@
 // visage analyze <images...>: every face of each image, as a table or JSON.
 import { parseArgs } from 'node:util';
 import { createVisage } from '../../visage.ts';
-import { MODEL_DIR_ENV } from '../../models/store.ts';
 import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
+import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { printTable } from './models.ts';
-import type { EmbedderId, DetectorId } from '../../config.ts';
 
 export const analyzeHelp = `Usage: visage analyze <image...> [options]
 
@@ -15,15 +14,8 @@ Finds every face in each image: box, score, five landmarks, head pose, quality, 
 Options:
   --json               print one JSON document: {"images":[{"file","width","height","faces":[...]}]}
   --embeddings         include the embeddings in the JSON output
-  --detector ID        ssd (default) or blazeface
-  --tiling MODE        auto (default), on or off
-  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet,
-                       ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
-  --no-flip            do not average each embedding with the mirrored face's
-  --min-score N        drop faces scoring below N (default 0.5)
-  --min-face-size PX   drop faces smaller than PX pixels (default 16)
-  --max-faces N        at most N faces per image (default 100)
-  --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)
+${PIPELINE_HELP}
+${EMBEDDER_HELP}
   -h, --help           this help
 `;
 
@@ -34,14 +26,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       embeddings: { type: 'boolean', default: false },
-      detector: { type: 'string' },
-      tiling: { type: 'string' },
-      embedders: { type: 'string' },
-      'no-flip': { type: 'boolean', default: false },
-      'min-score': { type: 'string' },
-      'min-face-size': { type: 'string' },
-      'max-faces': { type: 'string' },
-      'model-dir': { type: 'string' },
+      ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,22 +35,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage analyze --help)');
-  const number = (flag: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw new VisageError('VISAGE_ERR_USAGE', `--${flag} takes a number, got "${value}"`);
-    return n;
-  };
-  const visage = await createVisage({
-    detector: values.detector as DetectorId | undefined,
-    tiling: values.tiling as 'auto' | 'on' | 'off' | undefined,
-    embedders: values.embedders ? values.embedders.split(',').map((s) => s.trim()) as EmbedderId[] : undefined,
-    flip: values['no-flip'] ? false : undefined,
-    minScore: number('min-score', values['min-score']),
-    minFaceSize: number('min-face-size', values['min-face-size']),
-    maxFaces: number('max-faces', values['max-faces']),
-    modelDir: values['model-dir'],
-  });
+  const visage = await createVisage(pipelineConfig(values));
   const results: unknown[] = [];
   const rows: string[][] = [];
   let failed = 0;
