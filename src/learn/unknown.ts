@@ -15,8 +15,10 @@
 //   'accuracy': the threshold maximising accuracy with reject = (accepted positives + rejected
 //       negatives) / samples; among equally good thresholds the lowest.
 import { VisageError } from '../errors.ts';
-import { argmax, toMatrix, UNKNOWN, type Vector } from './data.ts';
-import type { Classifier } from './types.ts';
+import { fit } from './classifier.ts';
+import { argmax, toDataset, toMatrix, UNKNOWN, type Vector } from './data.ts';
+import { createRng, permutation } from './rng.ts';
+import type { Classifier, ClassifierKind, OptionsByKind } from './types.ts';
 
 export { UNKNOWN };
 
@@ -70,10 +72,6 @@ export function chooseThreshold(
   classes: readonly string[],
   options: ThresholdOptions = {},
 ): UnknownThreshold {
-  const rule = options.rule ?? 'false-accept';
-  const target = options.targetFalseAccept ?? 0.05;
-  if (rule !== 'false-accept' && rule !== 'accuracy') throw new VisageError('VISAGE_ERR_BAD_OPTION', `rule: expected 'false-accept' or 'accuracy', got ${JSON.stringify(rule)}`);
-  if (!(target >= 0 && target <= 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `targetFalseAccept: expected a number in [0, 1], got ${target}`);
   if (probabilities.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'chooseThreshold: no validation samples');
   if (labels.length !== probabilities.length) throw new VisageError('VISAGE_ERR_BAD_INPUT', `chooseThreshold: ${labels.length} labels for ${probabilities.length} samples`);
   const samples = probabilities.map((row, i) => {
@@ -81,6 +79,27 @@ export function chooseThreshold(
     const top = argmax(row);
     return { confidence: row[top], positive: classes[top] === labels[i] };
   });
+  return chooseThresholdFromScores(samples, options);
+}
+
+/** A validation sample reduced to what the threshold rules look at. */
+export interface ScoredSample {
+  /** Its highest class probability. */
+  readonly confidence: number;
+  /** True when naming its top class is right (see the rules above). */
+  readonly positive: boolean;
+}
+
+/**
+ * The same rules on samples already scored: e.g. a validation split's samples under the final
+ * classifier together with strangerConfidences() as negatives.
+ */
+export function chooseThresholdFromScores(samples: readonly ScoredSample[], options: ThresholdOptions = {}): UnknownThreshold {
+  const rule = options.rule ?? 'false-accept';
+  const target = options.targetFalseAccept ?? 0.05;
+  if (rule !== 'false-accept' && rule !== 'accuracy') throw new VisageError('VISAGE_ERR_BAD_OPTION', `rule: expected 'false-accept' or 'accuracy', got ${JSON.stringify(rule)}`);
+  if (!(target >= 0 && target <= 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `targetFalseAccept: expected a number in [0, 1], got ${target}`);
+  if (samples.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'chooseThreshold: no validation samples');
   const positives = samples.filter((s) => s.positive).length;
   const negatives = samples.length - positives;
   // Candidate thresholds: 0 (accept all) and halfway above each distinct confidence.
@@ -127,4 +146,41 @@ export function fitUnknownThreshold(classifier: Classifier, X: readonly Vector[]
   const { n, d, x } = toMatrix(X, 'X', classifier.dimension);
   const probabilities = Array.from({ length: n }, (_, i) => classifier.predictProba(x.subarray(i * d, (i + 1) * d)));
   return chooseThreshold(probabilities, y, classifier.classes, options);
+}
+
+export interface StrangerOptions<K extends ClassifierKind> {
+  /** Groups the classes are split into; each group is held out once. Default 5. */
+  readonly groups?: number;
+  readonly seed?: number;
+  /** Options of the classifiers fitted without each group. */
+  readonly options?: OptionsByKind[K];
+}
+
+/**
+ * Simulated strangers for the threshold when the validation data has none: the classes are dealt
+ * (seeded) into groups; for each group, a classifier of the same kind fitted on the other
+ * classes' samples scores the group's samples, whose top probability is then a stranger's
+ * confidence. Use them as negatives in chooseThresholdFromScores. An approximation: those
+ * classifiers know (groups - 1) / groups of the classes, so their probabilities spread over fewer
+ * classes than the final one's (slightly higher confidences: a slightly stricter threshold).
+ * Needs at least 2 classes left after holding out a group (so at least 3 classes in all).
+ */
+export function strangerConfidences<K extends ClassifierKind>(kind: K, X: readonly Vector[], y: readonly string[], options: StrangerOptions<K> = {}): number[] {
+  const data = toDataset(X, y);
+  const classCount = data.classes.length;
+  const groups = Math.min(options.groups ?? 5, classCount);
+  if (!Number.isInteger(groups) || groups < 2) throw new VisageError('VISAGE_ERR_BAD_OPTION', `groups: expected a whole number >= 2, got ${options.groups}`);
+  if (classCount - Math.ceil(classCount / groups) < 2) throw new VisageError('VISAGE_ERR_BAD_INPUT', `strangerConfidences: ${classCount} classes are too few to hold some out and still train on two`);
+  const groupOf = new Int32Array(classCount);
+  permutation(classCount, createRng(options.seed ?? 1)).forEach((c, i) => (groupOf[c] = i % groups));
+  const confidences: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const known: number[] = [];
+    const held: number[] = [];
+    for (let i = 0; i < data.n; i++) (groupOf[data.y[i]] === g ? held : known).push(i);
+    const rows = (list: number[]) => list.map((i) => data.x.subarray(i * data.d, (i + 1) * data.d));
+    const model = fit(kind, rows(known), known.map((i) => data.classes[data.y[i]]), options.options);
+    for (const x of rows(held)) confidences.push(Math.max(...model.predictProba(x)));
+  }
+  return confidences;
 }

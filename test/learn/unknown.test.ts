@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseThreshold, decide, fit, fitUnknownThreshold, UNKNOWN } from '../../src/learn/index.ts';
+import { chooseThreshold, chooseThresholdFromScores, decide, fit, fitUnknownThreshold, strangerConfidences, UNKNOWN } from '../../src/learn/index.ts';
 import { clusters } from './synthetic.ts';
 
 const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-12, `${what} ${actual} != ${expected}`);
@@ -76,4 +76,31 @@ test('strangers: a threshold chosen on validation strangers rejects new stranger
     assert.ok(knownRight >= 96, `${kind}: ${knownRight} of 120 known faces named`);
     if (process.env.VISAGE_LEARN_VERBOSE) console.log(kind, threshold, strangersAccepted, knownRight);
   }
+});
+
+test('no strangers in the validation data: simulated ones (classes held out in turn) give the threshold', () => {
+  // The classifier knows all of c0..c5; the real strangers (c6, c7) are only in the test set.
+  const known = clusters({ d: 128, counts: [30, 30, 30, 30, 30, 30], noise: 1.5, seed: 31 });
+  const model = fit('logistic', known.X, known.y);
+  const simulated = strangerConfidences('logistic', known.X, known.y, { groups: 3 });
+  assert.equal(simulated.length, 180); // every training sample is a stranger once
+  const validation = clusters({ d: 128, counts: [10, 10, 10, 10, 10, 10], noise: 1.5, seed: 32, centreSeed: 31 });
+  const scored = validation.X.map((x, i) => {
+    const p = model.predictProba(x);
+    const top = p.indexOf(Math.max(...p));
+    return { confidence: p[top], positive: model.classes[top] === validation.y[i] };
+  });
+  const threshold = chooseThresholdFromScores([...scored, ...simulated.map((confidence) => ({ confidence, positive: false }))], { targetFalseAccept: 0.05 });
+  assert.ok(threshold.threshold > 0 && threshold.negatives >= 180, JSON.stringify(threshold));
+  const test = clusters({ d: 128, counts: [20, 20, 20, 20, 20, 20, 20, 20], noise: 1.5, seed: 33, centreSeed: 31 });
+  let strangersAccepted = 0;
+  let knownRight = 0;
+  test.X.forEach((x, i) => {
+    const { label } = decide(model.predictProba(x), model.classes, threshold.threshold);
+    if (['c6', 'c7'].includes(test.y[i])) strangersAccepted += label === UNKNOWN ? 0 : 1;
+    else knownRight += label === test.y[i] ? 1 : 0;
+  });
+  assert.ok(strangersAccepted <= 4, `${strangersAccepted} of 40 strangers accepted`);
+  assert.ok(knownRight >= 100, `${knownRight} of 120 known faces named`);
+  assert.throws(() => strangerConfidences('knn', known.X.slice(0, 60), known.y.slice(0, 60)), { code: 'VISAGE_ERR_BAD_INPUT', message: /too few/ });
 });
