@@ -51,7 +51,8 @@ export class StackedClassifier {
   /** The meta-learner's input: every base's probabilities, concatenated in base order. */
   features(views: readonly Vector[]): Float64Array {
     if (!Array.isArray(views) || views.length !== this.viewDimensions.length) {
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `stacked: expected ${this.viewDimensions.length} views of the sample, got ${Array.isArray(views) ? views.length : 'none'}`);
+      const got = Array.isArray(views) ? `${views.length}` : 'not an array of vectors';
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `stacked: expected ${this.viewDimensions.length} views of the sample (one vector per view), got ${got}`);
     }
     const K = this.classes.length;
     const out = new Float64Array(this.bases.length * K);
