@@ -219,7 +219,6 @@ async function runPart(part: Part, seed: number, store: FaceEmbeddings, options:
 }
 
 const percent = (x: number | null) => (x === null ? null : Number((x * 100).toFixed(2)));
-const round = (x: number | null, digits = 4) => (x === null ? null : Number(x.toFixed(digits)));
 
 interface Row {
   system: string;
@@ -275,7 +274,8 @@ function rowOf(system: string, part: string, strategy: DecisionStrategy, runs: P
     dir: percent(f.dir)!,
     wrong_accept: percent(f.wrongAccept)!,
     far_target: TARGET_FAR * 100,
-    threshold_at_far: round(f.farThreshold, 4),
+    // Rounded up, so that the printed threshold accepts no more strangers than the exact one.
+    threshold_at_far: f.farThreshold === null ? null : Math.ceil(f.farThreshold * 1e5) / 1e5,
     far_reached: percent(f.farReached),
     dir_at_far: percent(f.dirAtFar),
     images: sum((r) => r.images),
@@ -302,7 +302,7 @@ function printTables(rows: Row[], options: Options, thresholdNote: string, proto
     console.log(`| part | people known + strangers | enrolled faces | known probes | stranger probes | rank-1 | FAR @ ${first.threshold} | DIR @ ${first.threshold} | threshold @ FAR 1% (FAR reached) | DIR @ FAR 1% | no face (enrol / known probe / stranger) | several faces |`);
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows.filter((row) => row.strategy === strategy)) {
-      const atFar = r.threshold_at_far === null ? '-' : `${r.threshold_at_far.toFixed(4)} (${pct(r.far_reached)})`;
+      const atFar = r.threshold_at_far === null ? '-' : `${r.threshold_at_far.toFixed(5)} (${pct(r.far_reached)})`;
       console.log(`| ${r.part} | ${r.known_people} + ${r.strangers} | ${r.enrolled_faces} | ${r.known_probes} | ${r.stranger_probes} | ${pct(r.rank1)} | ${pct(r.far)} | ${pct(r.dir)} | ${atFar} | ${pct(r.dir_at_far)} | ${r.no_face} of ${r.images} (${r.no_face_enrol} / ${r.no_face_known_probes} / ${r.no_face_stranger_probes}) | ${r.multi_face_images} |`);
     }
     console.log('');
@@ -383,7 +383,7 @@ async function main(): Promise<void> {
     if (parts.length > 1) rows.push(rowOf(system, 'overall', strategy, runs, runs.flatMap((r) => r.probes.get(strategy)!), threshold, options.sweep));
   }
   const seeds = options.splits === 1 ? `seed ${options.seed}` : `seeds ${options.seed}..${options.seed + options.splits - 1} (${options.splits} splits, probes pooled)`;
-  const protocol = `Per part, people split by ${seeds}: ${Math.round(options.strangers * 100)}% strangers (at least 2), the rest known; `
+  const protocol = `Per part, people split by ${seeds}: ${Math.round(options.strangers * 100)}% strangers (at least 2 unless 0), the rest known; `
     + `each known person enrols the first ${options.enrol} images with a face (natural sorted order) and is probed with the rest; every image of a stranger is a stranger probe. `
     + 'Images with no face are skipped and counted.';
   if (options.json) {

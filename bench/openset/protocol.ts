@@ -2,8 +2,9 @@
 // (enrolled) and strangers, the enrolment and probe images, and the figures from scored probes.
 import { createRng } from '../../src/learn/rng.ts';
 
-/** How many of `people` are held out as strangers: round(fraction * n), at least 2, leaving at least 2 known. */
+/** How many of `people` are held out as strangers: round(fraction * n), at least 2 (none for fraction 0), leaving at least 2 known. */
 export function strangerCount(people: number, fraction: number): number {
+  if (fraction === 0) return 0;
   if (people < 4) return Math.max(0, people - 2);
   return Math.min(people - 2, Math.max(2, Math.round(fraction * people)));
 }

@@ -1,13 +1,20 @@
 // The open-set protocol's pure functions, by hand: the seeded split, enrolment and probes, and
-// the figures (rank-1, FAR, DIR, the threshold at a target FAR).
+// the figures (rank-1, FAR, DIR, the threshold at a target FAR); and one run end to end on bbt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { skipUnless } from '../helpers/datasets.ts';
 import { chooseFace, type ImageFaces } from '../../bench/openset/embed.ts';
 import {
   dirAt, enrolAndProbes, farAt, openSetFigures, seededShuffle, splitPeople, strangerCount, thresholdAtFar, type ScoredProbe,
 } from '../../bench/openset/protocol.ts';
 
-test('strangerCount: the fraction rounded, at least 2 strangers and at least 2 known people', () => {
+test('strangerCount: the fraction rounded, at least 2 strangers (none when asked for none) and at least 2 known people', () => {
   assert.equal(strangerCount(180, 0.25), 45);
   assert.equal(strangerCount(40, 0.25), 10);
   assert.equal(strangerCount(8, 0.25), 2);
@@ -15,6 +22,7 @@ test('strangerCount: the fraction rounded, at least 2 strangers and at least 2 k
   assert.equal(strangerCount(4, 0.9), 2); // 4 would leave nobody known
   assert.equal(strangerCount(3, 0.25), 1);
   assert.equal(strangerCount(2, 0.25), 0);
+  assert.equal(strangerCount(40, 0), 0);
 });
 
 test('splitPeople: seeded, repeatable, disjoint, and in input order', () => {
@@ -84,4 +92,36 @@ test('chooseFace: the largest box, or the one nearest the centre; null without f
   assert.equal(chooseFace(image, 'largest'), image.faces[0]);
   assert.equal(chooseFace(image, 'centre'), image.faces[1]);
   assert.equal(chooseFace({ width: 10, height: 10, faces: [] }, 'largest'), null);
+});
+
+// End to end on the 40 bbt crops (a few seconds): the figures in --json, then the same again from
+// the --cache file without loading a model.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/openset.ts', ...args], { cwd: repo });
+
+test('bench:openset on bbt: --json figures, and a second run from --cache', { skip: skipUnless('bbt', 'people') }, async () => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'visage-openset-test-'));
+  try {
+    const args = ['--parts', 'bbt', '--json', '--threshold', '0.93', '--sweep', '0.9,0.95', '--splits', '2', '--cache', path.join(folder, 'cache.json')];
+    const first = await run(args);
+    const out = JSON.parse(first.stdout);
+    assert.equal(out.threshold, 0.93);
+    assert.equal(out.threshold_source, 'from --threshold');
+    assert.deepEqual(out.results.map((r: { part: string; strategy: string }) => `${r.part} ${r.strategy}`), ['bbt best-face', 'bbt mean-template']);
+    const row = out.results[0];
+    for (const key of ['system', 'part', 'rank1', 'far', 'dir', 'threshold', 'threshold_at_far', 'dir_at_far', 'no_face', 'no_face_policy']) assert.ok(key in row, key);
+    assert.equal(row.known_people, 6);
+    assert.equal(row.strangers, 2);
+    assert.equal(row.enrolled_faces + row.no_face_enrol, 18); // per split
+    assert.equal(row.known_probes + row.stranger_probes + row.enrolled_faces * 2 + row.no_face * 2, 80); // 2 splits of 40 images
+    assert.ok(row.rank1 >= 80, `rank-1 ${row.rank1}%`);
+    assert.ok(row.far_reached <= 1);
+    assert.deepEqual(row.sweep.map((s: { threshold: number }) => s.threshold), [0.9, 0.95]);
+    assert.equal(out.parts.length, 2);
+    const second = await run(args);
+    assert.match(second.stderr, /all 40 images from the cache/);
+    assert.deepEqual(JSON.parse(second.stdout).results, out.results);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
