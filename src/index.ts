@@ -17,3 +17,18 @@ export { ModelStore, resolveModelDir, MODEL_DIR_ENV, CONVERTER_VERSION } from '.
 export type { ConvertedModelInfo } from './models/store.ts';
 export { VisageError, ErrorCodes, isVisageError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
+export { openSqliteGallery, SqliteGallery, SCHEMA_VERSION, SearchIndex, DECISION_STRATEGIES, contentHash } from './gallery/index.ts';
+export type {
+  Gallery, GalleryChange, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
+  AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, SqliteGalleryOptions,
+  DecisionStrategy, FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions,
+  Identification as IndexIdentification, PortableGallery,
+} from './gallery/index.ts';
+export {
+  createRecognizer, Recognizer, verifyFaces, DEFAULT_THRESHOLDS, DEFAULT_STRATEGY, defaultThreshold,
+  ENROLMENT_QUALITY, chooseEnrolmentFace, nameFromFileName, nameForImage,
+} from './recognition/index.ts';
+export type {
+  RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
+  Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
+} from './recognition/index.ts';

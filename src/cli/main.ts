@@ -7,6 +7,12 @@ const help = `Usage: visage <command> [options]
 Commands:
   analyze <image...> every face in each image: box, landmarks, pose, quality (--json)
   detect <image|dir...>  faces found; --out DIR for annotated copies, --crops to cut them out
+  enroll <dir|image...>  add people to the gallery (people/<name>/*.jpg, Name.jpg, --name NAME)
+  identify <image|dir...>  who is in each photo (UNKNOWN for strangers); --out DIR for annotated copies
+  verify <a> <b>     whether two photos show the same person
+  subjects list|show|rename|merge|delete   the enrolled people
+  gallery stats|reset|export|import|reindex  the gallery file
+  calibrate <dir>    propose a threshold from your own folder-per-person photos
   models list        list the models and whether they are converted
   models prepare     convert every model to ONNX ahead of time
 
@@ -27,6 +33,12 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze': return (await import('./commands/analyze.ts')).analyzeCommand(rest);
     case 'detect': return (await import('./commands/detect.ts')).detectCommand(rest);
+    case 'enroll': case 'enrol': return (await import('./commands/enroll.ts')).enrollCommand(rest);
+    case 'identify': return (await import('./commands/identify.ts')).identifyCommand(rest);
+    case 'verify': return (await import('./commands/verify.ts')).verifyCommand(rest);
+    case 'subjects': return (await import('./commands/subjects.ts')).subjectsCommand(rest);
+    case 'gallery': return (await import('./commands/gallery.ts')).galleryCommand(rest);
+    case 'calibrate': return (await import('./commands/calibrate.ts')).calibrateCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
     default:
       process.stderr.write(`visage: unknown command "${command}" (try: visage --help)\n`);

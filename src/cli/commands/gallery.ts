@@ -1,0 +1,173 @@
+// visage gallery stats|reset|export|import|reindex: the gallery file as a whole. Also the --db
+// option shared by the recognition commands (enroll, identify, subjects, gallery).
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { VisageError } from '../../errors.ts';
+import { openSqliteGallery, type SqliteGallery } from '../../gallery/sqlite.ts';
+import { createRecognizer } from '../../recognition/recognizer.ts';
+import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
+import { progress } from '../progress.ts';
+import { printTable } from './models.ts';
+
+export const DB_ENV = 'VISAGE_DB';
+export const DB_HELP = `  --db FILE            the gallery (default: $${DB_ENV}, else ./visage.db)`;
+
+/** The gallery file: --db, else $VISAGE_DB, else visage.db in the current folder. */
+export function dbPath(value: string | undefined): string {
+  return value ?? (process.env[DB_ENV] || 'visage.db');
+}
+
+/**
+ * Opens the gallery for a command. `create`: a missing file is created (enroll, import);
+ * otherwise a missing file is an error that says how to make one.
+ */
+export async function openGallery(file: string, options: { create?: boolean; write?: boolean } = {}): Promise<SqliteGallery> {
+  let gallery: SqliteGallery;
+  try {
+    gallery = await openSqliteGallery(file, { create: options.create ?? false });
+  } catch (error) {
+    if ((error as VisageError).code === 'VISAGE_ERR_DB_NOT_FOUND' && !options.create) {
+      throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `gallery ${file} does not exist (enrol people first: visage enroll <folder> --db ${file})`, { cause: error });
+    }
+    throw error;
+  }
+  if (options.write && gallery.readOnly) {
+    await gallery.close();
+    throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `gallery ${file} is read-only: nothing changed`);
+  }
+  return gallery;
+}
+
+export const galleryHelp = `Usage: visage gallery <stats|reset|export|import|reindex> [options]
+
+  stats                what the gallery holds: subjects, faces, embeddings per model, file size
+  reset --yes          delete every subject and face (the file stays)
+  export <file>        write a portable JSON file: names, metadata, faces, embeddings, model ids
+  import <file>        add a portable file's subjects and faces (never replaces; images already
+                       enrolled for a subject are skipped)
+  reindex [--from DIR...]
+                       embed, with the configured embedders, the faces enrolled before an embedder
+                       was added: each face's image is read again from the path recorded at
+                       enrolment, or found by content hash among the images under --from DIR
+
+Options:
+${DB_HELP}
+  --json               print the result as JSON
+  --yes                confirm reset
+  --from DIR           (reindex) where moved images may be; repeatable
+${EMBEDDER_HELP}
+${PIPELINE_HELP}
+  -h, --help           this help
+
+Exit status: 0 ok, 1 failure, 2 bad command line.
+`;
+
+export async function galleryCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
+      from: { type: 'string', multiple: true },
+      ...PIPELINE_OPTIONS,
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(galleryHelp);
+    return 0;
+  }
+  const [action, ...args] = positionals;
+  const file = dbPath(values.db);
+  const print = (data: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  const expectArgs = (n: number, usage: string) => {
+    if (args.length !== n) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage gallery ${usage}`);
+  };
+  switch (action) {
+    case 'stats': {
+      expectArgs(0, 'stats [--db FILE] [--json]');
+      const gallery = await openGallery(file);
+      try {
+        const stats = await gallery.stats();
+        const lines = [
+          `gallery     ${stats.location}${stats.readOnly ? ' (read-only)' : ''}`,
+          `subjects    ${stats.subjects}`,
+          `faces       ${stats.faces}`,
+          ...stats.models.map((m) => `embeddings  ${m.modelId}: ${m.count} of ${m.dim} values${m.count < stats.faces ? ` (${stats.faces - m.count} faces without: visage gallery reindex)` : ''}`),
+          `schema      ${stats.schemaVersion}`,
+          `size        ${(stats.sizeBytes / 1024).toFixed(0)} KiB`,
+        ];
+        print(stats, `${lines.join('\n')}\n`);
+      } finally {
+        await gallery.close();
+      }
+      return 0;
+    }
+    case 'reset': {
+      expectArgs(0, 'reset --yes [--db FILE]');
+      const gallery = await openGallery(file, { write: true });
+      try {
+        const stats = await gallery.stats();
+        if (!values.yes) {
+          throw new VisageError('VISAGE_ERR_USAGE', `reset deletes ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${file}; add --yes to do it`);
+        }
+        await gallery.reset();
+        print({ deletedSubjects: stats.subjects, deletedFaces: stats.faces }, `deleted ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${file}\n`);
+      } finally {
+        await gallery.close();
+      }
+      return 0;
+    }
+    case 'export': {
+      expectArgs(1, 'export <file> [--db FILE]');
+      const gallery = await openGallery(file);
+      try {
+        const summary = await gallery.exportTo(args[0]!);
+        print(summary, `exported ${summary.subjects} subject(s), ${summary.faces} face(s) (${summary.models.map((m) => `${m.modelId} ${m.count}`).join(', ') || 'no embeddings'}) to ${args[0]}\n`);
+      } finally {
+        await gallery.close();
+      }
+      return 0;
+    }
+    case 'import': {
+      expectArgs(1, 'import <file> [--db FILE]');
+      const gallery = await openGallery(file, { create: true, write: true });
+      try {
+        const summary = await gallery.importFrom(args[0]!);
+        print(summary, `imported ${summary.facesAdded} face(s): ${summary.subjectsAdded} new subject(s), ${summary.subjectsMatched} existing; ${summary.facesSkipped} face(s) already enrolled\n`);
+      } finally {
+        await gallery.close();
+      }
+      return 0;
+    }
+    case 'reindex': {
+      expectArgs(0, 'reindex [--from DIR...] [--embedders A,B] [--db FILE]');
+      const gallery = await openGallery(file, { write: true });
+      const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values) }).catch(async (error) => { await gallery.close(); throw error; });
+      let bar: ReturnType<typeof progress> | undefined;
+      try {
+        const summary = await recognizer.reindex({
+          search: values.from?.map((dir) => path.resolve(dir)),
+          onProgress: (done, total, face) => { bar ??= total > 1 ? progress(total, 'reindexing') : undefined; bar?.tick(face.sourceFile ?? `face ${face.id}`); },
+        });
+        bar?.done();
+        if (values.json) {
+          print(summary, '');
+        } else {
+          process.stdout.write(`${summary.reindexed} face(s) re-embedded with ${summary.models.join(', ')}; ${summary.examined - summary.reindexed - summary.skipped.length} already had every embedding\n`);
+          if (summary.skipped.length) printTable(['face', 'subject', 'not re-embedded because'], summary.skipped.map((s) => [String(s.faceId), s.subject, s.reason]));
+        }
+        return summary.skipped.length ? 1 : 0;
+      } finally {
+        await recognizer.close();
+        await gallery.close();
+      }
+    }
+    case undefined:
+      throw new VisageError('VISAGE_ERR_USAGE', 'visage gallery needs an action: stats, reset, export, import or reindex (try: visage gallery --help)');
+    default:
+      throw new VisageError('VISAGE_ERR_USAGE', `unknown gallery action "${action}": stats, reset, export, import or reindex`);
+  }
+}

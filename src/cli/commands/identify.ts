@@ -1,0 +1,172 @@
+// visage identify <images or folders...> [--out DIR] [--threshold T] [--top K]: who is in each
+// photo. Every face gets its best match and similarity, or UNKNOWN when nobody enrolled is similar
+// enough; with --out, annotated copies (known green with name and similarity, UNKNOWN red) and
+// report.json / report.csv.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { VisageError } from '../../errors.ts';
+import { annotateImage } from '../../report/annotate.ts';
+import { createRecognizer, type IdentifiedFace } from '../../recognition/recognizer.ts';
+import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
+import { expandImageArgs, outputName } from '../inputs.ts';
+import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { progress } from '../progress.ts';
+import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { printTable } from './models.ts';
+
+export const identifyHelp = `Usage: visage identify <image or folder...> [options]
+
+Finds every face in each image (folders are searched recursively) and names the enrolled person
+it matches, or UNKNOWN when nobody is similar enough.
+
+Options:
+  --out DIR            write annotated copies (known people green with name and similarity,
+                       UNKNOWN red) and report.json / report.csv into DIR
+  --threshold T        similarity a match needs (default: the embedder's, calibrated on LFW at a
+                       false-accept rate of 0.1%; see visage calibrate for your own photos)
+  --top K              list the K nearest people per face (default 1)
+  --strategy S         best-face (default: a person scores their closest enrolled face) or
+                       mean-template (the mean of their faces)
+${DB_HELP}
+  --json               print the results as JSON
+${EMBEDDER_HELP}
+${PIPELINE_HELP}
+  -h, --help           this help
+
+Exit status: 0 when every image was read (with or without faces), 1 when some could not be,
+2 bad command line.
+`;
+
+interface ImageReport {
+  file: string;
+  width?: number;
+  height?: number;
+  faces?: (Omit<IdentifiedFace, 'candidates'> & { candidates?: IdentifiedFace['candidates'] })[];
+  annotated?: string;
+  error?: { code: string; message: string };
+}
+
+const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const fixed = (v: number | null) => (v === null ? '' : v.toFixed(3));
+
+export async function identifyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      threshold: { type: 'string' },
+      top: { type: 'string' },
+      strategy: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      ...PIPELINE_OPTIONS,
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(identifyHelp);
+    return 0;
+  }
+  if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage identify --help)');
+  const threshold = numberFlag('threshold', values.threshold);
+  if (threshold !== undefined && !(threshold >= -1 && threshold <= 1)) throw new VisageError('VISAGE_ERR_USAGE', `--threshold takes a similarity from -1 to 1, got ${values.threshold}`);
+  const top = numberFlag('top', values.top) ?? 1;
+  if (!Number.isInteger(top) || top < 1 || top > 100) throw new VisageError('VISAGE_ERR_USAGE', `--top takes a whole number from 1 to 100, got ${values.top}`);
+  if (values.strategy !== undefined && !DECISION_STRATEGIES.includes(values.strategy as DecisionStrategy)) {
+    throw new VisageError('VISAGE_ERR_USAGE', `--strategy takes ${DECISION_STRATEGIES.join(' or ')}, got "${values.strategy}"`);
+  }
+  const files = await expandImageArgs(positionals);
+  const file = dbPath(values.db);
+  const gallery = await openGallery(file);
+  const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined })
+    .catch(async (error) => { await gallery.close(); throw error; });
+  const out = values.out;
+  const reports: ImageReport[] = [];
+  let failed = 0;
+  try {
+    // Settle the threshold (an embedder without a calibrated one needs --threshold) before any work.
+    const used = recognizer.threshold;
+    const coverage = await recognizer.coverage();
+    if (coverage.indexed === 0) {
+      process.stderr.write(`visage: warning: ${file} holds no ${coverage.modelId} face${coverage.faces ? `s (its ${coverage.faces} faces were enrolled with other embedders: run visage gallery reindex)` : 's (enrol people first: visage enroll)'}; every face is UNKNOWN\n`);
+    } else if (coverage.missing > 0) {
+      process.stderr.write(`visage: warning: ${coverage.missing} of ${coverage.faces} enrolled faces have no ${coverage.modelId} embedding and cannot be matched (run visage gallery reindex)\n`);
+    }
+    if (out) await mkdir(out, { recursive: true });
+    const names = new Set<string>();
+    const bar = files.length > 1 ? progress(files.length, 'identifying') : undefined;
+    try {
+      for (const image of files) {
+        try {
+          const result = await recognizer.identify(image, { k: top });
+          const report: ImageReport = {
+            file: image, width: result.width, height: result.height,
+            faces: result.faces.map((f) => (values.json || top > 1 ? f : { ...f, candidates: undefined })),
+          };
+          if (out) {
+            const annotated = await annotateImage(image, result.faces.map((f) => ({
+              box: f.box,
+              label: f.name ?? 'UNKNOWN',
+              detail: f.similarity === null ? undefined : f.similarity.toFixed(2),
+              kind: f.name ? 'known' as const : 'unknown' as const,
+            })));
+            report.annotated = path.join(out, outputName(image, names, '', '.jpg'));
+            await writeFile(report.annotated, annotated);
+          }
+          reports.push(report);
+        } catch (error) {
+          if (isGalleryFailure(error)) throw error;
+          failed++;
+          process.stderr.write(`visage: ${image}: ${(error as Error).message}\n`);
+          reports.push({ file: image, error: { code: (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN', message: (error as Error).message } });
+        }
+        bar?.tick(image);
+      }
+    } finally {
+      bar?.done();
+    }
+
+    const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, images: reports };
+    if (out) {
+      await writeFile(path.join(out, 'report.json'), `${JSON.stringify(document, null, 2)}\n`);
+      const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'name', 'similarity', 'known', 'error'].join(',')];
+      for (const r of reports) {
+        if (r.error) lines.push([r.file, '', '', '', '', '', '', '', '', r.error.message].map(csvCell).join(','));
+        for (const [i, f] of (r.faces ?? []).entries()) {
+          lines.push([r.file, i + 1, Math.round(f.box.x), Math.round(f.box.y), Math.round(f.box.width), Math.round(f.box.height),
+            f.name ?? 'UNKNOWN', fixed(f.similarity), f.name ? 'yes' : 'no', ''].map(csvCell).join(','));
+        }
+      }
+      await writeFile(path.join(out, 'report.csv'), `${lines.join('\n')}\n`);
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    } else {
+      const rows: string[][] = [];
+      for (const r of reports) {
+        if (r.error) rows.push([r.file, '-', '', `error: ${r.error.message}`, '']);
+        else if (r.faces!.length === 0) rows.push([r.file, '-', '', 'no face', '']);
+        for (const [i, f] of (r.faces ?? []).entries()) {
+          const row = [r.file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`, f.name ?? 'UNKNOWN', fixed(f.similarity)];
+          if (top > 1) row.push((f.candidates ?? []).map((c) => `${c.name} ${c.similarity.toFixed(3)}`).join(', '));
+          rows.push(row);
+        }
+      }
+      printTable(['file', 'face', 'box (x,y wxh)', 'name', 'similarity', ...(top > 1 ? [`nearest ${top}`] : [])], rows);
+      const faces = reports.flatMap((r) => r.faces ?? []);
+      const known = faces.filter((f) => f.name).length;
+      process.stderr.write(`${faces.length} face(s) in ${reports.length - failed} image(s): ${known} recognised, ${faces.length - known} UNKNOWN (threshold ${used.toFixed(3)}, ${recognizer.strategy})${failed ? `; ${failed} image(s) unreadable` : ''}${out ? `; written to ${out}` : ''}\n`);
+    }
+  } finally {
+    await recognizer.close();
+    await gallery.close();
+  }
+  return failed ? 1 : 0;
+}
+
+function isGalleryFailure(error: unknown): boolean {
+  const code = (error as VisageError).code ?? '';
+  return code.startsWith('VISAGE_ERR_DB_') || code === 'VISAGE_ERR_NOT_A_GALLERY' || code.startsWith('VISAGE_ERR_MODEL') || code === 'VISAGE_ERR_BAD_OPTION';
+}

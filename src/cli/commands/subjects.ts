@@ -1,0 +1,99 @@
+// visage subjects list|show|rename|merge|delete: the enrolled people.
+import { parseArgs } from 'node:util';
+import { VisageError } from '../../errors.ts';
+import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { printTable } from './models.ts';
+
+export const subjectsHelp = `Usage: visage subjects <action> [options]
+
+  list                   every enrolled person with the number of faces
+  show <name>            one person's faces: source image, box, quality, embedders
+  rename <old> <new>     rename a person
+  merge <from> <into>    move every face of <from> to <into> and delete <from>
+                         (an image enrolled for both is kept once)
+  delete <name> --yes    delete a person and their faces
+
+Names compare case-insensitively.
+
+Options:
+${DB_HELP}
+  --json               print the result as JSON
+  --yes                confirm delete
+  -h, --help           this help
+
+Exit status: 0 ok, 1 failure (e.g. unknown subject), 2 bad command line.
+`;
+
+export async function subjectsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(subjectsHelp);
+    return 0;
+  }
+  const [action, ...args] = positionals;
+  const usage: Record<string, [number, string]> = {
+    list: [0, 'list'], show: [1, 'show <name>'], rename: [2, 'rename <old> <new>'], merge: [2, 'merge <from> <into>'], delete: [1, 'delete <name> --yes'],
+  };
+  if (action === undefined) throw new VisageError('VISAGE_ERR_USAGE', 'visage subjects needs an action: list, show, rename, merge or delete (try: visage subjects --help)');
+  const spec = usage[action];
+  if (!spec) throw new VisageError('VISAGE_ERR_USAGE', `unknown subjects action "${action}": list, show, rename, merge or delete`);
+  if (args.length !== spec[0]) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage subjects ${spec[1]}`);
+  const file = dbPath(values.db);
+  const gallery = await openGallery(file, { write: !['list', 'show'].includes(action) });
+  const print = (data: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  try {
+    switch (action) {
+      case 'list': {
+        const subjects = await gallery.listSubjects();
+        if (values.json) print({ subjects }, '');
+        else if (subjects.length === 0) process.stderr.write(`no subjects in ${file}\n`);
+        else printTable(['name', 'faces', 'enrolled'], subjects.map((s) => [s.name, String(s.faceCount), s.created.slice(0, 10)]));
+        return 0;
+      }
+      case 'show': {
+        const subject = await gallery.getSubject(args[0]!);
+        const faces = await gallery.listFaces(subject.id);
+        if (values.json) {
+          print({ subject, faces }, '');
+        } else {
+          process.stdout.write(`${subject.name}: ${faces.length} face(s), enrolled ${subject.created.slice(0, 10)}${Object.keys(subject.metadata).length ? `, metadata ${JSON.stringify(subject.metadata)}` : ''}\n`);
+          printTable(['face', 'source', 'box (x,y wxh)', 'size', 'embedders'], faces.map((f) => [
+            String(f.id), f.sourceFile ?? '-',
+            f.box ? `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}` : '-',
+            f.quality ? String(Math.round(f.quality.size)) : '-', f.models.join(','),
+          ]));
+        }
+        return 0;
+      }
+      case 'rename': {
+        const subject = await gallery.renameSubject(args[0]!, args[1]!);
+        print({ subject }, `renamed "${args[0]}" to "${subject.name}"\n`);
+        return 0;
+      }
+      case 'merge': {
+        const result = await gallery.mergeSubjects(args[0]!, args[1]!);
+        print(result, `merged "${args[0]}" into "${result.subject.name}": ${result.movedFaces} face(s) moved${result.droppedDuplicates ? `, ${result.droppedDuplicates} already enrolled for both dropped` : ''}; ${result.subject.name} has ${result.subject.faceCount} face(s)\n`);
+        return 0;
+      }
+      case 'delete': {
+        const subject = await gallery.getSubject(args[0]!);
+        if (!values.yes) throw new VisageError('VISAGE_ERR_USAGE', `delete removes "${subject.name}" and ${subject.faceCount} face(s); add --yes to do it`);
+        const result = await gallery.deleteSubject(subject.id);
+        print({ deleted: subject.name, deletedFaces: result.deletedFaces }, `deleted "${subject.name}" and ${result.deletedFaces} face(s)\n`);
+        return 0;
+      }
+    }
+    return 0;
+  } finally {
+    await gallery.close();
+  }
+}

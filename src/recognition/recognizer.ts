@@ -1,0 +1,487 @@
+// Recognizer: Visage (faces and embeddings) + a Gallery (who is enrolled) + a SearchIndex (who is
+// this?). Enrol, identify, verify, nearest people and reindex, transport-free: the CLI and the
+// server call the same methods and get plain JSON-serialisable results.
+//
+// Matching happens in one embedding space, the first configured embedder's
+// (visage.config.embedders[0]); enrolment stores every configured embedder's vector, so adding
+// an embedder later only needs `reindex()` for the faces enrolled before.
+//
+// Reindex needs pixels, and the gallery keeps none: each face keeps the absolute path of the file
+// it was enrolled from (as `sourceFile`) and the SHA-256 of its bytes. reindex() re-reads the
+// file when its hash still matches, else looks for an image with that hash in the folders given
+// (photos moved or copied elsewhere). A face crop was not stored instead: it would put
+// biometric pictures in the database, and the path plus hash already proves which image it was.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createVisage, type Visage } from '../visage.ts';
+import type { VisageConfig } from '../config.ts';
+import { VisageError } from '../errors.ts';
+import type { ImageInput } from '../face/image/decode.ts';
+import { cosine } from '../face/embed/embedder.ts';
+import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
+import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite.ts';
+import { SearchIndex, DECISION_STRATEGIES, type DecisionStrategy, type SubjectMatch } from '../gallery/search.ts';
+import { contentHash } from '../gallery/portable.ts';
+import type { Box, Face } from '../types.ts';
+import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
+import { DEFAULT_STRATEGY, defaultThreshold } from './thresholds.ts';
+
+export interface RecognizerOptions {
+  /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
+  visage?: Visage;
+  visageOptions?: Partial<VisageConfig>;
+  /** A gallery to use (left open by close()); else `db` is opened as a SQLite gallery. */
+  gallery?: Gallery;
+  /** SQLite gallery file, opened (and created unless `galleryOptions.create` is false) when no gallery is given. */
+  db?: string;
+  galleryOptions?: SqliteGalleryOptions;
+  /** Open-set threshold; default the matching embedder's calibrated one (thresholds.ts). */
+  threshold?: number;
+  /** Per-subject decision; default DEFAULT_STRATEGY. */
+  strategy?: DecisionStrategy;
+  /** Enrolment face limits (see ENROLMENT_QUALITY). */
+  enrolmentQuality?: Partial<EnrolmentQuality>;
+}
+
+export interface EnrollOptions {
+  /** Take the largest face when the image shows several (default: such images are skipped). */
+  largest?: boolean;
+  /** Recorded as the face's source; a path given as `image` is recorded as its absolute path. */
+  sourceFile?: string;
+  /** Metadata of the subject, when this call creates it. */
+  metadata?: Metadata;
+}
+
+export interface EnrollOutcome {
+  status: 'added' | 'skipped';
+  subject: string;
+  /** Why it was skipped. */
+  reason?: SkipReason;
+  message?: string;
+  /** Faces found in the image. */
+  faces: number;
+  /** The stored face (when added). */
+  faceId?: number;
+  box?: Box;
+  quality?: Face['quality'];
+  contentHash: string;
+}
+
+export interface Candidate {
+  subjectId: number;
+  name: string;
+  similarity: number;
+}
+
+export interface IdentifiedFace {
+  box: Box;
+  score: number;
+  quality: Face['quality'];
+  /** The recognised person, or null: UNKNOWN. */
+  name: string | null;
+  subjectId: number | null;
+  /** Similarity to the best subject (whether or not it passed the threshold); null for an empty gallery. */
+  similarity: number | null;
+  /** The k nearest people, best first, whatever the threshold. */
+  candidates: Candidate[];
+}
+
+export interface Identification {
+  width: number;
+  height: number;
+  modelId: string;
+  threshold: number;
+  strategy: DecisionStrategy;
+  faces: IdentifiedFace[];
+}
+
+export interface IdentifyCallOptions {
+  threshold?: number;
+  strategy?: DecisionStrategy;
+  /** Nearest people listed per face (default 3). */
+  k?: number;
+  /**
+   * A person appears at most once in one photo (default true): when two faces would get the same
+   * name, the more similar keeps it and the other takes its next candidate above the threshold,
+   * or UNKNOWN. Seen on bbt/group/faceapi_bbt4.jpg: a hand detected as a face scored 0.945 with
+   * the woman it belongs to, who was also found (0.968).
+   */
+  oncePerImage?: boolean;
+}
+
+export interface Verification {
+  same: boolean;
+  similarity: number;
+  threshold: number;
+  modelId: string;
+  /** The face compared in each image (its largest) and how many each image held. */
+  a: { box: Box; faces: number };
+  b: { box: Box; faces: number };
+}
+
+export interface Coverage {
+  modelId: string;
+  faces: number;
+  /** Faces with an embedding of the matching model (those identify() can find). */
+  indexed: number;
+  /** Faces enrolled with other embedders only: `reindex()` embeds them. */
+  missing: number;
+}
+
+export interface ReindexOptions {
+  /** Folders searched (recursively) for images whose file moved, matched by content hash. */
+  search?: string[];
+  onProgress?: (done: number, total: number, face: StoredFace) => void;
+}
+
+export interface ReindexSummary {
+  models: string[];
+  examined: number;
+  reindexed: number;
+  skipped: { faceId: number; subject: string; sourceFile: string | null; reason: string }[];
+}
+
+function checkThreshold(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `${what} must be a similarity from -1 to 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkStrategy(value: unknown): DecisionStrategy {
+  if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got ${String(value)}`);
+  }
+  return value as DecisionStrategy;
+}
+
+function iou(a: Box, b: Box): number {
+  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width), y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Every file under a folder, recursively (hidden entries skipped). */
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+/** Reads an image given as a path (for its hash), with Visage's error codes. */
+async function readImageBytes(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VisageError('VISAGE_ERR_IMAGE_NOT_FOUND', `no such file: ${file}`, { cause: error });
+    if (code === 'EISDIR') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${file} is a folder, not an image`, { cause: error });
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot read ${file}: ${code ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+export class Recognizer {
+  readonly visage: Visage;
+  readonly gallery: Gallery;
+  /** The embedder whose space matching happens in: visage.config.embedders[0]. */
+  readonly modelId: string;
+  private readonly thresholdOption: number | undefined;
+  readonly strategy: DecisionStrategy;
+  private readonly enrolmentQuality: Partial<EnrolmentQuality>;
+  private readonly ownsVisage: boolean;
+  private readonly ownsGallery: boolean;
+  private index: Promise<SearchIndex> | null = null;
+  private closed = false;
+
+  private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }) {
+    this.visage = visage;
+    this.gallery = gallery;
+    this.modelId = visage.config.embedders[0]!;
+    this.thresholdOption = options.threshold;
+    this.strategy = checkStrategy(options.strategy ?? DEFAULT_STRATEGY);
+    this.enrolmentQuality = options.enrolmentQuality ?? {};
+    this.ownsVisage = owns.visage;
+    this.ownsGallery = owns.gallery;
+  }
+
+  static async create(options: RecognizerOptions): Promise<Recognizer> {
+    if (!options || (options.gallery === undefined && options.db === undefined)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', 'createRecognizer needs a gallery or a db file');
+    }
+    if (options.visage && options.visageOptions) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'give visage or visageOptions, not both');
+    // Settle the options that can fail before opening anything.
+    if (options.threshold !== undefined) checkThreshold(options.threshold, 'threshold');
+    if (options.strategy !== undefined) checkStrategy(options.strategy);
+    const gallery = options.gallery ?? await openSqliteGallery(options.db!, options.galleryOptions);
+    let visage: Visage;
+    try {
+      visage = options.visage ?? await createVisage(options.visageOptions);
+    } catch (error) {
+      if (!options.gallery) await gallery.close();
+      throw error;
+    }
+    try {
+      return new Recognizer(visage, gallery, options, { visage: !options.visage, gallery: !options.gallery });
+    } catch (error) {
+      if (!options.visage) await visage.close();
+      if (!options.gallery) await gallery.close();
+      throw error;
+    }
+  }
+
+  /** The open-set threshold: the one given, else the matching embedder's calibrated default. */
+  get threshold(): number {
+    return this.thresholdOption ?? defaultThreshold(this.modelId);
+  }
+
+  private check(): void {
+    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'this Recognizer was closed');
+  }
+
+  /** The search index over the matching model, loaded on first use; it follows this gallery's writes. */
+  private searchIndex(): Promise<SearchIndex> {
+    this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
+    return this.index;
+  }
+
+  /** Picks up writes made by other processes (this gallery object's own are followed as they commit). */
+  async refresh(): Promise<void> {
+    this.check();
+    if (this.index) await (await this.index).refresh();
+  }
+
+  /**
+   * Enrols the face of one image under `subject` (created when new). Adds, never replaces; an
+   * image already enrolled for that subject (same bytes) is skipped, as are images without
+   * exactly one face of sufficient quality (see chooseEnrolmentFace). Unreadable images throw.
+   */
+  async enroll(image: string | Uint8Array, subject: string, options: EnrollOptions = {}): Promise<EnrollOutcome> {
+    this.check();
+    if (typeof subject !== 'string' || !subject.trim()) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'enroll needs a subject name');
+    const bytes = typeof image === 'string' ? await readImageBytes(image) : image;
+    const hash = contentHash(bytes);
+    const sourceFile = typeof image === 'string' ? path.resolve(image) : options.sourceFile ?? null;
+    const skipped = (reason: SkipReason, message: string, faces: number): EnrollOutcome => ({ status: 'skipped', subject, reason, message, faces, contentHash: hash });
+    if (await this.gallery.hasContentHash(hash, subject)) return skipped('already-enrolled', `already enrolled for ${subject}`, 0);
+    const { faces } = await this.visage.analyze(bytes);
+    const choice = chooseEnrolmentFace(faces, { largest: options.largest, quality: this.enrolmentQuality });
+    if ('reason' in choice) return skipped(choice.reason, choice.message, faces.length);
+    const face = choice.face;
+    try {
+      const [stored] = await this.gallery.addFaces(subject, [{
+        contentHash: hash, sourceFile, box: face.box, landmarks: face.landmarks.five, quality: face.quality, embeddings: face.embeddings,
+      }], { createSubject: true, metadata: options.metadata });
+      return { status: 'added', subject: stored!.subjectName, faces: faces.length, faceId: stored!.id, box: face.box, quality: face.quality, contentHash: hash };
+    } catch (error) {
+      // Another process enrolled the same image for this subject meanwhile.
+      if ((error as VisageError).code === 'VISAGE_ERR_DUPLICATE_FACE') return skipped('already-enrolled', `already enrolled for ${subject}`, faces.length);
+      throw error;
+    }
+  }
+
+  /** Every face of an image with the person it matches, or UNKNOWN (name null), and its nearest people. */
+  async identify(image: ImageInput, options: IdentifyCallOptions = {}): Promise<Identification> {
+    this.check();
+    const threshold = options.threshold === undefined ? this.threshold : checkThreshold(options.threshold, 'threshold');
+    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    const k = options.k ?? 3;
+    const once = options.oncePerImage ?? true;
+    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    // With oncePerImage, search a few more subjects than listed, for the alternatives.
+    const searchK = once ? Math.max(k, 5) : k;
+    const faces: IdentifiedFace[] = analysis.faces.map((face) => {
+      const result = this.match(index, face.embeddings[this.modelId]!, { threshold, strategy, k: searchK });
+      return { box: face.box, score: face.score, quality: face.quality, ...result };
+    });
+    if (once) assignOncePerImage(faces, threshold);
+    for (const face of faces) face.candidates = face.candidates.slice(0, k);
+    return { width: analysis.width, height: analysis.height, modelId: this.modelId, threshold, strategy, faces };
+  }
+
+  /** The decision for one embedding of the matching model (for callers that analysed the image themselves). */
+  async identifyEmbedding(embedding: ArrayLike<number>, options: IdentifyCallOptions = {}): Promise<Omit<IdentifiedFace, 'box' | 'score' | 'quality'>> {
+    this.check();
+    const threshold = options.threshold === undefined ? this.threshold : checkThreshold(options.threshold, 'threshold');
+    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    return this.match(await this.searchIndex(), embedding, { threshold, strategy, k: options.k ?? 3 });
+  }
+
+  /** The k nearest people to the largest face of an image, best first (no threshold applied). */
+  async nearest(image: ImageInput, options: { k?: number; strategy?: DecisionStrategy } = {}): Promise<Candidate[]> {
+    this.check();
+    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    const i = largestFaceIndex(analysis.faces);
+    if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
+    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    return index.searchSubjects(analysis.faces[i]!.embeddings[this.modelId]!, { k: options.k ?? 5, strategy }).map(toCandidate);
+  }
+
+  private match(index: SearchIndex, embedding: ArrayLike<number>, options: { threshold: number; strategy: DecisionStrategy; k: number }) {
+    const decision = index.identify(embedding, { threshold: options.threshold, strategy: options.strategy, k: options.k });
+    return {
+      name: decision.subject?.name ?? null,
+      subjectId: decision.subject?.id ?? null,
+      similarity: decision.similarity,
+      candidates: decision.candidates.map(toCandidate),
+    };
+  }
+
+  /** Whether the largest faces of two images are the same person. No gallery involved. */
+  async verify(a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
+    this.check();
+    return verifyFaces(this.visage, a, b, { threshold: options.threshold ?? this.threshold });
+  }
+
+  /** How many enrolled faces the matching model can search, and how many need reindex(). */
+  async coverage(): Promise<Coverage> {
+    this.check();
+    const stats = await this.gallery.stats();
+    const indexed = stats.models.find((m) => m.modelId === this.modelId)?.count ?? 0;
+    return { modelId: this.modelId, faces: stats.faces, indexed, missing: Math.max(0, stats.faces - indexed) };
+  }
+
+  /**
+   * Embeds, with every configured embedder, the faces that lack one of their vectors: each face's
+   * image is re-read (its recorded path, else an image with the same hash under `search`), the
+   * face found again at its stored box, and the face replaced by one carrying the old and the new
+   * vectors. Faces whose image cannot be found or no longer shows that face are reported, untouched.
+   */
+  async reindex(options: ReindexOptions = {}): Promise<ReindexSummary> {
+    this.check();
+    const wanted = [...this.visage.config.embedders];
+    const all = await this.gallery.listFaces();
+    const todo = all.filter((face) => wanted.some((id) => !face.models.includes(id)));
+    const summary: ReindexSummary = { models: wanted, examined: all.length, reindexed: 0, skipped: [] };
+    if (todo.length === 0) return summary;
+    // Existing vectors, to carry over: faceId -> modelId -> vector.
+    const existing = new Map<number, Record<string, Float32Array>>();
+    const models = new Set(todo.flatMap((face) => face.models));
+    for (const modelId of models) {
+      const { faceIds, vectors, dim, count } = await this.gallery.embeddingsFor(modelId);
+      for (let i = 0; i < count; i++) {
+        const record = existing.get(faceIds[i]!) ?? {};
+        record[modelId] = vectors.slice(i * dim, (i + 1) * dim);
+        existing.set(faceIds[i]!, record);
+      }
+    }
+    let byHash: Map<string, string> | null = null;
+    const findByHash = async (hash: string): Promise<string | null> => {
+      if (!options.search?.length) return null;
+      if (!byHash) {
+        byHash = new Map();
+        for (const folder of options.search) {
+          for (const file of await filesUnder(folder)) {
+            try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
+          }
+        }
+      }
+      return byHash.get(hash) ?? null;
+    };
+    let done = 0;
+    for (const face of todo) {
+      const skip = (reason: string) => summary.skipped.push({ faceId: face.id, subject: face.subjectName, sourceFile: face.sourceFile, reason });
+      try {
+        let bytes: Buffer | null = null;
+        if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
+          const read = await readFile(face.sourceFile);
+          if (contentHash(read) === face.contentHash) bytes = read;
+        }
+        if (!bytes) {
+          const found = await findByHash(face.contentHash);
+          if (found) bytes = await readFile(found);
+        }
+        if (!bytes) {
+          skip(face.sourceFile ? `image not found or changed since enrolment: ${face.sourceFile}` : 'no source file recorded');
+        } else {
+          const { faces } = await this.visage.analyze(bytes);
+          let pick = -1;
+          if (face.box) {
+            let best = 0.3; // the same face: boxes overlap well
+            faces.forEach((f, i) => { const o = iou(f.box, face.box!); if (o > best) { best = o; pick = i; } });
+          } else if (faces.length === 1) {
+            pick = 0;
+          }
+          if (pick < 0) {
+            skip('the enrolled face was not found again in its image');
+          } else {
+            const found = faces[pick]!;
+            const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
+            for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
+            // Replace the face: the gallery has no "add an embedding to a face" write, and one image
+            // is enrolled once per subject, so the old row goes first and the new one follows at once.
+            await this.gallery.deleteFace(face.id);
+            await this.gallery.addFaces(face.subjectId, [{
+              contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings,
+            }]);
+            summary.reindexed++;
+          }
+        }
+      } catch (error) {
+        skip((error as Error).message);
+      }
+      options.onProgress?.(++done, todo.length, face);
+    }
+    return summary;
+  }
+
+  /** Closes the search index, and the Visage and gallery this Recognizer opened itself. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const index = this.index;
+    this.index = null;
+    if (index) await index.then((i) => i.close(), () => undefined);
+    if (this.ownsVisage) await this.visage.close();
+    if (this.ownsGallery) await this.gallery.close();
+  }
+}
+
+/**
+ * Greedy assignment, most similar (face, person) pairs first: each face gets at most one person,
+ * each person at most one face, only at or above the threshold. `similarity` stays the face's
+ * similarity to the person it is given (or to its nearest person, when UNKNOWN).
+ */
+export function assignOncePerImage(faces: IdentifiedFace[], threshold: number): void {
+  const pairs: { face: number; candidate: Candidate }[] = [];
+  faces.forEach((face, i) => { for (const candidate of face.candidates) if (candidate.similarity >= threshold) pairs.push({ face: i, candidate }); });
+  pairs.sort((a, b) => b.candidate.similarity - a.candidate.similarity);
+  const given = new Map<number, Candidate>();
+  const taken = new Set<number>();
+  for (const { face, candidate } of pairs) {
+    if (given.has(face) || taken.has(candidate.subjectId)) continue;
+    given.set(face, candidate);
+    taken.add(candidate.subjectId);
+  }
+  faces.forEach((face, i) => {
+    const candidate = given.get(i);
+    face.name = candidate?.name ?? null;
+    face.subjectId = candidate?.subjectId ?? null;
+    if (candidate) face.similarity = candidate.similarity;
+  });
+}
+
+function toCandidate(match: SubjectMatch): Candidate {
+  return { subjectId: match.subjectId, name: match.name, similarity: match.similarity };
+}
+
+/** Whether the largest faces of two images are the same person, by the first embedder's similarity. */
+export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
+  const modelId = visage.config.embedders[0]!;
+  const threshold = options.threshold === undefined ? defaultThreshold(modelId) : checkThreshold(options.threshold, 'threshold');
+  const first = await visage.analyze(a);
+  const second = await visage.analyze(b);
+  const pick = (faces: Face[], image: ImageInput) => {
+    const i = largestFaceIndex(faces);
+    if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
+    return faces[i]!;
+  };
+  const fa = pick(first.faces, a), fb = pick(second.faces, b);
+  const similarity = cosine(fa.embeddings[modelId]!, fb.embeddings[modelId]!);
+  return { same: similarity >= threshold, similarity, threshold, modelId, a: { box: fa.box, faces: first.faces.length }, b: { box: fb.box, faces: second.faces.length } };
+}
+
+/** Creates a Recognizer over a gallery (or a SQLite file) and a Visage (or Visage options). */
+export function createRecognizer(options: RecognizerOptions): Promise<Recognizer> {
+  return Recognizer.create(options);
+}

@@ -1,0 +1,181 @@
+// visage enroll: folder-per-person and flat folders, --name, skips with reasons, and bad input:
+// corrupt and non-image files, no face, missing path, empty folder, read-only and locked
+// databases, two processes enrolling into one gallery at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { openSqliteGallery } from '../../src/index.ts';
+import { dataset, skipUnless } from '../helpers/datasets.ts';
+import { tempDir, visage } from '../recognition/cli.ts';
+
+const skip = skipUnless('bbt', 'people');
+const crop = (name: string, n: number) => dataset('bbt', 'people', name, `${name}${n}.png`);
+
+async function facesIn(db: string): Promise<Record<string, number>> {
+  const gallery = await openSqliteGallery(db, { create: false });
+  try {
+    return Object.fromEntries((await gallery.listSubjects()).map((s) => [s.name, s.faceCount]));
+  } finally {
+    await gallery.close();
+  }
+}
+
+test('visage enroll: a folder of per-person folders, then again (everything already enrolled)', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    const first = await visage(['enroll', dataset('bbt', 'people'), '--db', db, '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const { summary, images } = JSON.parse(first.stdout);
+    assert.deepEqual([summary.added, summary.people, summary.skipped, summary.errors], [40, 8, 0, 0]);
+    assert.equal(images[0].subject, 'amy');
+    assert.match(first.stderr, /enrolling 40\/40/, 'progress on stderr');
+    const again = await visage(['enroll', dataset('bbt', 'people'), '--db', db]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /added 0 face\(s\) of 0 person\(s\).*skipped 40 \(40 already-enrolled\)/);
+    assert.deepEqual(await facesIn(db), { amy: 5, bernadette: 5, howard: 5, leonard: 5, penny: 5, raj: 5, sheldon: 5, stuart: 5 });
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: files named after people, --name for single files, names that name nobody skipped', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const flat = path.join(dir, 'flat');
+    await mkdir(flat);
+    await copyFile(crop('amy', 1), path.join(flat, 'Amy_Farrah_Fowler.png'));
+    await copyFile(crop('amy', 2), path.join(flat, 'Amy_Farrah_Fowler_0002.png'));
+    await copyFile(crop('raj', 1), path.join(flat, 'Raj (2).png'));
+    await copyFile(crop('raj', 2), path.join(flat, 'IMG_0001.png'));
+    const db = path.join(dir, 'g.db');
+    const result = await visage(['enroll', flat, '--db', db, '--json']);
+    assert.equal(result.code, 1, 'an image was skipped for a reason other than being enrolled already');
+    const { images } = JSON.parse(result.stdout);
+    const byFile = Object.fromEntries(images.map((i: { file: string }) => [path.basename(i.file), i]));
+    assert.equal(byFile['Amy_Farrah_Fowler_0002.png'].subject, 'Amy Farrah Fowler');
+    assert.equal(byFile['Raj (2).png'].subject, 'Raj');
+    assert.equal(byFile['IMG_0001.png'].reason, 'no-name');
+    const named = await visage(['enroll', path.join(flat, 'IMG_0001.png'), '--name', 'raj', '--db', db]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(await facesIn(db), { 'Amy Farrah Fowler': 2, Raj: 2 }, 'names compare case-insensitively: raj is Raj');
+    const usage = await visage(['enroll', flat, '--name', ' ', '--db', db]);
+    assert.equal(usage.code, 2);
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: corrupt, non-image and faceless files are reported; the good images are enrolled; exit 1', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const person = path.join(dir, 'people', 'penny');
+    await mkdir(person, { recursive: true });
+    await copyFile(crop('penny', 1), path.join(person, 'a.png'));
+    const bytes = await readFile(crop('penny', 2));
+    await writeFile(path.join(person, 'b_corrupt.png'), bytes.subarray(0, 300));
+    await writeFile(path.join(person, 'c_text.jpg'), 'this is not an image\n');
+    await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(path.join(person, 'd_sky.png'));
+    const db = path.join(dir, 'g.db');
+    const result = await visage(['enroll', path.join(dir, 'people'), '--db', db, '--json']);
+    assert.equal(result.code, 1);
+    const { summary, images } = JSON.parse(result.stdout);
+    assert.deepEqual([summary.added, summary.skipped, summary.errors], [1, 1, 2]);
+    assert.deepEqual(images.map((i: { status: string; reason?: string }) => i.reason ?? i.status), ['added', 'VISAGE_ERR_IMAGE_DECODE', 'VISAGE_ERR_IMAGE_DECODE', 'no-face']);
+    const text = await visage(['enroll', path.join(dir, 'people'), '--db', db]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /d_sky\.png\s+penny\s+no face found/);
+    assert.match(text.stderr, /b_corrupt\.png: /);
+    assert.deepEqual(await facesIn(db), { penny: 1 });
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: a missing path, an empty folder and no argument are one-line errors; nothing is created', async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    const missing = await visage(['enroll', path.join(dir, 'nope'), '--db', db]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^visage: no such file or folder: .*nope\n$/);
+    await mkdir(path.join(dir, 'empty'));
+    const empty = await visage(['enroll', path.join(dir, 'empty'), '--db', db]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /^visage: no images in folder .*empty/);
+    const none = await visage(['enroll', '--db', db]);
+    assert.equal(none.code, 2);
+    const help = await visage(['enroll', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: visage enroll/);
+    await assert.rejects(readFile(db), /ENOENT/, 'no gallery created for a failed command line');
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: a read-only gallery is refused with one line and left as it was', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    assert.equal((await visage(['enroll', crop('amy', 1), '--name', 'amy', '--db', db])).code, 0);
+    const before = await readFile(db);
+    await chmod(db, 0o444);
+    const result = await visage(['enroll', crop('amy', 2), '--name', 'amy', '--db', db]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^visage: gallery .* is read-only: nothing changed\n$/);
+    assert.deepEqual(await readFile(db), before);
+    await chmod(db, 0o644);
+    assert.deepEqual(await facesIn(db), { amy: 1 });
+  } finally {
+    await remove();
+  }
+});
+
+/** A child process that holds the gallery's write lock for `ms` milliseconds. */
+function holdLock(db: string, ms: number): Promise<{ held: Promise<void> }> {
+  const code = `const Database = require('better-sqlite3'); const db = new Database(${JSON.stringify(db)});
+    db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
+  const child = spawn(process.execPath, ['-e', code], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const held = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve) => child.stdout.once('data', () => resolve({ held })));
+}
+
+test('visage enroll: a gallery locked by another process briefly is waited for; locked for longer, a clear error and nothing lost', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    assert.equal((await visage(['enroll', crop('howard', 1), '--name', 'howard', '--db', db])).code, 0);
+    const brief = await holdLock(db, 1500);
+    const waited = await visage(['enroll', crop('howard', 2), '--name', 'howard', '--db', db]);
+    await brief.held;
+    assert.equal(waited.code, 0, waited.stderr);
+    const long = await holdLock(db, 20_000);
+    const locked = await visage(['enroll', crop('howard', 3), crop('howard', 4), '--name', 'howard', '--db', db]);
+    assert.equal(locked.code, 1);
+    assert.match(locked.stderr, /locked.*stopped: 2 image\(s\) not processed; those added are kept/);
+    await long.held;
+    assert.deepEqual(await facesIn(db), { howard: 2 });
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: two processes enrolling into one gallery at once both succeed and nothing is lost', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    const [a, b] = await Promise.all([
+      visage(['enroll', dataset('bbt', 'people', 'amy'), dataset('bbt', 'people', 'raj'), dataset('bbt', 'people', 'penny'), '--name', 'crowd', '--db', db]),
+      visage(['enroll', dataset('bbt', 'people', 'penny'), dataset('bbt', 'people', 'sheldon'), dataset('bbt', 'people', 'stuart'), '--db', db]),
+    ]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual(await facesIn(db), { crowd: 15, penny: 5, sheldon: 5, stuart: 5 });
+  } finally {
+    await remove();
+  }
+});

@@ -1,0 +1,89 @@
+// visage gallery stats/export/import/reset/reindex, and files that are not galleries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openSqliteGallery } from '../../src/index.ts';
+import { face } from '../gallery/helpers.ts';
+import { dataset, skipUnless } from '../helpers/datasets.ts';
+import { tempDir, visage } from '../recognition/cli.ts';
+
+test('visage gallery stats, export, import into another gallery, reset --yes', async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    const gallery = await openSqliteGallery(db);
+    await gallery.addFaces('Ada', [face('a1')], { createSubject: true });
+    await gallery.addFaces('Ada', [face('a2')]);
+    await gallery.addFaces('Grace', [face('g1')], { createSubject: true });
+    await gallery.close();
+    const stats = await visage(['gallery', 'stats', '--db', db, '--json']);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.deepEqual(JSON.parse(stats.stdout).models, [{ modelId: 'model-a', dim: 8, count: 3 }]);
+    const text = await visage(['gallery', 'stats', '--db', db]);
+    assert.match(text.stdout, /subjects\s+2\nfaces\s+3\nembeddings\s+model-a: 3 of 8 values/);
+    const file = path.join(dir, 'export.json');
+    const exported = await visage(['gallery', 'export', file, '--db', db]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /exported 2 subject\(s\), 3 face\(s\)/);
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).format, 'visage-gallery');
+    const other = path.join(dir, 'other.db');
+    const imported = await visage(['gallery', 'import', file, '--db', other, '--json']);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.deepEqual(JSON.parse(imported.stdout), { subjectsAdded: 2, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0 });
+    const again = await visage(['gallery', 'import', file, '--db', other]);
+    assert.match(again.stdout, /imported 0 face\(s\).*3 face\(s\) already enrolled/);
+    const refuse = await visage(['gallery', 'reset', '--db', other]);
+    assert.equal(refuse.code, 2);
+    assert.match(refuse.stderr, /reset deletes 2 subject\(s\) and 3 face\(s\).*add --yes/);
+    const reset = await visage(['gallery', 'reset', '--yes', '--db', other]);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match((await visage(['gallery', 'stats', '--db', other])).stdout, /subjects\s+0/);
+  } finally {
+    await remove();
+  }
+});
+
+test('visage gallery: a file that is not a gallery, a bad export file, unknown actions', async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const notDb = path.join(dir, 'notes.db');
+    await writeFile(notDb, 'just some text that is not SQLite');
+    const result = await visage(['gallery', 'stats', '--db', notDb]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^visage: .*notes\.db is not a Visage gallery.*\n$/);
+    assert.equal(await readFile(notDb, 'utf8'), 'just some text that is not SQLite', 'left untouched');
+    const bad = path.join(dir, 'bad.json');
+    await writeFile(bad, '{"hello": 1}');
+    const imported = await visage(['gallery', 'import', bad, '--db', path.join(dir, 'g.db')]);
+    assert.equal(imported.code, 1);
+    assert.match(imported.stderr, /not a Visage gallery export/);
+    assert.equal((await visage(['gallery', 'shrink', '--db', path.join(dir, 'g.db')])).code, 2);
+    assert.equal((await visage(['gallery', 'export', '--db', path.join(dir, 'g.db')])).code, 2);
+  } finally {
+    await remove();
+  }
+});
+
+test('visage gallery reindex: faces enrolled with one embedder get another\'s vectors from their source images', { skip: skipUnless('bbt', 'people') }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const photos = path.join(dir, 'people', 'amy');
+    await mkdir(photos, { recursive: true });
+    for (const n of [1, 2]) await copyFile(dataset('bbt', 'people', 'amy', `amy${n}.png`), path.join(photos, `${n}.png`));
+    const db = path.join(dir, 'g.db');
+    assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db])).code, 0);
+    const warned = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--embedders', 'human-mobilefacenet', '--threshold', '0.5']);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /holds no human-mobilefacenet faces \(its 2 faces were enrolled with other embedders: run visage gallery reindex\)/);
+    const reindex = await visage(['gallery', 'reindex', '--db', db, '--embedders', 'human-mobilefacenet']);
+    assert.equal(reindex.code, 0, reindex.stderr);
+    assert.match(reindex.stdout, /^2 face\(s\) re-embedded with human-mobilefacenet/);
+    const stats = JSON.parse((await visage(['gallery', 'stats', '--db', db, '--json'])).stdout);
+    assert.deepEqual(stats.models.map((m: { modelId: string; count: number }) => [m.modelId, m.count]), [['faceapi-recognition', 2], ['human-mobilefacenet', 2]]);
+    const found = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--embedders', 'human-mobilefacenet', '--threshold', '0.5', '--json']);
+    assert.equal(JSON.parse(found.stdout).images[0].faces[0].name, 'amy');
+  } finally {
+    await remove();
+  }
+});

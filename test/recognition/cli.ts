@@ -1,0 +1,25 @@
+// Shared by the recognition CLI tests: run the visage command, temporary folders.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs `visage args...` in a child process; VISAGE_DB is cleared unless given in env. */
+export function visage(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+  const env = { ...process.env, VISAGE_DB: '', ...options.env };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export async function tempDir(prefix = 'visage-rec-'): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
