@@ -13,6 +13,8 @@ Commands:
   subjects list|show|rename|merge|delete   the enrolled people
   gallery stats|reset|export|import|reindex  the gallery file
   calibrate <dir>    propose a threshold from your own folder-per-person photos
+  serve              the REST API on http://127.0.0.1:3000 (docs at /docs)
+  keys create|list|revoke   API keys of the REST server
   models list        list the models and whether they are converted
   models prepare     convert every model to ONNX ahead of time
 
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'subjects': return (await import('./commands/subjects.ts')).subjectsCommand(rest);
     case 'gallery': return (await import('./commands/gallery.ts')).galleryCommand(rest);
     case 'calibrate': return (await import('./commands/calibrate.ts')).calibrateCommand(rest);
+    case 'serve': return (await import('./commands/serve.ts')).serveCommand(rest);
+    case 'keys': return (await import('./commands/keys.ts')).keysCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
     default:
       process.stderr.write(`visage: unknown command "${command}" (try: visage --help)\n`);

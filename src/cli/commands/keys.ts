@@ -1,0 +1,96 @@
+// visage keys create|list|revoke: the REST server's API keys, kept hashed in the server file
+// beside the gallery (visage.db -> visage.server.db; see src/server/store.ts).
+import { parseArgs } from 'node:util';
+import { VisageError } from '../../errors.ts';
+import { SCOPES, ServerStore, serverStorePath, type Scope } from '../../server/store.ts';
+import { DB_HELP, dbPath } from './gallery.ts';
+import { printTable } from './models.ts';
+
+export const keysHelp = `Usage: visage keys <create|list|revoke> [options]
+
+  create --scope admin|recognise [--name NAME]
+                       make an API key and print it (once: only its SHA-256 is kept)
+  list [--all]         the keys (--all: revoked ones too); never the secrets
+  revoke <id>          revoke a key: it stops working at its next request, also on a running server
+
+Scopes: recognise = read-only calls (recognise, verify, detect, look-alike, list people and faces);
+admin = everything, including adding and deleting people, faces and keys.
+
+Options:
+${DB_HELP}
+  --server-file FILE   where keys are kept (default: the gallery's name with .server: visage.server.db)
+  --json               print JSON
+  -h, --help           this help
+`;
+
+export function serverFile(values: { db?: string; 'server-file'?: string }): string {
+  return values['server-file'] ?? serverStorePath(dbPath(values.db));
+}
+
+export async function keysCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      scope: { type: 'string' },
+      name: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      db: { type: 'string' },
+      'server-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [action, ...rest] = positionals;
+  if (values.help || !action) {
+    process.stdout.write(keysHelp);
+    return values.help ? 0 : 2;
+  }
+  const file = serverFile(values);
+  const print = (data: unknown) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  switch (action) {
+    case 'create': {
+      if (rest.length) throw new VisageError('VISAGE_ERR_USAGE', 'keys create takes no positional arguments');
+      if (!values.scope || !SCOPES.includes(values.scope as Scope)) throw new VisageError('VISAGE_ERR_USAGE', `keys create needs --scope ${SCOPES.join('|')}`);
+      const store = ServerStore.open(file);
+      try {
+        const created = store.createKey(values.scope as Scope, values.name);
+        if (values.json) print(created);
+        else {
+          process.stdout.write(`${created.key}\n`);
+          process.stderr.write(`key ${created.id} (${created.scope}, "${created.name}") saved hashed in ${store.location}; this is the only time it is shown\n`);
+        }
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    case 'list': {
+      const store = ServerStore.open(file, { create: false });
+      try {
+        const keys = store.listKeys({ includeRevoked: values.all });
+        if (values.json) print(keys);
+        else if (keys.length === 0) process.stderr.write(`no keys in ${store.location}\n`);
+        else printTable(['id', 'scope', 'name', 'prefix', 'created', 'last used', 'revoked'], keys.map((k) => [String(k.id), k.scope, k.name, `${k.prefix}…`, k.created, k.lastUsed ?? '-', k.revoked ?? '-']));
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    case 'revoke': {
+      if (rest.length !== 1 || !/^\d+$/.test(rest[0]!)) throw new VisageError('VISAGE_ERR_USAGE', 'keys revoke takes one key id (see visage keys list)');
+      const store = ServerStore.open(file, { create: false });
+      try {
+        const revoked = store.revokeKey(Number(rest[0]));
+        if (!revoked) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no key with id ${rest[0]} in ${store.location}`);
+        if (values.json) print(revoked);
+        else process.stdout.write(`revoked key ${revoked.id} (${revoked.scope}, "${revoked.name}")\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    default:
+      throw new VisageError('VISAGE_ERR_USAGE', `unknown keys action "${action}" (create, list, revoke)`);
+  }
+}

@@ -1,0 +1,126 @@
+// visage serve: the REST API (src/server) over the SQLite gallery, on localhost by default.
+import { parseArgs } from 'node:util';
+import { VisageError } from '../../errors.ts';
+import { createVisage, type Visage } from '../../visage.ts';
+import type { SqliteGallery } from '../../gallery/sqlite.ts';
+import type { DecisionStrategy } from '../../gallery/search.ts';
+import { buildApp } from '../../server/app.ts';
+import { isLoopbackHost } from '../../server/auth.ts';
+import { ServerStore } from '../../server/store.ts';
+import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { serverFile } from './keys.ts';
+
+/** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */
+export const SERVE_DEFAULTS = Object.freeze({ port: 3000, host: '127.0.0.1', maxFaces: 20, maxMegapixels: 40, maxUploadMb: 15 });
+
+export const serveHelp = `Usage: visage serve [options]
+
+Serves the REST API (documentation at /docs, OpenAPI at /openapi.json) over the gallery.
+
+Options:
+  --port N             port (default ${SERVE_DEFAULTS.port}; 0 picks a free one)
+  --host ADDR          address to listen on (default ${SERVE_DEFAULTS.host}: this machine only). Any other
+                       address needs at least one API key (visage keys create --scope admin)
+${DB_HELP} (created when missing)
+  --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery)
+  --lookalike NAME=FILE  a look-alike gallery (e.g. celebrities=celebs.db), repeatable; served read-only
+  --threshold T        open-set threshold (default: the embedder's calibrated one)
+  --strategy S         best-face (default) or mean-template
+  --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels})
+  --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb})
+  --queue N            images waiting for inference before 503 busy (default 64)
+  --log                log every request (JSON lines on stdout)
+${EMBEDDER_HELP}
+${PIPELINE_HELP.replace('(default 100)', `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
+  -h, --help           this help
+
+Without any API key the server is open, and only on a loopback address (127.0.0.1, ::1,
+localhost), to requests that come from this machine's own pages. See "REST server" in the README.
+`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'server-file': { type: 'string' },
+      lookalike: { type: 'string', multiple: true },
+      threshold: { type: 'string' },
+      strategy: { type: 'string' },
+      'max-megapixels': { type: 'string' },
+      'max-upload-mb': { type: 'string' },
+      queue: { type: 'string' },
+      log: { type: 'boolean', default: false },
+      ...PIPELINE_OPTIONS,
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(serveHelp);
+    return 0;
+  }
+  void positionals;
+  const port = numberFlag('port', values.port) ?? SERVE_DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new VisageError('VISAGE_ERR_USAGE', `--port takes 0-65535, got ${values.port}`);
+  const host = values.host ?? SERVE_DEFAULTS.host;
+  const megapixels = numberFlag('max-megapixels', values['max-megapixels']) ?? SERVE_DEFAULTS.maxMegapixels;
+  const uploadMb = numberFlag('max-upload-mb', values['max-upload-mb']) ?? SERVE_DEFAULTS.maxUploadMb;
+  const queue = numberFlag('queue', values.queue);
+  const threshold = numberFlag('threshold', values.threshold);
+  if (!(megapixels > 0) || !(uploadMb > 0)) throw new VisageError('VISAGE_ERR_USAGE', '--max-megapixels and --max-upload-mb take positive numbers');
+  const lookalikeFiles: Record<string, string> = {};
+  for (const spec of values.lookalike ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq < 1 || eq === spec.length - 1) throw new VisageError('VISAGE_ERR_USAGE', `--lookalike takes NAME=FILE, got "${spec}"`);
+    lookalikeFiles[spec.slice(0, eq)] = spec.slice(eq + 1);
+  }
+  const loopback = isLoopbackHost(host);
+
+  const db = dbPath(values.db);
+  const store = ServerStore.open(serverFile(values));
+  const opened: { close(): Promise<void> | void }[] = [store];
+  const closeAll = async () => { for (const thing of opened.reverse()) await thing.close(); };
+  try {
+    if (!loopback && store.activeKeyCount() === 0) {
+      throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${values.db}` : ''})`);
+    }
+    const gallery: SqliteGallery = await openGallery(db, { create: true });
+    opened.push(gallery);
+    const lookalike: Record<string, SqliteGallery> = {};
+    for (const [name, file] of Object.entries(lookalikeFiles)) {
+      const g = await openGallery(file);
+      opened.push(g);
+      lookalike[name] = g;
+    }
+    const pipeline = pipelineConfig(values);
+    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000) });
+    opened.push(visage);
+    await visage.warmUp();
+    const app = await buildApp({
+      visage, gallery, store, lookalike, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
+      limits: { maxImageBytes: Math.round(uploadMb * 1024 * 1024), maxBodyBytes: Math.round(uploadMb * 1024 * 1024 * 2.2), ...(queue === undefined ? {} : { maxQueue: queue }) },
+      logger: values.log ? { level: 'info' } : false,
+    });
+    opened.push(app);
+    // A slow or stalled client cannot hold a connection for ever.
+    app.server.requestTimeout = 120_000;
+    app.server.headersTimeout = 30_000;
+    const address = await app.listen({ port, host });
+    const keys = store.activeKeyCount();
+    const stats = await gallery.stats();
+    process.stderr.write(`visage: serving ${address} (docs ${address}/docs); gallery ${db}: ${stats.subjects} people, ${stats.faces} faces; `
+      + `${keys ? `${keys} API key(s) required` : 'no API keys: open to this machine only'}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => { process.stderr.write(`visage: ${signal}, stopping\n`); resolve(); };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  } finally {
+    await closeAll();
+  }
+  return 0;
+}

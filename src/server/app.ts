@@ -1,0 +1,134 @@
+// buildApp(): the REST server as a Fastify instance that is not listening, so tests drive it with
+// inject() and `visage serve` calls listen(). It sits on the recognition layer (Recognizer) and
+// adds only transport: auth, limits, the inference queue, error mapping, metrics, documents.
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Visage } from '../visage.ts';
+import type { Gallery } from '../gallery/gallery.ts';
+import type { DecisionStrategy } from '../gallery/search.ts';
+import { VisageError } from '../errors.ts';
+import { createRecognizer, type Recognizer } from '../recognition/index.ts';
+import { authHook } from './auth.ts';
+import { DEFAULT_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
+import { HttpError, toErrorAnswer } from './errors.ts';
+import { Metrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { InferenceQueue } from './queue.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { recognitionRoutes } from './routes/recognition.ts';
+import { subjectRoutes } from './routes/subjects.ts';
+import { systemRoutes } from './routes/system.ts';
+import type { ServerStore } from './store.ts';
+
+export interface AppOptions {
+  /** Faces and embeddings; left open by app.close(). Its maxInputPixels and maxFaces are the server's limits. */
+  visage: Visage;
+  /** Who is enrolled; left open by app.close(). */
+  gallery: Gallery;
+  /** API keys and thumbnails (ServerStore.open(serverStorePath(db))); left open. Without one: no keys, no thumbnails. */
+  store?: ServerStore | null;
+  /** Serve without a key while no key exists (only ever set for a loopback listener; see auth.ts). Default false. */
+  openWithoutKeys?: boolean;
+  /** Open-set threshold and strategy (default: the recognition layer's). */
+  threshold?: number;
+  strategy?: DecisionStrategy;
+  limits?: Partial<ServerLimits>;
+  /** Look-alike galleries by name (e.g. { celebrities: gallery }); left open. */
+  lookalike?: Record<string, Gallery>;
+  /** Fastify's logger option (default off). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'limits', 'lookalike', 'logger']);
+const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heic', 'image/heif', 'application/octet-stream'];
+
+function checkLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
+  for (const key of Object.keys(limits)) {
+    if (!(key in DEFAULT_LIMITS)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown server limit "${key}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+  }
+  const merged = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) } as ServerLimits;
+  for (const [key, value] of Object.entries(merged)) {
+    if (!Number.isInteger(value) || value < 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `server limit ${key} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return merged;
+}
+
+/** The server, ready for inject() or listen(). close() closes what it opened (its Recognizers), not what it was given. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  if (!options?.visage || !options.gallery) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'buildApp needs a visage and a gallery');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown buildApp option "${key}"`);
+  }
+  const limits = checkLimits(options.limits);
+  const { visage, gallery } = options;
+  const recognizers: Recognizer[] = [];
+  const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy });
+  recognizers.push(recognizer);
+  const lookalike = new Map<string, LookalikeGallery>();
+  for (const [name, lookalikeGallery] of Object.entries(options.lookalike ?? {})) {
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `look-alike gallery name "${name}": letters, digits, . _ - only`);
+    const r = await createRecognizer({ visage, gallery: lookalikeGallery });
+    recognizers.push(r);
+    lookalike.set(name, { name, recognizer: r });
+  }
+  const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  const context: ServerContext = {
+    visage, gallery, recognizer, store: options.store ?? null, queue: new InferenceQueue(limits.maxQueue), metrics: new Metrics(),
+    limits, lookalike, openWithoutKeys: options.openWithoutKeys ?? false, version,
+  };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.maxBodyBytes,
+    // Behind no proxy by default: the client address is the socket's.
+    trustProxy: false,
+    return503OnClosing: true,
+    // Route parameters and query strings stay short: nothing legitimate needs more.
+    routerOptions: { maxParamLength: 300 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  app.decorateRequest('apiKey', null);
+  await app.register(multipart, { limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: 64 * 1024, parts: limits.maxImages + 20, headerPairs: 200 } });
+  // Plain text is no way to send anything here: refused with 415 like any other unknown type.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(RAW_IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: limits.maxImageBytes }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', authHook({ store: context.store, openWithoutKeys: context.openWithoutKeys }));
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ? `${request.method} ${request.routeOptions.url}` : `${request.method} (no route)`;
+    context.metrics.record(route, reply.statusCode, reply.elapsedTime);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const answer = toErrorAnswer(error);
+    if (answer.internal) request.log.error({ err: error }, 'request failed');
+    if (answer.status === 503) reply.header('retry-after', '1');
+    return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const answer = toErrorAnswer(new HttpError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    return reply.code(404).send(answer.body);
+  });
+
+  const spec = openApiDocument(version);
+  await systemRoutes(app, context, () => spec);
+  await subjectRoutes(app, context);
+  await recognitionRoutes(app, context);
+  await keyRoutes(app, context);
+
+  // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
+  if (context.store) context.store.pruneThumbnails(await gallery.listFaces());
+
+  app.addHook('onClose', async () => {
+    for (const r of recognizers) await r.close();
+  });
+  return app;
+}

@@ -1,0 +1,165 @@
+// Images and fields out of a request: multipart/form-data (files and text fields), JSON with
+// base64 images (plain or data: URLs), or a raw image body (image/jpeg, ..., octet-stream).
+// Images stay bytes in memory all the way to the library: a request never names a file.
+import type { FastifyRequest } from 'fastify';
+import sharp from 'sharp';
+import { VisageError } from '../errors.ts';
+import type { Box } from '../types.ts';
+import { HttpError } from './errors.ts';
+
+export interface Upload {
+  data: Buffer;
+  /** The client's file name, reduced to a safe base name (informational only). */
+  filename: string | null;
+}
+
+export interface RequestInput {
+  files: Map<string, Upload[]>;
+  fields: Record<string, string>;
+}
+
+export interface UploadLimits {
+  /** Bytes per image. */
+  maxImageBytes: number;
+  /** Images per request. */
+  maxImages: number;
+}
+
+/** JSON members that hold images (base64); every other scalar member is a field. */
+const IMAGE_MEMBERS = new Set(['image', 'images', 'a', 'b']);
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** A client's file name, reduced to letters, digits, dot, dash and underscore (never a path). */
+export function safeFileName(name: string | undefined | null): string | null {
+  if (!name) return null;
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^\.+/, '').slice(0, 120).trim();
+  return cleaned || null;
+}
+
+function decodeBase64(value: unknown, member: string, limits: UploadLimits): Buffer {
+  if (typeof value !== 'string') throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" must be a base64 string`);
+  let text = value;
+  const comma = text.startsWith('data:') ? text.indexOf(',') : -1;
+  if (text.startsWith('data:')) {
+    if (comma < 0 || !text.slice(0, comma).endsWith(';base64')) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}": a data: URL must be base64`);
+    text = text.slice(comma + 1);
+  }
+  text = text.replace(/\s+/g, '');
+  if (!text) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" is empty`);
+  if (!BASE64.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" is not base64`);
+  if (Math.floor(text.length * 3 / 4) > limits.maxImageBytes) {
+    throw new HttpError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${member}": image larger than ${limits.maxImageBytes} bytes`);
+  }
+  return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+}
+
+function add(input: RequestInput, name: string, upload: Upload, limits: UploadLimits): void {
+  let count = 0;
+  for (const list of input.files.values()) count += list.length;
+  if (count >= limits.maxImages) throw new HttpError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `at most ${limits.maxImages} images per request`);
+  if (upload.data.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${name}" is empty`);
+  const list = input.files.get(name) ?? [];
+  list.push(upload);
+  input.files.set(name, list);
+}
+
+/** Reads every image and field of a request, whichever of the three encodings it uses. */
+export async function readInput(request: FastifyRequest, limits: UploadLimits): Promise<RequestInput> {
+  const input: RequestInput = { files: new Map(), fields: {} };
+  if (request.isMultipart()) {
+    try {
+      for await (const part of request.parts({ limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: 64 * 1024, parts: limits.maxImages + 20 } })) {
+        if (part.type === 'file') {
+          const data = await part.toBuffer();
+          add(input, part.fieldname, { data, filename: safeFileName(part.filename) }, limits);
+        } else {
+          input.fields[part.fieldname] = String(part.value ?? '');
+        }
+      }
+    } catch (error) {
+      const e = error as { statusCode?: number; code?: string };
+      if (error instanceof VisageError || error instanceof HttpError || typeof e.statusCode === 'number') throw error;
+      // busboy's complaints about a broken body ("Unexpected end of form", a bad boundary ...).
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `malformed multipart body: ${(error as Error).message}`);
+    }
+    return input;
+  }
+  const body = request.body;
+  if (Buffer.isBuffer(body)) {
+    add(input, 'image', { data: body, filename: null }, limits);
+  } else if (body && typeof body === 'object' && !Array.isArray(body)) {
+    for (const [member, value] of Object.entries(body as Record<string, unknown>)) {
+      if (IMAGE_MEMBERS.has(member)) {
+        const values = Array.isArray(value) ? value : [value];
+        if (member !== 'images' && Array.isArray(value)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" holds one image; use "images" for several`);
+        for (const v of values) add(input, member === 'images' ? 'image' : member, { data: decodeBase64(v, member, limits), filename: null }, limits);
+      } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        input.fields[member] = String(value);
+      } else if (value !== null && value !== undefined) {
+        input.fields[member] = JSON.stringify(value);
+      }
+    }
+  } else if (body !== undefined && body !== null) {
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', 'the JSON body must be an object');
+  }
+  return input;
+}
+
+/** The one image named `name` (a usage error when absent or repeated). */
+export function oneImage(input: RequestInput, name: string): Upload {
+  const list = input.files.get(name);
+  if (!list?.length) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no image "${name}" in the request (multipart file field, base64 JSON member or raw image body)`);
+  if (list.length > 1) throw new VisageError('VISAGE_ERR_BAD_INPUT', `one image "${name}" expected, got ${list.length}`);
+  return list[0]!;
+}
+
+/** A field from the body or the query string (the body wins). */
+export function field(request: FastifyRequest, input: RequestInput | null, name: string): string | undefined {
+  const fromBody = input?.fields[name];
+  if (fromBody !== undefined) return fromBody;
+  const query = request.query as Record<string, unknown> | undefined;
+  const value = query?.[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+export function numberField(request: FastifyRequest, input: RequestInput | null, name: string, min: number, max: number, integer = false): number | undefined {
+  const text = field(request, input, name);
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+export function booleanField(request: FastifyRequest, input: RequestInput | null, name: string): boolean | undefined {
+  const text = field(request, input, name);
+  if (text === undefined || text === '') return undefined;
+  if (['true', '1', 'yes', 'on'].includes(text.toLowerCase())) return true;
+  if (['false', '0', 'no', 'off'].includes(text.toLowerCase())) return false;
+  throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be true or false, got "${text}"`);
+}
+
+export const THUMBNAIL_SIZE = 128;
+
+/**
+ * A square JPEG of one face: its box widened by a quarter on each side, clipped to the image, in
+ * the upright image (EXIF orientation applied), as boxes are reported. The image was already
+ * decoded once by the library within its pixel limit; `maxPixels` guards this decode too.
+ */
+export async function faceThumbnail(image: Uint8Array, box: Box, maxPixels: number): Promise<Buffer> {
+  const upright = sharp(image, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+  const meta = await upright.metadata();
+  const turned = (meta.orientation ?? 1) >= 5; // EXIF 5-8: a quarter turn swaps the sides
+  const width = (turned ? meta.height : meta.width) ?? 0, height = (turned ? meta.width : meta.height) ?? 0;
+  const side = Math.max(box.width, box.height) * 1.5;
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const left = Math.max(0, Math.round(cx - side / 2)), top = Math.max(0, Math.round(cy - side / 2));
+  const right = Math.min(width, Math.round(cx + side / 2)), bottom = Math.min(height, Math.round(cy + side / 2));
+  if (right - left < 1 || bottom - top < 1) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'face box outside the image');
+  return upright.extract({ left, top, width: right - left, height: bottom - top })
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover' })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}

@@ -1,0 +1,10 @@
+// The REST server: buildApp() for inject() tests and embedding, the server file (keys, thumbnails).
+export { buildApp } from './app.ts';
+export type { AppOptions } from './app.ts';
+export { DEFAULT_LIMITS } from './context.ts';
+export type { ServerLimits } from './context.ts';
+export { ServerStore, serverStorePath, SCOPES, hashKey } from './store.ts';
+export type { Scope, ApiKeyInfo, CreatedKey } from './store.ts';
+export { HttpError, HttpErrorCodes, allErrorCodes } from './errors.ts';
+export { isLoopbackHost } from './auth.ts';
+export { openApiDocument } from './openapi.ts';

@@ -1,0 +1,200 @@
+// The OpenAPI 3.1 document of the REST API, written by hand next to the routes (a test checks
+// that every route is in it and every path in it is a route). Schemas come from schemas.ts.
+import { allErrorCodes } from './errors.ts';
+import { schemas } from './schemas.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
+
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const queryParam = (name: string, description: string, schema: Json) => ({ name, in: 'query', required: false, description, schema });
+const SUBJECT = pathParam('subject', 'subject id (digits) or name');
+const FACE = pathParam('face', 'face id');
+
+/**
+ * A request carrying images: multipart/form-data (files; options as text fields), JSON (images as
+ * base64 strings or data: URLs; options as members) or, for one image, the raw bytes.
+ */
+function imageBody(images: Record<string, string>, fields: Record<string, Json> = {}, raw = true) {
+  const multipart: Json = { type: 'object', properties: { ...Object.fromEntries(Object.entries(images).map(([k, d]) => [k, { type: 'string', format: 'binary', description: d }])), ...fields } };
+  const base64: Json = {
+    type: 'object',
+    properties: { ...Object.fromEntries(Object.entries(images).map(([k, d]) => [k, { type: 'string', contentEncoding: 'base64', description: `${d} (base64 or a data: URL)` }])), ...fields },
+  };
+  const content: Json = { 'multipart/form-data': { schema: multipart }, 'application/json': { schema: base64 } };
+  if (raw) content['image/jpeg'] = { schema: { type: 'string', format: 'binary' }, description: 'also image/png, image/webp, application/octet-stream: the image alone, options in the query' };
+  return { required: true, content };
+}
+
+const OPTIONS = {
+  threshold: { type: 'number', minimum: -1, maximum: 1, description: 'open-set threshold (default: the embedder\'s calibrated one, see GET /v1/info)' },
+  k: { type: 'integer', minimum: 1, maximum: 50, description: 'nearest people listed per face (default 3)' },
+  strategy: { type: 'string', enum: ['best-face', 'mean-template'], description: 'how a subject scores: its closest face, or the mean of its faces' },
+};
+
+const admin = [{ apiKey: [] }, { bearer: [] }];
+
+export function openApiDocument(version: string): Json {
+  const recogniseSecurity = admin;
+  const op = (tag: string, summary: string, extra: Json, secured = true) => ({ tags: [tag], summary, ...(secured ? { security: recogniseSecurity } : { security: [] }), ...extra });
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Visage REST API',
+      version,
+      description: [
+        'Face recognition over HTTP: enrol people from photos, recognise them in other photos, verify, detect, find look-alikes.',
+        'Authentication: an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys have a scope: `recognise` (read-only calls) or `admin` (everything, including subjects, faces and keys); they are made with `visage keys create`.',
+        'A server with no key at all, listening on localhost, is open to requests from localhost.',
+        'Images: multipart/form-data files, base64 strings in JSON, or (one image) the raw bytes; options as form fields, JSON members or query parameters.',
+        'Errors: JSON `{"error": {"code", "message"}}` with a stable code (see the error responses).',
+      ].join('\n\n'),
+      license: { name: 'MIT' },
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'recognition', description: 'who is in a photo; needs a recognise or admin key' },
+      { name: 'subjects', description: 'enrolled people and their faces; reading needs a recognise key, changes an admin key' },
+      { name: 'keys', description: 'API keys; admin keys only' },
+      { name: 'system', description: 'health, metrics, this document' },
+    ],
+    paths: {
+      '/v1/recognise': {
+        post: op('recognition', 'Every face of an image, with the person recognised (or UNKNOWN) and the nearest people', {
+          requestBody: imageBody({ image: 'the photo' }, { ...OPTIONS, annotate: { type: 'boolean', description: 'answer a JPEG with boxes and names drawn instead of JSON' } }),
+          parameters: [queryParam('threshold', OPTIONS.threshold.description, OPTIONS.threshold), queryParam('k', OPTIONS.k.description, OPTIONS.k), queryParam('strategy', OPTIONS.strategy.description, OPTIONS.strategy), queryParam('annotate', 'JPEG answer with boxes and names', { type: 'boolean' })],
+          responses: {
+            200: {
+              description: 'the faces found, best detections first',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object', properties: {
+                      width: { type: 'integer' }, height: { type: 'integer' }, modelId: { type: 'string' }, threshold: { type: 'number' },
+                      strategy: { type: 'string' }, faceLimit: { type: 'integer', description: 'at most this many faces are analysed per image' },
+                      faces: { type: 'array', items: ref('RecognisedFace') },
+                    },
+                  },
+                },
+                'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+              },
+            },
+            ...errors(400, 401, 403, 413, 415, 503),
+          },
+        }),
+      },
+      '/v1/verify': {
+        post: op('recognition', 'Whether two photos (a, b), or a photo and an enrolled subject, show the same person', {
+          requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold }, false),
+          responses: {
+            200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' } } }, 'the decision; the largest face of each photo is compared'),
+            ...errors(400, 401, 403, 404, 413, 415, 503),
+          },
+        }),
+      },
+      '/v1/detect': {
+        post: op('recognition', 'Faces in an image: boxes and detector scores', {
+          requestBody: imageBody({ image: 'the photo' }, { minScore: { type: 'number', minimum: 0, maximum: 1 } }),
+          responses: { 200: json({ type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' } } } } } }), ...errors(400, 401, 403, 413, 415, 503) },
+        }),
+      },
+      '/v1/lookalike': {
+        get: op('recognition', 'The look-alike galleries this server was started with', {
+          responses: { 200: json({ type: 'object', properties: { galleries: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, subjects: { type: 'integer' }, faces: { type: 'integer' } } } } } }), ...errors(401, 403) },
+        }),
+      },
+      '/v1/lookalike/{gallery}': {
+        post: op('recognition', 'The nearest people of a look-alike gallery to the largest face of a photo, with a similarity percentage', {
+          parameters: [pathParam('gallery', 'look-alike gallery name (GET /v1/lookalike)')],
+          requestBody: imageBody({ image: 'the photo' }, { k: { type: 'integer', minimum: 1, maximum: 50, description: 'how many people (default 5)' } }),
+          responses: {
+            200: json({ type: 'object', properties: { gallery: { type: 'string' }, face: { type: 'object' }, matches: { type: 'array', items: { type: 'object', properties: { subjectId: { type: 'integer' }, name: { type: 'string' }, similarity: { type: 'number' }, percent: { type: 'number', description: 'cosine similarity × 100, floored at 0' } } } } } }),
+            ...errors(400, 401, 403, 404, 413, 415, 503),
+          },
+        }),
+      },
+      '/v1/subjects': {
+        get: op('subjects', 'Every enrolled person', { responses: { 200: json({ type: 'object', properties: { subjects: { type: 'array', items: ref('Subject') } } }), ...errors(401, 403) } }),
+        post: op('subjects', 'Create a person (admin)', {
+          requestBody: { required: true, content: { 'application/json': { schema: schemas.subjectCreate } } },
+          responses: { 201: json(ref('Subject'), 'created'), ...errors(400, 401, 403, 409, 415) },
+        }),
+      },
+      '/v1/subjects/{subject}': {
+        parameters: [SUBJECT],
+        get: op('subjects', 'One person', { responses: { 200: json(ref('Subject')), ...errors(401, 403, 404) } }),
+        patch: op('subjects', 'Rename a person (admin)', {
+          requestBody: { required: true, content: { 'application/json': { schema: schemas.subjectRename } } },
+          responses: { 200: json(ref('Subject')), ...errors(400, 401, 403, 404, 409) },
+        }),
+        delete: op('subjects', 'Delete a person with their faces and thumbnails (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Subject'), deletedFaces: { type: 'integer' } } }), ...errors(401, 403, 404) } }),
+      },
+      '/v1/subjects/{subject}/faces': {
+        parameters: [SUBJECT],
+        get: op('subjects', 'The faces of a person', { responses: { 200: json({ type: 'object', properties: { subject: ref('Subject'), faces: { type: 'array', items: ref('Face') } } }), ...errors(401, 403, 404) } }),
+        post: op('subjects', 'Enrol faces from uploaded photos, one face per photo (admin)', {
+          description: 'Each photo must show one face of sufficient quality (else it is skipped, with the reason: no-face, several-faces, low-quality, already-enrolled). `largest=true` takes the largest face of a photo with several. A 128-px JPEG thumbnail of each face is kept by the server.',
+          requestBody: imageBody({ image: 'one or more photos (repeat the field; in JSON, "images": [...])' }, { largest: { type: 'boolean' } }),
+          responses: {
+            201: json({ type: 'object', properties: { subject: ref('Subject'), added: { type: 'integer' }, skipped: { type: 'integer' }, results: { type: 'array', items: { type: 'object' } } } }, 'at least one face added'),
+            200: json({ type: 'object' }, 'nothing added (every photo skipped; see results)'),
+            ...errors(400, 401, 403, 404, 413, 415, 503),
+          },
+        }),
+      },
+      '/v1/subjects/{subject}/faces/{face}': {
+        parameters: [SUBJECT, FACE],
+        delete: op('subjects', 'Delete one face (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Face') } }), ...errors(400, 401, 403, 404) } }),
+      },
+      '/v1/subjects/{subject}/faces/{face}/thumbnail': {
+        parameters: [SUBJECT, FACE],
+        get: op('subjects', 'The 128-px JPEG of one face (faces enrolled through the server only)', { responses: { 200: { description: 'JPEG', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } }, ...errors(400, 401, 403, 404) } }),
+      },
+      '/v1/subjects/{subject}/thumbnail': {
+        parameters: [SUBJECT],
+        get: op('subjects', 'The picture of a person: the thumbnail of their largest face', { responses: { 200: { description: 'JPEG', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } }, ...errors(401, 403, 404) } }),
+      },
+      '/v1/keys': {
+        get: op('keys', 'Every API key (secrets are never shown again)', { responses: { 200: json({ type: 'object', properties: { keys: { type: 'array', items: ref('ApiKey') } } }), ...errors(401, 403) } }),
+        post: op('keys', 'Create an API key: the answer shows the key once', {
+          requestBody: { required: true, content: { 'application/json': { schema: schemas.keyCreate } } },
+          responses: { 201: json({ allOf: [ref('ApiKey'), { type: 'object', properties: { key: { type: 'string' } } }] }, 'created'), ...errors(400, 401, 403) },
+        }),
+      },
+      '/v1/keys/{id}': {
+        parameters: [pathParam('id', 'key id')],
+        delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }), ...errors(400, 401, 403, 404) } }),
+      },
+      '/v1/info': {
+        get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
+      },
+      '/v1/metrics': {
+        get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, memory', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
+      },
+      '/health': { get: op('system', 'Liveness and queue length (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' } } }) } }, false) },
+      '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }) } }, false) },
+      '/openapi.json': { get: op('system', 'This document', { responses: { 200: json({ type: 'object' }) } }, false) },
+      '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
+      '/': { get: op('system', 'The web page (a placeholder for now)', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'the same API key as a bearer token' },
+      },
+      schemas: {
+        Box: schemas.box, Quality: schemas.quality, Candidate: schemas.candidate, Subject: schemas.subject, Face: schemas.face,
+        RecognisedFace: schemas.recognisedFace, Error: schemas.error,
+        ApiKey: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'recognise'] }, prefix: { type: 'string' }, created: { type: 'string' }, lastUsed: { type: ['string', 'null'] }, revoked: { type: ['string', 'null'] } } },
+        ErrorCode: { type: 'string', enum: allErrorCodes().map((e) => e.code) },
+      },
+      responses: Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 503].map((status) => [`E${status}`, {
+        description: allErrorCodes().filter((e) => e.status === status).map((e) => `${e.code}: ${e.message}`).join('; '),
+        content: { 'application/json': { schema: ref('Error') } },
+      }])),
+    },
+  };
+}

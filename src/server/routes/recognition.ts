@@ -1,0 +1,124 @@
+// Read-only calls on images: recognise, verify, detect, look-alike. Each runs its inference
+// through the queue (context.ts) and hands the library bytes only, never a path.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { VisageError } from '../../errors.ts';
+import { cosine } from '../../face/embed/embedder.ts';
+import { largestFaceIndex } from '../../recognition/index.ts';
+import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
+import { annotateImage, type Annotation } from '../../report/annotate.ts';
+import type { Face } from '../../types.ts';
+import { HttpError } from '../errors.ts';
+import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';
+import { infer, type ServerContext } from '../context.ts';
+import { subjectRef } from './subjects.ts';
+
+function strategyField(request: FastifyRequest, input: RequestInput): DecisionStrategy | undefined {
+  const value = field(request, input, 'strategy');
+  if (value === undefined || value === '') return undefined;
+  if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got "${value}"`);
+  }
+  return value as DecisionStrategy;
+}
+
+function largestFace(faces: Face[], what: string): Face {
+  const i = largestFaceIndex(faces);
+  if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${what}`);
+  return faces[i]!;
+}
+
+const round = (v: number) => Math.round(v * 10000) / 10000;
+
+export async function recognitionRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  const { recognizer, visage, gallery } = context;
+  const modelId = recognizer.modelId;
+
+  // Every face of the image: its box, the person (or UNKNOWN) and the k nearest people.
+  // `annotate=true` answers the image itself (JPEG) with boxes and names drawn.
+  app.post('/v1/recognise', { config: { scope: 'recognise' } }, async (request, reply) => {
+    const input = await readInput(request, context.limits);
+    const image = oneImage(input, 'image');
+    const threshold = numberField(request, input, 'threshold', -1, 1);
+    const k = numberField(request, input, 'k', 1, 50, true);
+    const strategy = strategyField(request, input);
+    const annotate = booleanField(request, input, 'annotate') ?? false;
+    const result = await infer(context, request, () => recognizer.identify(image.data, { threshold, k, strategy }));
+    const faces = result.faces.map((f) => ({ ...f, label: f.name ?? 'UNKNOWN' }));
+    if (annotate) {
+      const annotations: Annotation[] = faces.map((f) => ({
+        box: f.box, label: f.label, detail: f.similarity === null ? undefined : f.similarity.toFixed(2), kind: f.name ? 'known' : 'unknown',
+      }));
+      const jpeg = await infer(context, request, () => annotateImage(image.data, annotations, { maxSide: 1920 }));
+      return reply.type('image/jpeg').send(jpeg);
+    }
+    return { ...result, faceLimit: visage.config.maxFaces, faces };
+  });
+
+  // Two images (a, b), or one image and an enrolled subject (image + subject: compared with the
+  // subject's closest face).
+  app.post('/v1/verify', { config: { scope: 'recognise' } }, async (request) => {
+    const input = await readInput(request, context.limits);
+    const threshold = numberField(request, input, 'threshold', -1, 1) ?? recognizer.threshold;
+    const subjectText = field(request, input, 'subject');
+    if (subjectText === undefined || subjectText === '') {
+      const a = oneImage(input, 'a'), b = oneImage(input, 'b');
+      return infer(context, request, () => recognizer.verify(a.data, b.data, { threshold }));
+    }
+    const image = input.files.has('image') ? oneImage(input, 'image') : oneImage(input, 'a');
+    const subject = await gallery.getSubject(subjectRef(subjectText));
+    const analysis = await infer(context, request, () => visage.analyze(image.data));
+    const face = largestFace(analysis.faces, 'the image');
+    const embedding = face.embeddings[modelId]!;
+    // The subject's own vectors: a read of its rows, not a search of everyone.
+    const all = await gallery.embeddingsFor(modelId);
+    let best = -Infinity, bestFace: number | null = null;
+    for (let i = 0; i < all.count; i++) {
+      if (all.subjectIds[i] !== subject.id) continue;
+      const similarity = cosine(embedding, all.vectors.subarray(i * all.dim, (i + 1) * all.dim));
+      if (similarity > best) { best = similarity; bestFace = all.faceIds[i]!; }
+    }
+    if (bestFace === null) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${subject.name} has no face enrolled with ${modelId}`);
+    return {
+      same: best >= threshold, similarity: best, threshold, modelId,
+      image: { box: face.box, faces: analysis.faces.length },
+      subject: { id: subject.id, name: subject.name, faceId: bestFace },
+    };
+  });
+
+  // Faces only: boxes and detector scores (no landmarks or embeddings: the cheap call).
+  app.post('/v1/detect', { config: { scope: 'recognise' } }, async (request) => {
+    const input = await readInput(request, context.limits);
+    const image = oneImage(input, 'image');
+    const minScore = numberField(request, input, 'minScore', 0, 1);
+    const result = await infer(context, request, () => visage.detect(image.data, { minScore }));
+    return { ...result, faceLimit: visage.config.maxFaces };
+  });
+
+  app.get('/v1/lookalike', { config: { scope: 'recognise' } }, async () => ({
+    galleries: await Promise.all([...context.lookalike.values()].map(async ({ name, recognizer: r }) => {
+      const stats = await r.gallery.stats();
+      return { name, subjects: stats.subjects, faces: stats.faces };
+    })),
+  }));
+
+  // The nearest people of a look-alike gallery to the largest face of the image, with the
+  // similarity as a percentage (cosine × 100, floored at 0). No threshold: everyone has a nearest.
+  app.post<{ Params: { gallery: string } }>('/v1/lookalike/:gallery', { config: { scope: 'recognise' } }, async (request) => {
+    const entry = context.lookalike.get(request.params.gallery);
+    if (!entry) {
+      const known = [...context.lookalike.keys()];
+      throw new HttpError('VISAGE_ERR_NOT_FOUND', `no look-alike gallery "${request.params.gallery}"${known.length ? `; known: ${known.join(', ')}` : ' (the server was started without any)'}`);
+    }
+    const input = await readInput(request, context.limits);
+    const image = oneImage(input, 'image');
+    const k = numberField(request, input, 'k', 1, 50, true) ?? 5;
+    const analysis = await infer(context, request, () => visage.analyze(image.data));
+    const face = largestFace(analysis.faces, 'the image');
+    const match = await entry.recognizer.identifyEmbedding(face.embeddings[entry.recognizer.modelId]!, { k, threshold: 1 });
+    return {
+      gallery: entry.name, modelId: entry.recognizer.modelId,
+      face: { box: face.box, faces: analysis.faces.length },
+      matches: match.candidates.map((c) => ({ ...c, percent: round(Math.max(0, c.similarity) * 100) })),
+    };
+  });
+}

@@ -1,0 +1,131 @@
+// /v1/subjects: enrolled people and their faces (create, list, get, rename, delete; add faces
+// from uploaded images, list, delete, thumbnail).
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { StoredFace, SubjectRef } from '../../gallery/gallery.ts';
+import { VisageError } from '../../errors.ts';
+import { HttpError } from '../errors.ts';
+import { booleanField, faceThumbnail, readInput } from '../images.ts';
+import { infer, type ServerContext } from '../context.ts';
+import { schemas } from '../schemas.ts';
+
+/** A subject in a URL: digits are an id, anything else a name. */
+export function subjectRef(text: string): SubjectRef {
+  return /^\d{1,15}$/.test(text) ? Number(text) : text;
+}
+
+function faceId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a face id is a whole number, got "${text}"`);
+  return Number(text);
+}
+
+/** A stored face as the API shows it: the source file reduced to its name (never a server path). */
+function faceJson(face: StoredFace, thumbnail: boolean) {
+  const source = face.sourceFile === null ? null : face.sourceFile.startsWith('upload:') ? face.sourceFile : path.basename(face.sourceFile);
+  return {
+    id: face.id, subjectId: face.subjectId, subjectName: face.subjectName, sourceFile: source, contentHash: face.contentHash,
+    box: face.box, quality: face.quality, created: face.created, models: face.models,
+    thumbnail: thumbnail ? `/v1/subjects/${face.subjectId}/faces/${face.id}/thumbnail` : null,
+  };
+}
+
+export async function subjectRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  const { gallery, recognizer, store } = context;
+  const hasThumbnail = (face: StoredFace) => store?.getThumbnail(face.id, face.contentHash) != null;
+
+  app.get('/v1/subjects', { config: { scope: 'recognise' } }, async () => ({ subjects: await gallery.listSubjects() }));
+
+  app.post('/v1/subjects', { config: { scope: 'admin' }, schema: { body: schemas.subjectCreate } }, async (request, reply) => {
+    const { name, metadata } = request.body as { name: string; metadata?: Record<string, unknown> };
+    const subject = await gallery.addSubject(name, metadata);
+    reply.code(201).header('location', `/v1/subjects/${subject.id}`);
+    return subject;
+  });
+
+  app.get<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'recognise' } }, async (request) => gallery.getSubject(subjectRef(request.params.subject)));
+
+  app.patch<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'admin' }, schema: { body: schemas.subjectRename } }, async (request) => {
+    const { name } = request.body as { name: string };
+    return gallery.renameSubject(subjectRef(request.params.subject), name);
+  });
+
+  app.delete<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'admin' } }, async (request) => {
+    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const faces = await gallery.listFaces(subject.id);
+    const result = await gallery.deleteSubject(subject.id);
+    store?.deleteThumbnails(faces.map((f) => f.id));
+    return { deleted: subject, deletedFaces: result.deletedFaces };
+  });
+
+  app.get<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'recognise' } }, async (request) => {
+    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const faces = await gallery.listFaces(subject.id);
+    return { subject, faces: faces.map((f) => faceJson(f, hasThumbnail(f))) };
+  });
+
+  // Enrol: every uploaded image adds the one face it shows (see chooseEnrolmentFace); an image
+  // that shows none, several or a poor face is reported as skipped, with the reason.
+  app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'admin' } }, async (request, reply) => {
+    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const input = await readInput(request, context.limits);
+    const largest = booleanField(request, input, 'largest') ?? false;
+    const uploads = input.files.get('image') ?? [];
+    if (uploads.length === 0 || input.files.size > 1) {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', 'send the images as "image" (multipart files, or base64 in "image"/"images")');
+    }
+    const results = [];
+    for (const [i, upload] of uploads.entries()) {
+      const sourceFile = `upload:${upload.filename ?? `image-${i + 1}`}`;
+      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject.name, { largest, sourceFile }));
+      let thumbnail: string | null = null;
+      if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store) {
+        try {
+          store.putThumbnail(outcome.faceId, outcome.contentHash, await faceThumbnail(upload.data, outcome.box, context.visage.config.maxInputPixels));
+          thumbnail = `/v1/subjects/${subject.id}/faces/${outcome.faceId}/thumbnail`;
+        } catch (error) {
+          request.log.warn({ err: error }, 'thumbnail not made');
+        }
+      }
+      results.push({ image: upload.filename ?? `image-${i + 1}`, ...outcome, subjectId: subject.id, thumbnail });
+    }
+    const added = results.filter((r) => r.status === 'added').length;
+    reply.code(added > 0 ? 201 : 200);
+    return { subject: await gallery.getSubject(subject.id), added, skipped: results.length - added, results };
+  });
+
+  const findFace = async (subjectText: string, faceText: string) => {
+    const subject = await gallery.getSubject(subjectRef(subjectText));
+    const id = faceId(faceText);
+    const face = (await gallery.listFaces(subject.id)).find((f) => f.id === id);
+    if (!face) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `subject ${subject.name} has no face ${id}`);
+    return face;
+  };
+
+  app.delete<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face', { config: { scope: 'admin' } }, async (request) => {
+    const face = await findFace(request.params.subject, request.params.face);
+    await gallery.deleteFace(face.id);
+    store?.deleteThumbnails([face.id]);
+    return { deleted: faceJson(face, false) };
+  });
+
+  const sendThumbnail = (reply: import('fastify').FastifyReply, jpeg: Buffer) =>
+    reply.type('image/jpeg').header('cache-control', 'private, max-age=300').send(jpeg);
+
+  app.get<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face/thumbnail', { config: { scope: 'recognise' } }, async (request, reply) => {
+    const face = await findFace(request.params.subject, request.params.face);
+    const jpeg = store?.getThumbnail(face.id, face.contentHash);
+    if (!jpeg) throw new HttpError('VISAGE_ERR_NOT_FOUND', `face ${face.id} has no thumbnail (faces enrolled outside the server have none)`);
+    return sendThumbnail(reply, jpeg);
+  });
+
+  // The subject's picture: the thumbnail of its best-quality face that has one.
+  app.get<{ Params: { subject: string } }>('/v1/subjects/:subject/thumbnail', { config: { scope: 'recognise' } }, async (request, reply) => {
+    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const faces = (await gallery.listFaces(subject.id)).sort((a, b) => (b.quality?.size ?? 0) - (a.quality?.size ?? 0));
+    for (const face of faces) {
+      const jpeg = store?.getThumbnail(face.id, face.contentHash);
+      if (jpeg) return sendThumbnail(reply, jpeg);
+    }
+    throw new HttpError('VISAGE_ERR_NOT_FOUND', `${subject.name} has no face with a thumbnail`);
+  });
+}

@@ -1,0 +1,205 @@
+// The server's own SQLite file, beside the gallery: API keys and face thumbnails. Kept apart
+// from the gallery so that the gallery schema (shared by the CLI, the library and other stores)
+// carries nothing that only the server needs; `visage.db` gets `visage.server.db`.
+//
+// Keys: a key is "vsk_" + 32 random bytes (base64url), shown once when created; only its SHA-256
+// is stored. A hash of a random 256-bit secret cannot be reversed or guessed, so no slow
+// password hash is needed, and lookups are one indexed query per request: a revoked key stops
+// working at the next request, also when it was revoked by `visage keys revoke` in another process.
+//
+// Thumbnails: the gallery keeps no pixels, so the server keeps a small JPEG of each face it
+// enrolls (the face box widened by a quarter, 128 px square). They are face pictures: deleting the
+// face or its subject through the server deletes them, and pruneThumbnails() drops those of faces
+// deleted elsewhere. A thumbnail is served only while its face's content hash still matches, so a
+// face id reused by SQLite never shows another face's picture.
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { VisageError } from '../errors.ts';
+
+export const SCOPES = ['admin', 'recognise'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** "VSSV": tells the server's file from a gallery or another application's database. */
+const APPLICATION_ID = 0x56535356;
+const SCHEMA_VERSION = 1;
+const KEY_PREFIX = 'vsk_';
+
+export interface ApiKeyInfo {
+  id: number;
+  name: string;
+  scope: Scope;
+  /** The first characters of the key, to tell keys apart in lists. */
+  prefix: string;
+  created: string;
+  lastUsed: string | null;
+  revoked: string | null;
+}
+
+export interface CreatedKey extends ApiKeyInfo {
+  /** The key itself: shown this once, never stored. */
+  key: string;
+}
+
+/** `visage.db` -> `visage.server.db` (`:memory:` stays in memory). */
+export function serverStorePath(galleryFile: string): string {
+  if (galleryFile === ':memory:') return ':memory:';
+  const ext = path.extname(galleryFile);
+  return `${ext ? galleryFile.slice(0, -ext.length) : galleryFile}.server${ext || '.db'}`;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+interface KeyRow { id: number; name: string; scope: Scope; prefix: string; created: string; last_used: string | null; revoked: string | null }
+
+function toInfo(row: KeyRow): ApiKeyInfo {
+  return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
+}
+
+export class ServerStore {
+  private readonly db: Database.Database;
+  readonly location: string;
+  private readonly lastUsedWritten = new Map<number, number>();
+
+  private constructor(db: Database.Database, location: string) {
+    this.db = db;
+    this.location = location;
+  }
+
+  /** Opens (creating unless `create` is false) the server file. */
+  static open(file: string, options: { create?: boolean } = {}): ServerStore {
+    const location = file === ':memory:' ? file : path.resolve(file);
+    const existed = location !== ':memory:' && existsSync(location);
+    if (!existed && location !== ':memory:' && options.create === false) {
+      throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `server file ${file} does not exist (visage keys create makes it)`);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(location, { fileMustExist: options.create === false && location !== ':memory:' });
+    } catch (error) {
+      throw new VisageError('VISAGE_ERR_DB_FAILED', `cannot open server file ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      // Key hashes are secrets of a kind: only the owner reads the file.
+      if (!existed && location !== ':memory:') chmodSync(location, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      const appId = db.pragma('application_id', { simple: true }) as number;
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
+      if (appId !== APPLICATION_ID && (objects > 0 || appId !== 0)) {
+        throw new VisageError('VISAGE_ERR_NOT_A_GALLERY', `${file} is not a Visage server file; left untouched`);
+      }
+      if (version > SCHEMA_VERSION) throw new VisageError('VISAGE_ERR_DB_TOO_NEW', `${file} was written by a newer Visage`);
+      if (version < SCHEMA_VERSION) {
+        db.transaction(() => {
+          db.exec(`
+            CREATE TABLE api_keys (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              name TEXT NOT NULL,
+              scope TEXT NOT NULL CHECK (scope IN ('admin', 'recognise')),
+              hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+              prefix TEXT NOT NULL,
+              created TEXT NOT NULL,
+              last_used TEXT,
+              revoked TEXT
+            );
+            CREATE TABLE thumbnails (
+              face_id INTEGER PRIMARY KEY,
+              content_hash TEXT NOT NULL,
+              jpeg BLOB NOT NULL,
+              created TEXT NOT NULL
+            );
+          `);
+          db.pragma(`user_version = ${SCHEMA_VERSION}`);
+          db.pragma(`application_id = ${APPLICATION_ID}`);
+        }).immediate();
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new ServerStore(db, location);
+  }
+
+  // --- keys
+
+  createKey(scope: Scope, name?: string): CreatedKey {
+    if (!SCOPES.includes(scope)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `scope must be one of ${SCOPES.join(', ')}, got ${String(scope)}`);
+    const label = (name ?? '').trim() || `${scope} key`;
+    if (label.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'key name longer than 200 characters');
+    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const prefix = key.slice(0, KEY_PREFIX.length + 6);
+    const created = now();
+    const { lastInsertRowid } = this.db.prepare('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)')
+      .run(label, scope, hashKey(key), prefix, created);
+    return { id: Number(lastInsertRowid), name: label, scope, prefix, created, lastUsed: null, revoked: null, key };
+  }
+
+  listKeys(options: { includeRevoked?: boolean } = {}): ApiKeyInfo[] {
+    const rows = this.db.prepare(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked IS NULL'} ORDER BY id`).all() as KeyRow[];
+    return rows.map(toInfo);
+  }
+
+  /** Marks a key revoked (kept, for the record); null when there is no such key. */
+  revokeKey(id: number): ApiKeyInfo | null {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    if (!row) return null;
+    if (!row.revoked) this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ?').run(now(), id);
+    return toInfo(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
+  }
+
+  /** Active (not revoked) keys. */
+  activeKeyCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked IS NULL').get() as { n: number }).n;
+  }
+
+  /** The active key with this secret, or null. Records its use (at most once a minute per key). */
+  findKey(key: string): ApiKeyInfo | null {
+    if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL').get(hashKey(key)) as KeyRow | undefined;
+    if (!row) return null;
+    const t = Date.now();
+    if (t - (this.lastUsedWritten.get(row.id) ?? 0) > 60_000) {
+      this.lastUsedWritten.set(row.id, t);
+      try { this.db.prepare('UPDATE api_keys SET last_used = ? WHERE id = ?').run(new Date(t).toISOString(), row.id); } catch { /* a busy file must not fail the request */ }
+    }
+    return toInfo(row);
+  }
+
+  // --- thumbnails
+
+  putThumbnail(faceId: number, contentHash: string, jpeg: Buffer): void {
+    this.db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, content_hash, jpeg, created) VALUES (?, ?, ?, ?)').run(faceId, contentHash, jpeg, now());
+  }
+
+  getThumbnail(faceId: number, contentHash: string): Buffer | null {
+    const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ? AND content_hash = ?').get(faceId, contentHash) as { jpeg: Buffer } | undefined;
+    return row?.jpeg ?? null;
+  }
+
+  deleteThumbnails(faceIds: readonly number[]): void {
+    const del = this.db.prepare('DELETE FROM thumbnails WHERE face_id = ?');
+    this.db.transaction(() => { for (const id of faceIds) del.run(id); })();
+  }
+
+  /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
+  pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): number {
+    const live = new Map(faces.map((f) => [f.id, f.contentHash]));
+    const rows = this.db.prepare('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
+    const stale = rows.filter((r) => live.get(r.faceId) !== r.contentHash).map((r) => r.faceId);
+    if (stale.length) this.deleteThumbnails(stale);
+    return stale.length;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
