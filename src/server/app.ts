@@ -21,6 +21,13 @@ import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
 import type { ServerStore } from './store.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The routes of the app (method, URL pattern), HEAD left out. */
+    visageRoutes: { method: string; url: string }[];
+  }
+}
+
 export interface AppOptions {
   /** Faces and embeddings; left open by app.close(). Its maxInputPixels and maxFaces are the server's limits. */
   visage: Visage;
@@ -116,6 +123,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (request, reply) => {
     const answer = toErrorAnswer(new HttpError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
     return reply.code(404).send(answer.body);
+  });
+
+  // Every route with its method, for the test that holds the OpenAPI document to the routes.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('visageRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
   const spec = openApiDocument(version);
