@@ -45,7 +45,7 @@ export async function multipart(parts: Record<string, string | { data: Buffer; f
   for (const [name, value] of Object.entries(parts)) {
     for (const v of Array.isArray(value) ? value : [value]) {
       if (typeof v === 'string') form.append(name, v);
-      else form.append(name, new Blob([v.data]), v.filename ?? 'image.jpg');
+      else form.append(name, new Blob([new Uint8Array(v.data)]), v.filename ?? 'image.jpg');
     }
   }
   const request = new Request('http://localhost/', { method: 'POST', body: form });
