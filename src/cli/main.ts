@@ -13,6 +13,9 @@ Commands:
   subjects list|show|rename|merge|delete   the enrolled people
   gallery stats|reset|export|import|reindex  the gallery file
   calibrate <dir>    propose a threshold from your own folder-per-person photos
+  train <dir> --model M.visage   train a classifier on folder-per-person photos (<dir>/<name>/*.jpg)
+  classify <image|dir...> --model M --out DIR   name every face with a trained model (UNKNOWN below its threshold)
+  evaluate <dir> --model M   accuracy, classification report, confusion matrix, --folds K, --report DIR
   serve              the REST API on http://127.0.0.1:3000 (docs at /docs)
   keys create|list|revoke   API keys of the REST server
   models list        list the models and whether they are converted
@@ -41,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'subjects': return (await import('./commands/subjects.ts')).subjectsCommand(rest);
     case 'gallery': return (await import('./commands/gallery.ts')).galleryCommand(rest);
     case 'calibrate': return (await import('./commands/calibrate.ts')).calibrateCommand(rest);
+    case 'train': return (await import('./commands/train.ts')).trainCommand(rest);
+    case 'classify': return (await import('./commands/classify.ts')).classifyCommand(rest);
+    case 'evaluate': return (await import('./commands/evaluate.ts')).evaluateCommand(rest);
     case 'serve': return (await import('./commands/serve.ts')).serveCommand(rest);
     case 'keys': return (await import('./commands/keys.ts')).keysCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);

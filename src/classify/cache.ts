@@ -1,0 +1,108 @@
+// The embedding cache: the faces found in an image and their embeddings, keyed by the SHA-256 of
+// the image's bytes (plus an augmentation's description), one JSON file per embedder and pipeline
+// setting (detector, thresholds, flip ...), so a change of any of them never reuses a stale vector.
+//
+// Location: the folder given (--cache DIR), else $VISAGE_CACHE_DIR/embeddings, else
+// $XDG_CACHE_HOME/visage/embeddings, else ~/.cache/visage/embeddings. Files are written whole to a
+// temporary name and renamed (a crash leaves the previous file); entries written meanwhile by
+// another process are merged in before writing. Deleting the folder is always safe.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Box } from '../types.ts';
+
+export const CACHE_FORMAT = 'visage-embedding-cache';
+export const CACHE_VERSION = 1;
+
+export interface CachedFace {
+  box: Box;
+  score: number;
+  /** Base64 of little-endian float32. */
+  embedding: string;
+}
+
+export interface CachedImage {
+  width: number;
+  height: number;
+  faces: CachedFace[];
+}
+
+interface CacheFile {
+  format: typeof CACHE_FORMAT;
+  version: number;
+  embedder: string;
+  pipeline: Record<string, unknown>;
+  entries: Record<string, CachedImage>;
+}
+
+/** The default cache folder (see the header comment). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VISAGE_CACHE_DIR) return path.join(env.VISAGE_CACHE_DIR, 'embeddings');
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'visage', 'embeddings');
+}
+
+export function encodeVector(v: ArrayLike<number>): string {
+  const f = Float32Array.from(v as ArrayLike<number>);
+  return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64');
+}
+
+export function decodeVector(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+/** One embedder's cache file under one pipeline setting. */
+export class EmbeddingCache {
+  private entries: Record<string, CachedImage> = {};
+  private dirty = new Set<string>();
+
+  private constructor(readonly file: string | null, readonly embedder: string, readonly pipeline: Record<string, unknown>) {}
+
+  /** `dir` null: an in-memory cache (nothing read or written). An unreadable or foreign file is ignored (rebuilt). */
+  static async open(dir: string | null, embedder: string, pipeline: Record<string, unknown>): Promise<EmbeddingCache> {
+    const digest = createHash('sha256').update(JSON.stringify({ embedder, pipeline })).digest('hex').slice(0, 16);
+    const file = dir ? path.join(dir, `${embedder}-${digest}.json`) : null;
+    const cache = new EmbeddingCache(file, embedder, pipeline);
+    if (file) cache.entries = await readEntries(file);
+    return cache;
+  }
+
+  get size(): number { return Object.keys(this.entries).length; }
+
+  get(key: string): CachedImage | undefined {
+    return Object.hasOwn(this.entries, key) ? this.entries[key] : undefined;
+  }
+
+  set(key: string, value: CachedImage): void {
+    this.entries[key] = value;
+    this.dirty.add(key);
+  }
+
+  /** Writes new entries (merged with what is on disk now). */
+  async save(): Promise<void> {
+    if (!this.file || this.dirty.size === 0) return;
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const onDisk = await readEntries(this.file);
+    for (const key of this.dirty) onDisk[key] = this.entries[key]!;
+    this.entries = { ...onDisk, ...this.entries };
+    const body: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, embedder: this.embedder, pipeline: this.pipeline, entries: onDisk };
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(body));
+    await rename(temporary, this.file);
+    this.dirty.clear();
+  }
+}
+
+async function readEntries(file: string): Promise<Record<string, CachedImage>> {
+  try {
+    const json = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
+    if (json.format === CACHE_FORMAT && json.version === CACHE_VERSION && json.entries && typeof json.entries === 'object') return json.entries;
+  } catch {
+    // Missing or damaged: start again (it is only a cache).
+  }
+  return {};
+}

@@ -1,0 +1,161 @@
+// Faces and embeddings of dataset images, through the embedding cache: an image is analysed once
+// per pipeline setting; later runs read its faces and vectors from the cache and never load a
+// model. The ensemble's vector is fused from its members' cached vectors (as the ensemble
+// embedder does), so one analysis serves faceapi-recognition, human-faceres and ensemble.
+import { readFile } from 'node:fs/promises';
+import { contentHash } from '../gallery/portable.ts';
+import { resolveConfig, type EmbedderId, type VisageConfig } from '../config.ts';
+import { createVisage, type Visage } from '../visage.ts';
+import { VisageError } from '../errors.ts';
+import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder } from '../face/embed/ensemble.ts';
+import { MODEL_EMBEDDERS, type Embedder } from '../face/embed/embedder.ts';
+import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
+import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
+import type { Box } from '../types.ts';
+
+/** Pipeline settings that change which faces are found or their vectors (the cache key). */
+const KEY_FIELDS = ['detector', 'tiling', 'minScore', 'maxFaces', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
+
+export interface FoundFace {
+  box: Box;
+  score: number;
+  /** By embedder id (every requested one, the ensemble included). */
+  embeddings: Record<string, Float32Array>;
+}
+
+export interface ImageFaces {
+  width: number;
+  height: number;
+  faces: FoundFace[];
+}
+
+export interface FaceSourceOptions {
+  /** Embedder ids wanted (model embedders and/or 'ensemble'). */
+  embedders: readonly string[];
+  /** createVisage options (detector, flip ...); embedders are set here. */
+  pipeline?: Partial<VisageConfig>;
+  /** Cache folder; null for no file cache. */
+  cacheDir: string | null;
+}
+
+export interface FaceSourceStats {
+  /** Images (and augmented views) analysed by the models in this run. */
+  analysed: number;
+  /** Read from the cache. */
+  cached: number;
+}
+
+/** The largest face (by box area), or undefined. */
+export function largestFace<T extends { box: Box }>(faces: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const face of faces) if (!best || face.box.width * face.box.height > best.box.width * best.box.height) best = face;
+  return best;
+}
+
+export class FaceSource {
+  readonly stats: FaceSourceStats = { analysed: 0, cached: 0 };
+  private visage: Visage | undefined;
+  private readonly fuser: EnsembleEmbedder;
+
+  private constructor(
+    readonly embedders: readonly string[],
+    private readonly modelIds: readonly string[],
+    private readonly config: Readonly<VisageConfig>,
+    private readonly caches: Map<string, EmbeddingCache>,
+  ) {
+    const sized = (id: string): Embedder => ({ id, size: id === 'faceapi-recognition' ? 128 : 1024, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } });
+    this.fuser = new EnsembleEmbedder(ENSEMBLE_MEMBERS.map((m) => sized(m.id)), ENSEMBLE_MEMBERS.map((m) => m.weight));
+  }
+
+  static async create(options: FaceSourceOptions): Promise<FaceSource> {
+    if (options.embedders.length === 0) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'no embedder given');
+    const modelIds: string[] = [];
+    for (const id of options.embedders) {
+      const members = id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id) : [id];
+      for (const member of members) {
+        if (!Object.hasOwn(MODEL_EMBEDDERS, member)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown embedder "${member}"; known: ${[...Object.keys(MODEL_EMBEDDERS), ENSEMBLE_ID].join(', ')}`);
+        if (!modelIds.includes(member)) modelIds.push(member);
+      }
+    }
+    const config = resolveConfig({ ...options.pipeline, embedders: modelIds as EmbedderId[] });
+    const key = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));
+    const caches = new Map<string, EmbeddingCache>();
+    for (const id of modelIds) caches.set(id, await EmbeddingCache.open(options.cacheDir, id, key));
+    return new FaceSource(options.embedders, modelIds, config, caches);
+  }
+
+  /** The pipeline settings that are part of the cache key (recorded in model files). */
+  get pipeline(): Record<string, unknown> {
+    return Object.fromEntries(KEY_FIELDS.map((k) => [k, this.config[k]]));
+  }
+
+  get flip(): boolean { return this.config.flip; }
+
+  private async models(): Promise<Visage> {
+    if (!this.visage) this.visage = await createVisage(this.config);
+    return this.visage;
+  }
+
+  private async analyse(key: string, input: () => Promise<string | Uint8Array>): Promise<ImageFaces> {
+    const cached = this.modelIds.map((id) => this.caches.get(id)!.get(key));
+    let records: CachedImage[];
+    if (cached.every((c) => c !== undefined)) {
+      this.stats.cached++;
+      records = cached as CachedImage[];
+    } else {
+      this.stats.analysed++;
+      const visage = await this.models();
+      const analysis = await visage.analyze(await input());
+      records = this.modelIds.map((id) => {
+        const record: CachedImage = {
+          width: analysis.width,
+          height: analysis.height,
+          faces: analysis.faces.map((f) => ({ box: f.box, score: f.score, embedding: encodeVector(f.embeddings[id]!) })),
+        };
+        this.caches.get(id)!.set(key, record);
+        return record;
+      });
+    }
+    const first = records[0]!;
+    const faces: FoundFace[] = first.faces.map((face, i) => {
+      const byModel = new Map(this.modelIds.map((id, m) => [id, decodeVector(records[m]!.faces[i]!.embedding)]));
+      const embeddings: Record<string, Float32Array> = {};
+      for (const id of this.embedders) {
+        embeddings[id] = id === ENSEMBLE_ID ? this.fuser.fuse(ENSEMBLE_MEMBERS.map((m) => byModel.get(m.id)!)) : byModel.get(id)!;
+      }
+      return { box: face.box, score: face.score, embeddings };
+    });
+    return { width: first.width, height: first.height, faces };
+  }
+
+  /** Every face of an image file (or its augmented view `index` >= 1, made around its largest face). */
+  async facesOf(file: string, augmentIndex = 0): Promise<ImageFaces & { augmentation?: Augmentation }> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new VisageError(code === 'ENOENT' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT', `cannot read ${file}: ${code ?? String(error)}`);
+    }
+    const hash = contentHash(bytes);
+    const plain = await this.analyse(hash, async () => bytes);
+    if (augmentIndex === 0) return plain;
+    const face = largestFace(plain.faces);
+    if (!face) return { width: plain.width, height: plain.height, faces: [] };
+    const view = augmentation(hash, augmentIndex, !this.config.flip);
+    const result = await this.analyse(`${hash}|${view.key}`, () => renderAugmentation(bytes, face.box, plain.width, plain.height, view));
+    return { ...result, augmentation: view };
+  }
+
+  /** Saves new cache entries and releases the models. */
+  async close(): Promise<void> {
+    for (const cache of this.caches.values()) await cache.save();
+    await this.visage?.close();
+    this.visage = undefined;
+  }
+
+  /** Saves new cache entries now (e.g. every so often during a long run). */
+  async flush(): Promise<void> {
+    for (const cache of this.caches.values()) await cache.save();
+  }
+}
