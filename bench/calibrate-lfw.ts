@@ -12,7 +12,7 @@
 // enrolled face. The pair-based figure (FAR 0.1% of DevTrain's 1,100 different-person pairs, one
 // comparison each) is printed beside it for reference; it is far looser, since a stranger searched
 // against a gallery of ~380 faces has ~380 chances to look like someone.
-// Faces: Visage's defaults (createVisage()); LFW centres its subject, so the face nearest the
+// Faces: Visage's defaults (createVisage(); --embedder picks another embedder); LFW centres its subject, so the face nearest the
 // image centre is the person's.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,18 +21,20 @@ import { DECISION_STRATEGIES, SearchIndex } from '../src/gallery/index.ts';
 import { parsePairs, tarAtFar, type ScoredPair } from '../src/eval/index.ts';
 import { cosine } from '../src/face/embed/embedder.ts';
 import { dataset } from '../test/helpers/datasets.ts';
+import type { EmbedderId } from '../src/config.ts';
 import { chooseFace, createDefaultAnalyzer, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { openSetFigures, type ScoredProbe } from './openset/protocol.ts';
 
-const USAGE = `usage: npm run calibrate:lfw -- [--far 0.001] [--cache FILE] [--json]
+const USAGE = `usage: npm run calibrate:lfw -- [--far 0.001] [--embedder ID] [--cache FILE] [--json]
   --far F      false-accept rate of stranger probes to hold (default 0.001)
+  --embedder   the embedder to calibrate (default: Visage's default, faceapi-recognition)
   --cache F    keep the embeddings in this file between runs (same pipeline only)
   --json       {"results":[...]} on stdout`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { far: { type: 'string', default: '0.001' }, cache: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({ options: { far: { type: 'string', default: '0.001' }, embedder: { type: 'string' }, cache: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) { console.log(USAGE); return; }
   const far = Number(values.far);
   if (!(far > 0 && far < 1)) { log(`calibrate:lfw: --far must be between 0 and 1, got ${values.far}`); process.exit(2); }
@@ -48,12 +50,14 @@ async function main(): Promise<void> {
   const people = [...byPerson.entries()].map(([name, numbers]) => ({ name, files: [...numbers].sort((a, b) => a - b).map((n) => file(name, n)) }));
   const files = people.flatMap((p) => p.files);
 
-  const analyzer = await createDefaultAnalyzer();
+  const options = values.embedder ? { embedders: [values.embedder as EmbedderId] } : {};
+  const makeAnalyzer = () => createDefaultAnalyzer(options);
+  const analyzer = await makeAnalyzer();
   const pipeline = `createVisage() defaults, embedder ${analyzer.embedder}`;
   await analyzer.close();
   const store = await FaceEmbeddings.open(dataset(), pipeline, values.cache, log);
   log(`embedding ${files.length} DevTrain images of ${people.length} people...`);
-  await store.embedAll(files, createDefaultAnalyzer, (p) => log(`  ${p.done}/${p.total} (${p.fromCache} from cache, ${p.noFace} without a face) ${p.seconds.toFixed(0)} s`));
+  await store.embedAll(files, makeAnalyzer, (p) => log(`  ${p.done}/${p.total} (${p.fromCache} from cache, ${p.noFace} without a face) ${p.seconds.toFixed(0)} s`));
   const face = (f: string): EmbeddedFace | null => chooseFace(store.get(f), 'centre');
 
   // Pair-based reference: FAR over DevTrain's different-person pairs.

@@ -129,10 +129,13 @@ export class FaceEmbeddings {
   }
 }
 
-/** Visage's default pipeline (createVisage() with no options): every face and its first embedder's vector. */
-export async function createDefaultAnalyzer(): Promise<{ analyze(file: string): Promise<ImageFaces>; close(): Promise<void>; embedder: string }> {
+/**
+ * Visage's default pipeline (createVisage() with no options, or with `options` over the defaults):
+ * every face and its first embedder's vector.
+ */
+export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<{ analyze(file: string): Promise<ImageFaces>; close(): Promise<void>; embedder: string }> {
   const { createVisage } = await import('../../src/visage.ts');
-  const visage = await createVisage();
+  const visage = await createVisage(options);
   const embedder = visage.config.embedders[0]!;
   return {
     embedder,
