@@ -4,7 +4,7 @@
 import { VisageError } from '../errors.ts';
 import { stratifiedSplit, type Vector } from '../learn/index.ts';
 import { readLabelledFolder, type LabelledImage } from './dataset.ts';
-import { FaceSource, largestFace } from './faces.ts';
+import { FaceSource, LARGEST_FACE_SCORE_MARGIN, largestFace } from './faces.ts';
 import { augmentationCounts } from './augment.ts';
 import {
   ClassifierModel, MODEL_FORMAT, MODEL_VERSION, chooseUnknownThreshold, fitHead, headOptions, type HeadKind, type LabelledViews, type ModelFile,
@@ -176,7 +176,7 @@ export async function trainFromFolder(options: TrainOptions): Promise<TrainResul
     images: train.images.length,
     facesUsed: usable.length,
     multiFaceImages: multiFace,
-    multiFaceRule: 'the largest face of each image is used',
+    multiFaceRule: `the largest face of each image is used (among faces scoring within ${LARGEST_FACE_SCORE_MARGIN} of its best detection)`,
     noFaceImages: noFace,
     unreadableImages: unreadable,
     ignoredUnlabelled: train.unlabelled,
