@@ -1,0 +1,82 @@
+// visage keys and visage serve as a user runs them: keys made, listed and revoked in the server
+// file beside the gallery; serve refuses a non-loopback address without keys, and serves,
+// answers and stops on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
+const visage = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+test('visage keys create, list, revoke: the secret printed once, stored hashed beside the gallery', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'visage-keys-'));
+  try {
+    const db = path.join(dir, 'people.db');
+    const created = visage(['keys', 'create', '--scope', 'recognise', '--name', 'kiosk', '--db', db]);
+    assert.equal(created.status, 0, created.stderr);
+    const key = created.stdout.trim();
+    assert.match(key, /^vsk_[\w-]{43}$/);
+    assert.match(created.stderr, /only time it is shown/);
+    assert.ok(existsSync(path.join(dir, 'people.server.db')));
+    const admin = JSON.parse(visage(['keys', 'create', '--scope', 'admin', '--db', db, '--json']).stdout);
+    assert.equal(admin.scope, 'admin');
+    const list = JSON.parse(visage(['keys', 'list', '--db', db, '--json']).stdout);
+    assert.deepEqual(list.map((k: { name: string; scope: string }) => [k.name, k.scope]), [['kiosk', 'recognise'], ['admin key', 'admin']]);
+    assert.ok(list.every((k: Record<string, unknown>) => !('key' in k)));
+    const table = visage(['keys', 'list', '--db', db]);
+    assert.doesNotMatch(table.stdout, new RegExp(key.slice(12)), 'the secret is never listed');
+    assert.equal(visage(['keys', 'revoke', String(list[0].id), '--db', db]).status, 0);
+    assert.equal(JSON.parse(visage(['keys', 'list', '--db', db, '--json']).stdout).length, 1);
+    assert.equal(JSON.parse(visage(['keys', 'list', '--all', '--db', db, '--json']).stdout).length, 2);
+    const unknown = visage(['keys', 'revoke', '99', '--db', db]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no key with id 99/);
+    assert.equal(visage(['keys', 'create', '--scope', 'root', '--db', db]).status, 2);
+    assert.equal(visage(['keys', 'list', '--db', path.join(dir, 'none.db')]).status, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('visage serve refuses a non-loopback address while there is no key', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'visage-serve-'));
+  try {
+    const res = visage(['serve', '--host', '0.0.0.0', '--db', path.join(dir, 'g.db')]);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /without an API key: create one first/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('visage serve listens on localhost, answers, and stops on SIGTERM', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'visage-serve-'));
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', path.join(dir, 'g.db')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start in 120 s: ${stderr}`)), 120_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match) { clearTimeout(timer); resolve(match[1]!); }
+      });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}: ${stderr}`)); });
+    });
+    assert.match(stderr, /no API keys: open to this machine only/);
+    assert.equal((await (await fetch(`${url}/health`)).json()).status, 'ok');
+    const created = await fetch(`${url}/v1/subjects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) });
+    assert.equal(created.status, 201);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
