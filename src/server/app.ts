@@ -4,7 +4,9 @@
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { Visage } from '../visage.ts';
+import { createVisage, type Visage } from '../visage.ts';
+import type { VisageConfig } from '../config.ts';
+import type { ClassifierModel } from '../classify/model.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import type { DecisionStrategy } from '../gallery/search.ts';
 import { VisageError } from '../errors.ts';
@@ -15,6 +17,7 @@ import { HttpError, toErrorAnswer } from './errors.ts';
 import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { InferenceQueue } from './queue.ts';
+import { classifyRoutes, type ServedClassifier } from './routes/classify.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
@@ -43,11 +46,30 @@ export interface AppOptions {
   limits?: Partial<ServerLimits>;
   /** Look-alike galleries by name (e.g. { celebrities: gallery }); left open. */
   lookalike?: Record<string, Gallery>;
+  /** Trained classifiers (.visage files, loadModel()) by name, served at /v1/classify/{name}. */
+  classifiers?: Record<string, ClassifierModel>;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions['logger'];
 }
 
-const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'limits', 'lookalike', 'logger']);
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'limits', 'lookalike', 'classifiers', 'logger']);
+/** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
+const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
+
+/** The Visage a classifier needs: the server's when it makes the same embeddings, else a new one (returned in `created`). */
+async function visageFor(model: ClassifierModel, visage: Visage, created: Visage[]): Promise<Visage> {
+  const pipeline = model.file.pipeline as Partial<VisageConfig>;
+  const same = model.embedders.every((id) => (visage.config.embedders as readonly string[]).includes(id))
+    && MODEL_PIPELINE_KEYS.every((key) => pipeline[key] === undefined || pipeline[key] === visage.config[key]);
+  if (same) return visage;
+  const settings = Object.fromEntries(MODEL_PIPELINE_KEYS.filter((key) => pipeline[key] !== undefined).map((key) => [key, pipeline[key]]));
+  const own = await createVisage({
+    ...settings, embedders: [...model.embedders] as VisageConfig['embedders'],
+    maxFaces: visage.config.maxFaces, maxInputPixels: visage.config.maxInputPixels, modelDir: visage.config.modelDir, threads: visage.config.threads,
+  });
+  created.push(own);
+  return own;
+}
 const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heic', 'image/heif', 'application/octet-stream'];
 
 function checkLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
@@ -78,6 +100,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const r = await createRecognizer({ visage, gallery: lookalikeGallery });
     recognizers.push(r);
     lookalike.set(name, { name, recognizer: r });
+  }
+  const createdVisages: Visage[] = [];
+  const classifiers = new Map<string, ServedClassifier>();
+  try {
+    for (const [name, model] of Object.entries(options.classifiers ?? {})) {
+      if (!/^[\w.-]{1,64}$/.test(name)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `classifier name "${name}": letters, digits, . _ - only`);
+      classifiers.set(name, { name, model, visage: await visageFor(model, visage, createdVisages) });
+    }
+  } catch (error) {
+    for (const v of createdVisages) await v.close();
+    for (const r of recognizers) await r.close();
+    throw error;
   }
   const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   const context: ServerContext = {
@@ -137,12 +171,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await subjectRoutes(app, context);
   await recognitionRoutes(app, context);
   await keyRoutes(app, context);
+  await classifyRoutes(app, context, classifiers);
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
   if (context.store) context.store.pruneThumbnails(await gallery.listFaces());
 
   app.addHook('onClose', async () => {
     for (const r of recognizers) await r.close();
+    for (const v of createdVisages) await v.close();
   });
   return app;
 }

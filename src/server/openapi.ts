@@ -116,6 +116,21 @@ export function openApiDocument(version: string): Json {
           },
         }),
       },
+      '/v1/classifiers': {
+        get: op('recognition', 'The trained classifiers this server was started with (visage serve --model NAME=FILE.visage)', {
+          responses: { 200: json({ type: 'object', properties: { classifiers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, embedders: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' } } } } } }), ...errors(401, 403) },
+        }),
+      },
+      '/v1/classify/{model}': {
+        post: op('recognition', 'Every face of an image named by a trained classifier (a class, or UNKNOWN under its threshold)', {
+          parameters: [pathParam('model', 'classifier name (GET /v1/classifiers)')],
+          requestBody: imageBody({ image: 'the photo' }, { threshold: { type: 'number', description: "confidence under which a face is UNKNOWN (default: the model's)" } }),
+          responses: {
+            200: json({ type: 'object', properties: { model: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' }, label: { type: 'string' }, top: { type: 'string' }, probability: { type: 'number' }, confidence: { type: 'number' } } } } } }),
+            ...errors(400, 401, 403, 404, 413, 415, 503),
+          },
+        }),
+      },
       '/v1/subjects': {
         get: op('subjects', 'Every enrolled person', { responses: { 200: json({ type: 'object', properties: { subjects: { type: 'array', items: ref('Subject') } } }), ...errors(401, 403) } }),
         post: op('subjects', 'Create a person (admin)', {

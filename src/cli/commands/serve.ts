@@ -4,6 +4,8 @@ import { VisageError } from '../../errors.ts';
 import { createVisage, type Visage } from '../../visage.ts';
 import type { SqliteGallery } from '../../gallery/sqlite.ts';
 import type { DecisionStrategy } from '../../gallery/search.ts';
+import { loadModel } from '../../classify/model.ts';
+import type { ClassifierModel } from '../../classify/model.ts';
 import { buildApp } from '../../server/app.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { ServerStore } from '../../server/store.ts';
@@ -25,6 +27,8 @@ Options:
 ${DB_HELP} (created when missing)
   --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery)
   --lookalike NAME=FILE  a look-alike gallery (e.g. celebrities=celebs.db), repeatable; served read-only
+  --model NAME=FILE    a trained classifier (visage train ... --out FILE.visage), served at
+                       /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
   --strategy S         best-face (default) or mean-template
   --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels})
@@ -49,6 +53,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       db: { type: 'string' },
       'server-file': { type: 'string' },
       lookalike: { type: 'string', multiple: true },
+      model: { type: 'string', multiple: true },
       threshold: { type: 'string' },
       strategy: { type: 'string' },
       'max-megapixels': { type: 'string' },
@@ -72,12 +77,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const queue = numberFlag('queue', values.queue);
   const threshold = numberFlag('threshold', values.threshold);
   if (!(megapixels > 0) || !(uploadMb > 0)) throw new VisageError('VISAGE_ERR_USAGE', '--max-megapixels and --max-upload-mb take positive numbers');
-  const lookalikeFiles: Record<string, string> = {};
-  for (const spec of values.lookalike ?? []) {
-    const eq = spec.indexOf('=');
-    if (eq < 1 || eq === spec.length - 1) throw new VisageError('VISAGE_ERR_USAGE', `--lookalike takes NAME=FILE, got "${spec}"`);
-    lookalikeFiles[spec.slice(0, eq)] = spec.slice(eq + 1);
-  }
+  const named = (flag: string, specs: string[] | undefined) => {
+    const files: Record<string, string> = {};
+    for (const spec of specs ?? []) {
+      const eq = spec.indexOf('=');
+      if (eq < 1 || eq === spec.length - 1) throw new VisageError('VISAGE_ERR_USAGE', `--${flag} takes NAME=FILE, got "${spec}"`);
+      files[spec.slice(0, eq)] = spec.slice(eq + 1);
+    }
+    return files;
+  };
+  const lookalikeFiles = named('lookalike', values.lookalike);
+  const modelFiles = named('model', values.model);
+  const classifiers: Record<string, ClassifierModel> = {};
+  for (const [name, file] of Object.entries(modelFiles)) classifiers[name] = await loadModel(file);
   const loopback = isLoopbackHost(host);
 
   const db = dbPath(values.db);
@@ -101,7 +113,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     opened.push(visage);
     await visage.warmUp();
     const app = await buildApp({
-      visage, gallery, store, lookalike, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
+      visage, gallery, store, lookalike, classifiers, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
       limits: { maxImageBytes: Math.round(uploadMb * 1024 * 1024), maxBodyBytes: Math.round(uploadMb * 1024 * 1024 * 2.2), ...(queue === undefined ? {} : { maxQueue: queue }) },
       logger: values.log ? { level: 'info' } : false,
     });
