@@ -193,7 +193,9 @@ export function openApiDocument(version: string): Json {
       '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }) } }, false) },
       '/openapi.json': { get: op('system', 'This document', { responses: { 200: json({ type: 'object' }) } }, false) },
       '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
-      '/': { get: op('system', 'The web page (a placeholder for now)', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
+      '/': { get: op('system', 'The web page: people, enrol by upload, recognise, verify, look-alike', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
+      '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } } } }, false) },
+      '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } }, false) },
     },
     components: {
       securitySchemes: {

@@ -182,7 +182,7 @@ test('faces and subjects deleted with their thumbnails', { skip }, async () => {
   assert.deepEqual([stats.subjects, stats.faces], [2, 5]);
 });
 
-test('OpenAPI: every route is documented and every documented path is a route; docs page and stub page', { skip }, async () => {
+test('OpenAPI: every route is documented and every documented path is a route; docs page and web page files', { skip }, async () => {
   const spec = (await server.app.inject({ url: '/openapi.json' })).json();
   assert.equal(spec.openapi, '3.1.0');
   const documented = new Set<string>();
@@ -198,5 +198,11 @@ test('OpenAPI: every route is documented and every documented path is a route; d
   assert.match(docs.body, /\/v1\/recognise/);
   assert.doesNotMatch(docs.body, /<script|https?:\/\/(?!localhost)/, 'nothing fetched from elsewhere');
   const home = await server.app.inject({ url: '/' });
-  assert.match(home.body, /not built yet/);
+  assert.match(home.body, /<script type="module" src="\/app.js">/);
+  assert.match(home.headers['content-security-policy'] as string, /script-src 'self'/);
+  for (const [url, type] of [['/app.js', /javascript/], ['/style.css', /text\/css/]] as const) {
+    const res = await server.app.inject({ url });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, type);
+  }
 });

@@ -1,4 +1,5 @@
-// Health, metrics, server facts, the OpenAPI document, its docs page, and the stub front page.
+// Health, metrics, server facts, the OpenAPI document, its docs page, and the web page.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { docsPage } from '../docs.ts';
@@ -7,6 +8,12 @@ const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   // Self-contained pages: inline styles only, no scripts, nothing from elsewhere.
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+/** The web page: its own script, style and the API only; pictures from the API or made in the page (blob:). */
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'cache-control': 'no-cache',
 };
 
 export async function systemRoutes(app: FastifyInstance, context: ServerContext, spec: () => object): Promise<void> {
@@ -43,12 +50,10 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
   let docs: string | null = null;
   app.get('/docs', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(HTML_HEADERS).send(docs ??= docsPage(spec() as never)));
 
-  app.get('/', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(HTML_HEADERS).send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Visage</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}</style></head>
-<body><h1>Visage</h1>
-<p>The web page (gallery with thumbnails, enrol by upload or webcam, recognise, verify, look-alike, live view) is not built yet: it is the next step of this server.</p>
-<p>The REST API is here: <a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI&nbsp;3 document</a>), <a href="/health">health</a>.</p>
-</body></html>
-`));
+  // The web page: three fixed files of src/server/web, read once; no request names a file.
+  const web = (name: string) => readFileSync(new URL(`../web/${name}`, import.meta.url));
+  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css') };
+  app.get('/', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page.html));
+  app.get('/app.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.js));
+  app.get('/style.css', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/css; charset=utf-8').send(page.css));
 }
