@@ -45,7 +45,9 @@ function handle(form, action) {
 
 function element(tag, props = {}, ...children) {
   const node = document.createElement(tag);
-  Object.assign(node, props);
+  const { dataset, ...rest } = props;
+  Object.assign(node, rest);
+  Object.assign(node.dataset, dataset ?? {});
   node.append(...children);
   return node;
 }
