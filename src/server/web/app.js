@@ -1,6 +1,7 @@
-// The Visage web page: people with thumbnails, enrol by upload, recognise with boxes and names
-// drawn, verify, look-alike. Plain JavaScript over the REST API (same origin); the API key, when
-// the server needs one, is kept in sessionStorage for this tab only.
+// The Visage web page: people with thumbnails, enrol by upload or by webcam pictures, a live webcam
+// view recognising continuously, recognise with boxes and names drawn, verify, look-alike. Plain
+// JavaScript over the REST API (same origin); the API key, when the server needs one, is kept in
+// sessionStorage for this tab only.
 const $ = (id) => document.getElementById(id);
 const COLOURS = { known: '#1fa34a', unknown: '#d62828' };
 
@@ -86,18 +87,26 @@ async function loadPeople() {
   if (subjects.length === 0) list.append(element('li', { textContent: 'Nobody is enrolled yet.' }));
 }
 
-handle($('enrol-form'), async (data) => {
-  const name = data.get('name').trim();
+/** Enrols photos (File or Blob with a name) to the named person, created when new; lists the outcome per photo. */
+async function enrol(name, files, largest, resultList) {
+  name = name.trim();
   const existing = (await api('/v1/subjects')).subjects.find((s) => s.name.toLowerCase() === name.toLowerCase());
   const subject = existing ?? await api('/v1/subjects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
   const upload = new FormData();
-  for (const file of data.getAll('photos')) upload.append('image', file, file.name);
-  if (data.get('largest')) upload.append('largest', 'true');
+  for (const { blob, filename } of files) upload.append('image', blob, filename);
+  if (largest) upload.append('largest', 'true');
   const result = await api(`/v1/subjects/${subject.id}/faces`, { method: 'POST', body: upload });
-  $('enrol-results').replaceChildren(...result.results.map((r) => element('li', {
+  resultList.replaceChildren(...result.results.map((r) => element('li', {
     className: r.status, textContent: `${r.image}: ${r.status === 'added' ? `added to ${result.subject.name}` : `skipped (${r.message ?? r.reason})`}`,
   })));
+  resultList.dataset.added = String(result.added ?? result.results.filter((r) => r.status === 'added').length);
   await loadPeople();
+  return result;
+}
+
+handle($('enrol-form'), async (data) => {
+  const files = data.getAll('photos').map((file) => ({ blob: file, filename: file.name }));
+  await enrol(data.get('name'), files, Boolean(data.get('largest')), $('enrol-results'));
 });
 
 /** Draws the photo and, per face, its box and a label tag (as the server's annotated JPEG does). */
@@ -107,11 +116,16 @@ async function drawFaces(canvas, file, faces) {
   canvas.height = bitmap.height;
   const ctx = canvas.getContext('2d');
   ctx.drawImage(bitmap, 0, 0);
-  const shorter = Math.min(bitmap.width, bitmap.height);
+  drawLabels(ctx, faces, 1, bitmap.width, bitmap.height);
+}
+
+/** Per face, its box and a label tag; boxes are in the analysed image's pixels, times `scale`. */
+function drawLabels(ctx, faces, scale, canvasWidth, canvasHeight) {
+  const shorter = Math.min(canvasWidth, canvasHeight);
   const stroke = Math.max(2, Math.round(shorter / 300));
   for (const face of faces) {
     const colour = face.name ? COLOURS.known : COLOURS.unknown;
-    const { x, y, width, height } = face.box;
+    const [x, y, width, height] = [face.box.x, face.box.y, face.box.width, face.box.height].map((v) => v * scale);
     ctx.lineWidth = stroke;
     ctx.strokeStyle = colour;
     ctx.strokeRect(x, y, width, height);
@@ -122,7 +136,7 @@ async function drawFaces(canvas, file, faces) {
     const tagWidth = ctx.measureText(text).width + 2 * pad;
     const tagHeight = font + 2 * pad;
     const tagY = y - tagHeight >= 0 ? y - tagHeight : y;
-    const tagX = Math.min(Math.max(0, x), Math.max(0, bitmap.width - tagWidth));
+    const tagX = Math.min(Math.max(0, x), Math.max(0, canvasWidth - tagWidth));
     ctx.fillStyle = colour;
     ctx.fillRect(tagX, tagY, tagWidth, tagHeight);
     ctx.fillStyle = '#fff';
@@ -168,6 +182,176 @@ handle($('lookalike-form'), async (data) => {
   upload.append('image', file, file.name);
   const result = await api(`/v1/lookalike/${encodeURIComponent(data.get('gallery'))}`, { method: 'POST', body: upload });
   $('lookalike-results').replaceChildren(...result.matches.map((m) => element('li', { textContent: `${m.name}: ${m.percent.toFixed(1)}%` })));
+});
+
+// --- Webcam: the camera, the live view and enrolment from pictures -------------------------------
+
+const camera = { stream: null, live: false, loop: null, shots: [], shotCount: 0 };
+const video = $('camera-video');
+
+function cameraControls() {
+  const on = camera.stream !== null;
+  $('camera-start').disabled = on;
+  $('camera-stop').disabled = !on;
+  $('live-toggle').disabled = !on;
+  $('shot-one').disabled = !on;
+  $('shot-burst').disabled = !on;
+  $('shots-enrol').disabled = camera.shots.length === 0;
+  $('live-stage').hidden = !on;
+}
+
+$('camera-start').addEventListener('click', async () => {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    status('No camera here: browsers allow it on https or localhost only.');
+    return;
+  }
+  $('camera-start').disabled = true;
+  try {
+    camera.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    video.srcObject = camera.stream;
+    await video.play();
+    status('');
+  } catch (error) {
+    camera.stream = null;
+    status(`Camera: ${error.message}`);
+  }
+  cameraControls();
+});
+
+function stopCamera() {
+  setLive(false);
+  for (const track of camera.stream?.getTracks() ?? []) track.stop();
+  camera.stream = null;
+  video.srcObject = null;
+  cameraControls();
+}
+$('camera-stop').addEventListener('click', stopCamera);
+
+/** The current video frame as a JPEG, `width` pixels wide (the video's own size when not given). */
+function grabFrame(width, quality) {
+  const scale = width ? Math.min(1, width / video.videoWidth) : 1;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve({ blob, width: canvas.width }) : reject(new Error('could not encode the frame'))), 'image/jpeg', quality));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The live view: one request in flight at a time. A downscaled JPEG of the current frame goes to
+ * /v1/recognise; its answer is drawn over the video until the next one arrives. fps counts the
+ * answers of the last 3 seconds (exposed as data-fps on #live-stats, the names as data-names on
+ * #live-names); the figures start again when the frame size changes.
+ */
+async function liveLoop() {
+  const overlay = $('live-canvas');
+  const stats = $('live-stats');
+  const names = $('live-names');
+  let done = [];
+  let frames = 0;
+  let latencySum = 0;
+  let width = 0;
+  while (camera.live && camera.stream) {
+    if (video.readyState < 2 || video.videoWidth === 0) { await sleep(50); continue; }
+    const started = performance.now();
+    try {
+      const frame = await grabFrame(Number($('live-width').value), 0.8);
+      const result = await api('/v1/recognise?k=1', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: frame.blob });
+      if (!camera.live) break;
+      if (frame.width !== width) { // a new frame size: the figures start again
+        [done, frames, latencySum, width] = [[], 0, 0, frame.width];
+      }
+      const now = performance.now();
+      frames += 1;
+      latencySum += now - started;
+      done.push(now);
+      while (done.length > 1 && now - done[0] > 3000) done.shift();
+      const fps = done.length > 1 ? (done.length - 1) / ((now - done[0]) / 1000) : 0;
+      overlay.width = video.videoWidth;
+      overlay.height = video.videoHeight;
+      const ctx = overlay.getContext('2d');
+      ctx.clearRect(0, 0, overlay.width, overlay.height);
+      drawLabels(ctx, result.faces, video.videoWidth / frame.width, overlay.width, overlay.height);
+      const labels = result.faces.map((f) => f.label);
+      Object.assign(stats.dataset, { fps: fps.toFixed(2), frames: String(frames), latencyMs: String(Math.round(latencySum / frames)) });
+      stats.textContent = `${fps.toFixed(1)} frames per second · ${Math.round(latencySum / frames)} ms per frame (mean of ${frames}) · ${frame.width} px frames`;
+      names.dataset.names = JSON.stringify(labels);
+      names.textContent = labels.length ? `In view: ${labels.join(', ')}` : 'Nobody in view.';
+    } catch (error) {
+      status(`Live view: ${error.message}`);
+      if ($('key-form').hidden === false) { setLive(false); break; }
+      await sleep(500);
+    }
+  }
+}
+
+function setLive(on) {
+  camera.live = on && camera.stream !== null;
+  $('live-toggle').checked = camera.live;
+  if (camera.live && !camera.loop) {
+    camera.loop = liveLoop().finally(() => { camera.loop = null; });
+  }
+  if (!camera.live) {
+    const overlay = $('live-canvas');
+    overlay.getContext('2d').clearRect(0, 0, overlay.width, overlay.height);
+  }
+}
+$('live-toggle').addEventListener('change', (event) => setLive(event.target.checked));
+
+function showShots() {
+  $('shots').replaceChildren(...camera.shots.map((shot) => {
+    const img = element('img', { src: shot.url, alt: shot.filename, title: `${shot.filename}: click to drop` });
+    img.addEventListener('click', () => {
+      URL.revokeObjectURL(shot.url);
+      camera.shots = camera.shots.filter((s) => s !== shot);
+      showShots();
+    });
+    return element('li', {}, img);
+  }));
+  $('shots').dataset.count = String(camera.shots.length);
+  cameraControls();
+}
+
+async function takePicture() {
+  const { blob } = await grabFrame(0, 0.92);
+  camera.shotCount += 1;
+  camera.shots.push({ blob, filename: `webcam-${camera.shotCount}.jpg`, url: URL.createObjectURL(blob) });
+  showShots();
+}
+
+$('shot-one').addEventListener('click', () => takePicture().catch((error) => status(error.message)));
+$('shot-burst').addEventListener('click', async () => {
+  $('shot-burst').disabled = true;
+  try {
+    for (let i = 0; i < 5 && camera.stream; i++) {
+      if (i > 0) await sleep(500);
+      await takePicture();
+    }
+  } catch (error) {
+    status(error.message);
+  } finally {
+    cameraControls();
+  }
+});
+
+$('shots-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const button = $('shots-enrol');
+  button.disabled = true;
+  status('');
+  try {
+    await enrol(data.get('name'), camera.shots, Boolean(data.get('largest')), $('shots-results'));
+    for (const shot of camera.shots) URL.revokeObjectURL(shot.url);
+    camera.shots = [];
+    showShots();
+  } catch (error) {
+    status(error.message);
+  } finally {
+    cameraControls();
+  }
 });
 
 $('key-form').addEventListener('submit', (event) => {
