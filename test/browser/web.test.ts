@@ -221,7 +221,7 @@ describe('web page in Chromium', { skip }, () => {
       await page.waitForTimeout(3500);
       const large = await page.locator('#live-stats').evaluate((e) => ({ ...(e as HTMLElement).dataset }));
       const largeLabels = await names(page, '#live-names');
-      t.diagnostic(`live view at 480 px: ${large.fps} fps, ${large.latencyMs} ms per frame (mean since the start); names ${largeLabels.join(', ')}`);
+      t.diagnostic(`live view at 480 px: ${large.fps} fps, ${large.latencyMs} ms per frame (mean at 480 px); names ${largeLabels.join(', ')}`);
       for (const name of ENROLLED) assert.equal(count(largeLabels, name), 1, largeLabels.join(', '));
       // Stopping the camera stops the loop and the requests.
       await page.click('#camera-stop');
