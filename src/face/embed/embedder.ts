@@ -4,7 +4,7 @@ import type { FivePoints, RgbImage } from '../../types.ts';
 import type { Engine } from '../../runtime/engine.ts';
 import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
-import { ARCFACE_112, DLIB_CHIP_150, alignFace, pointTemplate, type AlignTemplate } from '../align/index.ts';
+import { ARCFACE_112, DLIB_MEAN_FACE_CHIP_150, alignFace, pointTemplate, type AlignTemplate } from '../align/index.ts';
 import { VisageError } from '../../errors.ts';
 
 export interface Embedder {
@@ -37,7 +37,9 @@ interface ModelEmbedderSpec {
 }
 
 export const MODEL_EMBEDDERS: Readonly<Record<string, ModelEmbedderSpec>> = Object.freeze({
-  'faceapi-recognition': { modelId: 'faceapi-recognition', output: 'descriptor', template: DLIB_CHIP_150 },
+  // dlib's own chip (get_face_chip_details(shape, 150, 0.25)), the crop the network was trained on;
+  // see DLIB_MEAN_FACE_CHIP_150 in src/face/align/templates.ts for what was measured.
+  'faceapi-recognition': { modelId: 'faceapi-recognition', output: 'descriptor', template: DLIB_MEAN_FACE_CHIP_150 },
   'human-mobilefacenet': { modelId: 'human-mobilefacenet', output: 'embeddings', template: ARCFACE_112 },
   'human-mobileface': { modelId: 'human-mobileface', output: 'batchnorm0/add_1', template: ARCFACE_112 },
   'human-faceres': { modelId: 'human-faceres', output: 'global_pooling/Mean', template: FACERES_224 },

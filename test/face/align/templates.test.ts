@@ -78,7 +78,7 @@ test('arcface-112 template is InsightFace\'s, moved half a pixel into our coordi
   ]);
 });
 
-test('faceapi-chip-150 (the default recogniser chip): eyes level, eye-to-mouth 0.45, centroid at (0.5, 0.43)', { skip }, async () => {
+test('faceapi-chip-150: eyes level, eye-to-mouth 0.45, centroid at (0.5, 0.43)', { skip }, async () => {
   assert.equal(DLIB_CHIP_150.width, 150);
   const side = 150;
   for (const { name, image, five } of faces) {
