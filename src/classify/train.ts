@@ -11,7 +11,7 @@ import {
 } from './model.ts';
 import type { Box } from '../types.ts';
 
-export const DEFAULT_KIND: HeadKind = 'svm';
+export const DEFAULT_KIND: HeadKind = 'logistic';
 export const DEFAULT_EMBEDDER = 'faceapi-recognition';
 export const STACK_EMBEDDERS = ['faceapi-recognition', 'human-faceres'] as const;
 

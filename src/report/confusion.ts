@@ -18,7 +18,14 @@ function shade(share: number): string {
   return `rgb(${mix(247, 8)},${mix(251, 48)},${mix(255, 107)})`;
 }
 
-export function confusionSvg({ labels, matrix, title }: ConfusionPicture): string {
+/** Natural order for display (s2 before s10); the matrix is permuted to match. */
+function naturalOrder(picture: ConfusionPicture): ConfusionPicture {
+  const order = picture.labels.map((_, i) => i).sort((a, b) => picture.labels[a]!.localeCompare(picture.labels[b]!, 'en', { numeric: true }));
+  return { title: picture.title, labels: order.map((i) => picture.labels[i]!), matrix: order.map((t) => order.map((p) => picture.matrix[t]![p]!)) };
+}
+
+export function confusionSvg(picture: ConfusionPicture): string {
+  const { labels, matrix, title } = naturalOrder(picture);
   const n = labels.length;
   const font = 14;
   const longest = Math.max(4, ...labels.map((l) => l.length));

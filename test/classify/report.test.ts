@@ -12,6 +12,8 @@ test('confusion matrix picture: a cell per pair with its count, class names on b
   assert.match(svg, />accuracy 87\.50%</);
   assert.equal((svg.match(/>a&lt;b</g) ?? []).length, 2, 'row and column label');
   assert.match(svg, /stroke="#d62828"/, 'an off-diagonal error is outlined');
+  const natural = confusionSvg({ labels: ['s10', 's2'], matrix: [[1, 0], [0, 2]], title: 't' });
+  assert.ok(natural.indexOf('>s2<') < natural.indexOf('>s10<'), 's2 before s10');
   const png = await sharp(await confusionPng({ labels: ['a', 'b', 'c'], matrix: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], title: 't' })).metadata();
   assert.equal(png.format, 'png');
 });

@@ -57,13 +57,13 @@ test('visage train: a model file from a folder per person, several-face images a
     assert.equal(file.version, 1);
     assert.deepEqual(file.classes, summary.classes);
     assert.deepEqual(file.embedders, ['faceapi-recognition']);
-    assert.equal(file.classifier.kind, 'svm');
+    assert.equal(file.classifier.kind, 'logistic');
     assert.equal(file.classifier.params.classWeight, 'balanced');
     assert.ok(file.unknown.threshold > 0 && file.unknown.threshold < 1, `threshold ${file.unknown.threshold}`);
     assert.equal(file.pipeline.flip, true);
 
     // Second run: every face from the cache, no model loaded; human-readable summary.
-    const second = await visage(['train', train, '--model', model, '--cache', cache, '--classifier', 'logistic']);
+    const second = await visage(['train', train, '--model', model, '--cache', cache, '--classifier', 'svm']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /0 analysed, 16 from the cache/);
     assert.match(second.stdout, /several faces: \d+ image\(s\), the largest face used/);

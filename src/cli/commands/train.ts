@@ -118,7 +118,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   out.push(`class weights: ${s.classWeight}`);
   out.push(`validation: ${s.validation.source}${s.validation.faces !== undefined ? `, ${s.validation.faces} faces` : ''}${s.validation.accuracy !== undefined ? `, accuracy ${(s.validation.accuracy * 100).toFixed(2)}%` : ''}`);
   out.push(`unknown threshold: ${s.threshold.value.toFixed(4)} on the ${s.threshold.score}; ${s.threshold.method}; there ${(s.threshold.falseAcceptRate * 100).toFixed(1)}% of negatives and ${(s.threshold.trueAcceptRate * 100).toFixed(1)}% of rightly named faces are accepted`);
-  out.push(`time: ${seconds.toFixed(1)} s (embedding ${s.seconds.embedding.toFixed(1)} s: ${s.cache.analysed} analysed, ${s.cache.fromCache} from the cache${summary.cacheDir ? ` in ${summary.cacheDir}` : ''}; fitting ${s.seconds.fitting.toFixed(1)} s)`);
+  out.push(`time: ${seconds.toFixed(1)} s (embedding ${s.seconds.embedding.toFixed(1)} s: ${s.cache.analysed} analysed, ${s.cache.fromCache} from the cache${summary.cacheDir ? ` in ${summary.cacheDir}` : ''}${s.augmentedFaces ? `; augmenting ${s.seconds.augmenting.toFixed(1)} s` : ''}; fitting ${s.seconds.fitting.toFixed(1)} s)`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
