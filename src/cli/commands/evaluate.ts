@@ -104,6 +104,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   out.push(`unknown threshold ${model.threshold.toFixed(4)}: ${evaluation.unknownAtThreshold.rejected} of ${evaluation.known} faces set to UNKNOWN; of those named, ${pct(evaluation.unknownAtThreshold.namedAccuracy)} rightly`);
   if (evaluation.strangers.faces) out.push(`strangers (classes the model does not know): ${evaluation.strangers.faces} faces, ${evaluation.strangers.named} named`);
   if (evaluation.noFace.length) out.push(`no face: ${evaluation.noFace.join(', ')}`);
+  if (evaluation.unreadable.length) out.push(`unreadable: ${evaluation.unreadable.map((u) => `${u.file}: ${u.error}`).join('; ')}`);
   if (evaluation.crossValidation) {
     const cv = evaluation.crossValidation;
     out.push(`${cv.folds}-fold cross-validation (${cv.kind}): ${pct(cv.mean)} ± ${pct(cv.std)} (folds: ${cv.accuracies.map((a) => (a * 100).toFixed(1)).join(', ')})`);
