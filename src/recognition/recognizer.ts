@@ -230,9 +230,9 @@ export class Recognizer {
     }
   }
 
-  /** The open-set threshold: the one given, else the matching embedder's calibrated default. */
+  /** The open-set threshold: the one given, else the matching embedder's calibrated default for the strategy. */
   get threshold(): number {
-    return this.thresholdOption ?? defaultThreshold(this.modelId);
+    return this.thresholdOption ?? defaultThreshold(this.modelId, this.strategy);
   }
 
   private check(): void {
@@ -283,8 +283,8 @@ export class Recognizer {
   /** Every face of an image with the person it matches, or UNKNOWN (name null), and its nearest people. */
   async identify(image: ImageInput, options: IdentifyCallOptions = {}): Promise<Identification> {
     this.check();
-    const threshold = options.threshold === undefined ? this.threshold : checkThreshold(options.threshold, 'threshold');
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    const threshold = options.threshold === undefined ? this.thresholdOption ?? defaultThreshold(this.modelId, strategy) : checkThreshold(options.threshold, 'threshold');
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
     const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
@@ -302,8 +302,8 @@ export class Recognizer {
   /** The decision for one embedding of the matching model (for callers that analysed the image themselves). */
   async identifyEmbedding(embedding: ArrayLike<number>, options: IdentifyCallOptions = {}): Promise<Omit<IdentifiedFace, 'box' | 'score' | 'quality'>> {
     this.check();
-    const threshold = options.threshold === undefined ? this.threshold : checkThreshold(options.threshold, 'threshold');
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    const threshold = options.threshold === undefined ? this.thresholdOption ?? defaultThreshold(this.modelId, strategy) : checkThreshold(options.threshold, 'threshold');
     return this.match(await this.searchIndex(), embedding, { threshold, strategy, k: options.k ?? 3 });
   }
 
@@ -330,7 +330,7 @@ export class Recognizer {
   /** Whether the largest faces of two images are the same person. No gallery involved. */
   async verify(a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
     this.check();
-    return verifyFaces(this.visage, a, b, { threshold: options.threshold ?? this.threshold });
+    return verifyFaces(this.visage, a, b, { threshold: options.threshold });
   }
 
   /** How many enrolled faces the matching model can search, and how many need reindex(). */
@@ -468,7 +468,7 @@ function toCandidate(match: SubjectMatch): Candidate {
 /** Whether the largest faces of two images are the same person, by the first embedder's similarity. */
 export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
   const modelId = visage.config.embedders[0]!;
-  const threshold = options.threshold === undefined ? defaultThreshold(modelId) : checkThreshold(options.threshold, 'threshold');
+  const threshold = options.threshold === undefined ? defaultThreshold(modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
   const first = await visage.analyze(a);
   const second = await visage.analyze(b);
   const pick = (faces: Face[], image: ImageInput) => {

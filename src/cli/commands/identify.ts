@@ -23,11 +23,12 @@ it matches, or UNKNOWN when nobody is similar enough.
 Options:
   --out DIR            write annotated copies (known people green with name and similarity,
                        UNKNOWN red) and report.json / report.csv into DIR
-  --threshold T        similarity a match needs (default: the embedder's, calibrated on LFW at a
-                       false-accept rate of 0.1%; see visage calibrate for your own photos)
+  --threshold T        similarity a match needs (default: the embedder's for the strategy, calibrated
+                       so that 0.1% of strangers searched against an LFW gallery are named; see
+                       visage calibrate for your own photos)
   --top K              list the K nearest people per face (default 1)
-  --strategy S         best-face (default: a person scores their closest enrolled face) or
-                       mean-template (the mean of their faces)
+  --strategy S         mean-template (default: a person scores the mean of their enrolled faces) or
+                       best-face (their closest enrolled face)
 ${DB_HELP}
   --json               print the results as JSON
 ${EMBEDDER_HELP}

@@ -30,7 +30,7 @@ ${DB_HELP} (created when missing)
   --model NAME=FILE    a trained classifier (visage train ... --out FILE.visage), served at
                        /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
-  --strategy S         best-face (default) or mean-template
+  --strategy S         mean-template (default) or best-face
   --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels})
   --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb})
   --queue N            images waiting for inference before 503 busy (default 64)
