@@ -25,7 +25,7 @@ after(() => temp.remove());
 test('visage identify --out: annotated copies, report.json and report.csv; each person at most once per photo', { skip }, async () => {
   const out = path.join(temp.dir, 'out');
   // A looser threshold than the default (which holds strangers to 0.1% in a 130-person gallery and
-  // names 9 of these 24 faces): 0.95 names 20, the hand and the half-cut stranger stay UNKNOWN.
+  // names 10 of these 24 faces): 0.95 names 20, the hand and the half-cut stranger stay UNKNOWN.
   const result = await visage(['identify', dataset('bbt', 'group'), '--db', db, '--out', out, '--json', '--threshold', '0.95']);
   assert.equal(result.code, 0, result.stderr);
   const document = JSON.parse(result.stdout);
