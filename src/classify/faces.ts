@@ -63,6 +63,17 @@ export function largestFace<T extends { box: Box; score: number }>(faces: readon
   return best;
 }
 
+/**
+ * What makes an embedder's vectors what they are, beyond the pipeline settings: its model, output
+ * and alignment template (name, size, target points). A change of any of them (as when the
+ * ResNet's crop moved to dlib's own chip) starts a new cache file instead of reusing stale vectors.
+ */
+function embedderFingerprint(id: string): Record<string, unknown> {
+  const spec = MODEL_EMBEDDERS[id]!;
+  const t = spec.template;
+  return { model: spec.modelId, output: spec.output, template: { name: t.name, width: t.width, height: t.height, points: t.points ?? null } };
+}
+
 export class FaceSource {
   readonly stats: FaceSourceStats = { analysed: 0, cached: 0 };
   private visage: Visage | undefined;
@@ -91,7 +102,7 @@ export class FaceSource {
     const config = resolveConfig({ ...options.pipeline, embedders: modelIds as EmbedderId[] });
     const key = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));
     const caches = new Map<string, EmbeddingCache>();
-    for (const id of modelIds) caches.set(id, await EmbeddingCache.open(options.cacheDir, id, key));
+    for (const id of modelIds) caches.set(id, await EmbeddingCache.open(options.cacheDir, id, { ...key, embedder: embedderFingerprint(id) }));
     return new FaceSource(options.embedders, modelIds, config, caches);
   }
 
