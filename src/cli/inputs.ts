@@ -28,12 +28,21 @@ export async function imagesUnder(folder: string): Promise<string[]> {
   return out;
 }
 
+/** An image to process and the argument it came from (a folder, or the file itself). */
+export interface ImageArg {
+  file: string;
+  arg: string;
+  /** The argument is a folder (searched recursively). */
+  fromFolder: boolean;
+}
+
 /**
  * Files named directly, and the images found in folders named, in the order given (each folder's
- * images sorted), without duplicates. A missing path or a folder with no image is an error.
+ * images sorted), without duplicates, each with the argument it came from. A missing path or a
+ * folder with no image is an error.
  */
-export async function expandImageArgs(args: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
+export async function expandImageArgsWithSource(args: readonly string[]): Promise<ImageArg[]> {
+  const out: ImageArg[] = [];
   const seen = new Set<string>();
   for (const arg of args) {
     let info;
@@ -44,16 +53,22 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
       throw new VisageError(code === 'ENOENT' || code === 'ENOTDIR' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT',
         code === 'ENOENT' || code === 'ENOTDIR' ? `no such file or folder: ${arg}` : `cannot read ${arg}: ${code ?? String(error)}`, { cause: error });
     }
-    const found = info.isDirectory() ? await imagesUnder(arg) : [arg];
-    if (info.isDirectory() && found.length === 0) {
+    const fromFolder = info.isDirectory();
+    const found = fromFolder ? await imagesUnder(arg) : [arg];
+    if (fromFolder && found.length === 0) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', `no images in folder ${arg} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})`);
     }
     for (const file of found) {
       const key = path.resolve(file);
-      if (!seen.has(key)) { seen.add(key); files.push(file); }
+      if (!seen.has(key)) { seen.add(key); out.push({ file, arg, fromFolder }); }
     }
   }
-  return files;
+  return out;
+}
+
+/** expandImageArgsWithSource, the files only. */
+export async function expandImageArgs(args: readonly string[]): Promise<string[]> {
+  return (await expandImageArgsWithSource(args)).map((a) => a.file);
 }
 
 /** A name for an output file derived from an input path, unique within one run. */

@@ -2,13 +2,11 @@
 // Who each image belongs to follows src/recognition/naming.ts; which face is kept follows
 // src/recognition/enrolment.ts. Adds, never replaces; an image already enrolled for that person
 // is skipped.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { createRecognizer, type EnrollOutcome } from '../../recognition/recognizer.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
-import { IMAGE_EXTENSIONS, imagesUnder } from '../inputs.ts';
+import { expandImageArgsWithSource } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
@@ -50,29 +48,10 @@ interface Planned {
 const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
 
 async function plan(args: readonly string[], name: string | undefined): Promise<Planned[]> {
-  const planned: Planned[] = [];
-  const seen = new Set<string>();
-  for (const arg of args) {
-    let info;
-    try {
-      info = await stat(arg);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new VisageError(code === 'ENOENT' || code === 'ENOTDIR' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT',
-        code === 'ENOENT' || code === 'ENOTDIR' ? `no such file or folder: ${arg}` : `cannot read ${arg}: ${code ?? String(error)}`, { cause: error });
-    }
-    const files = info.isDirectory() ? await imagesUnder(arg) : [arg];
-    if (info.isDirectory() && files.length === 0) {
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `no images in folder ${arg} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})`);
-    }
-    for (const file of files) {
-      const key = path.resolve(file);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      planned.push({ file, name: name ?? (info.isDirectory() ? nameForImage(arg, file) : nameFromFileName(file)) });
-    }
-  }
-  return planned;
+  return (await expandImageArgsWithSource(args)).map(({ file, arg, fromFolder }) => ({
+    file,
+    name: name ?? (fromFolder ? nameForImage(arg, file) : nameFromFileName(file)),
+  }));
 }
 
 interface Row {
