@@ -64,9 +64,10 @@ export function annotationSvg(width: number, height: number, annotations: readon
     // Font: about a fifth of the box width, within limits set by the picture's size.
     const font = Math.round(Math.min(Math.max(w / 5.5, shorter / 45, 11), shorter / 12, 64));
     const pad = Math.max(2, Math.round(font * 0.25));
-    // Average advance of DejaVu Sans is ~0.6 em; the tag is sized from it (the text may run a
+    // DejaVu Sans advances ~0.6 em on average and up to ~0.75 em for capitals (UNKNOWN); the tag is
+    // sized at 0.66 em a character so that capitals near the right edge are not cut (the text may run a
     // little short or long; the tag is only a backdrop).
-    const tagWidth = Math.round(text.length * font * 0.6 + 2 * pad);
+    const tagWidth = Math.round(text.length * font * 0.66 + 2 * pad);
     const tagHeight = font + 2 * pad;
     const above = y - tagHeight >= 0;
     const tagY = above ? y - tagHeight : y;
