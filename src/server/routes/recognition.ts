@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.ts';
 import { cosine } from '../../face/embed/embedder.ts';
-import { largestFaceIndex } from '../../recognition/index.ts';
+import { defaultThreshold, largestFaceIndex } from '../../recognition/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
 import { annotateImage, type Annotation } from '../../report/annotate.ts';
 import type { Face } from '../../types.ts';
@@ -58,7 +58,8 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
   // subject's closest face).
   app.post('/v1/verify', { config: { scope: 'recognise' } }, async (request) => {
     const input = await readInput(request, context.limits);
-    const threshold = numberField(request, input, 'threshold', -1, 1) ?? recognizer.threshold;
+    // One face against one (or a subject's closest face): the pair threshold, not the gallery's.
+    const threshold = numberField(request, input, 'threshold', -1, 1) ?? defaultThreshold(modelId, 'pair');
     const subjectText = field(request, input, 'subject');
     if (subjectText === undefined || subjectText === '') {
       const a = oneImage(input, 'a'), b = oneImage(input, 'b');
