@@ -87,3 +87,24 @@ test('visage gallery reindex: faces enrolled with one embedder get another\'s ve
     await remove();
   }
 });
+
+test('visage gallery create: a new (look-alike) gallery from a folder of per-person folders; an existing file is refused', { skip: skipUnless('celeb5', 'val') }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'celebs.db');
+    const created = await visage(['gallery', 'create', 'celebs', dataset('celeb5', 'val'), '--db', db]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /serve it with: visage serve --lookalike celebs=/);
+    const gallery = await openSqliteGallery(db);
+    const subjects = (await gallery.listSubjects()).map((s) => s.name).sort();
+    await gallery.close();
+    assert.deepEqual(subjects, ['ben_afflek', 'elton_john', 'jerry_seinfeld', 'madonna', 'mindy_kaling']);
+    const again = await visage(['gallery', 'create', 'celebs', dataset('celeb5', 'val'), '--db', db]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+    const badName = await visage(['gallery', 'create', '../x', dataset('celeb5', 'val')]);
+    assert.equal(badName.code, 2);
+  } finally {
+    await remove();
+  }
+});

@@ -1,5 +1,6 @@
 // visage gallery stats|reset|export|import|reindex: the gallery file as a whole. Also the --db
 // option shared by the recognition commands (enroll, identify, subjects, gallery).
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { VisageError } from '../../errors.ts';
@@ -38,8 +39,12 @@ export async function openGallery(file: string, options: { create?: boolean; wri
   return gallery;
 }
 
-export const galleryHelp = `Usage: visage gallery <stats|reset|export|import|reindex> [options]
+export const galleryHelp = `Usage: visage gallery <create|stats|reset|export|import|reindex> [options]
 
+  create <name> <folder>
+                       a new gallery <name>.db (or --db FILE) from a folder of per-person folders,
+                       e.g. a look-alike gallery of celebrities: each image's largest face is
+                       enrolled; serve it with visage serve --lookalike <name>=<name>.db
   stats                what the gallery holds: subjects, faces, embeddings per model, file size
   reset --yes          delete every subject and face (the file stays)
   export <file>        write a portable JSON file: names, metadata, faces, embeddings, model ids
@@ -86,6 +91,19 @@ export async function galleryCommand(argv: string[]): Promise<number> {
     if (args.length !== n) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage gallery ${usage}`);
   };
   switch (action) {
+    case 'create': {
+      expectArgs(2, 'create <name> <folder> [--db FILE]');
+      const [name, folder] = args as [string, string];
+      if (!/^[\p{L}\p{N}_-]{1,64}$/u.test(name)) throw new VisageError('VISAGE_ERR_USAGE', `gallery name must be letters, digits, _ or - (at most 64), got "${name}"`);
+      const target = values.db ?? `${name}.db`;
+      if (existsSync(target)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${target} already exists (add people to it with: visage enroll <folder> --db ${target})`);
+      const { enrollCommand } = await import('./enroll.ts');
+      const passOn = Object.entries(values).flatMap(([key, value]) =>
+        key in PIPELINE_OPTIONS && value !== undefined && value !== false ? (value === true ? [`--${key}`] : [`--${key}`, String(value)]) : []);
+      const status = await enrollCommand([folder, '--db', target, '--largest', ...(values.json ? ['--json'] : []), ...passOn]);
+      if (!values.json && existsSync(target)) process.stderr.write(`gallery "${name}" is ${target}; serve it with: visage serve --lookalike ${name}=${target}\n`);
+      return status;
+    }
     case 'stats': {
       expectArgs(0, 'stats [--db FILE] [--json]');
       const gallery = await openGallery(file);
@@ -166,8 +184,8 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       }
     }
     case undefined:
-      throw new VisageError('VISAGE_ERR_USAGE', 'visage gallery needs an action: stats, reset, export, import or reindex (try: visage gallery --help)');
+      throw new VisageError('VISAGE_ERR_USAGE', 'visage gallery needs an action: create, stats, reset, export, import or reindex (try: visage gallery --help)');
     default:
-      throw new VisageError('VISAGE_ERR_USAGE', `unknown gallery action "${action}": stats, reset, export, import or reindex`);
+      throw new VisageError('VISAGE_ERR_USAGE', `unknown gallery action "${action}": create, stats, reset, export, import or reindex`);
   }
 }
