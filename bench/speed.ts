@@ -54,7 +54,7 @@ interface SystemSpec {
 const SYSTEMS: readonly SystemSpec[] = [
   {
     id: 'visage',
-    description: 'Visage analyze(), defaults (SSD, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime',
+    description: 'Visage analyze(), defaults (BlazeFace, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime',
     visage: true,
     load: (threads) => loadVisage({ threads }),
   },
