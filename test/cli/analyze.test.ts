@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { visage } from '../helpers/cli.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
 
-function visage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test('visage analyze --json reports every face of each image, and a missing file as an error without stopping', { skip: skipUnless('media', 'multiface.jpg') }, async () => {
   const result = await visage(['analyze', '--json', dataset('media', 'multiface.jpg'), '/nonexistent/x.jpg']);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 test('visage calibrate: a threshold from bbt/people, with TAR, FAR and a warning for too few pairs', { skip: skipUnless('bbt', 'people') }, async () => {
   const json = await visage(['calibrate', dataset('bbt', 'people'), '--json']);

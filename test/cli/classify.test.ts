@@ -1,30 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { orlSubset, visage } from '../helpers/cli.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
 
-function visage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
-/** ORL subjects `people`, images `numbers` of each, copied to dir/<subject>/. */
-async function orlSubset(dir: string, people: string[], numbers: number[]): Promise<void> {
-  for (const person of people) {
-    await mkdir(path.join(dir, person), { recursive: true });
-    for (const n of numbers) await copyFile(dataset('orl', person, `${n}.png`), path.join(dir, person, `${n}.png`));
-  }
-}
 
 test('visage classify: every face boxed and named (UNKNOWN below the threshold), CSV and JSON; --threshold overrides', { skip: skipUnless('orl', 's1') }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-classify-'));

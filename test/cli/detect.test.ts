@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { visage } from '../helpers/cli.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
 
-function visage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test('visage detect --out --crops on a folder: annotated copies, a crop and an aligned crop per face, JSON and CSV reports', { skip: skipUnless('bbt', 'group') }, async () => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'visage-detect-'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { openSqliteGallery } from '../../src/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 const skip = skipUnless('bbt', 'people');
 const crop = (name: string, n: number) => dataset('bbt', 'people', name, `${name}${n}.png`);

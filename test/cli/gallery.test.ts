@@ -6,7 +6,7 @@ import path from 'node:path';
 import { openSqliteGallery } from '../../src/index.ts';
 import { face } from '../gallery/helpers.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 test('visage gallery stats, export, import into another gallery, reset --yes', async () => {
   const { dir, remove } = await tempDir();

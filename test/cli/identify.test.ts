@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import sharp from 'sharp';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 const skip = skipUnless('bbt', 'people') || skipUnless('bbt', 'group');
 let temp: Awaited<ReturnType<typeof tempDir>>;

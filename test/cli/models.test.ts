@@ -1,23 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { visage as run } from '../helpers/cli.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
 let dir: string;
 before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-cli-')); });
 after(async () => { await rm(dir, { recursive: true, force: true }); });
 
-function visage(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const visage = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 test('models prepare converts the named models into the folder given by the environment, and list then says ready', async () => {
   const prepared = await visage(['models', 'prepare', '--only', 'faceapi-landmark68-tiny,human-liveness', '--json'], { VISAGE_MODEL_DIR: dir });

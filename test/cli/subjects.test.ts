@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/index.ts';
 import { face } from '../gallery/helpers.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 async function galleryWith(db: string, people: Record<string, string[]>): Promise<void> {
   const gallery = await openSqliteGallery(db);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import sharp from 'sharp';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, visage } from '../recognition/cli.ts';
+import { tempDir, visage } from '../helpers/cli.ts';
 
 const skip = skipUnless('bbt', 'people');
 const crop = (name: string, n: number) => dataset('bbt', 'people', name, `${name}${n}.png`);

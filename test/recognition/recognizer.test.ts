@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createVisage, createRecognizer, openSqliteGallery, DEFAULT_THRESHOLDS, type Recognizer, type Visage } from '../../src/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir } from './cli.ts';
+import { tempDir } from '../helpers/cli.ts';
 
 const skip = skipUnless('bbt', 'people') || skipUnless('bbt', 'group') || skipUnless('lfw-view1', 'images');
 let visage: Visage;

@@ -1,4 +1,4 @@
-// Shared by the recognition CLI tests: run the visage command, temporary folders.
+// Shared by the CLI tests: run the visage command, temporary folders, ORL subsets.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,4 +22,14 @@ export function visage(args: string[], options: { env?: Record<string, string>; 
 export async function tempDir(prefix = 'visage-rec-'): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** ORL subjects `people`, images `numbers` of each, copied to dir/<subject>/ (skip the tests when ORL is absent). */
+export async function orlSubset(dir: string, people: string[], numbers: number[]): Promise<void> {
+  const { copyFile, mkdir } = await import('node:fs/promises');
+  const { dataset } = await import('./datasets.ts');
+  for (const person of people) {
+    await mkdir(path.join(dir, person), { recursive: true });
+    for (const n of numbers) await copyFile(dataset('orl', person, `${n}.png`), path.join(dir, person, `${n}.png`));
+  }
 }
