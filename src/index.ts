@@ -32,3 +32,10 @@ export type {
   RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
   Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
 } from './recognition/index.ts';
+export { trainFromFolder, evaluateFolder, loadModel, saveModel, parseModel, ClassifierModel, HEAD_KINDS, readLabelledFolder } from './classify/index.ts';
+export type { TrainOptions, TrainResult, Evaluation, EvaluatedFace, HeadKind, ModelFile, Prediction } from './classify/index.ts';
+export { fit as fitClassifier, fromJSON as classifierFromJSON, classificationReport, confusionMatrix, stratifiedKFold } from './learn/index.ts';
+export { annotateImage } from './report/annotate.ts';
+export type { Annotation, AnnotationKind, AnnotateOptions } from './report/annotate.ts';
+export { calibrateThreshold } from './eval/calibrate.ts';
+export type { Calibration, LabelledEmbedding } from './eval/calibrate.ts';

@@ -1,5 +1,5 @@
 // Classifiers on faces: training from folder-per-person datasets, the .visage model file, the
-// embedding cache, evaluation. (Not yet re-exported from src/index.ts.)
+// embedding cache, evaluation. The main parts are re-exported from src/index.ts.
 export { readLabelledFolder } from './dataset.ts';
 export type { LabelledFolder, LabelledImage, ReadFolderOptions } from './dataset.ts';
 export { EmbeddingCache, defaultCacheDir } from './cache.ts';
