@@ -4,6 +4,7 @@
 // the different-person pairs is at most the target (see tarAtFar).
 import { VisageError } from '../errors.ts';
 import { tarAtFar, type ScoredPair } from './roc.ts';
+import { createRng } from '../learn/rng.ts';
 
 export interface LabelledEmbedding {
   label: string;
@@ -50,18 +51,6 @@ function norm(v: ArrayLike<number>): Float64Array {
   return Float64Array.from(v, (x) => x * inv);
 }
 
-/** Mulberry32: a small seeded generator, so calibrations are repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Same-person pairs (all) and different-person pairs (all, or a seeded sample) scored by cosine. */
 export function labelledPairs(items: readonly LabelledEmbedding[], options: { maxImpostorPairs?: number; seed?: number } = {}): ScoredPair[] {
   const maxImpostor = options.maxImpostorPairs ?? 500_000;
@@ -84,10 +73,10 @@ export function labelledPairs(items: readonly LabelledEmbedding[], options: { ma
       }
     }
   } else {
-    const random = seededRandom(options.seed ?? 1);
+    const rng = createRng(options.seed ?? 1);
     let drawn = 0;
     while (drawn < maxImpostor) {
-      const i = Math.floor(random() * n), j = Math.floor(random() * n);
+      const i = rng.int(n), j = rng.int(n);
       if (i === j || items[i]!.label === items[j]!.label) continue;
       pairs.push({ score: dot(vectors[i]!, vectors[j]!), same: false });
       drawn++;

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrateThreshold, labelledPairs, seededRandom, type LabelledEmbedding } from '../../src/eval/calibrate.ts';
+import { calibrateThreshold, labelledPairs, type LabelledEmbedding } from '../../src/eval/calibrate.ts';
+import { createRng } from '../../src/learn/rng.ts';
 
 /** People as noisy copies of random centres in 32-d; `noise` sets how much they overlap. */
 function people(count: number, perPerson: number, noise: number, seed = 7): LabelledEmbedding[] {
-  const random = seededRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+  const rng = createRng(seed);
+  const gauss = () => rng.normal();
   const items: LabelledEmbedding[] = [];
   for (let p = 0; p < count; p++) {
     const centre = Array.from({ length: 32 }, gauss);
