@@ -25,6 +25,15 @@ export const ErrorCodes = {
   VISAGE_ERR_NOT_A_GALLERY: { status: 400, message: 'not a Visage gallery database' },
   VISAGE_ERR_DB_TOO_NEW: { status: 500, message: 'gallery database was written by a newer Visage' },
   VISAGE_ERR_DB_FAILED: { status: 500, message: 'gallery database error' },
+  // Conditions that exist only over HTTP (the REST server):
+  VISAGE_ERR_UNAUTHORIZED: { status: 401, message: 'an API key is needed (Authorization: Bearer <key> or X-API-Key)' },
+  VISAGE_ERR_FORBIDDEN: { status: 403, message: 'this API key does not allow this call' },
+  VISAGE_ERR_NOT_FOUND: { status: 404, message: 'not found' },
+  VISAGE_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
+  VISAGE_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
+  VISAGE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
+  VISAGE_ERR_BUSY: { status: 503, message: 'the server is busy; try again shortly' },
+  VISAGE_ERR_INTERNAL: { status: 500, message: 'internal server error' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

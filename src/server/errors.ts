@@ -1,32 +1,12 @@
 // HTTP errors: every error answer is JSON {error: {code, message}} with a stable code. The
 // library's VisageError carries its own code and status (src/errors.ts); the few conditions that
 // exist only over HTTP (no key, wrong scope, busy, wrong content type, body too large, no such
-// route) have their codes here, in the same VISAGE_ERR_* namespace.
-import { ErrorCodes, isVisageError } from '../errors.ts';
+// route) have their codes in the same registry (src/errors.ts).
+import { ErrorCodes, isVisageError, VisageError } from '../errors.ts';
 
-export const HttpErrorCodes = {
-  VISAGE_ERR_UNAUTHORIZED: { status: 401, message: 'an API key is needed (Authorization: Bearer <key> or X-API-Key)' },
-  VISAGE_ERR_FORBIDDEN: { status: 403, message: 'this API key does not allow this call' },
-  VISAGE_ERR_NOT_FOUND: { status: 404, message: 'not found' },
-  VISAGE_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
-  VISAGE_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
-  VISAGE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
-  VISAGE_ERR_BUSY: { status: 503, message: 'the server is busy; try again shortly' },
-  VISAGE_ERR_INTERNAL: { status: 500, message: 'internal server error' },
-} as const;
-
-export type HttpErrorCode = keyof typeof HttpErrorCodes;
-
-export class HttpError extends Error {
-  readonly code: HttpErrorCode;
-  readonly status: number;
-  constructor(code: HttpErrorCode, message?: string) {
-    super(message ?? HttpErrorCodes[code].message);
-    this.name = 'HttpError';
-    this.code = code;
-    this.status = HttpErrorCodes[code].status;
-  }
-}
+/** The server throws the library's VisageError; the HTTP-only codes are in the same registry (src/errors.ts). */
+export const HttpError = VisageError;
+export type HttpError = VisageError;
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -34,7 +14,7 @@ export interface ErrorBody {
 
 /** Every code an answer can carry, with its status (for the OpenAPI document and the README). */
 export function allErrorCodes(): { code: string; status: number; message: string }[] {
-  return [...Object.entries(ErrorCodes), ...Object.entries(HttpErrorCodes)].map(([code, v]) => ({ code, status: v.status, message: v.message }));
+  return Object.entries(ErrorCodes).map(([code, v]) => ({ code, status: v.status, message: v.message }));
 }
 
 /**
@@ -45,7 +25,6 @@ export function allErrorCodes(): { code: string; status: number; message: string
 export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
   const answer = (status: number, code: string, message: string, internal = false) => ({ status, body: { error: { code, message } }, internal });
   if (isVisageError(error)) return answer(error.status, error.code, error.message, error.status >= 500);
-  if (error instanceof HttpError) return answer(error.status, error.code, error.message, error.status >= 500);
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (e?.validation) return answer(400, 'VISAGE_ERR_BAD_INPUT', message);
@@ -58,5 +37,5 @@ export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody
   if (status === 404) return answer(404, 'VISAGE_ERR_NOT_FOUND', message);
   if (status === 405) return answer(405, 'VISAGE_ERR_METHOD_NOT_ALLOWED', message);
   if (status >= 400 && status < 500) return answer(400, 'VISAGE_ERR_BAD_INPUT', message);
-  return answer(500, 'VISAGE_ERR_INTERNAL', HttpErrorCodes.VISAGE_ERR_INTERNAL.message, true);
+  return answer(500, 'VISAGE_ERR_INTERNAL', ErrorCodes.VISAGE_ERR_INTERNAL.message, true);
 }

@@ -79,7 +79,7 @@ export async function readInput(request: FastifyRequest, limits: UploadLimits): 
       }
     } catch (error) {
       const e = error as { statusCode?: number; code?: string };
-      if (error instanceof VisageError || error instanceof HttpError || typeof e.statusCode === 'number') throw error;
+      if (error instanceof VisageError || typeof e.statusCode === 'number') throw error;
       // busboy's complaints about a broken body ("Unexpected end of form", a bad boundary ...).
       throw new VisageError('VISAGE_ERR_BAD_INPUT', `malformed multipart body: ${(error as Error).message}`);
     }
