@@ -316,6 +316,19 @@ export class SearchIndex {
     });
   }
 
+  /** The face of one subject most similar to `query`, or null when that subject has no face here. */
+  bestFaceOf(query: ArrayLike<number>, subjectId: number): FaceMatch | null {
+    const slot = this.slotOf.get(subjectId);
+    const unit = this.queryVector(query);
+    if (slot === undefined || !unit || !this.faces) return null;
+    const scores = this.faces.dotAll(unit);
+    let best = -1;
+    for (let row = 0; row < scores.length; row++) {
+      if (this.rowSlot[row] === slot && (best < 0 || scores[row]! > scores[best]!)) best = row;
+    }
+    return best < 0 ? null : { faceId: this.rowFace[best]!, subjectId, name: this.slotName[slot]!, similarity: scores[best]! };
+  }
+
   /** The k subjects most similar to `query` under a strategy, best first. */
   searchSubjects(query: ArrayLike<number>, options: SubjectSearchOptions = {}): SubjectMatch[] {
     const k = positiveInteger(options.k ?? 5, 'k');

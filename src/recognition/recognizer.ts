@@ -18,7 +18,7 @@ import type { VisageConfig } from '../config.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { cosine } from '../face/embed/embedder.ts';
-import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
+import type { Gallery, Metadata, StoredFace, SubjectRef } from '../gallery/gallery.ts';
 import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite.ts';
 import { SearchIndex, DECISION_STRATEGIES, type DecisionStrategy, type SubjectMatch } from '../gallery/search.ts';
 import { contentHash } from '../gallery/portable.ts';
@@ -117,6 +117,17 @@ export interface Verification {
   /** The face compared in each image (its largest) and how many each image held. */
   a: { box: Box; faces: number };
   b: { box: Box; faces: number };
+}
+
+export interface SubjectVerification {
+  same: boolean;
+  similarity: number;
+  threshold: number;
+  modelId: string;
+  /** The face compared (the image's largest) and how many the image held. */
+  image: { box: Box; faces: number };
+  /** The subject and its enrolled face closest to the image's. */
+  subject: { id: number; name: string; faceId: number };
 }
 
 export interface Coverage {
@@ -232,7 +243,15 @@ export class Recognizer {
 
   /** The open-set threshold: the one given, else the matching embedder's calibrated default for the strategy. */
   get threshold(): number {
-    return this.thresholdOption ?? defaultThreshold(this.modelId, this.strategy);
+    return this.decision({}).threshold;
+  }
+
+  /** A call's strategy and threshold: its own, else this recognizer's, else the strategy's calibrated default. */
+  private decision(options: { threshold?: number; strategy?: DecisionStrategy }): { strategy: DecisionStrategy; threshold: number } {
+    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
+    const threshold = options.threshold !== undefined ? checkThreshold(options.threshold, 'threshold')
+      : this.thresholdOption ?? defaultThreshold(this.modelId, strategy);
+    return { strategy, threshold };
   }
 
   private check(): void {
@@ -283,8 +302,7 @@ export class Recognizer {
   /** Every face of an image with the person it matches, or UNKNOWN (name null), and its nearest people. */
   async identify(image: ImageInput, options: IdentifyCallOptions = {}): Promise<Identification> {
     this.check();
-    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
-    const threshold = options.threshold === undefined ? this.thresholdOption ?? defaultThreshold(this.modelId, strategy) : checkThreshold(options.threshold, 'threshold');
+    const { strategy, threshold } = this.decision(options);
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
     const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
@@ -302,8 +320,7 @@ export class Recognizer {
   /** The decision for one embedding of the matching model (for callers that analysed the image themselves). */
   async identifyEmbedding(embedding: ArrayLike<number>, options: IdentifyCallOptions = {}): Promise<Omit<IdentifiedFace, 'box' | 'score' | 'quality'>> {
     this.check();
-    const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
-    const threshold = options.threshold === undefined ? this.thresholdOption ?? defaultThreshold(this.modelId, strategy) : checkThreshold(options.threshold, 'threshold');
+    const { strategy, threshold } = this.decision(options);
     return this.match(await this.searchIndex(), embedding, { threshold, strategy, k: options.k ?? 3 });
   }
 
@@ -331,6 +348,26 @@ export class Recognizer {
   async verify(a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
     this.check();
     return verifyFaces(this.visage, a, b, { threshold: options.threshold });
+  }
+
+  /**
+   * Whether the largest face of an image is an enrolled subject: compared with that subject's
+   * closest face, at the pair threshold (one face against one).
+   */
+  async verifySubject(image: ImageInput, subject: SubjectRef, options: { threshold?: number } = {}): Promise<SubjectVerification> {
+    this.check();
+    const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
+    const [known, analysis, index] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.searchIndex()]);
+    const i = largestFaceIndex(analysis.faces);
+    if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
+    const face = analysis.faces[i]!;
+    const match = index.bestFaceOf(face.embeddings[this.modelId]!, known.id);
+    if (!match) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${known.name} has no face enrolled with ${this.modelId}`);
+    return {
+      same: match.similarity >= threshold, similarity: match.similarity, threshold, modelId: this.modelId,
+      image: { box: face.box, faces: analysis.faces.length },
+      subject: { id: known.id, name: known.name, faceId: match.faceId },
+    };
   }
 
   /** How many enrolled faces the matching model can search, and how many need reindex(). */

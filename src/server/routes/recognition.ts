@@ -2,7 +2,6 @@
 // through the queue (context.ts) and hands the library bytes only, never a path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.ts';
-import { cosine } from '../../face/embed/embedder.ts';
 import { defaultThreshold, largestFaceIndex } from '../../recognition/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
 import { annotateImage, type Annotation } from '../../report/annotate.ts';
@@ -30,7 +29,7 @@ function largestFace(faces: Face[], what: string): Face {
 const round = (v: number) => Math.round(v * 10000) / 10000;
 
 export async function recognitionRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
-  const { recognizer, visage, gallery } = context;
+  const { recognizer, visage } = context;
   const modelId = recognizer.modelId;
 
   // Every face of the image: its box, the person (or UNKNOWN) and the k nearest people.
@@ -66,24 +65,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
       return infer(context, request, () => recognizer.verify(a.data, b.data, { threshold }));
     }
     const image = input.files.has('image') ? oneImage(input, 'image') : oneImage(input, 'a');
-    const subject = await gallery.getSubject(subjectRef(subjectText));
-    const analysis = await infer(context, request, () => visage.analyze(image.data));
-    const face = largestFace(analysis.faces, 'the image');
-    const embedding = face.embeddings[modelId]!;
-    // The subject's own vectors: a read of its rows, not a search of everyone.
-    const all = await gallery.embeddingsFor(modelId);
-    let best = -Infinity, bestFace: number | null = null;
-    for (let i = 0; i < all.count; i++) {
-      if (all.subjectIds[i] !== subject.id) continue;
-      const similarity = cosine(embedding, all.vectors.subarray(i * all.dim, (i + 1) * all.dim));
-      if (similarity > best) { best = similarity; bestFace = all.faceIds[i]!; }
-    }
-    if (bestFace === null) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${subject.name} has no face enrolled with ${modelId}`);
-    return {
-      same: best >= threshold, similarity: best, threshold, modelId,
-      image: { box: face.box, faces: analysis.faces.length },
-      subject: { id: subject.id, name: subject.name, faceId: bestFace },
-    };
+    return infer(context, request, () => recognizer.verifySubject(image.data, subjectRef(subjectText), { threshold }));
   });
 
   // Faces only: boxes and detector scores (no landmarks or embeddings: the cheap call).
