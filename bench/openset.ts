@@ -13,20 +13,18 @@
 // seeds N, N+1, ... and pools the probes of all splits (the embeddings are computed once), which
 // steadies the 1% figures of small parts. Helpers in bench/openset/.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.ts';
 import { CONVERTER_VERSION } from '../src/models/store.ts';
 import { contentHash, DECISION_STRATEGIES, openSqliteGallery, SearchIndex, type DecisionStrategy } from '../src/gallery/index.ts';
+import { DEFAULT_STRATEGY, defaultThreshold } from '../src/recognition/thresholds.ts';
 import { datasetsRoot } from '../test/helpers/datasets.ts';
 import { chooseFace, createDefaultAnalyzer, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { loadPart, PART_IDS, type Part, type PartId } from './openset/parts.ts';
 import { enrolAndProbes, farAt, dirAt, openSetFigures, splitPeople, type OpenSetFigures, type ScoredProbe } from './openset/protocol.ts';
 
-const FALLBACK_THRESHOLD = 0.94;
 const TARGET_FAR = 0.01;
 const DEFAULT_SWEEP = [0.92, 0.93, 0.94, 0.95];
 
@@ -39,7 +37,7 @@ const USAGE = `usage: npm run bench:openset -- [--parts a,b] [--strangers F] [--
   --splits N   repeat the split with seeds seed..seed+N-1 and pool their probes (default 1)
   --enrol      images enrolled per known person (default 3): the first ones with a face in sorted order
   --threshold  similarity at or above which a probe is accepted (default: the library's default
-               threshold for the embedder when it has one, else ${FALLBACK_THRESHOLD})
+               identify threshold for the embedder and its default strategy)
   --sweep      thresholds for the extra FAR/DIR table (default ${DEFAULT_SWEEP.join(',')}; "none" for none)
   --cache FILE keep the embeddings in FILE (JSON) across runs; ignored when written by another
                pipeline configuration. Delete it after changing the pipeline's code.
@@ -101,41 +99,6 @@ function parseOptions(): Options {
     cache: values.cache,
     json: values.json,
   };
-}
-
-/**
- * The library's default open-set threshold for `embedder`, if a module defines one: any export whose
- * name says default + threshold, as a number, a map by embedder id, or a function of the embedder id.
- * Looked up at run time because the constant is being added while this benchmark is written.
- */
-async function libraryDefaultThreshold(embedder: string): Promise<{ threshold: number | null; source: string; strategy: string | null } | null> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = ['recognition/thresholds.ts', 'recognition/threshold.ts', 'recognition/index.ts', 'face/match/thresholds.ts', 'gallery/thresholds.ts', 'thresholds.ts', 'index.ts'];
-  let placeholder: { threshold: null; source: string; strategy: string | null } | null = null;
-  for (const candidate of candidates) {
-    const file = path.join(here, '..', 'src', candidate);
-    if (!existsSync(file)) continue;
-    let module: Record<string, unknown>;
-    try {
-      module = await import(file) as Record<string, unknown>;
-    } catch (error) {
-      log(`bench:openset: could not load src/${candidate} for the default threshold: ${(error as Error).message}`);
-      continue;
-    }
-    const strategy = typeof module.DEFAULT_STRATEGY === 'string' ? module.DEFAULT_STRATEGY : null;
-    for (const [name, value] of Object.entries(module)) {
-      if (!/default/i.test(name) || !/threshold/i.test(name)) continue;
-      let threshold: unknown = value;
-      if (typeof value === 'function') {
-        try { threshold = (value as (id: string) => unknown)(embedder); } catch { continue; }
-      } else if (value && typeof value === 'object') threshold = (value as Record<string, unknown>)[embedder];
-      const source = `src/${candidate} ${name}`;
-      if (typeof threshold === 'number' && Number.isFinite(threshold)) return { threshold, source, strategy };
-      // A placeholder (NaN) says where the constant will be; keep looking for a real one.
-      if (typeof threshold === 'number') placeholder ??= { threshold: null, source: `${source} (${threshold} for ${embedder}: not calibrated yet)`, strategy };
-    }
-  }
-  return placeholder;
 }
 
 /** One known person's or stranger's image in a part, with its chosen face (null: no face found). */
@@ -325,19 +288,10 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const embedder = DEFAULTS.embedders[0]!;
   const system = `visage-${embedder}${DEFAULTS.flip ? '-flip' : ''}`;
-  const found = await libraryDefaultThreshold(embedder);
-  const libraryStrategy = found?.strategy ?? null;
-  let threshold: number, thresholdNote: string;
-  if (options.threshold !== undefined) {
-    threshold = options.threshold;
-    thresholdNote = 'from --threshold';
-  } else if (found?.threshold != null) {
-    threshold = found.threshold;
-    thresholdNote = `the library's default, ${found.source}`;
-  } else {
-    threshold = FALLBACK_THRESHOLD;
-    thresholdNote = found ? `${found.source}; using ${FALLBACK_THRESHOLD}` : `no default threshold found in the library; using ${FALLBACK_THRESHOLD}`;
-  }
+  const libraryStrategy = DEFAULT_STRATEGY;
+  const threshold = options.threshold ?? defaultThreshold(embedder, DEFAULT_STRATEGY);
+  const thresholdNote = options.threshold !== undefined ? 'from --threshold'
+    : `the library's default for ${embedder} with ${DEFAULT_STRATEGY}, src/recognition/thresholds.ts`;
   log(`bench:openset: threshold ${threshold} (${thresholdNote})`);
 
   const parts: Part[] = [];
