@@ -13,7 +13,7 @@ import { VisageError } from '../errors.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
 import { DEFAULT_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
-import { HttpError, toErrorAnswer } from './errors.ts';
+import { toErrorAnswer } from './errors.ts';
 import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { InferenceQueue } from './queue.ts';
@@ -155,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
   app.setNotFoundHandler(async (request, reply) => {
-    const answer = toErrorAnswer(new HttpError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const answer = toErrorAnswer(new VisageError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
     return reply.code(404).send(answer.body);
   });
 

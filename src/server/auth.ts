@@ -13,7 +13,7 @@
 // elsewhere cannot drive it from a browser on the same machine (DNS rebinding, cross-site form
 // posts). Creating the first key closes it at the next request.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './errors.ts';
+import { VisageError } from '../errors.ts';
 import type { ApiKeyInfo, Scope, ServerStore } from './store.ts';
 
 export type RouteScope = Scope | 'public';
@@ -70,22 +70,22 @@ export function authHook(options: AuthOptions) {
       if (options.openWithoutKeys && (!options.store || options.store.activeKeyCount() === 0)) {
         const host = hostName(request.headers.host ?? '', false);
         const origin = request.headers.origin;
-        if (!host || !isLoopbackHost(host)) throw new HttpError('VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');
+        if (!host || !isLoopbackHost(host)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');
         if (typeof origin === 'string' && origin !== 'null') {
           const originHost = hostName(origin, true);
-          if (!originHost || !isLoopbackHost(originHost)) throw new HttpError('VISAGE_ERR_FORBIDDEN', 'cross-origin request refused');
+          if (!originHost || !isLoopbackHost(originHost)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'cross-origin request refused');
         }
         return;
       }
       reply.header('www-authenticate', 'Bearer realm="visage"');
-      throw new HttpError('VISAGE_ERR_UNAUTHORIZED');
+      throw new VisageError('VISAGE_ERR_UNAUTHORIZED');
     }
     const info = options.store?.findKey(key) ?? null;
     if (!info) {
       reply.header('www-authenticate', 'Bearer realm="visage", error="invalid_token"');
-      throw new HttpError('VISAGE_ERR_UNAUTHORIZED', 'unknown or revoked API key');
+      throw new VisageError('VISAGE_ERR_UNAUTHORIZED', 'unknown or revoked API key');
     }
-    if (needed === 'admin' && info.scope !== 'admin') throw new HttpError('VISAGE_ERR_FORBIDDEN', `this call needs an admin key; key ${info.id} has scope ${info.scope}`);
+    if (needed === 'admin' && info.scope !== 'admin') throw new VisageError('VISAGE_ERR_FORBIDDEN', `this call needs an admin key; key ${info.id} has scope ${info.scope}`);
     request.apiKey = info;
   };
 }

@@ -2,11 +2,7 @@
 // library's VisageError carries its own code and status (src/errors.ts); the few conditions that
 // exist only over HTTP (no key, wrong scope, busy, wrong content type, body too large, no such
 // route) have their codes in the same registry (src/errors.ts).
-import { ErrorCodes, isVisageError, VisageError } from '../errors.ts';
-
-/** The server throws the library's VisageError; the HTTP-only codes are in the same registry (src/errors.ts). */
-export const HttpError = VisageError;
-export type HttpError = VisageError;
+import { ErrorCodes, isVisageError } from '../errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string };

@@ -5,7 +5,6 @@ import type { FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { VisageError } from '../errors.ts';
 import type { Box } from '../types.ts';
-import { HttpError } from './errors.ts';
 
 export interface Upload {
   data: Buffer;
@@ -49,7 +48,7 @@ function decodeBase64(value: unknown, member: string, limits: UploadLimits): Buf
   if (!text) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" is empty`);
   if (!BASE64.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${member}" is not base64`);
   if (Math.floor(text.length * 3 / 4) > limits.maxImageBytes) {
-    throw new HttpError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${member}": image larger than ${limits.maxImageBytes} bytes`);
+    throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${member}": image larger than ${limits.maxImageBytes} bytes`);
   }
   return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
 }
@@ -57,7 +56,7 @@ function decodeBase64(value: unknown, member: string, limits: UploadLimits): Buf
 function add(input: RequestInput, name: string, upload: Upload, limits: UploadLimits): void {
   let count = 0;
   for (const list of input.files.values()) count += list.length;
-  if (count >= limits.maxImages) throw new HttpError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `at most ${limits.maxImages} images per request`);
+  if (count >= limits.maxImages) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `at most ${limits.maxImages} images per request`);
   if (upload.data.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${name}" is empty`);
   const list = input.files.get(name) ?? [];
   list.push(upload);

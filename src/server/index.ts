@@ -5,6 +5,6 @@ export { DEFAULT_LIMITS } from './context.ts';
 export type { ServerLimits } from './context.ts';
 export { ServerStore, serverStorePath, SCOPES, hashKey } from './store.ts';
 export type { Scope, ApiKeyInfo, CreatedKey } from './store.ts';
-export { HttpError, allErrorCodes } from './errors.ts';
+export { allErrorCodes } from './errors.ts';
 export { isLoopbackHost } from './auth.ts';
 export { openApiDocument } from './openapi.ts';

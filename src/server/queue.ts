@@ -3,7 +3,7 @@
 // parts of each call: jobs in a row, with the event loop free between them, keep cheap requests
 // (health, lists, auth failures) answered within one job's time while heavy ones queue. A queue
 // that is full refuses at once (503 VISAGE_ERR_BUSY, Retry-After) instead of growing without end.
-import { HttpError } from './errors.ts';
+import { VisageError } from '../errors.ts';
 
 export interface QueueStats {
   running: number;
@@ -35,7 +35,7 @@ export class InferenceQueue {
     if (this.running > 0) {
       if (this.pending.length >= this.maxWaiting) {
         this.refused++;
-        throw new HttpError('VISAGE_ERR_BUSY', `the server is busy (${this.pending.length} images waiting); try again shortly`);
+        throw new VisageError('VISAGE_ERR_BUSY', `the server is busy (${this.pending.length} images waiting); try again shortly`);
       }
       await new Promise<void>((resolve) => this.pending.push(resolve));
     } else {
@@ -45,7 +45,7 @@ export class InferenceQueue {
     try {
       if (gone()) {
         this.abandoned++;
-        throw new HttpError('VISAGE_ERR_BUSY', 'client disconnected while waiting');
+        throw new VisageError('VISAGE_ERR_BUSY', 'client disconnected while waiting');
       }
       const result = await job();
       this.completed++;

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ClassifierModel } from '../../classify/model.ts';
 import type { Visage } from '../../visage.ts';
-import { HttpError } from '../errors.ts';
+import { VisageError } from '../../errors.ts';
 import { numberField, oneImage, readInput } from '../images.ts';
 import { infer, type ServerContext } from '../context.ts';
 
@@ -26,7 +26,7 @@ export async function classifyRoutes(app: FastifyInstance, context: ServerContex
     const served = classifiers.get(request.params.model);
     if (!served) {
       const known = [...classifiers.keys()];
-      throw new HttpError('VISAGE_ERR_NOT_FOUND', `no classifier "${request.params.model}"${known.length ? `; known: ${known.join(', ')}` : ' (the server was started without --model)'}`);
+      throw new VisageError('VISAGE_ERR_NOT_FOUND', `no classifier "${request.params.model}"${known.length ? `; known: ${known.join(', ')}` : ' (the server was started without --model)'}`);
     }
     const input = await readInput(request, context.limits);
     const image = oneImage(input, 'image');

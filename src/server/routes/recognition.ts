@@ -6,7 +6,6 @@ import { defaultThreshold, largestFaceIndex } from '../../recognition/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
 import { annotateImage, type Annotation } from '../../report/annotate.ts';
 import type { Face } from '../../types.ts';
-import { HttpError } from '../errors.ts';
 import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';
 import { infer, type ServerContext } from '../context.ts';
 import { subjectRef } from './subjects.ts';
@@ -90,7 +89,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
     const entry = context.lookalike.get(request.params.gallery);
     if (!entry) {
       const known = [...context.lookalike.keys()];
-      throw new HttpError('VISAGE_ERR_NOT_FOUND', `no look-alike gallery "${request.params.gallery}"${known.length ? `; known: ${known.join(', ')}` : ' (the server was started without any)'}`);
+      throw new VisageError('VISAGE_ERR_NOT_FOUND', `no look-alike gallery "${request.params.gallery}"${known.length ? `; known: ${known.join(', ')}` : ' (the server was started without any)'}`);
     }
     const input = await readInput(request, context.limits);
     const image = oneImage(input, 'image');

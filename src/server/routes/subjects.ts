@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { StoredFace, SubjectRef } from '../../gallery/gallery.ts';
 import { VisageError } from '../../errors.ts';
-import { HttpError } from '../errors.ts';
 import { booleanField, faceThumbnail, readInput } from '../images.ts';
 import { infer, type ServerContext } from '../context.ts';
 import { schemas } from '../schemas.ts';
@@ -114,7 +113,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   app.get<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face/thumbnail', { config: { scope: 'recognise' } }, async (request, reply) => {
     const face = await findFace(request.params.subject, request.params.face);
     const jpeg = store?.getThumbnail(face.id, face.contentHash);
-    if (!jpeg) throw new HttpError('VISAGE_ERR_NOT_FOUND', `face ${face.id} has no thumbnail (faces enrolled outside the server have none)`);
+    if (!jpeg) throw new VisageError('VISAGE_ERR_NOT_FOUND', `face ${face.id} has no thumbnail (faces enrolled outside the server have none)`);
     return sendThumbnail(reply, jpeg);
   });
 
@@ -126,6 +125,6 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
       const jpeg = store?.getThumbnail(face.id, face.contentHash);
       if (jpeg) return sendThumbnail(reply, jpeg);
     }
-    throw new HttpError('VISAGE_ERR_NOT_FOUND', `${subject.name} has no face with a thumbnail`);
+    throw new VisageError('VISAGE_ERR_NOT_FOUND', `${subject.name} has no face with a thumbnail`);
   });
 }
