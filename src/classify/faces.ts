@@ -7,6 +7,8 @@ import { contentHash } from '../gallery/portable.ts';
 import { resolveConfig, type EmbedderId, type VisageConfig } from '../config.ts';
 import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
+import { largestFaceIndex } from '../recognition/enrolment.ts';
+export { LARGEST_FACE_SCORE_MARGIN } from '../recognition/enrolment.ts';
 import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder } from '../face/embed/ensemble.ts';
 import { MODEL_EMBEDDERS, type Embedder } from '../face/embed/embedder.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
@@ -45,22 +47,10 @@ export interface FaceSourceStats {
   cached: number;
 }
 
-/**
- * Detections scoring more than this below an image's best are not candidates for "the largest
- * face": on celeb5, mindy_kaling/11.jpg's largest detection (score 0.53, pose yaw -90 roll -132)
- * is a pair of legs, larger than her face (0.94).
- */
-export const LARGEST_FACE_SCORE_MARGIN = 0.25;
-
 /** The largest face (by box area) among those scoring within LARGEST_FACE_SCORE_MARGIN of the best; undefined when none. */
 export function largestFace<T extends { box: Box; score: number }>(faces: readonly T[]): T | undefined {
-  const bestScore = Math.max(...faces.map((f) => f.score));
-  let best: T | undefined;
-  for (const face of faces) {
-    if (face.score < bestScore - LARGEST_FACE_SCORE_MARGIN) continue;
-    if (!best || face.box.width * face.box.height > best.box.width * best.box.height) best = face;
-  }
-  return best;
+  const i = largestFaceIndex(faces);
+  return i < 0 ? undefined : faces[i];
 }
 
 /**

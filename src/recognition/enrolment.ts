@@ -36,9 +36,20 @@ export type FaceChoice =
   | { face: Face; index: number }
   | { reason: SkipReason; message: string };
 
-export function largestFaceIndex(faces: readonly Face[]): number {
+/**
+ * Detections scoring more than this below an image's best are not candidates for "the largest
+ * face": on celeb5, mindy_kaling/11.jpg's largest detection (score 0.53, pose yaw -90 roll -132)
+ * is a pair of legs, larger than her face (0.94).
+ */
+export const LARGEST_FACE_SCORE_MARGIN = 0.25;
+
+/** The index of the largest face (box area) among those scoring within LARGEST_FACE_SCORE_MARGIN of the best; -1 when none. */
+export function largestFaceIndex(faces: readonly { box: Box; score: number }[]): number {
+  let bestScore = -Infinity;
+  for (const face of faces) bestScore = Math.max(bestScore, face.score);
   let best = -1, area = -1;
   faces.forEach((face, i) => {
+    if (face.score < bestScore - LARGEST_FACE_SCORE_MARGIN) return;
     const a = face.box.width * face.box.height;
     if (a > area) { area = a; best = i; }
   });
