@@ -1,6 +1,7 @@
 // The only place that imports onnxruntime-node: sessions created lazily on first use,
 // reused after, run with a configurable thread count, released by close().
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { VisageError } from '../errors.ts';
 import { getModelSpec } from '../models/registry.ts';
@@ -27,11 +28,21 @@ export interface OutputTensor {
 
 export type Outputs = Record<string, OutputTensor>;
 
+/** A worker thread with its own one-thread sessions (src/runtime/lane-worker.mjs). */
+interface Lane {
+  worker: Worker;
+  pending: Map<number, { resolve: (outputs: Outputs) => void; reject: (error: Error) => void }>;
+}
+
 export class Engine {
   readonly threads: number;
   readonly store: ModelStore;
   private readonly spinning: boolean;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Converted model files by id, for the lanes. */
+  private readonly paths = new Map<string, Promise<string>>();
+  private lanes: Lane[] = [];
+  private nextJob = 0;
   private closed = false;
 
   private constructor(options: EngineOptions) {
@@ -61,17 +72,21 @@ export class Engine {
     return session;
   }
 
+  private sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+    return {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+      extra: { session: { intra_op: { allow_spinning: this.spinning ? '1' : '0' } } },
+    };
+  }
+
   private async load(spec: ModelSpec): Promise<ort.InferenceSession> {
     const info = await this.store.ensure(spec);
     try {
-      return await ort.InferenceSession.create(info.path, {
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        executionProviders: ['cpu'],
-        extra: { session: { intra_op: { allow_spinning: this.spinning ? '1' : '0' } } },
-      });
+      return await ort.InferenceSession.create(info.path, this.sessionOptions(this.threads));
     } catch (error) {
       throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
     }
@@ -101,6 +116,92 @@ export class Engine {
       tensor.dispose?.();
     }
     return outputs;
+  }
+
+  /**
+   * Runs a model on several inputs of the same shape side by side, each input in its own run,
+   * on as many lanes (worker threads with one-thread sessions) as the engine has threads. For
+   * small models one thread per run beats several threads on one run: BlazeFace 256x256 takes
+   * 7.0 ms on one thread and 5.4-6.7 ms on two, while two lanes do 10 runs in 42-46 ms
+   * (measured on 2 cores). With one thread or one input: run() in turn, on this thread.
+   */
+  async runEach(id: string, inputs: readonly Float32Array[], dims: number[]): Promise<Outputs[]> {
+    if (this.threads < 2 || inputs.length < 2) {
+      const outputs: Outputs[] = [];
+      for (const input of inputs) outputs.push(await this.run(id, input, dims));
+      return outputs;
+    }
+    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'the engine was closed');
+    const expected = dims.reduce((a, b) => a * b, 1);
+    inputs.forEach((input, i) => {
+      if (input.length !== expected) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${id}: input ${i} has ${input.length} values, dims [${dims.join(', ')}] need ${expected}`);
+    });
+    const path = await this.modelPath(id);
+    const lanes = this.openLanes();
+    const results: Outputs[] = new Array(inputs.length);
+    let next = 0;
+    await Promise.all(lanes.map(async (lane) => {
+      while (next < inputs.length) {
+        const k = next++;
+        results[k] = await this.runInLane(lane, id, path, inputs[k]!, dims);
+      }
+    }));
+    return results;
+  }
+
+  private modelPath(id: string): Promise<string> {
+    let path = this.paths.get(id);
+    if (!path) {
+      path = this.store.ensure(getModelSpec(id)).then((info) => info.path);
+      path.catch(() => this.paths.delete(id));
+      this.paths.set(id, path);
+    }
+    return path;
+  }
+
+  /** The lanes, started (or restarted, after a crash) up to one per thread. */
+  private openLanes(): Lane[] {
+    while (this.lanes.length < this.threads) this.lanes.push(this.startLane());
+    return [...this.lanes];
+  }
+
+  private startLane(): Lane {
+    // No loaders or flags of this process: the worker is plain JavaScript.
+    const worker = new Worker(new URL('./lane-worker.mjs', import.meta.url), { execArgv: [] });
+    // An idle lane never keeps the process alive; one with work pending does (see runInLane).
+    worker.unref();
+    const lane: Lane = { worker, pending: new Map() };
+    worker.on('message', (message: { job: number; outputs?: Outputs; error?: string }) => {
+      const waiting = lane.pending.get(message.job);
+      if (!waiting) return;
+      lane.pending.delete(message.job);
+      if (lane.pending.size === 0) worker.unref();
+      if (message.outputs) waiting.resolve(message.outputs);
+      else waiting.reject(new VisageError('VISAGE_ERR_INFERENCE_FAILED', message.error ?? 'inference lane failed'));
+    });
+    const fail = (error: VisageError) => {
+      this.lanes = this.lanes.filter((l) => l !== lane);
+      for (const waiting of lane.pending.values()) waiting.reject(error);
+      lane.pending.clear();
+    };
+    worker.on('error', (error) => fail(new VisageError('VISAGE_ERR_INFERENCE_FAILED', `inference lane failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => fail(this.closed
+      ? new VisageError('VISAGE_ERR_CLOSED', 'the engine was closed')
+      : new VisageError('VISAGE_ERR_INFERENCE_FAILED', `inference lane stopped (exit code ${code})`)));
+    return lane;
+  }
+
+  private runInLane(lane: Lane, id: string, path: string, input: Float32Array, dims: number[]): Promise<Outputs> {
+    return new Promise((resolve, reject) => {
+      const job = this.nextJob++;
+      lane.pending.set(job, {
+        resolve,
+        reject: (error) => reject(error.message.startsWith(`${id}:`) ? error : new VisageError((error as VisageError).code ?? 'VISAGE_ERR_INFERENCE_FAILED', `${id}: ${error.message}`, { cause: error })),
+      });
+      lane.worker.ref();
+      // The input is copied (not transferred): the caller keeps its array.
+      lane.worker.postMessage({ job, path, options: this.sessionOptions(1), input, dims });
+    });
   }
 
   /**
@@ -142,6 +243,9 @@ export class Engine {
     this.closed = true;
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    const lanes = this.lanes;
+    this.lanes = [];
+    await Promise.all(lanes.map((lane) => lane.worker.terminate()));
     await Promise.all(sessions.map(async (s) => {
       try { await (await s).release(); } catch { /* a session that failed to load has nothing to free */ }
     }));

@@ -50,3 +50,31 @@ test('wrong input sizes, unknown models, bad options and use after close() are c
   await engine.close();
   await assert.rejects(engine.session('faceapi-recognition'), { code: 'VISAGE_ERR_CLOSED' });
 });
+
+test('runEach: several inputs side by side on inference lanes give what run() gives, in order; bad input and close are clean', { skip: skipUnless('lfw-view1') }, async () => {
+  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  const inputs = await Promise.all(['Aaron_Peirsol_0001.jpg', 'Aaron_Peirsol_0002.jpg', 'Aaron_Peirsol_0003.jpg']
+    .map((f) => recogniserInput(dataset('lfw-view1', 'images', 'Aaron_Peirsol', f))));
+  const each = await engine.runEach('faceapi-recognition', inputs, [1, 3, 150, 150]);
+  assert.equal(each.length, 3);
+  for (let k = 0; k < inputs.length; k++) {
+    const [alone] = Object.values(await engine.run('faceapi-recognition', inputs[k]!, [1, 3, 150, 150]));
+    const [lane] = Object.values(each[k]!);
+    assert.deepEqual(lane!.dims, [1, 128]);
+    for (let i = 0; i < 128; i++) assert.ok(Math.abs(lane!.data[i]! - alone!.data[i]!) < 1e-4, `input ${k}, value ${i}`);
+  }
+  // The caller's arrays are not handed over (detached) to the lanes.
+  assert.equal(inputs[0]!.length, 3 * 150 * 150);
+  await assert.rejects(engine.runEach('faceapi-recognition', [inputs[0]!, new Float32Array(5)], [1, 3, 150, 150]), { code: 'VISAGE_ERR_BAD_INPUT' });
+  // A wrong shape reaches the lane's session, which refuses it: one error, and the lanes still work after.
+  await assert.rejects(engine.runEach('faceapi-recognition', [inputs[0]!, inputs[1]!], [1, 3, 450, 50]), { code: 'VISAGE_ERR_INFERENCE_FAILED' });
+  assert.equal((await engine.runEach('faceapi-recognition', inputs, [1, 3, 150, 150])).length, 3);
+  await engine.close();
+  await assert.rejects(engine.runEach('faceapi-recognition', inputs, [1, 3, 150, 150]), { code: 'VISAGE_ERR_CLOSED' });
+  // One thread: no lanes, the same answers.
+  const single = await Engine.create({ modelDir: dir, threads: 1 });
+  const [first] = Object.values((await single.runEach('faceapi-recognition', inputs, [1, 3, 150, 150]))[0]!);
+  const [ref] = Object.values(each[0]!);
+  for (let i = 0; i < 128; i++) assert.ok(Math.abs(first!.data[i]! - ref!.data[i]!) < 1e-4);
+  await single.close();
+});

@@ -42,9 +42,9 @@ export interface CreateDetectorOptions {
  *   small faces (79 -> 86) and hurt large ones (98 -> 95), at 5x the time.
  */
 export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig>>> = Object.freeze({
-  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
-  blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
-  tiny: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
+  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
+  blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxStretch: 0.1, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
+  tiny: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
 });
 
 export function createDetector(engine: Engine, id: DetectorId = 'ssd', options: CreateDetectorOptions = {}): Detector {

@@ -70,14 +70,20 @@ export async function letterbox(image: RgbImage, size: number, options: { corner
   const height = Math.max(1, Math.min(size, Math.round(image.height * scale)));
   const left = corner === 'centre' ? Math.floor((size - width) / 2) : 0;
   const top = corner === 'centre' ? Math.floor((size - height) / 2) : 0;
-  let resized = pipeline(image);
-  if (width !== image.width || height !== image.height) resized = resized.resize(width, height, { fit: 'fill', kernel: 'linear' });
-  const data = await resized
+  const transform = { scaleX: width / image.width, scaleY: height / image.height, offsetX: left, offsetY: top };
+  if (width === image.width && height === image.height) {
+    // Only padding: a copy here (a tile of 256x256 in 0.1 ms) beats a round trip through sharp.
+    const out = new Uint8Array(size * size * 3);
+    const rowBytes = width * 3;
+    for (let y = 0; y < height; y++) out.set(image.data.subarray(y * rowBytes, (y + 1) * rowBytes), ((top + y) * size + left) * 3);
+    return { image: { width: size, height: size, channels: 3, data: out }, transform };
+  }
+  const data = await pipeline(image).resize(width, height, { fit: 'fill', kernel: 'linear' })
     .extend({ left, top, right: size - width - left, bottom: size - height - top, background: { r: 0, g: 0, b: 0 } })
     .raw().toBuffer();
   return {
     image: { width: size, height: size, channels: 3, data: bytes(data) },
-    transform: { scaleX: width / image.width, scaleY: height / image.height, offsetX: left, offsetY: top },
+    transform,
   };
 }
 

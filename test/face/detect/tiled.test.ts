@@ -15,17 +15,18 @@ const needGroup = skipUnless('media', 'group1.jpg');
 const WIDER_IMAGE = '0--Parade/0_Parade_marchingband_1_490.jpg';
 const needWider = skipUnless('wider-dev', 'images', WIDER_IMAGE);
 const ALL = { minScore: 0.5, maxFaces: 1000, minFaceSize: 0 };
-const CONFIG: TilingConfig = { levels: [2], overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
+const CONFIG: TilingConfig = { levels: [2], overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
 
 /** Sees one face against the left edge of every tile and one in its middle; nothing in the whole image. */
 class FakeDetector implements BatchDetector {
   readonly id = 'fake';
   seen: { width: number; height: number }[] = [];
-  constructor(readonly inputSize: number, private readonly wholeWidth: number) {}
+  constructor(readonly inputSize: number) {}
   async detect(): Promise<DetectedFace[]> { throw new Error('not used'); }
   async detectMany(images: readonly RgbImage[]): Promise<DetectedFace[][]> {
     this.seen.push(...images.map(({ width, height }) => ({ width, height })));
-    return images.map((image) => (image.width === this.wholeWidth ? [] : [
+    // The whole image (or its shrunk copy) always comes first.
+    return images.map((image, i) => (i === 0 ? [] : [
       { box: { x: 0, y: 10, width: 20, height: 20 }, score: 0.9, keypoints: [{ x: 5, y: 15 }] },
       { box: { x: image.width / 2 - 10, y: image.height / 2 - 10, width: 20, height: 20 }, score: 0.8 },
     ]));
@@ -36,7 +37,7 @@ const near = (a: number, b: number, eps: number) => Math.abs(a - b) <= eps;
 
 test('tiles enlarged by the detector: cut at full resolution, detections shifted back, cut-off ones at inner edges dropped', async () => {
   // A detector input of 1024 enlarges the 569-px tiles of a 1024x768 image: they are plain crops.
-  const fake = new FakeDetector(1024, 1024);
+  const fake = new FakeDetector(1024);
   const detector = new TiledDetector(fake, CONFIG);
   const faces = await detector.detect(gradient(1024, 768), ALL);
   const tiles = planTiles(1024, 768, 1024, CONFIG).slice(1);
@@ -51,14 +52,17 @@ test('tiles enlarged by the detector: cut at full resolution, detections shifted
   }
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, levels: [1] }), { code: 'VISAGE_ERR_BAD_OPTION' });
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, overlap: 0.9 }), { code: 'VISAGE_ERR_BAD_OPTION' });
+  assert.throws(() => new TiledDetector(fake, { ...CONFIG, maxStretch: -1 }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });
 
 test('tiles shrunk for the detector: cut from the image shrunk once, detections scaled back', async () => {
-  const fake = new FakeDetector(256, 1024);
+  const fake = new FakeDetector(256);
   const faces = await new TiledDetector(fake, CONFIG).detect(gradient(1024, 768), ALL);
   const tiles = planTiles(1024, 768, 256, CONFIG).slice(1);
   const scale = 256 / tiles[0]!.side;
   assert.equal(fake.seen.length, 1 + tiles.length);
+  // The whole image is handed over already shrunk to the tiles' scale (the detector shrinks it further).
+  assert.ok(near(fake.seen[0]!.width, 1024 * scale, 1) && near(fake.seen[0]!.height, 768 * scale, 1), JSON.stringify(fake.seen[0]));
   for (const seen of fake.seen.slice(1)) assert.ok(near(seen.width, 256, 1) && near(seen.height, 256, 1), JSON.stringify(seen));
   const edge = faces.filter((f) => f.score === 0.9), middle = faces.filter((f) => f.score === 0.8);
   assert.equal(edge.length, 2);
