@@ -98,16 +98,16 @@ export class BlazeFaceDetector implements BatchDetector {
     const results: DetectedFace[][] = [];
     // Scores below minScore are skipped before decoding: compare logits, no sigmoid needed.
     const minLogit = minScore <= 0 ? -Infinity : minScore >= 1 ? Infinity : Math.log(minScore / (1 - minScore));
-    // Every input is prepared first (the resizes run in sharp's threads, side by side), then the
-    // model runs on them side by side, one per core (Engine.runEach).
-    const prepared = await Promise.all(images.map(async (image) => {
+    // The model runs on the inputs side by side, one per core (Engine.runEach), each as soon as it
+    // is ready while the next ones are prepared (resizes run in sharp's threads).
+    const prepared = images.map(async (image) => {
       const { image: square, transform } = await letterbox(image, size, { corner: 'top-left' });
       return { transform, input: pixelsToInput(square.data, size, size, 3, spec.input) };
-    }));
-    const outputs = await this.engine.runEach(BLAZEFACE_MODEL_ID, prepared.map((p) => p.input), [1, 3, size, size]);
+    });
+    const outputs = await this.engine.runEach(BLAZEFACE_MODEL_ID, prepared.map(async (p) => (await p).input), [1, 3, size, size]);
     for (let n = 0; n < images.length; n++) {
       const image = images[n]!;
-      const { transform } = prepared[n]!;
+      const { transform } = await prepared[n]!;
       const out = outputs[n]!;
       // Outputs by name (registry): 16x16-grid anchors first, as Human concatenates them.
       const parts = [

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { loadImage, IMAGE_DEFAULTS, type LoadedImage } from '../../../src/face/image/decode.ts';
+import { loadImage, isSrgbProfile, IMAGE_DEFAULTS, type LoadedImage } from '../../../src/face/image/decode.ts';
 import { dataset, skipUnless } from '../../helpers/datasets.ts';
 
 const photo = dataset('media', 'group2.jpg');             // 640x828 colour JPEG
@@ -61,7 +61,8 @@ test('a JPEG path decodes to the same pixels sharp gives, at full size', { skip:
   assert.deepEqual(
     { originalWidth: image.originalWidth, originalHeight: image.originalHeight, scale: image.scale },
     { originalWidth: 640, originalHeight: 828, scale: 1 });
-  assert.equal(meanDiff(image.data, reference.data), 0);
+  // Its compact sRGB profile ("c2") is not applied (see isSrgbProfile): a few values differ by 1.
+  assert.ok(meanDiff(image.data, reference.data) < 1e-4);
 });
 
 test('a Buffer decodes like the path; the format comes from the bytes, not the name', { skip: skipUnless('celeb5', 'train', 'ben_afflek', '14.jpg') }, async () => {
@@ -354,4 +355,29 @@ test('options are checked: unknown keys and non-positive limits are refused', as
   // undefined means "the default", and Infinity "no limit"
   const image = await loadImage({ data: new Uint8Array(3), width: 1, height: 1, channels: 3 }, { maxInputPixels: Infinity, maxWorkingPixels: undefined });
   assert.equal(image.width, 1);
+});
+
+test('embedded sRGB profiles are recognised and skipped (same pixels, no conversion); other profiles are converted', { skip: skipUnless('bbt', 'group', 'faceapi_bbt5.jpg') }, async () => {
+  const file = (...parts: string[]) => dataset(...parts);
+  const profile = async (f: string) => (await sharp(f).metadata()).icc;
+  const srgb = file('bbt', 'group', 'faceapi_bbt1.jpg'); // "sRGB IEC61966-2.1"
+  const compact = file('media', 'group1.jpg'); // "c2", the compact sRGB profile
+  const adobe = file('bbt', 'group', 'faceapi_bbt5.jpg'); // "Adobe RGB (1998)"
+  assert.equal(isSrgbProfile(await profile(srgb)), true);
+  assert.equal(isSrgbProfile(await profile(compact)), true);
+  assert.equal(isSrgbProfile(await profile(adobe)), false);
+  // Skipping the sRGB profile changes no pixel: the conversion through it is an identity.
+  const converted = await sharp(srgb).raw().toBuffer();
+  assert.ok(Buffer.from((await loadImage(srgb)).data).equals(converted));
+  // Adobe RGB is converted: what loadImage returns is the converted picture, not the raw values.
+  const adobePixels = (await loadImage(adobe)).data;
+  assert.ok(Buffer.from(adobePixels).equals(await sharp(adobe).raw().toBuffer()));
+  assert.ok(!Buffer.from(adobePixels).equals(await sharp(adobe, { ignoreIcc: true }).raw().toBuffer()));
+  // No profile, a short or garbled one: not sRGB, and no exception.
+  assert.equal(isSrgbProfile(undefined), false);
+  assert.equal(isSrgbProfile(new Uint8Array(20)), false);
+  const garbled = Uint8Array.from(await profile(srgb) as Uint8Array);
+  new DataView(garbled.buffer).setUint32(128, 0xffffffff);
+  for (let i = 132; i < garbled.length; i++) garbled[i] = (i * 7919) & 0xff;
+  assert.equal(isSrgbProfile(garbled), false);
 });
