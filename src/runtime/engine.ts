@@ -31,7 +31,7 @@ export type Outputs = Record<string, OutputTensor>;
 /** A worker thread with its own one-thread sessions (src/runtime/lane-worker.mjs). */
 interface Lane {
   worker: Worker;
-  pending: Map<number, { resolve: (outputs: Outputs) => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (outputs: Outputs) => void; reject: (error: VisageError) => void }>;
 }
 
 export class Engine {
@@ -39,7 +39,7 @@ export class Engine {
   readonly store: ModelStore;
   private readonly spinning: boolean;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  /** Converted model files by id, for the lanes. */
+  /** Converted model files by id (converted at most once, for this thread's sessions and the lanes'). */
   private readonly paths = new Map<string, Promise<string>>();
   private lanes: Lane[] = [];
   private nextJob = 0;
@@ -84,9 +84,9 @@ export class Engine {
   }
 
   private async load(spec: ModelSpec): Promise<ort.InferenceSession> {
-    const info = await this.store.ensure(spec);
+    const path = await this.modelPath(spec.id);
     try {
-      return await ort.InferenceSession.create(info.path, this.sessionOptions(this.threads));
+      return await ort.InferenceSession.create(path, this.sessionOptions(this.threads));
     } catch (error) {
       throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
     }
@@ -197,10 +197,8 @@ export class Engine {
   private runInLane(lane: Lane, id: string, path: string, input: Float32Array, dims: number[]): Promise<Outputs> {
     return new Promise((resolve, reject) => {
       const job = this.nextJob++;
-      lane.pending.set(job, {
-        resolve,
-        reject: (error) => reject(error.message.startsWith(`${id}:`) ? error : new VisageError((error as VisageError).code ?? 'VISAGE_ERR_INFERENCE_FAILED', `${id}: ${error.message}`, { cause: error })),
-      });
+      // A lane serves every model, so its errors are named after the model here.
+      lane.pending.set(job, { resolve, reject: (error) => reject(new VisageError(error.code, `${id}: ${error.message}`, { cause: error })) });
       lane.worker.ref();
       // The input is copied (not transferred): the caller keeps its array.
       lane.worker.postMessage({ job, path, options: this.sessionOptions(1), input, dims });

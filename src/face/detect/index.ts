@@ -35,9 +35,10 @@ export interface CreateDetectorOptions {
  *   runs are ~5x cheaper than the SSD's). 4 across 63 / 83 / 90 at 13 runs; 3 and 4 across
  *   63 / 84 / 91 at 21 runs. Its own NMS at 0.3 and merging at 0.3: 0.5 gave the same AP and
  *   lower precision at score 0.5; containment lowered its AP slightly, so it is off. Since the whole
- *   image is shrunk from the tile level (tiled.ts): 59.1 / 83.9 / 91.4. maxStretch 0.1 (tiles up to
- *   10% taller to save a row: 9 -> 6 tiles on a 4:3 photo) measured 58.2 / 83.7 / 90.8 at 7.3 runs,
- *   and ~6% less time end to end on face-api's demo photos: not taken, the 5x target held without.
+ *   image is shrunk from the tile level (tiled.ts): 59.1 / 83.9 / 91.4. Tiles up to 10% taller along
+ *   the shorter side where that saves a row (9 -> 6 tiles on a 4:3 photo) measured 58.2 / 83.7 /
+ *   90.8 at 7.3 runs and ~6% less time end to end on face-api's demo photos: not taken (the 5x
+ *   speed target held without), and the option was removed again.
  * - tiny: whole image + 2 across: 9 / 20 / 60 -> 22 / 48 / 81 (input 416).
  * - maxZoom 2: 'auto' cuts no tiles that the detector would enlarge more than 2x, i.e. none for
  *   images under ~460 px (SSD) or ~330 px (BlazeFace). On WIDER images shrunk to 640 px tiles
@@ -45,9 +46,9 @@ export interface CreateDetectorOptions {
  *   small faces (79 -> 86) and hurt large ones (98 -> 95), at 5x the time.
  */
 export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig>>> = Object.freeze({
-  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
-  blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
-  tiny: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
+  ssd: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
+  blazeface: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
+  tiny: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
 });
 
 export function createDetector(engine: Engine, id: DetectorId = 'ssd', options: CreateDetectorOptions = {}): Detector {

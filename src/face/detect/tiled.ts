@@ -27,12 +27,6 @@ export interface TilingConfig {
    * per image pixel): small images gain nothing from being cut up.
    */
   maxZoom: number;
-  /**
-   * Along the image's shorter side, tiles may be up to this fraction longer than they are wide
-   * when that saves a row of tiles (0: square tiles only). A 1920x1440 photo at 3 across: tiles
-   * of 739x739 need 3 rows; 739x804 (8.8% longer, faces shrunk as much) need 2.
-   */
-  maxStretch: number;
   /** IoU above which detections from different tiles and levels are merged. */
   mergeIou: number;
   /**
@@ -45,7 +39,7 @@ export interface TilingConfig {
 export interface Tile {
   /** The tile in image pixels (whole pixels). */
   box: Box;
-  /** Longer side of its level's tiles (the whole image: its longer side); the detector sees it as inputSize. */
+  /** Side of its level's tiles (the whole image: its longer side); the detector sees it as inputSize. */
   side: number;
   /** Which sides are inner edges (shared with a neighbour), not the image's border. */
   inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
@@ -59,35 +53,19 @@ export function planTiles(width: number, height: number, inputSize: number, conf
     // n tiles of side t overlapping by overlap * t span the longer side exactly.
     const side = Math.ceil(longer / (across - (across - 1) * config.overlap));
     if (side >= longer || inputSize / side > config.maxZoom) continue;
-    const shorter = Math.min(width, height);
-    const extent = stretchedExtent(shorter, side, config.overlap, config.maxStretch);
-    const [tileW, tileH] = width >= height ? [side, extent] : [extent, side];
-    const w = Math.min(tileW, width), h = Math.min(tileH, height);
-    const xs = positions(width, tileW, config.overlap), ys = positions(height, tileH, config.overlap);
+    const w = Math.min(side, width), h = Math.min(side, height);
+    const xs = positions(width, side, config.overlap), ys = positions(height, side, config.overlap);
     for (const y of ys) {
       for (const x of xs) {
         tiles.push({
           box: { x, y, width: w, height: h },
-          side: Math.max(tileW, tileH),
+          side,
           inner: { left: x > 0, top: y > 0, right: x + w < width, bottom: y + h < height },
         });
       }
     }
   }
   return tiles;
-}
-
-/**
- * Extent of tiles along the image's shorter side: `side`, or longer by at most `maxStretch` when
- * one tile fewer then covers it with the same overlap.
- */
-function stretchedExtent(length: number, side: number, overlap: number, maxStretch: number): number {
-  if (length <= side) return side;
-  const count = positions(length, side, overlap).length;
-  const fewer = count - 1;
-  // fewer tiles of extent e overlapping by overlap * e span length: e = length / (fewer - (fewer - 1) * overlap).
-  const extent = Math.ceil(length / (fewer - (fewer - 1) * overlap));
-  return extent <= side * (1 + maxStretch) ? extent : side;
 }
 
 /** Evenly spread starts of tiles of `side` along `length`, neighbours overlapping by at least `overlap * side`. */
@@ -205,7 +183,6 @@ function checkTilingConfig(config: TilingConfig): void {
   if (!Array.isArray(config.levels) || config.levels.some((n) => !Number.isInteger(n) || n < 2)) throw bad('levels must be whole numbers >= 2');
   if (!(config.overlap >= 0 && config.overlap <= 0.5)) throw bad(`overlap must be 0-0.5, got ${config.overlap}`);
   if (!(config.maxZoom > 0)) throw bad(`maxZoom must be > 0, got ${config.maxZoom}`);
-  if (!(config.maxStretch >= 0 && config.maxStretch <= 1)) throw bad(`maxStretch must be 0-1, got ${config.maxStretch}`);
   if (!(config.mergeIou > 0 && config.mergeIou <= 1)) throw bad(`mergeIou must be in (0, 1], got ${config.mergeIou}`);
   if (!(config.mergeContained > 0 && config.mergeContained <= 1)) throw bad(`mergeContained must be in (0, 1], got ${config.mergeContained}`);
 }

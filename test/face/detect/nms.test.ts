@@ -86,7 +86,7 @@ test('detect options: defaults, unknown keys and bad values refused; finishing f
   assert.deepEqual(finishDetections(faces, { minScore: 0, maxFaces: 2, minFaceSize: 0 }).map((f) => f.score), [0.99, 0.9]);
 });
 
-const TILING: TilingConfig = { levels: [2], overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
+const TILING: TilingConfig = { levels: [2], overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
 
 test('planTiles: the whole image, then overlapping square tiles that cover it, inner edges marked', () => {
   const tiles = planTiles(1024, 768, 512, TILING);
@@ -116,28 +116,4 @@ test('planTiles: small images get no tiles unless maxZoom allows enlarging them'
   // A wide panorama: tiles along its length, one row.
   const pano = planTiles(4000, 500, 512, { ...TILING, levels: [4] }).slice(1);
   assert.ok(pano.length >= 4 && pano.every((t) => t.box.y === 0 && t.box.height === 500));
-});
-
-test('planTiles: with maxStretch, tiles grow along the shorter side when that saves a row, and still cover it with the overlap', () => {
-  const blaze = { ...TILING, levels: [3], maxStretch: 0.1 };
-  // A 4:3 photo at 3 across: square tiles of 739 px need 3 rows; 739 x 805 (8.9% taller) need 2.
-  assert.equal(planTiles(1920, 1440, 256, { ...blaze, maxStretch: 0 }).length - 1, 9);
-  const stretched = planTiles(1920, 1440, 256, blaze).slice(1);
-  assert.equal(stretched.length, 6);
-  const side = Math.ceil(1920 / 2.6);
-  for (const t of stretched) {
-    assert.equal(t.box.width, side);
-    assert.ok(t.box.height > side && t.box.height <= side * 1.1, `height ${t.box.height}`);
-    assert.equal(t.side, t.box.height, 'the detector scales a tile by its longer side');
-  }
-  const ys = [...new Set(stretched.map((t) => t.box.y))].sort((a, b) => a - b);
-  const h = stretched[0]!.box.height;
-  assert.deepEqual([ys[0], ys.at(-1)! + h], [0, 1440]);
-  assert.ok(ys[0]! + h - ys[1]! >= 0.2 * h - 1, 'rows overlap by at least 20% of the tile');
-  // More than 10% would be needed for 1920x1537: square tiles, 3 rows, as without stretching.
-  assert.equal(planTiles(1920, 1537, 256, blaze).length - 1, 9);
-  // Portrait: the same along the width.
-  const portrait = planTiles(1440, 1920, 256, blaze).slice(1);
-  assert.equal(portrait.length, 6);
-  assert.ok(portrait.every((t) => t.box.height === side && t.box.width > side));
 });

@@ -15,7 +15,7 @@ const needGroup = skipUnless('media', 'group1.jpg');
 const WIDER_IMAGE = '0--Parade/0_Parade_marchingband_1_490.jpg';
 const needWider = skipUnless('wider-dev', 'images', WIDER_IMAGE);
 const ALL = { minScore: 0.5, maxFaces: 1000, minFaceSize: 0 };
-const CONFIG: TilingConfig = { levels: [2], overlap: 0.2, maxStretch: 0, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
+const CONFIG: TilingConfig = { levels: [2], overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 };
 
 /** Sees one face against the left edge of every tile and one in its middle; nothing in the whole image. */
 class FakeDetector implements BatchDetector {
@@ -52,7 +52,6 @@ test('tiles enlarged by the detector: cut at full resolution, detections shifted
   }
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, levels: [1] }), { code: 'VISAGE_ERR_BAD_OPTION' });
   assert.throws(() => new TiledDetector(fake, { ...CONFIG, overlap: 0.9 }), { code: 'VISAGE_ERR_BAD_OPTION' });
-  assert.throws(() => new TiledDetector(fake, { ...CONFIG, maxStretch: -1 }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });
 
 test('tiles shrunk for the detector: cut from the image shrunk once, detections scaled back', async () => {
