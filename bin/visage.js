@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Visage is written in TypeScript and runs from source through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The visage command runs the compiled CLI in dist/ (npm run build; npm install runs it through prepare).
+try {
+  await import('../dist/cli/main.js');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist')) throw error;
+  console.error('visage: the compiled CLI (dist/) is missing: run npm run build');
+  process.exitCode = 1;
+}

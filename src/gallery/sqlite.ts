@@ -251,7 +251,7 @@ export class SqliteGallery implements Gallery {
   private readonly listeners = new Set<GalleryListener>();
   private closed = false;
 
-  /** Use openSqliteGallery(). */
+  /** @internal Use openSqliteGallery(). */
   constructor(db: Db, location: string, displayName: string, busyTimeoutMs: number, readOnlyReason: string | null) {
     this.db = db;
     this.location = location;

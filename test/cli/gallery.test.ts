@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openSqliteGallery } from '../../src/index.ts';
+import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { face } from '../gallery/helpers.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { openSqliteGallery } from '../../src/index.ts';
+import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { face } from '../gallery/helpers.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
 

@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createVisage, createRecognizer, openSqliteGallery, DEFAULT_THRESHOLDS, type Recognizer, type Visage } from '../../src/index.ts';
+import { createVisage, type Visage } from '../../src/index.ts';
+import { createRecognizer, openSqliteGallery, DEFAULT_THRESHOLDS, type Recognizer } from '../../src/public/gallery.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir } from '../helpers/cli.ts';
 

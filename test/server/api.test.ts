@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createRecognizer, openSqliteGallery, type SqliteGallery } from '../../src/index.ts';
+import { createRecognizer, openSqliteGallery, type SqliteGallery } from '../../src/public/gallery.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { post, startServer, testVisage, type TestServer } from './helpers.ts';
 

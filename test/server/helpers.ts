@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
-import { createVisage, openSqliteGallery, type SqliteGallery, type Visage } from '../../src/index.ts';
+import { createVisage, type Visage } from '../../src/index.ts';
+import { openSqliteGallery, type SqliteGallery } from '../../src/public/gallery.ts';
 import { buildApp, ServerStore, type AppOptions } from '../../src/server/index.ts';
 
 export interface TestServer {
