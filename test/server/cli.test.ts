@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'visage.js');
-const visage = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
+const bin = ['--import', 'tsx', main];
+const visage = (args: string[]) => spawnSync(process.execPath, [...bin, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 test('visage keys create, list, revoke: the secret printed once, stored hashed beside the gallery', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'visage-keys-'));
@@ -56,7 +57,7 @@ test('visage serve refuses a non-loopback address while there is no key', async 
 
 test('visage serve listens on localhost, answers, and stops on SIGTERM', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'visage-serve-'));
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', path.join(dir, 'g.db')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...bin, 'serve', '--port', '0', '--db', path.join(dir, 'g.db')], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {

@@ -1,14 +1,15 @@
 // visage models list | prepare
 import { parseArgs } from 'node:util';
 import { MODELS, getModelSpec } from '../../models/registry.ts';
-import { ModelStore, MODEL_DIR_ENV } from '../../models/store.ts';
+import { ModelStore, MODEL_DIR_ENV, installHint, sourceInstalled } from '../../models/store.ts';
 import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
 
 export const modelsHelp = `Usage: visage models <list|prepare> [options]
 
   list               every model: id, role, input, source package, and whether it is converted
-  prepare            convert models to ONNX now (for offline images and containers)
+  prepare            convert models to ONNX now (for offline images and containers); models whose
+                     optional source package is not installed are skipped unless named in --only
 
 Options:
   --dir DIR          folder of converted models (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)
@@ -39,7 +40,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   if (sub === 'list') return listModels(store, values.json);
   if (sub === 'prepare') {
     const ids = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : MODELS.map((m) => m.id);
-    return prepareModels(store, ids, values.force, values.json);
+    return prepareModels(store, ids, values.force, values.json, !values.only);
   }
   throw new VisageError('VISAGE_ERR_USAGE', `unknown subcommand "models ${sub}" (try: visage models --help)`);
 }
@@ -49,7 +50,8 @@ async function listModels(store: ModelStore, json: boolean): Promise<number> {
   for (const spec of MODELS) {
     let status: string;
     try {
-      status = (await store.cached(spec)) ? 'ready' : 'not converted';
+      if (spec.source.optional && !sourceInstalled(spec)) status = `optional: ${installHint(spec)}`;
+      else status = (await store.cached(spec)) ? 'ready' : 'not converted';
     } catch (error) {
       status = error instanceof VisageError ? `unavailable: ${error.message}` : String(error);
     }
@@ -69,12 +71,17 @@ async function listModels(store: ModelStore, json: boolean): Promise<number> {
   return 0;
 }
 
-async function prepareModels(store: ModelStore, ids: string[], force: boolean, json: boolean): Promise<number> {
+async function prepareModels(store: ModelStore, ids: string[], force: boolean, json: boolean, skipOptional: boolean): Promise<number> {
   const specs = ids.map(getModelSpec);
   const bar = progress(specs.length, 'converting');
-  const results = [];
+  const results: { id: string; status: string; path?: string; bytes?: number; transposes?: number; convertMs?: number; error?: string }[] = [];
   let failed = 0;
   for (const spec of specs) {
+    if (skipOptional && spec.source.optional && !sourceInstalled(spec)) {
+      results.push({ id: spec.id, status: `skipped (optional: ${installHint(spec)})` });
+      bar.tick(spec.id);
+      continue;
+    }
     try {
       const cached = force ? null : await store.cached(spec);
       const info = cached ?? await store.convert(spec);

@@ -130,9 +130,28 @@ export async function serveCommand(argv: string[]): Promise<number> {
       const stop = (signal: string) => { process.stderr.write(`visage: ${signal}, stopping\n`); resolve(); };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      stopWhenNpxIsGone(() => stop('npx stopped'));
     });
   } finally {
     await closeAll();
   }
   return 0;
+}
+
+/**
+ * Under `npx visage serve`, npm runs the server through `sh -c` and does not pass a kill of npm's own
+ * process on to it: the server would be left running without anyone to stop it. When started by
+ * npx, the server stops once the process that started it is gone (its parent process changes).
+ * Started any other way (a shell, nohup, a service manager) it keeps running as before.
+ */
+function stopWhenNpxIsGone(stop: () => void): void {
+  if (process.env.npm_command !== 'exec') return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      stop();
+    }
+  }, 1000);
+  timer.unref();
 }
