@@ -4,8 +4,10 @@
 // npm settings. Used by the install test (test/package) and by the Dockerfile, so the container is
 // built by the same steps CI runs.
 //
-//   node scripts/install-packed.mjs APP_DIR [--json]
+//   node scripts/install-packed.mjs APP_DIR [--prepare-models DIR] [--json]
 //
+// --prepare-models DIR then converts every model the installed packages provide into DIR with the
+// installed `visage models prepare`, so that the project (or image) never converts at run time.
 // Prints what it did (tarball, sizes, seconds) on stderr, or as JSON on stdout with --json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const appArg = args.find((a) => !a.startsWith('--'));
-if (!appArg) {
-  console.error('usage: node scripts/install-packed.mjs APP_DIR [--json]');
+const modelsAt = args.indexOf('--prepare-models');
+const modelsArg = modelsAt >= 0 ? args[modelsAt + 1] : undefined;
+const appArg = args.find((a, i) => !a.startsWith('--') && i !== modelsAt + 1);
+if (!appArg || (modelsAt >= 0 && !modelsArg)) {
+  console.error('usage: node scripts/install-packed.mjs APP_DIR [--prepare-models DIR] [--json]');
   process.exit(2);
 }
 const app = path.resolve(appArg);
@@ -69,6 +73,9 @@ if (!existsSync(path.join(app, 'package.json'))) {
 }
 const install = run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], app);
 rmSync(packDir, { recursive: true, force: true });
+const prepared = modelsArg
+  ? run(path.join(app, 'node_modules', '.bin', 'visage'), ['models', 'prepare', '--dir', path.resolve(modelsArg), '--json'], app)
+  : null;
 
 const summary = {
   tarball: packed.filename,
@@ -78,6 +85,7 @@ const summary = {
   packSeconds: pack.seconds,
   installSeconds: install.seconds,
   nodeModulesBytes: sizeOf(path.join(app, 'node_modules')),
+  models: prepared ? { dir: path.resolve(modelsArg), seconds: prepared.seconds, ...JSON.parse(prepared.stdout) } : null,
   installOutput: install.stderr.split('\n').filter((line) => line.trim()).slice(-20),
 };
 if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -85,4 +93,8 @@ else {
   const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
   console.error(`packed ${summary.tarball}: ${mb(summary.tarballBytes)} (${summary.files} files, ${mb(summary.unpackedBytes)} unpacked) in ${summary.packSeconds.toFixed(0)} s`);
   console.error(`installed into ${app} in ${summary.installSeconds.toFixed(0)} s: node_modules ${mb(summary.nodeModulesBytes)}`);
+  if (summary.models) {
+    const ready = summary.models.models.filter((m) => m.status !== 'failed' && !m.status.startsWith('skipped'));
+    console.error(`models prepared in ${summary.models.dir}: ${ready.length} of ${summary.models.models.length} in ${summary.models.seconds.toFixed(0)} s`);
+  }
 }

@@ -40,7 +40,7 @@ export function augmentation(hash: string, index: number, allowMirror: boolean):
  * The augmented view as PNG bytes: the face's box widened by 60% on each side (moved by the
  * shift), warped, brightened, mirrored. `box` is in the upright image's pixels.
  */
-export async function renderAugmentation(image: string | Uint8Array, box: Box, imageWidth: number, imageHeight: number, a: Augmentation): Promise<Buffer> {
+export async function renderAugmentation(image: string | Uint8Array, box: Box, imageWidth: number, imageHeight: number, a: Augmentation): Promise<Uint8Array> {
   const margin = 0.6;
   const cx = box.x + box.width / 2 + a.shiftX * box.width, cy = box.y + box.height / 2 + a.shiftY * box.height;
   const half = Math.max(box.width, box.height) * (0.5 + margin);

@@ -37,7 +37,7 @@ interface CacheFile {
 }
 
 /** The default cache folder (see the header comment). */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   if (env.VISAGE_CACHE_DIR) return path.join(env.VISAGE_CACHE_DIR, 'embeddings');
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'visage', 'embeddings');

@@ -92,7 +92,7 @@ function open(image: string | Uint8Array | RawPixels): Sharp {
  * The image with every annotation drawn, encoded as JPEG (default) or PNG. `image` is what was
  * analysed (a path, encoded bytes or raw pixels); boxes are in its upright full-size pixels.
  */
-export async function annotateImage(image: string | Uint8Array | RawPixels, annotations: readonly Annotation[], options: AnnotateOptions = {}): Promise<Buffer> {
+export async function annotateImage(image: string | Uint8Array | RawPixels, annotations: readonly Annotation[], options: AnnotateOptions = {}): Promise<Uint8Array> {
   const format = options.format ?? 'jpeg';
   if (format !== 'jpeg' && format !== 'png') throw new VisageError('VISAGE_ERR_BAD_OPTION', `annotate format must be 'jpeg' or 'png', got ${String(format)}`);
   const quality = options.quality ?? 90;

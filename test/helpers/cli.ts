@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 // The sources under test, through tsx (bin/visage.js runs the build in dist/, which test/package tests as installed).
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
+/** tsx's loader by its file URL, so that a command run from another folder (cwd) finds it too. */
+export const TSX = import.meta.resolve('tsx');
 
 export interface Run { code: number; stdout: string; stderr: string }
 
@@ -14,7 +16,7 @@ export interface Run { code: number; stdout: string; stderr: string }
 export function visage(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
   const env = { ...process.env, VISAGE_DB: '', ...options.env };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', main, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', TSX, main, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -6,7 +6,7 @@ import { dataset, skipUnless } from '../helpers/datasets.ts';
 
 const grey = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
 
-async function pixel(png: Buffer, x: number, y: number): Promise<[number, number, number]> {
+async function pixel(png: Uint8Array, x: number, y: number): Promise<[number, number, number]> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   const i = (y * info.width + x) * info.channels;
   return [data[i]!, data[i + 1]!, data[i + 2]!];

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-const bin = ['--import', 'tsx', main];
+const bin = ['--import', import.meta.resolve('tsx'), main];
 const visage = (args: string[]) => spawnSync(process.execPath, [...bin, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 test('visage keys create, list, revoke: the secret printed once, stored hashed beside the gallery', async () => {
