@@ -5,6 +5,7 @@ import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const analyzeHelp = `Usage: visage analyze <image...> [options]
 
@@ -64,7 +65,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     bar?.done();
     await visage.close();
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ images: results }, null, 2)}\n`);
+  if (values.json) process.stdout.write(formatJson({ images: results }));
   else printTable(['file', 'face', 'box (x,y wxh)', 'score', 'yaw/pitch/roll', 'size', 'sharpness'], rows);
   return failed ? 1 : 0;
 }

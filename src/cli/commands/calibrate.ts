@@ -13,6 +13,7 @@ import type { EmbedderId } from '../../config.ts';
 import { imagesUnder } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
+import { formatJson } from '../json.ts';
 
 export const calibrateHelp = `Usage: visage calibrate <folder> [options]
 
@@ -88,7 +89,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const calibration = calibrateThreshold(labelled, { far });
   const current = DEFAULT_THRESHOLDS[modelId as EmbedderId]?.pair ?? null;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ modelId, defaultThreshold: current, ...calibration, skipped }, null, 2)}\n`);
+    process.stdout.write(formatJson({ modelId, defaultThreshold: current, ...calibration, skipped }));
   } else {
     for (const s of skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
     const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

@@ -14,6 +14,7 @@ import { numberFlag } from '../options.ts';
 import { progress } from '../progress.ts';
 import { CACHE_HELP, CACHE_OPTIONS, cacheDirFrom } from './train.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const classifyHelp = `Usage: visage classify <folder or image...> --model M.visage --out DIR [options]
 
@@ -118,7 +119,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   }
 
   const result = { model: values.model, classes: model.classes, threshold: threshold ?? model.threshold, images: rows };
-  await writeFile(path.join(values.out, 'classifications.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(values.out, 'classifications.json'), formatJson(result));
   const lines = [['file', 'face', 'class', 'probability', 'confidence', 'x', 'y', 'width', 'height', 'error'].join(',')];
   for (const r of rows) {
     if (r.error || r.faces.length === 0) lines.push([r.file, 0, '', '', '', '', '', '', '', r.error ?? 'no face'].map(csvCell).join(','));
@@ -128,7 +129,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   }
   await writeFile(path.join(values.out, 'classifications.csv'), `${lines.join('\n')}\n`);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(formatJson(result));
   } else {
     const table: string[][] = [];
     for (const r of rows) {

@@ -13,6 +13,7 @@ import { PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { printTable } from './models.ts';
 import type { Box, Face } from '../../types.ts';
+import { formatJson } from '../json.ts';
 
 export const detectHelp = `Usage: visage detect <image or folder...> [options]
 
@@ -124,7 +125,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   }
 
   if (out) {
-    await writeFile(path.join(out, 'detections.json'), `${JSON.stringify({ images: reports }, null, 2)}\n`);
+    await writeFile(path.join(out, 'detections.json'), formatJson({ images: reports }));
     const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'score', 'crop', 'aligned', 'error'].join(',')];
     for (const r of reports) {
       if (r.error) lines.push([r.file, '', '', '', '', '', '', '', '', r.error.message].map(csvCell).join(','));
@@ -135,7 +136,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     await writeFile(path.join(out, 'detections.csv'), `${lines.join('\n')}\n`);
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ images: reports }, null, 2)}\n`);
+    process.stdout.write(formatJson({ images: reports }));
   } else {
     const rows: string[][] = [];
     for (const r of reports) {

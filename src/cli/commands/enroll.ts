@@ -11,6 +11,7 @@ import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const enrollHelp = `Usage: visage enroll <folder or image...> [options]
 
@@ -124,7 +125,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     reasons: Object.fromEntries(reasons),
   };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ summary, images: rows }, null, 2)}\n`);
+    process.stdout.write(formatJson({ summary, images: rows }));
   } else {
     // Images enrolled before are only counted: listing them all would bury the ones that need a look.
     const notAdded = rows.filter((r) => r.status !== 'added' && r.reason !== 'already-enrolled');

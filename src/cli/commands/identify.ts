@@ -14,6 +14,7 @@ import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineCon
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const identifyHelp = `Usage: visage identify <image or folder...> [options]
 
@@ -131,7 +132,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
 
     const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, images: reports };
     if (out) {
-      await writeFile(path.join(out, 'report.json'), `${JSON.stringify(document, null, 2)}\n`);
+      await writeFile(path.join(out, 'report.json'), formatJson(document));
       const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'name', 'similarity', 'known', 'error'].join(',')];
       for (const r of reports) {
         if (r.error) lines.push([r.file, '', '', '', '', '', '', '', '', r.error.message].map(csvCell).join(','));
@@ -143,7 +144,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       await writeFile(path.join(out, 'report.csv'), `${lines.join('\n')}\n`);
     }
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      process.stdout.write(formatJson(document));
     } else {
       const rows: string[][] = [];
       for (const r of reports) {

@@ -9,6 +9,7 @@ import { DEFAULT_EMBEDDER, DEFAULT_KIND, STACK_EMBEDDERS, resolveEmbedders, trai
 import { HEAD_KINDS, saveModel, type HeadKind } from '../../classify/model.ts';
 import { PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
+import { formatJson } from '../json.ts';
 
 export const CACHE_OPTIONS = {
   cache: { type: 'string' },
@@ -104,7 +105,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
   const summary = { model: values.model, seconds, cacheDir: cacheDirFrom(values), ...result.summary };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    process.stdout.write(formatJson(summary));
     return 0;
   }
   const s = result.summary as Record<string, any>;
