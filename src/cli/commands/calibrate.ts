@@ -10,7 +10,7 @@ import { calibrateThreshold, type LabelledEmbedding } from '../../eval/calibrate
 import { largestFaceIndex } from '../../recognition/enrolment.ts';
 import { DEFAULT_THRESHOLDS } from '../../recognition/thresholds.ts';
 import type { EmbedderId } from '../../config.ts';
-import { imagesUnder } from '../inputs.ts';
+import { reportSkippedVideos, scanFolder } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { formatJson } from '../json.ts';
@@ -60,8 +60,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     throw new VisageError(code === 'ENOENT' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT', code === 'ENOENT' ? `no such folder: ${root}` : `cannot read folder ${root}: ${code}`, { cause: error });
   }
   const items: { file: string; label: string }[] = [];
+  const videos: string[] = [];
   for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const file of await imagesUnder(path.join(root, entry.name))) items.push({ file, label: entry.name });
+    const found = await scanFolder(path.join(root, entry.name));
+    for (const file of found.images) items.push({ file, label: entry.name });
+    videos.push(...found.videos);
   }
   if (items.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no per-person folders with images in ${root} (expected ${root}/<person>/*.jpg)`);
 
@@ -104,5 +107,6 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     ].join('\n') + '\n');
     if (calibration.warning) process.stderr.write(`warning: ${calibration.warning}\n`);
   }
+  reportSkippedVideos(videos);
   return 0;
 }

@@ -9,7 +9,7 @@ import { loadModel } from '../../classify/model.ts';
 import { annotateImage } from '../../report/annotate.ts';
 import type { VisageConfig } from '../../config.ts';
 import type { Box } from '../../types.ts';
-import { expandImageArgs, imagesUnder, outputName } from '../inputs.ts';
+import { expandInputs, imageErrorLine, imagesUnder, outputName, reportSkippedVideos } from '../inputs.ts';
 import { numberFlag } from '../options.ts';
 import { progress } from '../progress.ts';
 import { CACHE_HELP, CACHE_OPTIONS, cacheDirFrom } from './train.ts';
@@ -81,7 +81,8 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   if (!values.out) throw new VisageError('VISAGE_ERR_USAGE', '--out DIR is required');
   const threshold = numberFlag('threshold', values.threshold);
   const model = await loadModel(values.model);
-  const files = await expandImageArgs(positionals);
+  const inputs = await expandInputs(positionals);
+  const files = inputs.images.map((i) => i.file);
   const names = await displayNames(positionals);
   await mkdir(values.out, { recursive: true });
 
@@ -108,7 +109,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
         rows.push(row);
       } catch (error) {
         failed++;
-        process.stderr.write(`visage: ${file}: ${(error as Error).message}\n`);
+        process.stderr.write(imageErrorLine(file, error));
         rows.push({ file, faces: [], error: (error as Error).message });
       }
       bar.tick(file);
@@ -142,5 +143,6 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     const unknown = rows.reduce((n, r) => n + r.faces.filter((f) => f.class === 'UNKNOWN').length, 0);
     process.stderr.write(`${faces} face(s) in ${rows.length - failed} image(s), ${unknown} UNKNOWN${failed ? `, ${failed} unreadable` : ''}; written to ${values.out}\n`);
   }
+  reportSkippedVideos(inputs.skippedVideos);
   return failed ? 1 : 0;
 }

@@ -16,6 +16,7 @@ import { numberFlag } from '../options.ts';
 import { progress } from '../progress.ts';
 import { CACHE_HELP, CACHE_OPTIONS, cacheDirFrom } from './train.ts';
 import { formatJson } from '../json.ts';
+import { reportSkippedVideos } from '../inputs.ts';
 
 export const evaluateHelp = `Usage: visage evaluate <labelled folder> --model M.visage [options]
 
@@ -96,6 +97,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     await writeFile(written[1]!, html);
     await writeFile(written[2]!, formatJson(evaluation));
   }
+  reportSkippedVideos(evaluation.skippedVideos);
   if (values.json) {
     process.stdout.write(formatJson(evaluation));
     return 0;

@@ -10,6 +10,7 @@ import { HEAD_KINDS, saveModel, type HeadKind } from '../../classify/model.ts';
 import { PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { formatJson } from '../json.ts';
+import { reportSkippedVideos } from '../inputs.ts';
 
 export const CACHE_OPTIONS = {
   cache: { type: 'string' },
@@ -104,6 +105,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   await saveModel(result.model, values.model);
   const seconds = (Date.now() - started) / 1000;
   const summary = { model: values.model, seconds, cacheDir: cacheDirFrom(values), ...result.summary };
+  reportSkippedVideos(result.summary.skippedVideos as string[]);
   if (values.json) {
     process.stdout.write(formatJson(summary));
     return 0;
