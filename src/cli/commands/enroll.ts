@@ -100,7 +100,8 @@ export async function enrollCommand(argv: string[]): Promise<number> {
       } else {
         try {
           const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest });
-          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message: outcome.message, faceId: outcome.faceId });
+          const message = outcome.reason === 'several-faces' ? `${outcome.message} (or use --largest)` : outcome.message;
+          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message, faceId: outcome.faceId });
         } catch (error) {
           const code = (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN';
           if (FATAL.has(code)) { fatal = error; break; }
