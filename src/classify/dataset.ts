@@ -3,7 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VisageError } from '../errors.ts';
-import { isImageName, scanFolder } from '../cli/inputs.ts';
+import { isImageName, scanFolder } from '../face/image/files.ts';
 
 export interface LabelledImage {
   readonly file: string;

@@ -1,44 +1,12 @@
 // Command-line image arguments: files and folders (searched recursively) to a sorted list of
 // image files, with one-line errors for paths that do not exist and folders without images.
 // Video files met in folders are counted and reported once (reportSkippedVideos), not read.
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VisageError } from '../errors.ts';
-import { isVideoName } from '../face/image/video.ts';
+import { IMAGE_EXTENSIONS, scanFolder } from '../face/image/files.ts';
 
-/** File name endings taken as images when a folder is searched (a file named directly is always tried). */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
-
-export function isImageName(name: string): boolean {
-  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase()) && !path.basename(name).startsWith('.');
-}
-
-/** Image files under `folder`, recursively, sorted by path; hidden files and folders skipped. */
-export async function imagesUnder(folder: string): Promise<string[]> {
-  return (await scanFolder(folder)).images;
-}
-
-/**
- * The image files under `folder` (recursively, sorted by path, hidden entries skipped) and the
- * video files met there (by name), which are not read but counted so that the user is told.
- */
-export async function scanFolder(folder: string): Promise<{ images: string[]; videos: string[] }> {
-  const images: string[] = [];
-  const videos: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && isImageName(entry.name)) images.push(full);
-      else if (entry.isFile() && isVideoName(entry.name)) videos.push(full);
-    }
-  };
-  await walk(folder);
-  return { images, videos };
-}
+export { IMAGE_EXTENSIONS, isImageName, imagesUnder, scanFolder } from '../face/image/files.ts';
 
 /** The one summary line for video files skipped in folders (stderr), or nothing when there were none. */
 export function reportSkippedVideos(videos: readonly string[]): void {
