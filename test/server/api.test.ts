@@ -289,4 +289,8 @@ test('OpenAPI: every operation has an example (request, parameter or answer), JS
   const example = spec.paths['/v1/recognise'].post.responses['200'].content['application/json'].example;
   assert.deepEqual(Object.keys(example).sort(), Object.keys(answer).sort());
   assert.deepEqual(Object.keys(example.faces[0]).sort(), Object.keys(answer.faces[0]).sort());
+  // The /docs page shows them.
+  const docs = (await server.app.inject({ url: '/docs' })).body;
+  assert.match(docs, /Example request <code>application\/json<\/code><\/h4><pre>\{\n  &quot;name&quot;: &quot;sheldon&quot;/);
+  assert.ok((docs.match(/<h4>Example answer 2\d\d /g) ?? []).length >= 25, 'an example answer for most operations');
 });
