@@ -14,6 +14,7 @@ export const ErrorCodes = {
   VISAGE_ERR_IMAGE_NOT_FOUND: { status: 404, message: 'image not found' },
   VISAGE_ERR_IMAGE_DECODE: { status: 400, message: 'image could not be decoded' },
   VISAGE_ERR_IMAGE_TOO_LARGE: { status: 413, message: 'image too large' },
+  VISAGE_ERR_VIDEO_NOT_IMAGE: { status: 415, message: 'a video was given where an image belongs; video is not supported yet' },
   VISAGE_ERR_BAD_CLASSIFIER: { status: 400, message: 'invalid or unsupported classifier model' },
   VISAGE_ERR_UNKNOWN_SUBJECT: { status: 404, message: 'unknown subject' },
   VISAGE_ERR_DUPLICATE_SUBJECT: { status: 409, message: 'a subject with this name exists' },

@@ -3,7 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VisageError } from '../errors.ts';
-import { imagesUnder, isImageName } from '../cli/inputs.ts';
+import { isImageName, scanFolder } from '../face/image/files.ts';
 
 export interface LabelledImage {
   readonly file: string;
@@ -18,6 +18,8 @@ export interface LabelledFolder {
   readonly images: LabelledImage[];
   /** Images lying directly in root (no class): not used. */
   readonly unlabelled: string[];
+  /** Video files found in the class folders: not read (Visage reads still images). */
+  readonly videos: string[];
 }
 
 export interface ReadFolderOptions {
@@ -41,10 +43,12 @@ export async function readLabelledFolder(root: string, options: ReadFolderOption
   const classes: string[] = [];
   const images: LabelledImage[] = [];
   const unlabelled: string[] = [];
+  const videos: string[] = [];
   for (const entry of entries) {
     const full = path.join(root, entry.name);
     if (entry.isDirectory()) {
-      const files = await imagesUnder(full);
+      const { images: files, videos: found } = await scanFolder(full);
+      videos.push(...found);
       if (files.length === 0) {
         if (options.requireImages ?? true) throw new VisageError('VISAGE_ERR_BAD_INPUT', `class folder ${full} has no images`);
         continue;
@@ -60,5 +64,5 @@ export async function readLabelledFolder(root: string, options: ReadFolderOption
   if (classes.length < minClasses) {
     throw new VisageError('VISAGE_ERR_BAD_INPUT', `${root} has ${classes.length} class folder${classes.length === 1 ? '' : 's'} (${classes.join(', ')}); a classifier needs at least ${minClasses}`);
   }
-  return { root, classes, images, unlabelled };
+  return { root, classes, images, unlabelled, videos };
 }

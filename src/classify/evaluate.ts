@@ -31,6 +31,8 @@ export interface Evaluation {
   faces: EvaluatedFace[];
   noFace: string[];
   unreadable: { file: string; error: string }[];
+  /** Video files found in the class folders, not read. */
+  skippedVideos: string[];
   /** Faces whose true class the model knows. */
   known: number;
   accuracy: number;
@@ -73,6 +75,7 @@ export async function evaluateFolder(model: ClassifierModel, folder: string, sou
     faces,
     noFace: embedded.filter((i) => !i.views && !i.error).map((i) => i.file),
     unreadable: embedded.filter((i) => i.error).map((i) => ({ file: i.file, error: i.error! })),
+    skippedVideos: data.videos,
     known: known.length,
     accuracy: report.accuracy,
     report,

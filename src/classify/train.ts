@@ -180,6 +180,7 @@ export async function trainFromFolder(options: TrainOptions): Promise<TrainResul
     noFaceImages: noFace,
     unreadableImages: unreadable,
     ignoredUnlabelled: train.unlabelled,
+    skippedVideos: train.videos,
     classWeight: kind === 'knn' ? 'none (k-NN votes)' : 'balanced (n / (classes x class count))',
     augmentedFaces: augmented.length,
     validation: val

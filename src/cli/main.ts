@@ -35,6 +35,35 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${createRequire(import.meta.url)('../../package.json').version}\n`);
     return 0;
   }
+  try {
+    return await dispatch(command, rest);
+  } catch (error) {
+    const line = parseArgsProblem(error);
+    if (line === null) throw error;
+    process.stderr.write(`visage ${command}: ${line} (try: visage ${command} --help)\n`);
+    return 2;
+  }
+}
+
+/**
+ * node:util parseArgs's errors, said in one line without its advice about '--' (which names
+ * nothing a user of this command needs); null for any other error.
+ */
+function parseArgsProblem(error: unknown): string | null {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return null;
+  const message = (error as Error).message;
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option ${quoted}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted) return `unexpected argument "${quoted}"`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted) {
+    const flag = quoted.split(' ')[0]!;
+    return /argument missing/.test(message) ? `${flag} needs a value` : /does not take an argument/.test(message) ? `${flag} takes no value` : `bad value for ${flag}`;
+  }
+  return message.split('. ')[0]!.replace(/\s+/g, ' ');
+}
+
+async function dispatch(command: string, rest: string[]): Promise<number> {
   switch (command) {
     case 'analyze': return (await import('./commands/analyze.ts')).analyzeCommand(rest);
     case 'detect': return (await import('./commands/detect.ts')).detectCommand(rest);
@@ -61,6 +90,5 @@ try {
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`visage: ${message}\n`);
-  const usage = isVisageError(error) ? error.code === 'VISAGE_ERR_USAGE' : (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.exitCode = usage ? 2 : 1;
+  process.exitCode = isVisageError(error) && error.code === 'VISAGE_ERR_USAGE' ? 2 : 1;
 }

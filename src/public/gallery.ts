@@ -8,10 +8,10 @@ export type {
   Identification as IndexIdentification, PortableGallery,
 } from '../gallery/index.ts';
 export {
-  createRecognizer, Recognizer, verifyFaces, DEFAULT_THRESHOLDS, DEFAULT_STRATEGY, defaultThreshold,
+  createRecognizer, Recognizer, verifyFaces, DEFAULT_THRESHOLDS, DEFAULT_STRATEGY, defaultThreshold, NEAR_MISS_FLOORS, nearMissFloor, nearMisses,
   ENROLMENT_QUALITY, chooseEnrolmentFace, nameFromFileName, nameForImage,
 } from '../recognition/index.ts';
 export type {
   RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
-  Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
+  Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason, NearMisses,
 } from '../recognition/index.ts';

@@ -66,7 +66,8 @@ export function chooseEnrolmentFace(faces: readonly Face[], options: { largest?:
   // tight crops: 2 of the 40 bbt/people crops), not a second person.
   const others = faces.filter((f, i) => i !== index && !inside(centre(f.box), face.box)).length;
   if (others > 0 && !options.largest) {
-    return { reason: 'several-faces', message: `${others + 1} faces found; an enrolment photo shows one person (or use --largest)` };
+    // No way out is named here: it is an option of each caller (--largest, largest=true, a checkbox).
+    return { reason: 'several-faces', message: `${others + 1} faces found; an enrolment photo shows one person` };
   }
   const q = face.quality;
   const problems: string[] = [];

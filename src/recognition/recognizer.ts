@@ -17,6 +17,7 @@ import { createVisage, type Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
+import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import { cosine } from '../face/embed/embedder.ts';
 import type { Gallery, Metadata, StoredFace, SubjectRef } from '../gallery/gallery.ts';
 import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite.ts';
@@ -279,6 +280,9 @@ export class Recognizer {
     this.check();
     if (typeof subject !== 'string' || !subject.trim()) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'enroll needs a subject name');
     const bytes = typeof image === 'string' ? await readImageBytes(image) : image;
+    // Named by its path: decoding the bytes below could only call it "the data given".
+    const container = typeof image === 'string' ? videoContainer(bytes.subarray(0, VIDEO_SNIFF_BYTES)) : null;
+    if (container) throw videoNotImageError(image as string, container);
     const hash = contentHash(bytes);
     const sourceFile = typeof image === 'string' ? path.resolve(image) : options.sourceFile ?? null;
     const skipped = (reason: SkipReason, message: string, faces: number): EnrollOutcome => ({ status: 'skipped', subject, reason, message, faces, contentHash: hash });

@@ -47,6 +47,57 @@ export const DEFAULT_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Re
  */
 export const DEFAULT_STRATEGY: DecisionStrategy = 'mean-template';
 
+/**
+ * "Near miss" floors: for each embedder and identify strategy, the threshold at which 1% of the
+ * same LFW DevTrain strangers are named (ten times the defaults' 0.1%): `npm run calibrate:lfw --
+ * --far 0.01 [--embedder ensemble]`, run of 2026-12-07 (the same pipeline reproduced the table
+ * above at --far 0.001). Known probes identified there: faceapi-recognition mean-template 96.1%,
+ * best-face 93.0% (69.4% and 65.5% at the defaults); ensemble 95.6% and 92.6%.
+ * An UNKNOWN face whose best similarity lies between its floor and the threshold is a near miss:
+ * most likely a known person the strict default turned away, whom a looser threshold, at a
+ * stated stranger rate, would name. identify's summary counts them, so that a user seeing many
+ * UNKNOWN faces learns why and what to try. The band comes from the calibration set at a round
+ * rate, not from any photos it is shown on.
+ */
+export const NEAR_MISS_FAR = 0.01;
+export const NEAR_MISS_FLOORS: Readonly<Partial<Record<EmbedderId, Readonly<Record<DecisionStrategy, number>>>>> = Object.freeze({
+  'faceapi-recognition': Object.freeze({ 'mean-template': 0.9509, 'best-face': 0.9494 }),
+  ensemble: Object.freeze({ 'mean-template': 0.9486, 'best-face': 0.9464 }),
+});
+
+/**
+ * The near-miss floor of an embedder and strategy under `threshold`: undefined when none was
+ * calibrated, or when the threshold in use is already at or below it (nothing to suggest).
+ */
+export function nearMissFloor(modelId: string, strategy: DecisionStrategy, threshold: number): number | undefined {
+  const floor = NEAR_MISS_FLOORS[modelId as EmbedderId]?.[strategy];
+  return floor !== undefined && floor < threshold ? floor : undefined;
+}
+
+export interface NearMisses {
+  /** UNKNOWN faces whose best similarity is in [floor, threshold). */
+  count: number;
+  floor: number;
+  threshold: number;
+  /** Stranger rate on LFW DevTrain at the floor (the default thresholds hold 0.1%). */
+  floorFar: number;
+  /** The lowest and highest best similarity among them (null when there are none). */
+  lowest: number | null;
+  highest: number | null;
+}
+
+/** The near misses among identified faces (name null: UNKNOWN; similarity: to the nearest person). */
+export function nearMisses(faces: Iterable<{ name: string | null; similarity: number | null }>, threshold: number, floor: number): NearMisses {
+  let count = 0, lowest: number | null = null, highest: number | null = null;
+  for (const face of faces) {
+    if (face.name !== null || face.similarity === null || face.similarity < floor || face.similarity >= threshold) continue;
+    count++;
+    lowest = lowest === null ? face.similarity : Math.min(lowest, face.similarity);
+    highest = highest === null ? face.similarity : Math.max(highest, face.similarity);
+  }
+  return { count, floor, threshold, floorFar: NEAR_MISS_FAR, lowest, highest };
+}
+
 /** The calibrated threshold of an embedder for a decision, or an error naming the way out when there is none. */
 export function defaultThreshold(modelId: string, kind: ThresholdKind = DEFAULT_STRATEGY): number {
   const threshold = DEFAULT_THRESHOLDS[modelId as EmbedderId]?.[kind];

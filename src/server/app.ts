@@ -10,6 +10,7 @@ import type { ClassifierModel } from '../classify/model.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import type { DecisionStrategy } from '../gallery/search.ts';
 import { VisageError } from '../errors.ts';
+import { videoNotImageError } from '../face/image/video.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
 import { DEFAULT_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
@@ -135,6 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Plain text is no way to send anything here: refused with 415 like any other unknown type.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(RAW_IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: limits.maxImageBytes }, (_request, body, done) => done(null, body));
+  // A video sent as the body is refused by its type, unread, with the same 415 as a video found
+  // inside an upload (VISAGE_ERR_VIDEO_NOT_IMAGE), rather than fastify's bare "unsupported media type".
+  app.addContentTypeParser(/^video\//, (request, _body, done) => {
+    done(videoNotImageError('the request body', String(request.headers['content-type']).split(';')[0]!.trim()), undefined);
+  });
 
   app.addHook('onRequest', authHook({ store: context.store, openWithoutKeys: context.openWithoutKeys }));
   app.addHook('onSend', async (request, reply, payload) => {

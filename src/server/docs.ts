@@ -1,6 +1,6 @@
 // The /docs page: the OpenAPI document rendered to plain HTML on the server (no script, nothing
 // fetched from elsewhere): per operation its method, path, summary, scope, parameters, request
-// body types and fields, and answers.
+// body types and fields, answers, and its examples.
 import { escapeXml as esc } from '../report/annotate.ts';
 
 interface Operation {
@@ -9,8 +9,8 @@ interface Operation {
   description?: string;
   security?: unknown[];
   parameters?: { name: string; in: string; description?: string; required?: boolean }[];
-  requestBody?: { content: Record<string, { schema?: { properties?: Record<string, { type?: unknown; description?: string; format?: string; enum?: unknown[] }>; $ref?: string } }> };
-  responses?: Record<string, { description?: string; $ref?: string; content?: Record<string, unknown> }>;
+  requestBody?: { content: Record<string, { example?: unknown; schema?: { properties?: Record<string, { type?: unknown; description?: string; format?: string; enum?: unknown[] }>; $ref?: string } }> };
+  responses?: Record<string, { description?: string; $ref?: string; content?: Record<string, { example?: unknown }> }>;
 }
 
 interface Spec {
@@ -34,6 +34,22 @@ function fieldsOf(schema: NonNullable<Operation['requestBody']>['content'][strin
     const choices = p.enum ? ` (${p.enum.join(', ')})` : '';
     return `<li><code>${esc(name)}</code> <span class="type">${esc(type)}${esc(choices)}</span>${p.description ? ` — ${esc(p.description)}` : ''}</li>`;
   }).join('')}</ul>`;
+}
+
+/** The first example of a request body or of the first successful answer, as a <pre> block. */
+function examples(op: Operation): string {
+  const out: string[] = [];
+  const request = Object.entries(op.requestBody?.content ?? {}).find(([, c]) => c.example !== undefined);
+  if (request) out.push(`<h4>Example request <code>${esc(request[0])}</code></h4><pre>${esc(JSON.stringify(request[1].example, null, 2))}</pre>`);
+  for (const [status, answer] of Object.entries(op.responses ?? {})) {
+    if (!status.startsWith('2')) continue;
+    const found = Object.entries(answer.content ?? {}).find(([, c]) => c.example !== undefined);
+    if (!found) continue;
+    const text = typeof found[1].example === 'string' ? found[1].example : JSON.stringify(found[1].example, null, 2);
+    out.push(`<h4>Example answer ${esc(status)} <code>${esc(found[0])}</code></h4><pre>${esc(text)}</pre>`);
+    break;
+  }
+  return out.join('\n');
 }
 
 export function docsPage(spec: Spec): string {
@@ -60,6 +76,7 @@ ${op.description ? paragraphs(op.description) : ''}
 ${params.length ? `<h4>Parameters</h4><ul>${params.map((p) => `<li><code>${esc(p.name)}</code> <span class="type">${esc(p.in)}</span>${p.description ? ` — ${esc(p.description)}` : ''}</li>`).join('')}</ul>` : ''}
 ${body}
 <h4>Answers</h4><ul>${answers}</ul>
+${examples(op)}
 </section>`);
       }
     }
@@ -76,6 +93,7 @@ code{font:13px ui-monospace,monospace;background:#f3f3f3;padding:0 .25em;border-
 .get{background:#1f6fd6}.post{background:#1fa34a}.patch{background:#b07d00}.delete{background:#d62828}
 .type{color:#777;font-size:13px}.open{color:#1fa34a;font-size:13px}
 h4{margin:.6em 0 .2em}ul{margin:.2em 0}
+pre{font:12px ui-monospace,monospace;background:#f6f6f6;padding:.5em;border-radius:4px;max-height:24em;overflow:auto}
 </style></head><body>
 <h1>${esc(spec.info.title)} <small>${esc(spec.info.version)}</small></h1>
 ${paragraphs(spec.info.description ?? '')}

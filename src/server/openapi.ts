@@ -1,18 +1,20 @@
 // The OpenAPI 3.1 document of the REST API, written by hand next to the routes (a test checks
 // that every route is in it and every path in it is a route). Schemas come from schemas.ts.
 import { allErrorCodes } from './errors.ts';
+import { EXAMPLES } from './openapi-examples.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: unknown, description = 'OK', example?: unknown) => ({ description, content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } } });
+const jsonBody = (schema: unknown, example: unknown) => ({ required: true, content: { 'application/json': { schema, example } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
 
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const pathParam = (name: string, description: string, example: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' }, example });
 const queryParam = (name: string, description: string, schema: Json) => ({ name, in: 'query', required: false, description, schema });
-const SUBJECT = pathParam('subject', 'subject id (digits) or name');
-const FACE = pathParam('face', 'face id');
+const SUBJECT = pathParam('subject', 'subject id (digits) or name', 'sheldon');
+const FACE = pathParam('face', 'face id', '1');
 
 /**
  * A request carrying images: multipart/form-data (files; options as text fields), JSON (images as
@@ -78,6 +80,7 @@ export function openApiDocument(version: string): Json {
                       faces: { type: 'array', items: ref('RecognisedFace') },
                     },
                   },
+                  example: EXAMPLES.recognise,
                 },
                 'image/jpeg': { schema: { type: 'string', format: 'binary' } },
               },
@@ -90,7 +93,7 @@ export function openApiDocument(version: string): Json {
         post: op('recognition', 'Whether two photos (a, b), or a photo and an enrolled subject, show the same person', {
           requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold }, false),
           responses: {
-            200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' } } }, 'the decision; the largest face of each photo is compared'),
+            200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' } } }, 'the decision; the largest face of each photo is compared', EXAMPLES.verify),
             ...errors(400, 401, 403, 404, 413, 415, 503),
           },
         }),
@@ -98,71 +101,78 @@ export function openApiDocument(version: string): Json {
       '/v1/detect': {
         post: op('recognition', 'Faces in an image: boxes and detector scores', {
           requestBody: imageBody({ image: 'the photo' }, { minScore: { type: 'number', minimum: 0, maximum: 1 } }),
-          responses: { 200: json({ type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' } } } } } }), ...errors(400, 401, 403, 413, 415, 503) },
+          responses: { 200: json({ type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' } } } } } }, 'OK', EXAMPLES.detect), ...errors(400, 401, 403, 413, 415, 503) },
         }),
       },
       '/v1/lookalike': {
         get: op('recognition', 'The look-alike galleries this server was started with', {
-          responses: { 200: json({ type: 'object', properties: { galleries: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, subjects: { type: 'integer' }, faces: { type: 'integer' } } } } } }), ...errors(401, 403) },
+          responses: { 200: json({ type: 'object', properties: { galleries: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, subjects: { type: 'integer' }, faces: { type: 'integer' } } } } } }, 'OK', EXAMPLES.lookalikeList), ...errors(401, 403) },
         }),
       },
       '/v1/lookalike/{gallery}': {
         post: op('recognition', 'The nearest people of a look-alike gallery to the largest face of a photo, with a similarity percentage', {
-          parameters: [pathParam('gallery', 'look-alike gallery name (GET /v1/lookalike)')],
+          parameters: [pathParam('gallery', 'look-alike gallery name (GET /v1/lookalike)', 'celebrities')],
           requestBody: imageBody({ image: 'the photo' }, { k: { type: 'integer', minimum: 1, maximum: 50, description: 'how many people (default 5)' } }),
           responses: {
-            200: json({ type: 'object', properties: { gallery: { type: 'string' }, face: { type: 'object' }, matches: { type: 'array', items: { type: 'object', properties: { subjectId: { type: 'integer' }, name: { type: 'string' }, similarity: { type: 'number' }, percent: { type: 'number', description: 'cosine similarity × 100, floored at 0' } } } } } }),
+            200: json({ type: 'object', properties: { gallery: { type: 'string' }, face: { type: 'object' }, matches: { type: 'array', items: { type: 'object', properties: { subjectId: { type: 'integer' }, name: { type: 'string' }, similarity: { type: 'number' }, percent: { type: 'number', description: 'cosine similarity × 100, floored at 0' } } } } } }, 'OK', EXAMPLES.lookalike),
             ...errors(400, 401, 403, 404, 413, 415, 503),
           },
         }),
       },
       '/v1/classifiers': {
         get: op('recognition', 'The trained classifiers this server was started with (visage serve --model NAME=FILE.visage)', {
-          responses: { 200: json({ type: 'object', properties: { classifiers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, embedders: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' } } } } } }), ...errors(401, 403) },
+          responses: { 200: json({ type: 'object', properties: { classifiers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, embedders: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' } } } } } }, 'OK', EXAMPLES.classifiers), ...errors(401, 403) },
         }),
       },
       '/v1/classify/{model}': {
         post: op('recognition', 'Every face of an image named by a trained classifier (a class, or UNKNOWN under its threshold)', {
-          parameters: [pathParam('model', 'classifier name (GET /v1/classifiers)')],
+          parameters: [pathParam('model', 'classifier name (GET /v1/classifiers)', 'celeb5')],
           requestBody: imageBody({ image: 'the photo' }, { threshold: { type: 'number', description: "confidence under which a face is UNKNOWN (default: the model's)" } }),
           responses: {
-            200: json({ type: 'object', properties: { model: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' }, label: { type: 'string' }, top: { type: 'string' }, probability: { type: 'number' }, confidence: { type: 'number' } } } } } }),
+            200: json({ type: 'object', properties: { model: { type: 'string' }, classes: { type: 'array', items: { type: 'string' } }, threshold: { type: 'number' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' }, label: { type: 'string' }, top: { type: 'string' }, probability: { type: 'number' }, confidence: { type: 'number' } } } } } }, 'OK', EXAMPLES.classify),
             ...errors(400, 401, 403, 404, 413, 415, 503),
           },
         }),
       },
       '/v1/subjects': {
-        get: op('subjects', 'Every enrolled person', { responses: { 200: json({ type: 'object', properties: { subjects: { type: 'array', items: ref('Subject') } } }), ...errors(401, 403) } }),
+        get: op('subjects', 'Every enrolled person', { responses: { 200: json({ type: 'object', properties: { subjects: { type: 'array', items: ref('Subject') } } }, 'OK', EXAMPLES.subjects), ...errors(401, 403) } }),
         post: op('subjects', 'Create a person (admin)', {
-          requestBody: { required: true, content: { 'application/json': { schema: schemas.subjectCreate } } },
-          responses: { 201: json(ref('Subject'), 'created'), ...errors(400, 401, 403, 409, 415) },
+          requestBody: jsonBody(schemas.subjectCreate, EXAMPLES.subjectCreate),
+          responses: { 201: json(ref('Subject'), 'created', EXAMPLES.subject), ...errors(400, 401, 403, 409, 415) },
         }),
       },
       '/v1/subjects/{subject}': {
         parameters: [SUBJECT],
-        get: op('subjects', 'One person', { responses: { 200: json(ref('Subject')), ...errors(401, 403, 404) } }),
+        get: op('subjects', 'One person', { responses: { 200: json(ref('Subject'), 'OK', EXAMPLES.subject), ...errors(401, 403, 404) } }),
         patch: op('subjects', 'Rename a person (admin)', {
-          requestBody: { required: true, content: { 'application/json': { schema: schemas.subjectRename } } },
-          responses: { 200: json(ref('Subject')), ...errors(400, 401, 403, 404, 409) },
+          requestBody: jsonBody(schemas.subjectRename, EXAMPLES.subjectRename),
+          responses: { 200: json(ref('Subject'), 'OK', EXAMPLES.renamed), ...errors(400, 401, 403, 404, 409) },
         }),
-        delete: op('subjects', 'Delete a person with their faces and thumbnails (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Subject'), deletedFaces: { type: 'integer' } } }), ...errors(401, 403, 404) } }),
+        delete: op('subjects', 'Delete a person with their faces and thumbnails (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Subject'), deletedFaces: { type: 'integer' } } }, 'OK', EXAMPLES.subjectDeleted), ...errors(401, 403, 404) } }),
       },
       '/v1/subjects/{subject}/faces': {
         parameters: [SUBJECT],
-        get: op('subjects', 'The faces of a person', { responses: { 200: json({ type: 'object', properties: { subject: ref('Subject'), faces: { type: 'array', items: ref('Face') } } }), ...errors(401, 403, 404) } }),
-        post: op('subjects', 'Enrol faces from uploaded photos, one face per photo (admin)', {
-          description: 'Each photo must show one face of sufficient quality (else it is skipped, with the reason: no-face, several-faces, low-quality, already-enrolled). `largest=true` takes the largest face of a photo with several. A 128-px JPEG thumbnail of each face is kept by the server.',
+        get: op('subjects', 'The faces of a person', { responses: { 200: json({ type: 'object', properties: { subject: ref('Subject'), faces: { type: 'array', items: ref('Face') } } }, 'OK', EXAMPLES.faces), ...errors(401, 403, 404) } }),
+        post: op('subjects', 'Enrol faces from uploaded photos, one face per photo (admin); create=true creates a new person', {
+          description: 'Each photo must show one face of sufficient quality (else it is skipped, with the reason: no-face, several-faces, low-quality, already-enrolled). `largest=true` takes the largest face of a photo with several. A 128-px JPEG thumbnail of each face is kept by the server.\n\n'
+            + 'A subject that does not exist is a 404 (`VISAGE_ERR_UNKNOWN_SUBJECT`) unless `create=true` is given in the query: then the subject (named by the path) is created with its first added face, and `created` is true. When every photo is skipped nobody is created and `subject` is null. A subject is created by name only: an unknown id (digits) stays a 404.',
+          parameters: [queryParam('create', 'create the subject named in the path when it does not exist (default false)', { type: 'boolean', default: false }), queryParam('largest', 'take the largest face of a photo with several', { type: 'boolean', default: false })],
           requestBody: imageBody({ image: 'one or more photos (repeat the field; in JSON, "images": [...])' }, { largest: { type: 'boolean' } }),
           responses: {
-            201: json({ type: 'object', properties: { subject: ref('Subject'), added: { type: 'integer' }, skipped: { type: 'integer' }, results: { type: 'array', items: { type: 'object' } } } }, 'at least one face added'),
-            200: json({ type: 'object' }, 'nothing added (every photo skipped; see results)'),
+            201: json({
+              type: 'object', properties: {
+                subject: { anyOf: [ref('Subject'), { type: 'null' }] }, created: { type: 'boolean', description: 'this request created the subject (create=true)' },
+                added: { type: 'integer' }, skipped: { type: 'integer' }, results: { type: 'array', items: { type: 'object' } },
+              },
+            }, 'at least one face added', EXAMPLES.enrolled),
+            200: json({ type: 'object' }, 'nothing added (every photo skipped; see results)', EXAMPLES.nothingEnrolled),
             ...errors(400, 401, 403, 404, 413, 415, 503),
           },
         }),
       },
       '/v1/subjects/{subject}/faces/{face}': {
         parameters: [SUBJECT, FACE],
-        delete: op('subjects', 'Delete one face (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Face') } }), ...errors(400, 401, 403, 404) } }),
+        delete: op('subjects', 'Delete one face (admin)', { responses: { 200: json({ type: 'object', properties: { deleted: ref('Face') } }, 'OK', EXAMPLES.faceDeleted), ...errors(400, 401, 403, 404) } }),
       },
       '/v1/subjects/{subject}/faces/{face}/thumbnail': {
         parameters: [SUBJECT, FACE],
@@ -173,29 +183,29 @@ export function openApiDocument(version: string): Json {
         get: op('subjects', 'The picture of a person: the thumbnail of their largest face', { responses: { 200: { description: 'JPEG', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } }, ...errors(401, 403, 404) } }),
       },
       '/v1/keys': {
-        get: op('keys', 'Every API key (secrets are never shown again)', { responses: { 200: json({ type: 'object', properties: { keys: { type: 'array', items: ref('ApiKey') } } }), ...errors(401, 403) } }),
+        get: op('keys', 'Every API key (secrets are never shown again)', { responses: { 200: json({ type: 'object', properties: { keys: { type: 'array', items: ref('ApiKey') } } }, 'OK', EXAMPLES.keys), ...errors(401, 403) } }),
         post: op('keys', 'Create an API key: the answer shows the key once', {
-          requestBody: { required: true, content: { 'application/json': { schema: schemas.keyCreate } } },
-          responses: { 201: json({ allOf: [ref('ApiKey'), { type: 'object', properties: { key: { type: 'string' } } }] }, 'created'), ...errors(400, 401, 403) },
+          requestBody: jsonBody(schemas.keyCreate, EXAMPLES.keyCreate),
+          responses: { 201: json({ allOf: [ref('ApiKey'), { type: 'object', properties: { key: { type: 'string' } } }] }, 'created', EXAMPLES.keyCreated), ...errors(400, 401, 403) },
         }),
       },
       '/v1/keys/{id}': {
-        parameters: [pathParam('id', 'key id')],
-        delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }), ...errors(400, 401, 403, 404) } }),
+        parameters: [pathParam('id', 'key id', '1')],
+        delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }, 'OK', EXAMPLES.keyRevoked), ...errors(400, 401, 403, 404) } }),
       },
       '/v1/info': {
-        get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
+        get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),
       },
       '/v1/metrics': {
-        get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, memory', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
+        get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, memory', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.metrics), ...errors(401, 403) } }),
       },
-      '/health': { get: op('system', 'Liveness and queue length (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' } } }) } }, false) },
-      '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }) } }, false) },
-      '/openapi.json': { get: op('system', 'This document', { responses: { 200: json({ type: 'object' }) } }, false) },
-      '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
-      '/': { get: op('system', 'The web page: people, enrol by upload, recognise, verify, look-alike', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } }, false) },
-      '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } } } }, false) },
-      '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } } } }, false) },
+      '/health': { get: op('system', 'Liveness and queue length (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' } } }, 'OK', EXAMPLES.health) } }, false) },
+      '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.health) } }, false) },
+      '/openapi.json': { get: op('system', 'This document', { responses: { 200: json({ type: 'object' }, 'OK', { openapi: '3.1.0', info: { title: 'Visage REST API', version: '0.1.0' }, paths: { '/v1/recognise': { post: { summary: '...' } } } }) } }, false) },
+      '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Visage REST API</title>' } } } } }, false) },
+      '/': { get: op('system', 'The web page: people, enrol by upload, recognise, verify, look-alike', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Visage</title>' } } } } }, false) },
+      '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The Visage web page: people with thumbnails, enrol by upload or by webcam pictures, ...' } } } } }, false) },
+      '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' }, example: 'body { font-family: system-ui, sans-serif; }' } } } } }, false) },
     },
     components: {
       securitySchemes: {
@@ -210,7 +220,7 @@ export function openApiDocument(version: string): Json {
       },
       responses: Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 503].map((status) => [`E${status}`, {
         description: allErrorCodes().filter((e) => e.status === status).map((e) => `${e.code}: ${e.message}`).join('; '),
-        content: { 'application/json': { schema: ref('Error') } },
+        content: { 'application/json': { schema: ref('Error'), example: EXAMPLES.errors[status] } },
       }])),
     },
   };

@@ -95,6 +95,30 @@ test('visage enroll: corrupt, non-image and faceless files are reported; the goo
   }
 });
 
+test('visage enroll: a group photo is skipped with the CLI\'s way out (--largest) and taken with it; a video is refused by name, videos in folders counted', { skip: skip || skipUnless('bbt', 'group', 'faceapi_bbt3.jpg') || skipUnless('media', 'tiny5frames.mp4') }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const person = path.join(dir, 'people', 'penny');
+    await mkdir(person, { recursive: true });
+    await copyFile(crop('penny', 1), path.join(person, 'a.png'));
+    await copyFile(dataset('bbt', 'group', 'faceapi_bbt3.jpg'), path.join(person, 'group.jpg'));
+    await copyFile(dataset('media', 'tiny5frames.mp4'), path.join(person, 'clip.mp4'));
+    const db = path.join(dir, 'g.db');
+    const result = await visage(['enroll', path.join(dir, 'people'), '--db', db]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /group\.jpg\s+penny\s+5 faces found; an enrolment photo shows one person \(or use --largest\)/);
+    assert.match(result.stderr, /^visage: skipped 1 video file \(clip\.mp4\): Visage reads still images; video is not supported yet$/m);
+    const largest = await visage(['enroll', path.join(person, 'group.jpg'), '--name', 'penny', '--largest', '--db', db]);
+    assert.equal(largest.code, 0, largest.stderr);
+    const video = await visage(['enroll', path.join(person, 'clip.mp4'), '--name', 'penny', '--db', db, '--json']);
+    assert.equal(video.code, 1);
+    assert.deepEqual(JSON.parse(video.stdout).images.map((i: { reason: string }) => i.reason), ['VISAGE_ERR_VIDEO_NOT_IMAGE']);
+    assert.deepEqual(await facesIn(db), { penny: 2 });
+  } finally {
+    await remove();
+  }
+});
+
 test('visage enroll: a missing path, an empty folder and no argument are one-line errors; nothing is created', async () => {
   const { dir, remove } = await tempDir();
   try {

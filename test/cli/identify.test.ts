@@ -108,3 +108,53 @@ test('visage identify: unreadable images are reported and the rest identified; a
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file or folder/);
 });
+
+test('visage identify on the Quick start photos: the summary says how many UNKNOWN faces were near misses and what to try', { skip }, async () => {
+  // The README's Quick start: bbt/people enrolled, bbt/group identified at the default (strict)
+  // threshold. 10 of 24 faces are named; 10 of the 14 UNKNOWN lie between the threshold and the
+  // near-miss floor (the threshold at 1% of LFW DevTrain strangers), which the summary names.
+  const { DEFAULT_THRESHOLDS, NEAR_MISS_FLOORS } = await import('../../src/recognition/thresholds.ts');
+  const threshold = DEFAULT_THRESHOLDS['faceapi-recognition']!['mean-template'];
+  const floor = NEAR_MISS_FLOORS['faceapi-recognition']!['mean-template'];
+  const table = await visage(['identify', dataset('bbt', 'group'), '--db', db]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stderr, new RegExp(`24 face\\(s\\) in 5 image\\(s\\): 10 recognised, 14 UNKNOWN \\(threshold ${threshold.toFixed(4)}, mean-template\\)`));
+  const line = table.stderr.split('\n').find((l) => l.includes('just under the threshold'));
+  assert.ok(line, table.stderr);
+  assert.match(line, new RegExp(`^10 of the 14 UNKNOWN faces were just under the threshold ${threshold.toFixed(4)} \\(best similarity 0\\.95\\d\\d-0\\.96\\d\\d\\): `
+    + `the default is strict on purpose \\(0\\.1% of strangers named, on LFW\\); --threshold ${floor.toFixed(4)} would accept them \\(1% of strangers named, on LFW\\), `
+    + 'or run visage calibrate on your own photos$'));
+
+  // --json: the same figures as a member of the document, the stdout still one JSON document.
+  const json = await visage(['identify', dataset('bbt', 'group'), '--db', db, '--json']);
+  const document = JSON.parse(json.stdout);
+  assert.equal(document.nearMisses.count, 10);
+  assert.equal(document.nearMisses.floor, floor);
+  assert.equal(document.nearMisses.threshold, threshold);
+  const unknown = document.images.flatMap((i: { faces: { name: string | null; similarity: number }[] }) => i.faces).filter((f: { name: string | null }) => f.name === null);
+  const near = unknown.filter((f: { similarity: number }) => f.similarity >= floor && f.similarity < threshold);
+  assert.equal(near.length, 10);
+  assert.equal(document.nearMisses.lowest, Math.min(...near.map((f: { similarity: number }) => f.similarity)));
+  // At the suggested threshold those faces are accepted: 20 of 24 named.
+  const looser = await visage(['identify', dataset('bbt', 'group'), '--db', db, '--threshold', floor.toFixed(4)]);
+  assert.match(looser.stderr, /24 face\(s\) in 5 image\(s\): 20 recognised, 4 UNKNOWN/);
+  assert.doesNotMatch(looser.stderr, /just under/, 'no near miss to report at or below the floor');
+});
+
+test('visage identify on a folder with videos: the images identified, the videos counted once; a video named directly is one clear error', { skip: skip || skipUnless('media', 'tiny5frames.mp4') }, async () => {
+  const folder = path.join(temp.dir, 'with-videos');
+  await mkdir(folder);
+  await copyFile(dataset('bbt', 'people', 'raj', 'raj5.png'), path.join(folder, 'raj.png'));
+  await copyFile(dataset('media', 'tiny5frames.mp4'), path.join(folder, 'clip.mp4'));
+  await copyFile(dataset('media', 'tiny5frames.mp4'), path.join(folder, 'holiday.MOV'));
+  const result = await visage(['identify', folder, '--db', db]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /raj\.png\s+1\s+.*raj/);
+  const lines = result.stderr.split('\n').filter((l) => /video/.test(l));
+  assert.deepEqual(lines, ['visage: skipped 2 video files (clip.mp4, holiday.MOV): Visage reads still images; video is not supported yet']);
+  const video = dataset('media', 'tiny5frames.mp4');
+  const direct = await visage(['identify', video, '--db', db, '--json']);
+  assert.equal(direct.code, 1);
+  assert.equal(JSON.parse(direct.stdout).images[0].error.code, 'VISAGE_ERR_VIDEO_NOT_IMAGE');
+  assert.match(direct.stderr, new RegExp(`^visage: ${video.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a video \\(MP4\\), not an image: Visage reads still images; video is not supported yet$`, 'm'));
+});

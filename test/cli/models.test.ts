@@ -38,7 +38,7 @@ test('bad command lines get one line on stderr and a non-zero status', async () 
 
   const badFlag = await visage(['models', 'list', '--frobnicate']);
   assert.equal(badFlag.code, 2);
-  assert.match(badFlag.stderr, /^visage: .*frobnicate/);
+  assert.equal(badFlag.stderr, 'visage models: unknown option --frobnicate (try: visage models --help)\n');
 
   const badSub = await visage(['models', 'dance']);
   assert.equal(badSub.code, 2);

@@ -206,3 +206,91 @@ test('OpenAPI: every route is documented and every documented path is a route; d
     assert.match(res.headers['content-type'] as string, type);
   }
 });
+
+test('enrol into a subject that does not exist: 404 naming create=true; with create=true it is created with its first face, and not when every photo is skipped', { skip }, async () => {
+  const { app } = server;
+  const missing = await post(app, '/v1/subjects/leonard/faces', { image: { data: await person('leonard', 1) } });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error.code, 'VISAGE_ERR_UNKNOWN_SUBJECT');
+  assert.match(missing.json().error.message, /no subject named "leonard"; pass create=true/);
+  // Every photo skipped: nobody created, subject null.
+  const group = await post(app, '/v1/subjects/leonard/faces?create=true', { image: { data: await bbt('group', 'faceapi_bbt3.jpg') } });
+  assert.equal(group.statusCode, 200, group.body);
+  assert.deepEqual([group.json().subject, group.json().created, group.json().added], [null, false, 0]);
+  assert.equal(group.json().results[0].reason, 'several-faces');
+  assert.equal(group.json().results[0].message, '5 faces found; an enrolment photo shows one person', 'no command-line flag in an API reason');
+  assert.equal((await app.inject({ url: '/v1/subjects/leonard' })).statusCode, 404);
+  // A face added: created, with the thumbnail under its new id.
+  const created = await post(app, '/v1/subjects/leonard/faces?create=true', { image: [{ data: await person('leonard', 1), filename: 'leonard1.png' }, { data: await person('leonard', 2), filename: 'leonard2.png' }] });
+  assert.equal(created.statusCode, 201, created.body);
+  const body = created.json();
+  assert.deepEqual([body.subject.name, body.subject.faceCount, body.created, body.added], ['leonard', 2, true, 2]);
+  assert.equal(body.results[0].thumbnail, `/v1/subjects/${body.subject.id}/faces/${body.results[0].faceId}/thumbnail`);
+  assert.equal((await app.inject({ url: body.results[0].thumbnail })).statusCode, 200);
+  // Existing now: create=true changes nothing, created is false.
+  const more = await post(app, '/v1/subjects/Leonard/faces?create=true', { image: { data: await person('leonard', 3) } });
+  assert.deepEqual([more.statusCode, more.json().created, more.json().subject.faceCount], [201, false, 3]);
+  // An unknown id is not created; create must be a boolean.
+  const byId = await post(app, '/v1/subjects/999999/faces?create=true', { image: { data: await person('leonard', 4) } });
+  assert.equal(byId.statusCode, 404);
+  assert.match(byId.json().error.message, /no subject with id 999999/);
+  const bad = await post(app, '/v1/subjects/howard/faces?create=maybe', { image: { data: await person('howard', 1) } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal((await app.inject({ method: 'DELETE', url: `/v1/subjects/${body.subject.id}` })).statusCode, 200);
+});
+
+test('a video upload is 415 VISAGE_ERR_VIDEO_NOT_IMAGE with a message that says so (multipart, JSON base64, raw video/mp4 body)', { skip: skip || skipUnless('media', 'tiny5frames.mp4') }, async () => {
+  const { app } = server;
+  const clip = await readFile(dataset('media', 'tiny5frames.mp4'));
+  const expected = `the data given (${clip.length} bytes) is a video (MP4), not an image: Visage reads still images; video is not supported yet`;
+  for (const res of [
+    await post(app, '/v1/recognise', { image: { data: clip, filename: 'clip.mp4' } }),
+    await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: clip.toString('base64') } }),
+    await post(app, '/v1/subjects/sheldon/faces', { image: { data: clip, filename: 'clip.mp4' } }),
+  ]) {
+    assert.equal(res.statusCode, 415, res.body);
+    assert.deepEqual(res.json(), { error: { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: expected } });
+  }
+  const raw = await app.inject({ method: 'POST', url: '/v1/recognise', headers: { 'content-type': 'video/mp4' }, payload: clip });
+  assert.equal(raw.statusCode, 415, raw.body);
+  assert.deepEqual(raw.json(), { error: { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: 'the request body is a video (video/mp4), not an image: Visage reads still images; video is not supported yet' } });
+  assert.equal((await app.inject({ url: '/v1/subjects/sheldon' })).json().faceCount, 3, 'nothing enrolled');
+});
+
+test('OpenAPI: every operation has an example (request, parameter or answer), JSON answers all do; create=true is documented', { skip }, async () => {
+  const spec = (await server.app.inject({ url: '/openapi.json' })).json();
+  const withoutExample: string[] = [];
+  const jsonWithout: string[] = [];
+  const hasExample = (content: Record<string, { example?: unknown; examples?: unknown }> | undefined) => Object.values(content ?? {}).some((c) => c.example !== undefined || c.examples !== undefined);
+  for (const [p, item] of Object.entries(spec.paths as Record<string, Record<string, any>>)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])];
+      const answers = Object.entries(op.responses as Record<string, any>).filter(([status]) => status.startsWith('2'));
+      for (const [status, answer] of answers) {
+        if (answer.content?.['application/json'] && answer.content['application/json'].example === undefined) jsonWithout.push(`${method} ${p} ${status}`);
+      }
+      const some = hasExample(op.requestBody?.content) || parameters.some((x: { example?: unknown }) => x.example !== undefined) || answers.some(([, a]) => hasExample(a.content));
+      if (!some) withoutExample.push(`${method} ${p}`);
+    }
+  }
+  assert.deepEqual(withoutExample, []);
+  assert.deepEqual(jsonWithout, []);
+  for (const [name, response] of Object.entries(spec.components.responses as Record<string, any>)) {
+    assert.ok(response.content['application/json'].example?.error?.code, `${name} has an example error`);
+  }
+  assert.match(spec.components.responses.E415.description, /VISAGE_ERR_VIDEO_NOT_IMAGE/);
+  const enrol = spec.paths['/v1/subjects/{subject}/faces'].post;
+  const create = enrol.parameters.find((x: { name: string }) => x.name === 'create');
+  assert.deepEqual([create.in, create.schema.type, create.schema.default], ['query', 'boolean', false]);
+  assert.match(enrol.description, /create=true/);
+  // The examples are what the routes answer: the recognise example has the answer's members.
+  const answer = (await post(server.app, '/v1/recognise', { image: { data: await bbt('group', 'faceapi_bbt3.jpg') } })).json();
+  const example = spec.paths['/v1/recognise'].post.responses['200'].content['application/json'].example;
+  assert.deepEqual(Object.keys(example).sort(), Object.keys(answer).sort());
+  assert.deepEqual(Object.keys(example.faces[0]).sort(), Object.keys(answer.faces[0]).sort());
+  // The /docs page shows them.
+  const docs = (await server.app.inject({ url: '/docs' })).body;
+  assert.match(docs, /Example request <code>application\/json<\/code><\/h4><pre>\{\n  &quot;name&quot;: &quot;sheldon&quot;/);
+  assert.ok((docs.match(/<h4>Example answer 2\d\d /g) ?? []).length >= 25, 'an example answer for most operations');
+});

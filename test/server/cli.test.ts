@@ -81,3 +81,12 @@ test('visage serve listens on localhost, answers, and stops on SIGTERM', async (
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('visage serve --help names the flags as they are: --model NAME=FILE, made by visage train DIR --model FILE', () => {
+  const help = visage(['serve', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--model NAME=FILE\s+a trained classifier \(visage train DIR --model FILE\.visage\)/);
+  assert.doesNotMatch(help.stdout, /--out FILE/);
+  const train = visage(['train', '--help']);
+  assert.match(train.stdout, /--model /, 'train writes its model with --model');
+});

@@ -1,15 +1,17 @@
-// visage analyze <images...>: every face of each image, as a table or JSON.
+// visage analyze <images or folders...>: every face of each image, as a table or JSON.
 import { parseArgs } from 'node:util';
 import { createVisage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
+import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { progress } from '../progress.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
-export const analyzeHelp = `Usage: visage analyze <image...> [options]
+export const analyzeHelp = `Usage: visage analyze <image or folder...> [options]
 
-Finds every face in each image: box, score, five landmarks, head pose, quality, and
-(with --embeddings) the identity embeddings.
+Finds every face in each image (folders are searched recursively): box, score, five landmarks,
+head pose, quality, and (with --embeddings) the identity embeddings.
 
 Options:
   --json               print one JSON document: {"images":[{"file","width","height","faces":[...]}]}
@@ -35,13 +37,15 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage analyze --help)');
+  const inputs = await expandInputs(positionals, { missing: 'keep' });
+  const files = inputs.images.map((i) => i.file);
   const visage = await createVisage(pipelineConfig(values));
   const results: unknown[] = [];
   const rows: string[][] = [];
   let failed = 0;
-  const bar = positionals.length > 1 ? progress(positionals.length, 'analysing') : undefined;
+  const bar = files.length > 1 ? progress(files.length, 'analysing') : undefined;
   try {
-    for (const file of positionals) {
+    for (const file of files) {
       try {
         const analysis = await visage.analyze(file, { embed: values.json && values.embeddings });
         if (values.json) {
@@ -55,7 +59,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         if (analysis.faces.length === 0) rows.push([file, '-', 'no face', '', '', '', '']);
       } catch (error) {
         failed++;
-        process.stderr.write(`visage: ${file}: ${(error as Error).message}\n`);
+        process.stderr.write(imageErrorLine(file, error));
         if (values.json) results.push({ file, error: { code: (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN', message: (error as Error).message } });
       }
       bar?.tick(file);
@@ -64,7 +68,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     bar?.done();
     await visage.close();
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ images: results }, null, 2)}\n`);
+  if (values.json) process.stdout.write(formatJson({ images: results }));
   else printTable(['file', 'face', 'box (x,y wxh)', 'score', 'yaw/pitch/roll', 'size', 'sharpness'], rows);
+  reportSkippedVideos(inputs.skippedVideos);
   return failed ? 1 : 0;
 }

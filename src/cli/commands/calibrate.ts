@@ -10,9 +10,10 @@ import { calibrateThreshold, type LabelledEmbedding } from '../../eval/calibrate
 import { largestFaceIndex } from '../../recognition/enrolment.ts';
 import { DEFAULT_THRESHOLDS } from '../../recognition/thresholds.ts';
 import type { EmbedderId } from '../../config.ts';
-import { imagesUnder } from '../inputs.ts';
+import { reportSkippedVideos, scanFolder } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
+import { formatJson } from '../json.ts';
 
 export const calibrateHelp = `Usage: visage calibrate <folder> [options]
 
@@ -59,8 +60,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     throw new VisageError(code === 'ENOENT' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT', code === 'ENOENT' ? `no such folder: ${root}` : `cannot read folder ${root}: ${code}`, { cause: error });
   }
   const items: { file: string; label: string }[] = [];
+  const videos: string[] = [];
   for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const file of await imagesUnder(path.join(root, entry.name))) items.push({ file, label: entry.name });
+    const found = await scanFolder(path.join(root, entry.name));
+    for (const file of found.images) items.push({ file, label: entry.name });
+    videos.push(...found.videos);
   }
   if (items.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no per-person folders with images in ${root} (expected ${root}/<person>/*.jpg)`);
 
@@ -88,7 +92,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const calibration = calibrateThreshold(labelled, { far });
   const current = DEFAULT_THRESHOLDS[modelId as EmbedderId]?.pair ?? null;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ modelId, defaultThreshold: current, ...calibration, skipped }, null, 2)}\n`);
+    process.stdout.write(formatJson({ modelId, defaultThreshold: current, ...calibration, skipped }));
   } else {
     for (const s of skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
     const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -103,5 +107,6 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     ].join('\n') + '\n');
     if (calibration.warning) process.stderr.write(`warning: ${calibration.warning}\n`);
   }
+  reportSkippedVideos(videos);
   return 0;
 }

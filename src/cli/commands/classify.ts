@@ -9,11 +9,12 @@ import { loadModel } from '../../classify/model.ts';
 import { annotateImage } from '../../report/annotate.ts';
 import type { VisageConfig } from '../../config.ts';
 import type { Box } from '../../types.ts';
-import { expandImageArgs, imagesUnder, outputName } from '../inputs.ts';
+import { expandInputs, imageErrorLine, imagesUnder, outputName, reportSkippedVideos } from '../inputs.ts';
 import { numberFlag } from '../options.ts';
 import { progress } from '../progress.ts';
 import { CACHE_HELP, CACHE_OPTIONS, cacheDirFrom } from './train.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const classifyHelp = `Usage: visage classify <folder or image...> --model M.visage --out DIR [options]
 
@@ -80,7 +81,8 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   if (!values.out) throw new VisageError('VISAGE_ERR_USAGE', '--out DIR is required');
   const threshold = numberFlag('threshold', values.threshold);
   const model = await loadModel(values.model);
-  const files = await expandImageArgs(positionals);
+  const inputs = await expandInputs(positionals);
+  const files = inputs.images.map((i) => i.file);
   const names = await displayNames(positionals);
   await mkdir(values.out, { recursive: true });
 
@@ -107,7 +109,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
         rows.push(row);
       } catch (error) {
         failed++;
-        process.stderr.write(`visage: ${file}: ${(error as Error).message}\n`);
+        process.stderr.write(imageErrorLine(file, error));
         rows.push({ file, faces: [], error: (error as Error).message });
       }
       bar.tick(file);
@@ -118,7 +120,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   }
 
   const result = { model: values.model, classes: model.classes, threshold: threshold ?? model.threshold, images: rows };
-  await writeFile(path.join(values.out, 'classifications.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(values.out, 'classifications.json'), formatJson(result));
   const lines = [['file', 'face', 'class', 'probability', 'confidence', 'x', 'y', 'width', 'height', 'error'].join(',')];
   for (const r of rows) {
     if (r.error || r.faces.length === 0) lines.push([r.file, 0, '', '', '', '', '', '', '', r.error ?? 'no face'].map(csvCell).join(','));
@@ -128,7 +130,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   }
   await writeFile(path.join(values.out, 'classifications.csv'), `${lines.join('\n')}\n`);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(formatJson(result));
   } else {
     const table: string[][] = [];
     for (const r of rows) {
@@ -141,5 +143,6 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     const unknown = rows.reduce((n, r) => n + r.faces.filter((f) => f.class === 'UNKNOWN').length, 0);
     process.stderr.write(`${faces} face(s) in ${rows.length - failed} image(s), ${unknown} UNKNOWN${failed ? `, ${failed} unreadable` : ''}; written to ${values.out}\n`);
   }
+  reportSkippedVideos(inputs.skippedVideos);
   return failed ? 1 : 0;
 }

@@ -8,11 +8,12 @@ import sharp from 'sharp';
 import { createVisage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
 import { annotateImage } from '../../report/annotate.ts';
-import { expandImageArgs, outputName } from '../inputs.ts';
+import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
 import { PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { printTable } from './models.ts';
 import type { Box, Face } from '../../types.ts';
+import { formatJson } from '../json.ts';
 
 export const detectHelp = `Usage: visage detect <image or folder...> [options]
 
@@ -70,7 +71,8 @@ export async function detectCommand(argv: string[]): Promise<number> {
   if (values.crops && !values.out) throw new VisageError('VISAGE_ERR_USAGE', '--crops needs --out DIR');
   const margin = values.margin === undefined ? 0.2 : Number(values.margin);
   if (!(margin >= 0 && margin <= 2)) throw new VisageError('VISAGE_ERR_USAGE', `--margin takes a number from 0 to 2, got "${values.margin}"`);
-  const files = await expandImageArgs(positionals);
+  const inputs = await expandInputs(positionals);
+  const files = inputs.images.map((i) => i.file);
   const out = values.out;
   if (out) {
     await mkdir(out, { recursive: true });
@@ -113,7 +115,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
         reports.push(report);
       } catch (error) {
         failed++;
-        process.stderr.write(`visage: ${file}: ${(error as Error).message}\n`);
+        process.stderr.write(imageErrorLine(file, error));
         reports.push({ file, error: { code: (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN', message: (error as Error).message } });
       }
       bar?.tick(file);
@@ -124,7 +126,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   }
 
   if (out) {
-    await writeFile(path.join(out, 'detections.json'), `${JSON.stringify({ images: reports }, null, 2)}\n`);
+    await writeFile(path.join(out, 'detections.json'), formatJson({ images: reports }));
     const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'score', 'crop', 'aligned', 'error'].join(',')];
     for (const r of reports) {
       if (r.error) lines.push([r.file, '', '', '', '', '', '', '', '', r.error.message].map(csvCell).join(','));
@@ -135,7 +137,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     await writeFile(path.join(out, 'detections.csv'), `${lines.join('\n')}\n`);
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ images: reports }, null, 2)}\n`);
+    process.stdout.write(formatJson({ images: reports }));
   } else {
     const rows: string[][] = [];
     for (const r of reports) {
@@ -149,5 +151,6 @@ export async function detectCommand(argv: string[]): Promise<number> {
     const faces = reports.reduce((n, r) => n + (r.faces?.length ?? 0), 0);
     process.stderr.write(`${faces} face(s) in ${reports.length - failed} image(s)${failed ? `, ${failed} unreadable` : ''}${out ? `; written to ${out}` : ''}\n`);
   }
+  reportSkippedVideos(inputs.skippedVideos);
   return failed ? 1 : 0;
 }

@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { createRecognizer, type EnrollOutcome } from '../../recognition/recognizer.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
-import { expandImageArgsWithSource } from '../inputs.ts';
+import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const enrollHelp = `Usage: visage enroll <folder or image...> [options]
 
@@ -47,11 +48,13 @@ interface Planned {
 /** Codes after which going on would fail every remaining image in the same way. */
 const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
 
-async function plan(args: readonly string[], name: string | undefined): Promise<Planned[]> {
-  return (await expandImageArgsWithSource(args)).map(({ file, arg, fromFolder }) => ({
+async function plan(args: readonly string[], name: string | undefined): Promise<{ items: Planned[]; skippedVideos: string[] }> {
+  const { images, skippedVideos } = await expandInputs(args);
+  const items = images.map(({ file, arg, fromFolder }) => ({
     file,
     name: name ?? (fromFolder ? nameForImage(arg, file) : nameFromFileName(file)),
   }));
+  return { items, skippedVideos };
 }
 
 interface Row {
@@ -82,7 +85,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image or folder given (try: visage enroll --help)');
   if (values.name !== undefined && !values.name.trim()) throw new VisageError('VISAGE_ERR_USAGE', '--name needs a name');
-  const items = await plan(positionals, values.name?.trim());
+  const { items, skippedVideos } = await plan(positionals, values.name?.trim());
   const file = dbPath(values.db);
   const gallery = await openGallery(file, { create: true, write: true });
   const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values) }).catch(async (error) => { await gallery.close(); throw error; });
@@ -97,12 +100,13 @@ export async function enrollCommand(argv: string[]): Promise<number> {
       } else {
         try {
           const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest });
-          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message: outcome.message, faceId: outcome.faceId });
+          const message = outcome.reason === 'several-faces' ? `${outcome.message} (or use --largest)` : outcome.message;
+          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message, faceId: outcome.faceId });
         } catch (error) {
           const code = (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN';
           if (FATAL.has(code)) { fatal = error; break; }
           rows.push({ file: item.file, subject: item.name, status: 'error', reason: code, message: (error as Error).message });
-          if (!values.json) process.stderr.write(`visage: ${item.file}: ${(error as Error).message}\n`);
+          if (!values.json) process.stderr.write(imageErrorLine(item.file, error));
         }
       }
       bar?.tick(item.file);
@@ -124,7 +128,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     reasons: Object.fromEntries(reasons),
   };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ summary, images: rows }, null, 2)}\n`);
+    process.stdout.write(formatJson({ summary, images: rows }));
   } else {
     // Images enrolled before are only counted: listing them all would bury the ones that need a look.
     const notAdded = rows.filter((r) => r.status !== 'added' && r.reason !== 'already-enrolled');
@@ -132,6 +136,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     const why = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
     process.stdout.write(`added ${added.length} face(s) of ${people} person(s) to ${file}; skipped ${skipped.length + errors.length}${why ? ` (${why})` : ''}\n`);
   }
+  reportSkippedVideos(skippedVideos);
   if (fatal) {
     const rest = items.length - rows.length;
     throw new VisageError((fatal as VisageError).code, `${(fatal as Error).message} (stopped: ${rest} image(s) not processed; those added are kept)`, { cause: fatal });

@@ -15,6 +15,8 @@ import type { VisageConfig } from '../../config.ts';
 import { numberFlag } from '../options.ts';
 import { progress } from '../progress.ts';
 import { CACHE_HELP, CACHE_OPTIONS, cacheDirFrom } from './train.ts';
+import { formatJson } from '../json.ts';
+import { reportSkippedVideos } from '../inputs.ts';
 
 export const evaluateHelp = `Usage: visage evaluate <labelled folder> --model M.visage [options]
 
@@ -93,10 +95,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     written = [path.join(values.report, 'confusion-matrix.png'), path.join(values.report, 'report.html'), path.join(values.report, 'evaluation.json')];
     await writeFile(written[0]!, png);
     await writeFile(written[1]!, html);
-    await writeFile(written[2]!, `${JSON.stringify(evaluation, null, 2)}\n`);
+    await writeFile(written[2]!, formatJson(evaluation));
   }
+  reportSkippedVideos(evaluation.skippedVideos);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(evaluation, null, 2)}\n`);
+    process.stdout.write(formatJson(evaluation));
     return 0;
   }
   const out: string[] = [title, ''];

@@ -9,6 +9,7 @@ import { createRecognizer } from '../../recognition/recognizer.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const DB_ENV = 'VISAGE_DB';
 export const DB_HELP = `  --db FILE            the gallery (default: $${DB_ENV}, else ./visage.db)`;
@@ -86,7 +87,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
   }
   const [action, ...args] = positionals;
   const file = dbPath(values.db);
-  const print = (data: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  const print = (data: unknown, text: string) => process.stdout.write(values.json ? formatJson(data) : text);
   const expectArgs = (n: number, usage: string) => {
     if (args.length !== n) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage gallery ${usage}`);
   };

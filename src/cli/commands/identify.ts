@@ -8,12 +8,14 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { annotateImage } from '../../report/annotate.ts';
 import { createRecognizer, type IdentifiedFace } from '../../recognition/recognizer.ts';
+import { nearMissFloor, nearMisses, type NearMisses } from '../../recognition/thresholds.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
-import { expandImageArgs, outputName } from '../inputs.ts';
+import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const identifyHelp = `Usage: visage identify <image or folder...> [options]
 
@@ -34,6 +36,10 @@ ${DB_HELP}
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
   -h, --help           this help
+
+The summary on stderr counts the UNKNOWN faces that were near misses: their best similarity lies
+between the threshold and the looser one at which 1% of LFW strangers are named (the default
+holds 0.1%), with that threshold to try. With --json it is the document's "nearMisses" member.
 
 Exit status: 0 when every image was read (with or without faces), 1 when some could not be,
 2 bad command line.
@@ -78,7 +84,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   if (values.strategy !== undefined && !DECISION_STRATEGIES.includes(values.strategy as DecisionStrategy)) {
     throw new VisageError('VISAGE_ERR_USAGE', `--strategy takes ${DECISION_STRATEGIES.join(' or ')}, got "${values.strategy}"`);
   }
-  const files = await expandImageArgs(positionals);
+  const inputs = await expandInputs(positionals);
+  const files = inputs.images.map((i) => i.file);
   const file = dbPath(values.db);
   const gallery = await openGallery(file);
   const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined })
@@ -120,7 +127,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         } catch (error) {
           if (isGalleryFailure(error)) throw error;
           failed++;
-          process.stderr.write(`visage: ${image}: ${(error as Error).message}\n`);
+          process.stderr.write(imageErrorLine(image, error));
           reports.push({ file: image, error: { code: (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN', message: (error as Error).message } });
         }
         bar?.tick(image);
@@ -129,9 +136,12 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       bar?.done();
     }
 
-    const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, images: reports };
+    const faces = reports.flatMap((r) => r.faces ?? []);
+    const floor = nearMissFloor(recognizer.modelId, recognizer.strategy, used);
+    const near = floor === undefined ? null : nearMisses(faces, used, floor);
+    const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, nearMisses: near, images: reports };
     if (out) {
-      await writeFile(path.join(out, 'report.json'), `${JSON.stringify(document, null, 2)}\n`);
+      await writeFile(path.join(out, 'report.json'), formatJson(document));
       const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'name', 'similarity', 'known', 'error'].join(',')];
       for (const r of reports) {
         if (r.error) lines.push([r.file, '', '', '', '', '', '', '', '', r.error.message].map(csvCell).join(','));
@@ -143,7 +153,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       await writeFile(path.join(out, 'report.csv'), `${lines.join('\n')}\n`);
     }
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      process.stdout.write(formatJson(document));
     } else {
       const rows: string[][] = [];
       for (const r of reports) {
@@ -156,15 +166,29 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         }
       }
       printTable(['file', 'face', 'box (x,y wxh)', 'name', 'similarity', ...(top > 1 ? [`nearest ${top}`] : [])], rows);
-      const faces = reports.flatMap((r) => r.faces ?? []);
       const known = faces.filter((f) => f.name).length;
-      process.stderr.write(`${faces.length} face(s) in ${reports.length - failed} image(s): ${known} recognised, ${faces.length - known} UNKNOWN (threshold ${used.toFixed(3)}, ${recognizer.strategy})${failed ? `; ${failed} image(s) unreadable` : ''}${out ? `; written to ${out}` : ''}\n`);
+      process.stderr.write(`${faces.length} face(s) in ${reports.length - failed} image(s): ${known} recognised, ${faces.length - known} UNKNOWN (threshold ${used.toFixed(4)}, ${recognizer.strategy})${failed ? `; ${failed} image(s) unreadable` : ''}${out ? `; written to ${out}` : ''}\n`);
+      if (near?.count) process.stderr.write(nearMissLine(near, faces.length - known, values.threshold !== undefined));
     }
   } finally {
     await recognizer.close();
     await gallery.close();
   }
+  reportSkippedVideos(inputs.skippedVideos);
   return failed ? 1 : 0;
+}
+
+/**
+ * Why many faces can come back UNKNOWN, and what to try: said when some were turned away by less
+ * than the gap between the threshold and the looser one calibrated at 1% of strangers (thresholds.ts).
+ */
+function nearMissLine(near: NearMisses, unknown: number, given: boolean): string {
+  const range = near.lowest === near.highest ? near.lowest!.toFixed(4) : `${near.lowest!.toFixed(4)}-${near.highest!.toFixed(4)}`;
+  const which = near.count === unknown ? (near.count === 1 ? 'the UNKNOWN face was' : `all ${unknown} UNKNOWN faces were`) : `${near.count} of the ${unknown} UNKNOWN faces were`;
+  const strict = given ? '' : ': the default is strict on purpose (0.1% of strangers named, on LFW)';
+  return `${which} just under the threshold ${near.threshold.toFixed(4)} (best similarity ${range})${strict}; `
+    + `--threshold ${near.floor.toFixed(4)} would accept ${near.count === 1 ? 'it' : 'them'} (${+(near.floorFar * 100).toFixed(2)}% of strangers named, on LFW), `
+    + 'or run visage calibrate on your own photos\n';
 }
 
 function isGalleryFailure(error: unknown): boolean {

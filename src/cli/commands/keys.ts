@@ -5,6 +5,7 @@ import { VisageError } from '../../errors.ts';
 import { SCOPES, ServerStore, serverStorePath, type Scope } from '../../server/store.ts';
 import { DB_HELP, dbPath } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const keysHelp = `Usage: visage keys <create|list|revoke> [options]
 
@@ -47,7 +48,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const file = serverFile(values);
-  const print = (data: unknown) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  const print = (data: unknown) => process.stdout.write(formatJson(data));
   switch (action) {
     case 'create': {
       if (rest.length) throw new VisageError('VISAGE_ERR_USAGE', 'keys create takes no positional arguments');

@@ -4,6 +4,7 @@ import { MODELS, getModelSpec } from '../../models/registry.ts';
 import { ModelStore, MODEL_DIR_ENV, installHint, sourceInstalled } from '../../models/store.ts';
 import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
+import { formatJson } from '../json.ts';
 
 export const modelsHelp = `Usage: visage models <list|prepare> [options]
 
@@ -63,7 +64,7 @@ async function listModels(store: ModelStore, json: boolean): Promise<number> {
     });
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify({ dir: store.dir, models: rows }, null, 2)}\n`);
+    process.stdout.write(formatJson({ dir: store.dir, models: rows }));
     return 0;
   }
   printTable(['id', 'role', 'input', 'package', 'status'], rows.map((r) => [r.id, r.role, r.input, r.package, r.status]));
@@ -94,7 +95,7 @@ async function prepareModels(store: ModelStore, ids: string[], force: boolean, j
   }
   bar.done();
   if (json) {
-    process.stdout.write(`${JSON.stringify({ dir: store.dir, models: results }, null, 2)}\n`);
+    process.stdout.write(formatJson({ dir: store.dir, models: results }));
   } else {
     printTable(['id', 'status', 'MB', 'transposes', 'ms'], results.map((r) => [
       r.id, r.status === 'failed' ? `failed: ${r.error}` : r.status,

@@ -27,7 +27,7 @@ Options:
 ${DB_HELP} (created when missing)
   --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery)
   --lookalike NAME=FILE  a look-alike gallery (e.g. celebrities=celebs.db), repeatable; never written to
-  --model NAME=FILE    a trained classifier (visage train ... --out FILE.visage), served at
+  --model NAME=FILE    a trained classifier (visage train DIR --model FILE.visage), served at
                        /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
   --strategy S         mean-template (default) or best-face

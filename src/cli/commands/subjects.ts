@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DB_HELP, dbPath, openGallery } from './gallery.ts';
 import { printTable } from './models.ts';
+import { formatJson } from '../json.ts';
 
 export const subjectsHelp = `Usage: visage subjects <action> [options]
 
@@ -49,7 +50,7 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
   if (args.length !== spec[0]) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage subjects ${spec[1]}`);
   const file = dbPath(values.db);
   const gallery = await openGallery(file, { write: !['list', 'show'].includes(action) });
-  const print = (data: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  const print = (data: unknown, text: string) => process.stdout.write(values.json ? formatJson(data) : text);
   try {
     switch (action) {
       case 'list': {

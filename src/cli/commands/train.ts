@@ -9,6 +9,8 @@ import { DEFAULT_EMBEDDER, DEFAULT_KIND, STACK_EMBEDDERS, resolveEmbedders, trai
 import { HEAD_KINDS, saveModel, type HeadKind } from '../../classify/model.ts';
 import { PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
+import { formatJson } from '../json.ts';
+import { reportSkippedVideos } from '../inputs.ts';
 
 export const CACHE_OPTIONS = {
   cache: { type: 'string' },
@@ -103,8 +105,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   await saveModel(result.model, values.model);
   const seconds = (Date.now() - started) / 1000;
   const summary = { model: values.model, seconds, cacheDir: cacheDirFrom(values), ...result.summary };
+  reportSkippedVideos(result.summary.skippedVideos as string[]);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    process.stdout.write(formatJson(summary));
     return 0;
   }
   const s = result.summary as Record<string, any>;

@@ -6,6 +6,7 @@ import { VisageError } from '../../errors.ts';
 import { verifyFaces } from '../../recognition/recognizer.ts';
 import { defaultThreshold } from '../../recognition/thresholds.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { formatJson } from '../json.ts';
 
 export const verifyHelp = `Usage: visage verify <image-a> <image-b> [options]
 
@@ -46,7 +47,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     const used = threshold ?? defaultThreshold(visage.config.embedders[0]!, 'pair');
     const result = await verifyFaces(visage, positionals[0]!, positionals[1]!, { threshold: used });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(formatJson(result));
     } else {
       process.stdout.write(`${result.same ? 'same person' : 'different people'}: similarity ${result.similarity.toFixed(3)} ${result.same ? '>=' : '<'} threshold ${result.threshold.toFixed(3)} (${result.modelId})\n`);
       for (const [label, side] of [[positionals[0]!, result.a], [positionals[1]!, result.b]] as const) {

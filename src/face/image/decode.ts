@@ -3,10 +3,11 @@
 // (JPEG/WebP shrink-on-load, streaming otherwise), so a 100-megapixel photo never has to sit
 // in memory at full size.
 import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, open as openFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { VisageError, type ErrorCode } from '../../errors.ts';
 import type { RgbImage } from '../../types.ts';
+import { isVideoName, VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from './video.ts';
 
 /** Pixels already decoded: interleaved 8-bit grey, RGB or RGBA, row by row. */
 export interface RawPixels {
@@ -129,9 +130,11 @@ async function decodeEncoded(source: string | Uint8Array, label: string, limits:
     // Header only; the size is checked below, with a message that says what the limit is.
     meta = await open(false).metadata();
   } catch (error) {
+    await refuseVideo(source, label);
     throw decodeError(error, label);
   }
   if (!meta.format || !FORMATS.has(meta.format)) {
+    await refuseVideo(source, label);
     throw new VisageError('VISAGE_ERR_IMAGE_DECODE', `cannot decode image ${label}: unsupported format ${meta.format ?? 'unknown'} (JPEG, PNG, WebP, GIF, TIFF or AVIF expected)`);
   }
   const width = meta.autoOrient?.width ?? meta.width;
@@ -155,6 +158,34 @@ async function decodeEncoded(source: string | Uint8Array, label: string, limits:
     return result(data, info.width, info.height, width, height);
   } catch (error) {
     throw decodeError(error, label);
+  }
+}
+
+/**
+ * Throws VISAGE_ERR_VIDEO_NOT_IMAGE when what failed to decode is a video: its first bytes are a
+ * video container's, or (a file whose start is no known container) its name ends like a video's.
+ * Called only once decoding has failed, so images never pay for the extra read.
+ */
+async function refuseVideo(source: string | Uint8Array, label: string): Promise<void> {
+  let head: Uint8Array;
+  if (typeof source === 'string') {
+    const handle = await openFile(source, 'r').catch(() => null);
+    if (!handle) return;
+    try {
+      const buffer = Buffer.alloc(VIDEO_SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, VIDEO_SNIFF_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } catch {
+      return;
+    } finally {
+      await handle.close();
+    }
+  } else {
+    head = source.subarray(0, VIDEO_SNIFF_BYTES);
+  }
+  const container = videoContainer(head);
+  if (container || (typeof source === 'string' && isVideoName(source))) {
+    throw videoNotImageError(typeof source === 'string' ? label : `the data given (${source.length} bytes)`, container);
   }
 }
 

@@ -63,21 +63,32 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   // Enrol: every uploaded image adds the one face it shows (see chooseEnrolmentFace); an image
-  // that shows none, several or a poor face is reported as skipped, with the reason.
+  // that shows none, several or a poor face is reported as skipped, with the reason. A subject
+  // that does not exist is a 404 unless create=true (as CompreFace does): then it is created with
+  // its first face added, so that a request whose photos are all skipped leaves no empty subject.
   app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'admin' } }, async (request, reply) => {
-    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const ref = subjectRef(request.params.subject);
+    const create = booleanField(request, null, 'create') ?? false;
+    let subject = await gallery.findSubject(ref);
+    if (!subject) {
+      if (typeof ref === 'number') throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject with id ${ref} (create=true creates a subject by name, not by id)`);
+      if (!create) throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject named "${ref}"; pass create=true (POST /v1/subjects/{name}/faces?create=true) to create it with its first face`);
+      if (!ref.trim() || ref.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a subject name has 1 to 200 characters, not only spaces');
+    }
     const input = await readInput(request, context.limits);
     const largest = booleanField(request, input, 'largest') ?? false;
     const uploads = input.files.get('image') ?? [];
     if (uploads.length === 0 || input.files.size > 1) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', 'send the images as "image" (multipart files, or base64 in "image"/"images")');
     }
+    const existed = subject !== null;
     const results = [];
     for (const [i, upload] of uploads.entries()) {
       const sourceFile = `upload:${upload.filename ?? `image-${i + 1}`}`;
-      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject.name, { largest, sourceFile }));
+      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject?.name ?? String(ref), { largest, sourceFile }));
+      if (!subject && outcome.status === 'added') subject = await gallery.getSubject(outcome.subject);
       let thumbnail: string | null = null;
-      if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store) {
+      if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store && subject) {
         try {
           store.putThumbnail(outcome.faceId, outcome.contentHash, await faceThumbnail(upload.data, outcome.box, context.visage.config.maxInputPixels));
           thumbnail = `/v1/subjects/${subject.id}/faces/${outcome.faceId}/thumbnail`;
@@ -85,11 +96,15 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
           request.log.warn({ err: error }, 'thumbnail not made');
         }
       }
-      results.push({ image: upload.filename ?? `image-${i + 1}`, ...outcome, subjectId: subject.id, thumbnail });
+      results.push({ image: upload.filename ?? `image-${i + 1}`, ...outcome, subjectId: subject?.id ?? null, thumbnail });
     }
     const added = results.filter((r) => r.status === 'added').length;
     reply.code(added > 0 ? 201 : 200);
-    return { subject: await gallery.getSubject(subject.id), added, skipped: results.length - added, results };
+    return {
+      subject: subject ? await gallery.getSubject(subject.id) : null,
+      created: !existed && subject !== null,
+      added, skipped: results.length - added, results,
+    };
   });
 
   const findFace = async (subjectText: string, faceText: string) => {

@@ -87,17 +87,37 @@ async function loadPeople() {
   if (subjects.length === 0) list.append(element('li', { textContent: 'Nobody is enrolled yet.' }));
 }
 
+/**
+ * Why a photo was not enrolled, in the page's words: the API's reasons name no control of this
+ * page, and "several faces" has a way out here (the form's largest-face box, `largestLabel`).
+ */
+function skipText(r, largestLabel) {
+  switch (r.reason) {
+    case 'several-faces': return `${r.faces} faces in this photo; choose a photo of one person, or tick "${largestLabel}"`;
+    case 'no-face': return 'no face found in this photo';
+    case 'low-quality': return `the face is too small, turned away or blurred (${r.message})`;
+    case 'already-enrolled': return 'already enrolled for this person';
+    default: return r.message ?? r.reason;
+  }
+}
+
 /** Enrols photos (File or Blob with a name) to the named person, created when new; lists the outcome per photo. */
-async function enrol(name, files, largest, resultList) {
+async function enrol(name, files, largest, largestLabel, resultList) {
   name = name.trim();
   const existing = (await api('/v1/subjects')).subjects.find((s) => s.name.toLowerCase() === name.toLowerCase());
-  const subject = existing ?? await api('/v1/subjects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
   const upload = new FormData();
   for (const { blob, filename } of files) upload.append('image', blob, filename);
   if (largest) upload.append('largest', 'true');
-  const result = await api(`/v1/subjects/${subject.id}/faces`, { method: 'POST', body: upload });
+  // A new person is created by the enrolment itself (create=true), with their first face: photos
+  // all skipped leave no empty person behind. A name of digits only would read as an id there.
+  let target = existing ? `/v1/subjects/${existing.id}/faces` : `/v1/subjects/${encodeURIComponent(name)}/faces?create=true`;
+  if (!existing && /^\d+$/.test(name)) {
+    const subject = await api('/v1/subjects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    target = `/v1/subjects/${subject.id}/faces`;
+  }
+  const result = await api(target, { method: 'POST', body: upload });
   resultList.replaceChildren(...result.results.map((r) => element('li', {
-    className: r.status, textContent: `${r.image}: ${r.status === 'added' ? `added to ${result.subject.name}` : `skipped (${r.message ?? r.reason})`}`,
+    className: r.status, textContent: `${r.image}: ${r.status === 'added' ? `added to ${result.subject.name}` : `skipped: ${skipText(r, largestLabel)}`}`,
   })));
   resultList.dataset.added = String(result.added ?? result.results.filter((r) => r.status === 'added').length);
   await loadPeople();
@@ -106,7 +126,9 @@ async function enrol(name, files, largest, resultList) {
 
 handle($('enrol-form'), async (data) => {
   const files = data.getAll('photos').map((file) => ({ blob: file, filename: file.name }));
-  await enrol(data.get('name'), files, Boolean(data.get('largest')), $('enrol-results'));
+  const result = await enrol(data.get('name'), files, Boolean(data.get('largest')), 'largest face of group photos', $('enrol-results'));
+  // Done: an empty form for the next person (kept when nothing was added, to change and retry).
+  if (result.added > 0) $('enrol-form').reset();
 });
 
 /** Draws the photo and, per face, its box and a label tag (as the server's annotated JPEG does). */
@@ -343,7 +365,8 @@ $('shots-form').addEventListener('submit', async (event) => {
   button.disabled = true;
   status('');
   try {
-    await enrol(data.get('name'), camera.shots, Boolean(data.get('largest')), $('shots-results'));
+    const result = await enrol(data.get('name'), camera.shots, Boolean(data.get('largest')), 'largest face only', $('shots-results'));
+    if (result.added > 0) event.target.querySelector('input[name=name]').value = '';
     for (const shot of camera.shots) URL.revokeObjectURL(shot.url);
     camera.shots = [];
     showShots();
