@@ -90,3 +90,32 @@ test('visage serve --help names the flags as they are: --model NAME=FILE, made b
   const train = visage(['train', '--help']);
   assert.match(train.stdout, /--model /, 'train writes its model with --model');
 });
+
+test('visage serve started by npx stops when npx is killed (npm does not pass the kill on)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'visage-serve-'));
+  // A stand-in for npm exec: a parent that starts the server with npx's environment, prints its
+  // pid once it serves, then is killed without a chance to pass anything on.
+  const parentScript = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, JSON.parse(process.argv[1]), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, npm_command: 'exec' } });
+    child.stderr.on('data', (d) => { if (/serving http/.test(String(d))) console.log(child.pid); });
+    setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', parentScript, JSON.stringify([...bin, 'serve', '--port', '0', '--db', path.join(dir, 'g.db')])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let serverPid = 0;
+  try {
+    serverPid = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no start in 120 s')), 120_000);
+      parent.stdout.once('data', (chunk: Buffer) => { clearTimeout(timer); resolve(Number(String(chunk).trim())); });
+    });
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    assert.ok(alive(serverPid));
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!alive(serverPid), 'the server outlived npx by 10 s');
+  } finally {
+    if (parent.exitCode === null) parent.kill('SIGKILL');
+    if (serverPid) { try { process.kill(serverPid, 'SIGKILL'); } catch { /* gone */ } }
+    await rm(dir, { recursive: true, force: true });
+  }
+});
