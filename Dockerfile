@@ -14,7 +14,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN npm ci --no-audit --no-fund \
+# The image's npm 10 does not read package.json's "allowScripts": skip onnxruntime-node's GPU
+# download for the repository's own install (install-packed.mjs clears this for the app's install,
+# where Visage's preinstall guard does it, as in any user's project).
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund \
   && node scripts/install-packed.mjs /app --prepare-models /app/models
 
 FROM node:20-bookworm-slim
