@@ -9,7 +9,7 @@ import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
 import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 

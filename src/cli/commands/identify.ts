@@ -13,7 +13,7 @@ import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search
 import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 

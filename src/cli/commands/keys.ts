@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { SCOPES, ServerStore, serverStorePath, type Scope } from '../../server/store.ts';
-import { DB_HELP, dbPath } from './gallery.ts';
+import { DB_HELP, dbPath } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 

@@ -10,7 +10,7 @@ import { buildApp } from '../../server/app.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { ServerStore } from '../../server/store.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
-import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { serverFile } from './keys.ts';
 
 /** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */

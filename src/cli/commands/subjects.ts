@@ -1,7 +1,7 @@
 // visage subjects list|show|rename|merge|delete: the enrolled people.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { DB_HELP, dbPath, openGallery } from './gallery.ts';
+import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 

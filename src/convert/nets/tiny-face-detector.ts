@@ -11,7 +11,8 @@
 //        logit, as face-api's network yields them (its NHWC tensor transposed to NCHW).
 //        Decoding as face-api does, for the cell (row, col) of an n x n grid:
 //          cx = (col + sigmoid(tx)) / n, cy = (row + sigmoid(ty)) / n,
-//          w = exp(tw) * TINY_FACE_ANCHORS[a].x / n, h = exp(th) * TINY_FACE_ANCHORS[a].y / n,
+//          w = exp(tw) * anchor[a].x / n, h = exp(th) * anchor[a].y / n (the anchors live with the
+//          decoder, src/face/detect/tiny-face-detector.ts),
 //          score = sigmoid(objectness); all relative to the padded square input.
 import { OnnxGraph } from '../onnx/graph.ts';
 import { leakyRelu } from '../onnx/layers.ts';
@@ -22,16 +23,6 @@ import { Weights } from './weights.ts';
 
 /** face-api's mean RGB for this detector; the std is 255. */
 export const TINY_FACE_MEAN_RGB: readonly [number, number, number] = [117.001, 114.697, 97.404];
-/** Anchor sizes (width, height) in grid cells, from face-api's tinyFaceDetector/const.ts. */
-export const TINY_FACE_ANCHORS: readonly { x: number; y: number }[] = [
-  { x: 1.603231, y: 2.094468 },
-  { x: 6.041143, y: 7.080126 },
-  { x: 2.882459, y: 3.518061 },
-  { x: 4.266906, y: 5.178857 },
-  { x: 9.041765, y: 10.66308 },
-];
-/** face-api's IoU threshold for its NMS of this detector's boxes. */
-export const TINY_FACE_IOU_THRESHOLD = 0.4;
 
 /** face-api's leaky ReLU slope (float32 of 0.1). */
 const LEAKY_ALPHA = 0.10000000149011612;

@@ -13,13 +13,23 @@ import { VisageError } from '../../errors.ts';
 import type { Engine } from '../../runtime/engine.ts';
 import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
-import { TINY_FACE_ANCHORS, TINY_FACE_IOU_THRESHOLD } from '../../convert/nets/tiny-face-detector.ts';
 import type { RgbImage } from '../../types.ts';
 import { letterbox, mapBoxBack } from '../image/transform.ts';
 import { fitBox, type BoxFit } from './box-fit.ts';
 import { clampBox, nonMaxSuppression } from './nms.ts';
 import { detectOne, type BatchDetector } from './batch-detector.ts';
 import type { DetectOptions, DetectedFace } from './types.ts';
+
+/** Anchor sizes (width, height) in grid cells, from face-api's tinyFaceDetector/const.ts. */
+export const TINY_FACE_ANCHORS: readonly { x: number; y: number }[] = [
+  { x: 1.603231, y: 2.094468 },
+  { x: 6.041143, y: 7.080126 },
+  { x: 2.882459, y: 3.518061 },
+  { x: 4.266906, y: 5.178857 },
+  { x: 9.041765, y: 10.66308 },
+];
+/** face-api's IoU threshold for its NMS of this detector's boxes. */
+export const TINY_FACE_IOU_THRESHOLD = 0.4;
 
 export const TINY_MODEL_ID = 'faceapi-tiny-face-detector';
 /** face-api's default input size for this detector. */
