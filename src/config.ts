@@ -1,8 +1,10 @@
 // One typed defaults object; user options are merged over it, checked (unknown keys are
 // refused by name), and frozen.
 import { VisageError } from './errors.ts';
+import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
 
-export type DetectorId = 'ssd' | 'blazeface';
+/** The detectors createVisage offers (described in src/face/detect/index.ts, DETECTORS). */
+export type DetectorId = PipelineDetectorId;
 export type LandmarksId = 'faceapi-landmark68' | 'faceapi-landmark68-tiny';
 /** 'ensemble': the ResNet and FaceRes fused with fitted weights (src/face/embed/ensemble.ts). */
 export type EmbedderId = 'faceapi-recognition' | 'human-mobilefacenet' | 'human-mobileface' | 'human-faceres' | 'ensemble';
@@ -50,7 +52,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
 } satisfies VisageConfig);
 
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
-  detector: ['ssd', 'blazeface'],
+  detector: PIPELINE_DETECTOR_IDS,
   tiling: ['auto', 'on', 'off'],
   landmarks: ['faceapi-landmark68', 'faceapi-landmark68-tiny'],
 };

@@ -4,12 +4,12 @@ import { resolveConfig, type VisageConfig } from './config.ts';
 import { VisageError } from './errors.ts';
 import { Engine } from './runtime/engine.ts';
 import { loadImage, type ImageInput, type LoadedImage } from './face/image/decode.ts';
-import { createDetector } from './face/detect/index.ts';
+import { DETECTORS, createDetector } from './face/detect/index.ts';
 import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.ts';
 import { FaceLandmarks68 } from './face/landmarks/faceapi68.ts';
 import { fivePointsFrom68 } from './face/align/index.ts';
 import { ModelEmbedder, type Embedder, type EmbeddedFaces } from './face/embed/embedder.ts';
-import { ENSEMBLE_ID, EnsembleEmbedder, createEnsembleEmbedder } from './face/embed/ensemble.ts';
+import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder, createEnsembleEmbedder } from './face/embed/ensemble.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality } from './face/quality/quality.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
@@ -234,6 +234,16 @@ export class Visage {
     this.closed = true;
     await this.engine.close();
   }
+}
+
+/**
+ * The registry models a configuration runs, each once: its detector's, the landmark model and every
+ * embedder's (an ensemble's members). Options are resolved as createVisage() would.
+ */
+export function modelIdsOf(options: Partial<VisageConfig> = {}): string[] {
+  const config = resolveConfig(options);
+  const embedders = config.embedders.flatMap((id) => id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id) : [id]);
+  return [...new Set([DETECTORS[config.detector].modelId, config.landmarks, ...embedders])];
 }
 
 /** Creates a Visage instance; models are converted and loaded on first use (or by warmUp()). */

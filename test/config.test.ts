@@ -24,3 +24,19 @@ test('unknown keys and bad values are refused by name', () => {
   refuses({ threads: 0 }, /threads/);
   refuses({ flip: 'yes' }, /flip/);
 });
+
+test('the detectors offered come from the one detector registry, its default included', async () => {
+  const { DETECTORS, PIPELINE_DETECTOR_IDS } = await import('../src/face/detect/index.ts');
+  assert.deepEqual([...PIPELINE_DETECTOR_IDS], ['ssd', 'blazeface']);
+  assert.ok(PIPELINE_DETECTOR_IDS.includes(DEFAULTS.detector));
+  assert.equal(DETECTORS.tiny.pipeline, false);
+  assert.throws(() => resolveConfig({ detector: 'tiny' as never }), /detector must be one of ssd, blazeface/);
+});
+
+test('modelIdsOf: the registry models a configuration runs, each once', async () => {
+  const { modelIdsOf } = await import('../src/visage.ts');
+  assert.deepEqual(modelIdsOf(), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
+  assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
+    ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
+  assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
+});

@@ -3,7 +3,10 @@
 import type { ParseArgsConfig } from 'node:util';
 import { VisageError } from '../errors.ts';
 import { MODEL_DIR_ENV } from '../models/store.ts';
-import type { DetectorId, EmbedderId, VisageConfig } from '../config.ts';
+import { DEFAULTS, type DetectorId, type EmbedderId, type VisageConfig } from '../config.ts';
+import { PIPELINE_DETECTOR_IDS } from '../face/detect/index.ts';
+
+const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
 
 export const PIPELINE_OPTIONS = {
   detector: { type: 'string' },
@@ -16,11 +19,11 @@ export const PIPELINE_OPTIONS = {
   'model-dir': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const PIPELINE_HELP = `  --detector ID        blazeface (default) or ssd
-  --tiling MODE        auto (default), on or off: cut large photos into tiles to find small faces
-  --min-score N        drop faces scoring below N (default 0.5)
-  --min-face-size PX   drop faces smaller than PX pixels (default 16)
-  --max-faces N        at most N faces per image (default 100)
+export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, i) => i === 0 ? `${id} (default)` : id).join(' or ')}
+  --tiling MODE        ${DEFAULTS.tiling} (default), on or off: cut large photos into tiles to find small faces
+  --min-score N        drop faces scoring below N (default ${DEFAULTS.minScore})
+  --min-face-size PX   drop faces smaller than PX pixels (default ${DEFAULTS.minFaceSize})
+  --max-faces N        at most N faces per image (default ${DEFAULTS.maxFaces})
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
 export const EMBEDDER_HELP = `  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet,

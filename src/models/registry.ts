@@ -228,8 +228,6 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
   }),
 ]);
 
-/** The models `createVisage` uses by default: detector, landmarks and recogniser. */
-export const DEFAULT_MODEL_IDS = ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition'] as const;
 
 export function getModelSpec(id: string): ModelSpec {
   const spec = MODELS.find((m) => m.id === id);

@@ -1,6 +1,7 @@
 // visage serve: the REST API (src/server) over the SQLite gallery, on localhost by default.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
+import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
 import type { SqliteGallery } from '../../gallery/sqlite.ts';
 import type { DecisionStrategy } from '../../gallery/search.ts';
@@ -36,7 +37,7 @@ ${DB_HELP} (created when missing)
   --queue N            images waiting for inference before 503 busy (default 64)
   --log                log every request (JSON lines on stdout)
 ${EMBEDDER_HELP}
-${PIPELINE_HELP.replace('(default 100)', `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
+${PIPELINE_HELP.replace(`(default ${DEFAULTS.maxFaces})`, `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
   -h, --help           this help
 
 Without any API key the server is open, and only on a loopback address (127.0.0.1, ::1,
