@@ -8,8 +8,8 @@ import { DETECTORS, createDetector } from './face/detect/index.ts';
 import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.ts';
 import { FaceLandmarks68 } from './face/landmarks/faceapi68.ts';
 import { fivePointsFrom68 } from './face/align/index.ts';
-import { ModelEmbedder, type Embedder, type EmbeddedFaces } from './face/embed/embedder.ts';
-import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder, createEnsembleEmbedder } from './face/embed/ensemble.ts';
+import { ModelEmbedder, type Embedder, type EmbeddedFaces, type SharedEmbeddings } from './face/embed/embedder.ts';
+import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, createEnsembleEmbedder } from './face/embed/ensemble.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality } from './face/quality/quality.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
@@ -184,21 +184,8 @@ export class Visage {
     const perEmbedder: EmbeddedFaces[] = [];
     if (wantEmbeddings) {
       // Each model runs once per image, even when it is both an ensemble member and requested alone.
-      const computed = new Map<string, EmbeddedFaces>();
-      const embedOnce = async (embedder: Embedder) => {
-        let result = computed.get(embedder.id);
-        if (!result) computed.set(embedder.id, result = await embedder.embedFaces(image, fives, this.config.flip));
-        return result;
-      };
-      for (const embedder of this.embedders) {
-        if (embedder instanceof EnsembleEmbedder) {
-          const parts: EmbeddedFaces[] = [];
-          for (const member of embedder.members) parts.push(await embedOnce(member));
-          perEmbedder.push(embedder.combine(parts));
-        } else {
-          perEmbedder.push(await embedOnce(embedder));
-        }
-      }
+      const shared: SharedEmbeddings = new Map();
+      for (const embedder of this.embedders) perEmbedder.push(await embedder.embedFaces(image, fives, this.config.flip, shared));
     } else {
       for (const embedder of this.embedders.slice(0, options.alignedCrops ? undefined : 1)) {
         perEmbedder.push({ embeddings: [], crops: fives.map((five) => embedder.align(image, five)) });

@@ -12,9 +12,16 @@ export interface Embedder {
   readonly size: number;
   /** The face (five points in `image`) on this embedder's template. */
   align(image: RgbImage, face: FivePoints): RgbImage;
-  /** Aligns each face (five points in `image`) to its template and embeds it. */
-  embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean): Promise<EmbeddedFaces>;
+  /**
+   * Aligns each face (five points in `image`) to its template and embeds it. `shared`, one per
+   * image, lets embedders that run the same model (an ensemble and one of its members asked for
+   * on its own) run it once: results are kept there by model embedder id.
+   */
+  embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean, shared?: SharedEmbeddings): Promise<EmbeddedFaces>;
 }
+
+/** Model embedders' results for one image (same faces, same flip), by embedder id. */
+export type SharedEmbeddings = Map<string, Promise<EmbeddedFaces>>;
 
 export interface EmbeddedFaces {
   /** L2-normalised, one per face; with flip, of the crop and its mirror averaged. */
@@ -91,9 +98,15 @@ export class ModelEmbedder implements Embedder {
     return alignFace(image, face, this.template).image;
   }
 
-  async embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean): Promise<EmbeddedFaces> {
-    const crops = faces.map((points) => this.align(image, points));
-    return { embeddings: await this.embed(crops, flip), crops };
+  embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean, shared?: SharedEmbeddings): Promise<EmbeddedFaces> {
+    const earlier = shared?.get(this.id);
+    if (earlier) return earlier;
+    const result = (async () => {
+      const crops = faces.map((points) => this.align(image, points));
+      return { embeddings: await this.embed(crops, flip), crops };
+    })();
+    shared?.set(this.id, result);
+    return result;
   }
 
   /** Embeds crops already aligned to this embedder's template. */

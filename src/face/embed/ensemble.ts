@@ -5,7 +5,7 @@
 // — the fused similarity — and the vector has unit length: matching code needs no special case.
 import type { FivePoints, RgbImage } from '../../types.ts';
 import { VisageError } from '../../errors.ts';
-import { MODEL_EMBEDDERS, type Embedder, type EmbeddedFaces } from './embedder.ts';
+import { MODEL_EMBEDDERS, type Embedder, type EmbeddedFaces, type SharedEmbeddings } from './embedder.ts';
 
 export const ENSEMBLE_ID = 'ensemble';
 
@@ -74,9 +74,9 @@ export class EnsembleEmbedder implements Embedder {
     return this.members[0]!.align(image, face);
   }
 
-  async embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean): Promise<EmbeddedFaces> {
+  async embedFaces(image: RgbImage, faces: FivePoints[], flip: boolean, shared?: SharedEmbeddings): Promise<EmbeddedFaces> {
     const parts: EmbeddedFaces[] = [];
-    for (const member of this.members) parts.push(await member.embedFaces(image, faces, flip));
+    for (const member of this.members) parts.push(await member.embedFaces(image, faces, flip, shared));
     return this.combine(parts);
   }
 

@@ -100,3 +100,37 @@ test('the ensemble alone gives the same embedding as beside its members (which i
     await alone.close();
   }
 });
+
+test('a model shared by the ensemble and a member asked for alone runs once per image', { skip }, async () => {
+  const { Engine } = await import('../../../src/runtime/engine.ts');
+  const { ModelEmbedder } = await import('../../../src/face/embed/embedder.ts');
+  const { loadImage } = await import('../../../src/face/image/decode.ts');
+  const probe = await createVisage();
+  const engine = await Engine.create();
+  try {
+    const file = lfw('Aaron_Peirsol', 1);
+    const five = (await probe.analyze(file, { embed: false })).faces[0]!.landmarks.five;
+    const image = await loadImage(file);
+    const runs = new Map<string, number>();
+    const counted = (id: string) => {
+      const embedder = new ModelEmbedder(engine, id);
+      const embed = embedder.embed.bind(embedder);
+      embedder.embed = (crops, flip) => { runs.set(id, (runs.get(id) ?? 0) + 1); return embed(crops, flip); };
+      return embedder;
+    };
+    const members = new Map(memberIds.map((id) => [id, counted(id)]));
+    const ensemble = createEnsembleEmbedder((id) => members.get(id as EmbedderId)!);
+    const shared = new Map();
+    const fused = await ensemble.embedFaces(image, [five], true, shared);
+    const alone = await members.get('faceapi-recognition')!.embedFaces(image, [five], true, shared);
+    assert.deepEqual(Object.fromEntries(runs), Object.fromEntries(memberIds.map((id) => [id, 1])));
+    // Without the shared results each call runs its models again.
+    await ensemble.embedFaces(image, [five], true);
+    assert.equal(runs.get('faceapi-recognition'), 2);
+    assert.equal(alone.embeddings[0]!.length, 128);
+    assert.ok(Math.abs(cosine(fused.embeddings[0]!, fused.embeddings[0]!) - 1) < 1e-5);
+  } finally {
+    await engine.close();
+    await probe.close();
+  }
+});
