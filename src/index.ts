@@ -2,7 +2,7 @@
 // entries in src/public/ ('visage/gallery', 'visage/training', 'visage/server', 'visage/models') is
 // public. The root stays small: importing it loads neither SQLite, the server nor the trainers.
 export { createVisage, Visage } from './visage.ts';
-export type { AnalyzeOptions, DetectCallOptions, DetectionResult } from './visage.ts';
+export type { AnalyzeOptions, DetectCallOptions, DetectionResult, KnownFace } from './visage.ts';
 export { DEFAULTS, resolveConfig } from './config.ts';
 export type { VisageConfig, DetectorId, LandmarksId, EmbedderId } from './config.ts';
 export type { Analysis, Face, Box, Point, FivePoints, HeadPoseAngles, RgbImage } from './types.ts';

@@ -29,6 +29,20 @@ export interface AnalyzeOptions extends DetectCallOptions {
   landmarks68?: boolean;
   /** Include each embedder's aligned crop (default false). */
   alignedCrops?: boolean;
+  /**
+   * Faces already known (from an earlier detect() or analyze(), or the gallery), in the image's
+   * pixels: detection is skipped and these are analysed, in this order. With `five`, those points
+   * align the face; without, the landmark model finds them in the box.
+   */
+  faces?: readonly KnownFace[];
+}
+
+/** A face given to analyze() instead of being detected. */
+export interface KnownFace {
+  box: Box;
+  five?: FivePoints;
+  /** Reported as the face's score (default 1). */
+  score?: number;
 }
 
 export interface DetectionResult {
@@ -40,7 +54,8 @@ export interface DetectionResult {
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
-const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'embed', 'landmarks68', 'alignedCrops']);
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'embed', 'landmarks68', 'alignedCrops', 'faces']);
+const FIVE_POINT_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
 /** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
 class ToOriginal {
@@ -55,6 +70,31 @@ class ToOriginal {
   five(f: FivePoints): FivePoints {
     return { leftEye: this.point(f.leftEye), rightEye: this.point(f.rightEye), nose: this.point(f.nose), mouthLeft: this.point(f.mouthLeft), mouthRight: this.point(f.mouthRight) };
   }
+  /** The other way: original coordinates to the working image's. */
+  workingPoint(p: Point): Point { return { x: p.x / this.sx, y: p.y / this.sy }; }
+  workingBox(b: Box): Box { return { x: b.x / this.sx, y: b.y / this.sy, width: b.width / this.sx, height: b.height / this.sy }; }
+  workingFive(f: FivePoints): FivePoints {
+    return Object.fromEntries(FIVE_POINT_NAMES.map((name) => [name, this.workingPoint(f[name])])) as unknown as FivePoints;
+  }
+}
+
+/** Known faces checked and moved into the working image's coordinates. */
+function knownFaces(faces: readonly KnownFace[], image: LoadedImage, toOriginal: ToOriginal): (DetectedFace & { five?: FivePoints })[] {
+  if (!Array.isArray(faces)) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'analyze option faces must be an array of { box, five?, score? }');
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  return faces.map((face, i) => {
+    const box = face?.box;
+    if (!box || ![box.x, box.y, box.width, box.height].every(finite) || !(box.width > 0) || !(box.height > 0)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option faces[${i}].box must be { x, y, width, height } with a positive width and height`);
+    }
+    if (face.five !== undefined && !FIVE_POINT_NAMES.every((name) => finite(face.five?.[name]?.x) && finite(face.five?.[name]?.y))) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option faces[${i}].five must have ${FIVE_POINT_NAMES.join(', ')}, each { x, y }`);
+    }
+    if (face.score !== undefined && !finite(face.score)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option faces[${i}].score must be a number`);
+    const working = clampBox(toOriginal.workingBox(box), image.width, image.height);
+    if (!(working.width > 0 && working.height > 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option faces[${i}].box lies outside the ${image.originalWidth}x${image.originalHeight} image`);
+    return { box: working, score: face.score ?? 1, ...(face.five ? { five: toOriginal.workingFive(face.five) } : {}) };
+  });
 }
 
 export class Visage {
@@ -175,9 +215,10 @@ export class Visage {
     }
     const image = await this.load(input);
     const toOriginal = new ToOriginal(image);
-    const found = await this.detectLoaded(image, options);
+    const known = options.faces === undefined ? null : knownFaces(options.faces, image, toOriginal);
+    const found = known ?? await this.detectLoaded(image, options);
     const points68 = await this.landmarks.locate(image, found.map((f) => f.box));
-    const fives = points68.map(fivePointsFrom68);
+    const fives = points68.map((points, i) => known?.[i]?.five ?? fivePointsFrom68(points));
 
     const wantEmbeddings = options.embed ?? true;
     // The first embedder's crop is also where quality (sharpness) is measured.

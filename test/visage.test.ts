@@ -127,6 +127,42 @@ test('a photo downscaled while decoding reports boxes in the original pixels', {
   }
 });
 
+test('analyze takes known faces: the same faces without detection, in the order given, five points used as given', { skip }, async () => {
+  const file = dataset('media', 'multiface.jpg');
+  const detected = await visage.analyze(file);
+  assert.ok(detected.faces.length >= 3);
+  const reversed = [...detected.faces].reverse();
+  // Boxes only: the landmark model finds the five points in each box again.
+  const fromBoxes = await visage.analyze(file, { faces: reversed.map((f) => ({ box: f.box })) });
+  assert.equal(fromBoxes.faces.length, reversed.length);
+  fromBoxes.faces.forEach((face, i) => {
+    const given = reversed[i]!.box;
+    assert.ok((['x', 'y', 'width', 'height'] as const).every((k) => Math.abs(face.box[k] - given[k]) < 1e-6), `${JSON.stringify(face.box)} vs ${JSON.stringify(given)}`);
+    assert.equal(face.score, 1);
+    assert.ok(cosine(face.embeddings['faceapi-recognition']!, reversed[i]!.embeddings['faceapi-recognition']!) > 0.9999);
+  });
+  // Boxes and five points (as the gallery stores them): those points align the face.
+  const moved = detected.faces[0]!.landmarks.five;
+  const withFive = await visage.analyze(file, { faces: [{ box: detected.faces[0]!.box, five: moved, score: 0.5 }] });
+  assert.equal(withFive.faces[0]!.score, 0.5);
+  for (const [name, point] of Object.entries(withFive.faces[0]!.landmarks.five)) {
+    const given = detected.faces[0]!.landmarks.five[name as keyof typeof moved];
+    assert.ok(Math.abs(point.x - given.x) < 1e-6 && Math.abs(point.y - given.y) < 1e-6, name);
+  }
+  assert.ok(cosine(withFive.faces[0]!.embeddings['faceapi-recognition']!, detected.faces[0]!.embeddings['faceapi-recognition']!) > 0.9999);
+  const shifted = Object.fromEntries(Object.entries(moved).map(([k, p]) => [k, { x: p.x + 6, y: p.y + 4 }])) as unknown as typeof moved;
+  const off = await visage.analyze(file, { faces: [{ box: detected.faces[0]!.box, five: shifted }] });
+  assert.ok(cosine(off.faces[0]!.embeddings['faceapi-recognition']!, detected.faces[0]!.embeddings['faceapi-recognition']!) < 0.9999, 'other points, another crop');
+  // A region where no face was detected is still analysed as asked (no detection), and no faces means none.
+  const wall = await visage.analyze(file, { faces: [{ box: { x: 0, y: 0, width: 60, height: 60 } }] });
+  assert.equal(wall.faces.length, 1);
+  assert.equal((await visage.analyze(file, { faces: [] })).faces.length, 0);
+  await assert.rejects(visage.analyze(file, { faces: [{ box: { x: 0, y: 0, width: 0, height: 10 } }] }), { code: 'VISAGE_ERR_BAD_OPTION' });
+  await assert.rejects(visage.analyze(file, { faces: [{ box: { x: 1e6, y: 1e6, width: 10, height: 10 } }] }), { code: 'VISAGE_ERR_BAD_OPTION' });
+  await assert.rejects(visage.analyze(file, { faces: [{ box: detected.faces[0]!.box, five: { leftEye: { x: 1, y: 2 } } as never }] }), { code: 'VISAGE_ERR_BAD_OPTION' });
+  await assert.rejects(visage.analyze(file, { faces: 'all' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
+});
+
 test('maxFaces, minScore and minFaceSize limit what detect returns; close() ends the instance', { skip }, async () => {
   const file = dataset('media', 'multiface.jpg');
   const all = await visage.detect(file);

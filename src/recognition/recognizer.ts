@@ -167,14 +167,6 @@ function checkStrategy(value: unknown): DecisionStrategy {
   return value as DecisionStrategy;
 }
 
-function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width), y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** Every file under a folder, recursively (hidden entries skipped). */
 async function filesUnder(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
@@ -435,18 +427,15 @@ export class Recognizer {
         if (!bytes) {
           skip(face.sourceFile ? `image not found or changed since enrolment: ${face.sourceFile}` : 'no source file recorded');
         } else {
-          const { faces } = await this.visage.analyze(bytes);
-          let pick = -1;
-          if (face.box) {
-            let best = 0.3; // the same face: boxes overlap well
-            faces.forEach((f, i) => { const o = iou(f.box, face.box!); if (o > best) { best = o; pick = i; } });
-          } else if (faces.length === 1) {
-            pick = 0;
-          }
-          if (pick < 0) {
+          // The enrolled face where it was enrolled (its box, and its five points when stored): no
+          // detection; a face stored without a box is found again only when it is alone in its image.
+          const { faces } = face.box
+            ? await this.visage.analyze(bytes, { faces: [{ box: face.box, ...(face.landmarks ? { five: face.landmarks } : {}) }] })
+            : await this.visage.analyze(bytes);
+          if (faces.length !== 1) {
             skip('the enrolled face was not found again in its image');
           } else {
-            const found = faces[pick]!;
+            const found = faces[0]!;
             const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
             for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
             // Replace the face: the gallery has no "add an embedding to a face" write, and one image
