@@ -17,9 +17,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DECISION_STRATEGIES, SearchIndex } from '../src/gallery/index.ts';
+import { SearchIndex } from '../src/gallery/index.ts';
+import { DECISION_STRATEGIES } from '../src/face/match/index.ts';
 import { parsePairs, tarAtFar, type ScoredPair } from '../src/eval/index.ts';
-import { cosine } from '../src/face/embed/embedder.ts';
+import { cosine } from '../src/face/match/index.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import type { EmbedderId } from '../src/config.ts';
 import { chooseFace, createDefaultAnalyzer, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';

@@ -7,7 +7,7 @@ export { DEFAULTS, resolveConfig } from './config.ts';
 export type { VisageConfig, DetectorId, LandmarksId, EmbedderId } from './config.ts';
 export type { Analysis, Face, Box, Point, FivePoints, HeadPoseAngles, RgbImage } from './types.ts';
 export type { ImageInput, RawPixels } from './face/image/decode.ts';
-export { cosine } from './face/embed/embedder.ts';
+export { cosine } from './face/match/index.ts';
 export { ENSEMBLE_MEMBERS } from './face/embed/ensemble.ts';
 export type { EnsembleMember } from './face/embed/ensemble.ts';
 export { VisageError, ErrorCodes, isVisageError } from './errors.ts';

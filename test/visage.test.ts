@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createVisage, type Visage } from '../src/visage.ts';
-import { cosine } from '../src/face/embed/embedder.ts';
+import { cosine } from '../src/face/match/index.ts';
 import { dataset, skipUnless } from './helpers/datasets.ts';
 
 const skip = skipUnless('lfw-view1') || skipUnless('media', 'multiface.jpg') || skipUnless('orl');

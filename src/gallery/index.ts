@@ -7,7 +7,7 @@ export type {
 export { openSqliteGallery, SqliteGallery } from './sqlite.ts';
 export type { SqliteGalleryOptions } from './sqlite.ts';
 export { SCHEMA_VERSION, APPLICATION_ID } from './migrations.ts';
-export { SearchIndex, DECISION_STRATEGIES, topK } from './search.ts';
-export type { DecisionStrategy, FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions } from './search.ts';
+export { SearchIndex } from './search.ts';
+export type { FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions } from './search.ts';
 export { contentHash, PORTABLE_FORMAT, PORTABLE_VERSION } from './portable.ts';
 export type { PortableGallery, PortableSubject, PortableFace } from './portable.ts';

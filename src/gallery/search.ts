@@ -4,16 +4,13 @@
 // of all n). Loaded from a Gallery and kept in step with it through its change events; writes
 // made by other processes are seen after refresh().
 //
-// Per-subject decisions, both available (`strategy`):
-// - 'best-face': a subject scores the similarity of its closest enrolled face;
-// - 'mean-template': a subject scores the similarity to the normalised mean of its faces.
-// Open-set: the best subject's score under `threshold` means UNKNOWN (subject null).
+// Per-subject scores under both strategies (see src/face/match/decision.ts); identify() applies
+// the open-set decision to them.
 import { VisageError } from '../errors.ts';
 import { DotMatrix } from './dot-kernel.ts';
+import { checkStrategy, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
 import type { Gallery, GalleryChange, ModelEmbeddings } from './gallery.ts';
 
-export type DecisionStrategy = 'best-face' | 'mean-template';
-export const DECISION_STRATEGIES: readonly DecisionStrategy[] = ['best-face', 'mean-template'];
 
 export interface FaceMatch {
   faceId: number;
@@ -53,47 +50,12 @@ export interface IdentifyOptions extends SubjectSearchOptions {
   threshold: number;
 }
 
-/**
- * Indices of the k largest of scores[0..n) (skipping those `keep` rejects), best first.
- * One pass with a small sorted buffer: O(n) comparisons against the current k-th best.
- */
-export function topK(scores: ArrayLike<number>, n: number, k: number, keep?: (index: number) => boolean): { index: number; score: number }[] {
-  const bestScore = new Float64Array(k).fill(-Infinity);
-  const bestIndex = new Int32Array(k).fill(-1);
-  let floor = -Infinity;
-  let filled = 0;
-  for (let i = 0; i < n; i++) {
-    const score = scores[i]!;
-    if (!(score > floor) && filled === k) continue; // also skips NaN
-    if (Number.isNaN(score) || (keep && !keep(i))) continue;
-    let at = Math.min(filled, k - 1);
-    while (at > 0 && bestScore[at - 1]! < score) {
-      bestScore[at] = bestScore[at - 1]!;
-      bestIndex[at] = bestIndex[at - 1]!;
-      at--;
-    }
-    bestScore[at] = score;
-    bestIndex[at] = i;
-    if (filled < k) filled++;
-    if (filled === k) floor = bestScore[k - 1]!;
-  }
-  const result: { index: number; score: number }[] = [];
-  for (let i = 0; i < filled; i++) result.push({ index: bestIndex[i]!, score: bestScore[i]! });
-  return result;
-}
 
 function positiveInteger(value: unknown, what: string): number {
   if (!Number.isInteger(value) || (value as number) < 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `${what} must be a whole number >= 1, got ${String(value)}`);
   return value as number;
 }
 
-function strategyOf(value: unknown): DecisionStrategy {
-  if (value === undefined) return 'best-face';
-  if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
-    throw new VisageError('VISAGE_ERR_BAD_OPTION', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got ${String(value)}`);
-  }
-  return value as DecisionStrategy;
-}
 
 export class SearchIndex {
   readonly modelId: string;
@@ -332,7 +294,7 @@ export class SearchIndex {
   /** The k subjects most similar to `query` under a strategy, best first. */
   searchSubjects(query: ArrayLike<number>, options: SubjectSearchOptions = {}): SubjectMatch[] {
     const k = positiveInteger(options.k ?? 5, 'k');
-    const strategy = strategyOf(options.strategy);
+    const strategy = checkStrategy(options.strategy ?? 'best-face');
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
     const slots = this.slotSubject.length;
@@ -360,11 +322,12 @@ export class SearchIndex {
     if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `identify needs a numeric threshold, got ${String(threshold)}`);
     }
-    const strategy = strategyOf(options.strategy);
+    const strategy = checkStrategy(options.strategy ?? 'best-face');
     const candidates = this.searchSubjects(query, { k: options.k ?? 5, strategy });
     const best = candidates[0];
+    const accepted = openSetDecision(candidates, threshold);
     return {
-      subject: best && best.similarity >= threshold ? { id: best.subjectId, name: best.name } : null,
+      subject: accepted ? { id: accepted.subjectId, name: accepted.name } : null,
       similarity: best ? best.similarity : null,
       threshold,
       strategy,

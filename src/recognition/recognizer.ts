@@ -18,14 +18,13 @@ import type { VisageConfig } from '../config.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
-import { cosine } from '../face/embed/embedder.ts';
 import type { Gallery, Metadata, StoredFace, SubjectRef } from '../gallery/gallery.ts';
 import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite.ts';
-import { SearchIndex, DECISION_STRATEGIES, type DecisionStrategy, type SubjectMatch } from '../gallery/search.ts';
+import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
+import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Box, Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
-import { DEFAULT_STRATEGY, defaultThreshold } from './thresholds.ts';
 
 export interface RecognizerOptions {
   /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
@@ -153,19 +152,7 @@ export interface ReindexSummary {
   skipped: { faceId: number; subject: string; sourceFile: string | null; reason: string }[];
 }
 
-function checkThreshold(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-    throw new VisageError('VISAGE_ERR_BAD_OPTION', `${what} must be a similarity from -1 to 1, got ${String(value)}`);
-  }
-  return value;
-}
 
-function checkStrategy(value: unknown): DecisionStrategy {
-  if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
-    throw new VisageError('VISAGE_ERR_BAD_OPTION', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got ${String(value)}`);
-  }
-  return value as DecisionStrategy;
-}
 
 /** Every file under a folder, recursively (hidden entries skipped). */
 async function filesUnder(folder: string): Promise<string[]> {
@@ -467,29 +454,6 @@ export class Recognizer {
   }
 }
 
-/**
- * Greedy assignment, most similar (face, person) pairs first: each face gets at most one person,
- * each person at most one face, only at or above the threshold. `similarity` stays the face's
- * similarity to the person it is given (or to its nearest person, when UNKNOWN).
- */
-export function assignOncePerImage(faces: IdentifiedFace[], threshold: number): void {
-  const pairs: { face: number; candidate: Candidate }[] = [];
-  faces.forEach((face, i) => { for (const candidate of face.candidates) if (candidate.similarity >= threshold) pairs.push({ face: i, candidate }); });
-  pairs.sort((a, b) => b.candidate.similarity - a.candidate.similarity);
-  const given = new Map<number, Candidate>();
-  const taken = new Set<number>();
-  for (const { face, candidate } of pairs) {
-    if (given.has(face) || taken.has(candidate.subjectId)) continue;
-    given.set(face, candidate);
-    taken.add(candidate.subjectId);
-  }
-  faces.forEach((face, i) => {
-    const candidate = given.get(i);
-    face.name = candidate?.name ?? null;
-    face.subjectId = candidate?.subjectId ?? null;
-    if (candidate) face.similarity = candidate.similarity;
-  });
-}
 
 function toCandidate(match: SubjectMatch): Candidate {
   return { subjectId: match.subjectId, name: match.name, similarity: match.similarity };

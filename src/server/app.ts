@@ -8,7 +8,7 @@ import { createVisage, type Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
 import type { ClassifierModel } from '../classify/model.ts';
 import type { Gallery } from '../gallery/gallery.ts';
-import type { DecisionStrategy } from '../gallery/search.ts';
+import type { DecisionStrategy } from '../face/match/index.ts';
 import { VisageError } from '../errors.ts';
 import { videoNotImageError } from '../face/image/video.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';

@@ -113,7 +113,7 @@ test('visage identify on the Quick start photos: the summary says how many UNKNO
   // The README's Quick start: bbt/people enrolled, bbt/group identified at the default (strict)
   // threshold. 10 of 24 faces are named; 10 of the 14 UNKNOWN lie between the threshold and the
   // near-miss floor (the threshold at 1% of LFW DevTrain strangers), which the summary names.
-  const { DEFAULT_THRESHOLDS, NEAR_MISS_FLOORS } = await import('../../src/recognition/thresholds.ts');
+  const { DEFAULT_THRESHOLDS, NEAR_MISS_FLOORS } = await import('../../src/face/match/index.ts');
   const threshold = DEFAULT_THRESHOLDS['faceapi-recognition']!['mean-template'];
   const floor = NEAR_MISS_FLOORS['faceapi-recognition']!['mean-template'];
   const table = await visage(['identify', dataset('bbt', 'group'), '--db', db]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SearchIndex, topK } from '../../src/gallery/index.ts';
+import { SearchIndex } from '../../src/gallery/index.ts';
 import { DotMatrix } from '../../src/gallery/dot-kernel.ts';
 import { rejectsWith, unit } from './helpers.ts';
 
@@ -39,12 +39,6 @@ test('the WASM kernel computes the same dot products as plain JavaScript, for di
     matrix.swapRemove(3);
     assert.ok(Math.abs(matrix.dotAll(Float32Array.from(query))[3]! - dot(vectors[49]!, query)) < 1e-5);
   }
-});
-
-test('topK: the k largest, best first, NaN skipped, fewer when there are fewer', () => {
-  assert.deepEqual(topK([0.1, 0.9, Number.NaN, 0.5, 0.7], 5, 3).map((e) => e.index), [1, 4, 3]);
-  assert.deepEqual(topK([0.2, 0.1], 2, 5).map((e) => e.index), [0, 1]);
-  assert.deepEqual(topK([0.2, 0.9, 0.5], 3, 2, (i) => i !== 1).map((e) => e.index), [2, 0]);
 });
 
 test('top-k faces equal a brute-force scan on random data, also after removals', () => {

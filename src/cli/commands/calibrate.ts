@@ -8,7 +8,7 @@ import { createVisage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
 import { calibrateThreshold, type LabelledEmbedding } from '../../eval/calibrate.ts';
 import { largestFaceIndex } from '../../recognition/enrolment.ts';
-import { DEFAULT_THRESHOLDS } from '../../recognition/thresholds.ts';
+import { DEFAULT_THRESHOLDS } from '../../face/match/index.ts';
 import type { EmbedderId } from '../../config.ts';
 import { reportSkippedVideos, scanFolder } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';

@@ -4,7 +4,7 @@ import { VisageError } from '../../errors.ts';
 import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
 import type { SqliteGallery } from '../../gallery/sqlite.ts';
-import type { DecisionStrategy } from '../../gallery/search.ts';
+import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
 import type { ClassifierModel } from '../../classify/model.ts';
 import { buildApp } from '../../server/app.ts';

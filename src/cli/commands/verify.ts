@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createVisage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
 import { verifyFaces } from '../../recognition/recognizer.ts';
-import { defaultThreshold } from '../../recognition/thresholds.ts';
+import { defaultThreshold } from '../../face/match/index.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { formatJson } from '../json.ts';
 

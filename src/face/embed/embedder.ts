@@ -72,11 +72,6 @@ export function mirror(image: RgbImage): RgbImage {
   return { width, height, channels: 3, data: out };
 }
 
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}
 
 /** Largest batch per inference: beyond this, batching gains nothing measurable on CPU. */
 const MAX_BATCH = 16;

@@ -2,8 +2,9 @@
 // through the queue (context.ts) and hands the library bytes only, never a path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VisageError } from '../../errors.ts';
-import { defaultThreshold, largestFaceIndex } from '../../recognition/index.ts';
-import { DECISION_STRATEGIES, type DecisionStrategy } from '../../gallery/search.ts';
+import { largestFaceIndex } from '../../recognition/index.ts';
+import { defaultThreshold } from '../../face/match/index.ts';
+import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/index.ts';
 import { annotateImage, type Annotation } from '../../report/annotate.ts';
 import type { Face } from '../../types.ts';
 import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';

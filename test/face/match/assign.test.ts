@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignOncePerImage, type IdentifiedFace } from '../../src/recognition/recognizer.ts';
+import { assignOncePerImage, type AssignableFace } from '../../../src/face/match/index.ts';
 
-function face(candidates: [number, string, number][]): IdentifiedFace {
+function face(candidates: [number, string, number][]): AssignableFace {
   return {
-    box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, quality: { size: 10, sharpness: 100, frontalness: 1 },
     name: candidates[0]?.[1] ?? null, subjectId: candidates[0]?.[0] ?? null, similarity: candidates[0]?.[2] ?? null,
     candidates: candidates.map(([subjectId, name, similarity]) => ({ subjectId, name, similarity })),
   };

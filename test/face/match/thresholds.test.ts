@@ -1,7 +1,7 @@
 // Default thresholds and the near-miss band under them (src/recognition/thresholds.ts): pure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, NEAR_MISS_FAR, NEAR_MISS_FLOORS, nearMissFloor, nearMisses } from '../../src/recognition/thresholds.ts';
+import { DEFAULT_THRESHOLDS, NEAR_MISS_FAR, NEAR_MISS_FLOORS, nearMissFloor, nearMisses } from '../../../src/face/match/thresholds.ts';
 
 test('every embedder with calibrated identify thresholds has near-miss floors below them', () => {
   for (const [modelId, thresholds] of Object.entries(DEFAULT_THRESHOLDS)) {

@@ -26,9 +26,9 @@
 // update this table when detection, alignment or an embedder changes. (Ensemble row: rerun of
 // 2026-11-23 with its weights refitted for dlib's chip, 0.99 / 0.01, see src/face/embed/ensemble.ts;
 // the pair threshold from the same DevTrain pairs, as `npm run fit:ensemble` prints it.)
-import type { EmbedderId } from '../config.ts';
-import { VisageError } from '../errors.ts';
-import type { DecisionStrategy } from '../gallery/search.ts';
+import type { EmbedderId } from '../../config.ts';
+import { VisageError } from '../../errors.ts';
+import type { DecisionStrategy } from './decision.ts';
 
 /** A decision: identify with a per-subject strategy, or verify one pair. */
 export type ThresholdKind = DecisionStrategy | 'pair';
