@@ -2,12 +2,13 @@
 // refused by name), and frozen.
 import { VisageError } from './errors.ts';
 import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
+import { EMBEDDER_IDS, type EmbedderId } from './face/embed/index.ts';
 
 /** The detectors createVisage offers (described in src/face/detect/index.ts, DETECTORS). */
 export type DetectorId = PipelineDetectorId;
 export type LandmarksId = 'faceapi-landmark68' | 'faceapi-landmark68-tiny';
-/** 'ensemble': the ResNet and FaceRes fused with fitted weights (src/face/embed/ensemble.ts). */
-export type EmbedderId = 'faceapi-recognition' | 'human-mobilefacenet' | 'human-mobileface' | 'human-faceres' | 'ensemble';
+/** An embedder id (src/face/embed/index.ts); 'ensemble': the ResNet and FaceRes fused with fitted weights. */
+export type { EmbedderId };
 
 export interface VisageConfig {
   /** Face detector. */
@@ -56,7 +57,7 @@ const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
   tiling: ['auto', 'on', 'off'],
   landmarks: ['faceapi-landmark68', 'faceapi-landmark68-tiny'],
 };
-export const EMBEDDER_IDS: readonly EmbedderId[] = ['faceapi-recognition', 'human-mobilefacenet', 'human-mobileface', 'human-faceres', 'ensemble'];
+export { EMBEDDER_IDS };
 
 function bad(message: string): never {
   throw new VisageError('VISAGE_ERR_BAD_OPTION', message);

@@ -8,8 +8,8 @@ import { DETECTORS, createDetector } from './face/detect/index.ts';
 import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.ts';
 import { FaceLandmarks68 } from './face/landmarks/faceapi68.ts';
 import { fivePointsFrom68 } from './face/align/index.ts';
-import { ModelEmbedder, type Embedder, type EmbeddedFaces, type SharedEmbeddings } from './face/embed/embedder.ts';
-import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, createEnsembleEmbedder } from './face/embed/ensemble.ts';
+import type { Embedder, EmbeddedFaces, SharedEmbeddings } from './face/embed/embedder.ts';
+import { EmbedderSet, modelEmbedderIds } from './face/embed/index.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality } from './face/quality/quality.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
@@ -105,7 +105,7 @@ export class Visage {
   /** The configured embedders, in config order. */
   private readonly embedders: Embedder[];
   /** Every model embedder they need, each once (an ensemble's members included). */
-  private readonly modelEmbedders = new Map<string, ModelEmbedder>();
+  private readonly embedderSet: EmbedderSet;
   private closed = false;
 
   private constructor(config: Readonly<VisageConfig>, engine: Engine) {
@@ -113,12 +113,8 @@ export class Visage {
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
-    const modelEmbedder = (id: string) => {
-      let embedder = this.modelEmbedders.get(id);
-      if (!embedder) this.modelEmbedders.set(id, embedder = new ModelEmbedder(engine, id));
-      return embedder;
-    };
-    this.embedders = config.embedders.map((id) => id === ENSEMBLE_ID ? createEnsembleEmbedder(modelEmbedder) : modelEmbedder(id));
+    this.embedderSet = new EmbedderSet(engine);
+    this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
   }
 
   static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
@@ -139,7 +135,7 @@ export class Visage {
     await this.detector.detect(large, this.detectOptions({}));
     await this.landmarks.locate(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
     const five: FivePoints = { leftEye: { x: 24, y: 26 }, rightEye: { x: 40, y: 26 }, nose: { x: 32, y: 34 }, mouthLeft: { x: 26, y: 44 }, mouthRight: { x: 38, y: 44 } };
-    for (const embedder of this.modelEmbedders.values()) await embedder.embedFaces(probe, [five], false);
+    for (const embedder of this.embedderSet.modelEmbedders()) await embedder.embedFaces(probe, [five], false);
   }
 
   private check(): void {
@@ -270,7 +266,7 @@ export class Visage {
  */
 export function modelIdsOf(options: Partial<VisageConfig> = {}): string[] {
   const config = resolveConfig(options);
-  const embedders = config.embedders.flatMap((id) => id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id) : [id]);
+  const embedders = config.embedders.flatMap(modelEmbedderIds);
   return [...new Set([DETECTORS[config.detector].modelId, config.landmarks, ...embedders])];
 }
 

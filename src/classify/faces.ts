@@ -10,7 +10,7 @@ import { VisageError } from '../errors.ts';
 import { largestFaceIndex } from '../recognition/enrolment.ts';
 export { LARGEST_FACE_SCORE_MARGIN } from '../recognition/enrolment.ts';
 import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder } from '../face/embed/ensemble.ts';
-import { MODEL_EMBEDDERS, type Embedder } from '../face/embed/embedder.ts';
+import { MODEL_EMBEDDERS, type Embedder, type ModelEmbedderId } from '../face/embed/embedder.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
 import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
 import type { Box } from '../types.ts';
@@ -59,7 +59,7 @@ export function largestFace<T extends { box: Box; score: number }>(faces: readon
  * ResNet's crop moved to dlib's own chip) starts a new cache file instead of reusing stale vectors.
  */
 function embedderFingerprint(id: string): Record<string, unknown> {
-  const spec = MODEL_EMBEDDERS[id]!;
+  const spec = MODEL_EMBEDDERS[id as ModelEmbedderId];
   const t = spec.template;
   return { model: spec.modelId, output: spec.output, template: { name: t.name, width: t.width, height: t.height, points: t.points ?? null } };
 }

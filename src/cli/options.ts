@@ -3,7 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { VisageError } from '../errors.ts';
 import { MODEL_DIR_ENV } from '../models/store.ts';
-import { DEFAULTS, type DetectorId, type EmbedderId, type VisageConfig } from '../config.ts';
+import { DEFAULTS, EMBEDDER_IDS, type DetectorId, type EmbedderId, type VisageConfig } from '../config.ts';
 import { PIPELINE_DETECTOR_IDS } from '../face/detect/index.ts';
 
 const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
@@ -26,7 +26,13 @@ export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, 
   --max-faces N        at most N faces per image (default ${DEFAULTS.maxFaces})
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
-export const EMBEDDER_HELP = `  --embedders A,B      faceapi-recognition (default), human-faceres, human-mobileface, human-mobilefacenet,
+/** The model embedders, `first` (the default) marked and first; the ensemble is described apart. */
+export function modelEmbedderChoices(first: string): string {
+  const others = EMBEDDER_IDS.filter((id) => id !== first && id !== 'ensemble');
+  return [`${first} (default)`, ...others].join(', ');
+}
+
+export const EMBEDDER_HELP = `  --embedders A,B      ${modelEmbedderChoices(DEFAULTS.embedders[0]!)},
                        ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
   --no-flip            do not average each embedding with the mirrored face's`;
 

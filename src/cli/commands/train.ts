@@ -7,7 +7,7 @@ import { FaceSource } from '../../classify/faces.ts';
 import { defaultCacheDir } from '../../classify/cache.ts';
 import { DEFAULT_EMBEDDER, DEFAULT_KIND, STACK_EMBEDDERS, resolveEmbedders, trainFromFolder } from '../../classify/train.ts';
 import { HEAD_KINDS, saveModel, type HeadKind } from '../../classify/model.ts';
-import { PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { PIPELINE_HELP, PIPELINE_OPTIONS, modelEmbedderChoices, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { formatJson } from '../json.ts';
 import { reportSkippedVideos } from '../inputs.ts';
@@ -40,7 +40,7 @@ Options:
                        0.2; 0 for none); the model is then refitted on all faces
   --classifier K       ${HEAD_KINDS.join(', ')} (default ${DEFAULT_KIND}); stack: a logistic meta-learner over
                        logistic regressions on two embedders' vectors
-  --embedder ID        ${DEFAULT_EMBEDDER} (default), human-faceres, human-mobileface, human-mobilefacenet,
+  --embedder ID        ${modelEmbedderChoices(DEFAULT_EMBEDDER)},
                        ensemble; for stack two ids, A,B (default ${STACK_EMBEDDERS.join(',')})
   --augment            add augmented copies of the training faces (shift, rotation, scale,
                        brightness; mirror with --no-flip), more for smaller classes

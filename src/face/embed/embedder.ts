@@ -43,14 +43,17 @@ interface ModelEmbedderSpec {
   template: AlignTemplate;
 }
 
-export const MODEL_EMBEDDERS: Readonly<Record<string, ModelEmbedderSpec>> = Object.freeze({
+/** The embedders that are one registry model each (the ensemble, a fusion of them, is in ensemble.ts). */
+export const MODEL_EMBEDDERS = Object.freeze({
   // dlib's own chip (get_face_chip_details(shape, 150, 0.25)), the crop the network was trained on;
   // see DLIB_MEAN_FACE_CHIP_150 in src/face/align/templates.ts for what was measured.
   'faceapi-recognition': { modelId: 'faceapi-recognition', output: 'descriptor', template: DLIB_MEAN_FACE_CHIP_150 },
   'human-mobilefacenet': { modelId: 'human-mobilefacenet', output: 'embeddings', template: ARCFACE_112 },
   'human-mobileface': { modelId: 'human-mobileface', output: 'batchnorm0/add_1', template: ARCFACE_112 },
   'human-faceres': { modelId: 'human-faceres', output: 'global_pooling/Mean', template: FACERES_224 },
-});
+} as const satisfies Record<string, ModelEmbedderSpec>);
+
+export type ModelEmbedderId = keyof typeof MODEL_EMBEDDERS;
 
 export function l2normalise(v: Float32Array): Float32Array {
   let sum = 0;
@@ -82,7 +85,7 @@ export class ModelEmbedder implements Embedder {
   private readonly spec: ModelEmbedderSpec;
 
   constructor(private readonly engine: Engine, readonly id: string) {
-    const spec = MODEL_EMBEDDERS[id];
+    const spec: ModelEmbedderSpec | undefined = Object.hasOwn(MODEL_EMBEDDERS, id) ? MODEL_EMBEDDERS[id as ModelEmbedderId] : undefined;
     if (!spec) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown embedder "${id}"`);
     this.spec = spec;
     this.template = spec.template;
