@@ -2,7 +2,7 @@
 // per pipeline setting; later runs read its faces and vectors from the cache and never load a
 // model. The ensemble's vector is fused from its members' cached vectors (as the ensemble
 // embedder does), so one analysis serves faceapi-recognition, human-faceres and ensemble.
-import { readFile } from 'node:fs/promises';
+import { readImageFile } from '../face/image/files.ts';
 import { contentHash } from '../gallery/portable.ts';
 import { resolveConfig, type EmbedderId, type VisageConfig } from '../config.ts';
 import { createVisage, type Visage } from '../visage.ts';
@@ -142,13 +142,7 @@ export class FaceSource {
 
   /** Every face of an image file (or its augmented view `index` >= 1, made around its largest face). */
   async facesOf(file: string, augmentIndex = 0): Promise<ImageFaces & { augmentation?: Augmentation }> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new VisageError(code === 'ENOENT' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT', `cannot read ${file}: ${code ?? String(error)}`);
-    }
+    const bytes = await readImageFile(file);
     const hash = contentHash(bytes);
     const plain = await this.analyse(hash, async () => bytes);
     if (augmentIndex === 0) return plain;

@@ -76,11 +76,11 @@ export interface TrainResult {
 export function resolveEmbedders(kind: HeadKind, embedders: string[] | undefined): string[] {
   if (kind === 'stack') {
     const list = embedders && embedders.length > 0 ? embedders : [...STACK_EMBEDDERS];
-    if (list.length !== 2) throw new VisageError('VISAGE_ERR_USAGE', `--classifier stack needs two embedders, e.g. --embedder ${STACK_EMBEDDERS.join(',')}`);
+    if (list.length !== 2) throw new VisageError('VISAGE_ERR_BAD_OPTION', `a stack classifier needs two embedders, e.g. ${STACK_EMBEDDERS.join(',')}`);
     return list;
   }
   const list = embedders && embedders.length > 0 ? embedders : [DEFAULT_EMBEDDER];
-  if (list.length !== 1) throw new VisageError('VISAGE_ERR_USAGE', `--classifier ${kind} reads one embedder; give two only with --classifier stack`);
+  if (list.length !== 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `a ${kind} classifier reads one embedder; two only for a stack classifier`);
   return list;
 }
 
@@ -92,7 +92,7 @@ export async function trainFromFolder(options: TrainOptions): Promise<TrainResul
   const train = await readLabelledFolder(options.trainDir, { minClasses: 2 });
   const val = options.valDir ? await readLabelledFolder(options.valDir) : undefined;
   const split = options.valDir ? 0 : options.split ?? 0.2;
-  if (!(split >= 0 && split < 1)) throw new VisageError('VISAGE_ERR_USAGE', `--split takes a fraction from 0 to below 1, got ${split}`);
+  if (!(split >= 0 && split < 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `split must be a fraction from 0 to below 1, got ${split}`);
 
   const started = Date.now();
   const all = [...train.images, ...(val?.images ?? [])];

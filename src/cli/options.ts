@@ -32,6 +32,16 @@ export function modelEmbedderChoices(first: string): string {
   return [`${first} (default)`, ...others].join(', ');
 }
 
+/** Runs a library call on command-line values: an invalid option is a usage error (exit 2). */
+export function asUsage<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof VisageError && error.code === 'VISAGE_ERR_BAD_OPTION') throw new VisageError('VISAGE_ERR_USAGE', error.message, { cause: error });
+    throw error;
+  }
+}
+
 export const EMBEDDER_HELP = `  --embedders A,B      ${modelEmbedderChoices(DEFAULTS.embedders[0]!)},
                        ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
   --no-flip            do not average each embedding with the mirrored face's`;

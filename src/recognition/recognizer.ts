@@ -11,7 +11,8 @@
 // file when its hash still matches, else looks for an image with that hash in the folders given
 // (photos moved or copied elsewhere). A face crop was not stored instead: it would put
 // biometric pictures in the database, and the path plus hash already proves which image it was.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { imagesUnder, readImageFile } from '../face/image/files.ts';
 import path from 'node:path';
 import { createVisage, type Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
@@ -154,24 +155,6 @@ export interface ReindexSummary {
 
 
 
-/** Every file under a folder, recursively (hidden entries skipped). */
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => path.join(e.parentPath ?? e.path, e.name));
-}
-
-/** Reads an image given as a path (for its hash), with Visage's error codes. */
-async function readImageBytes(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VisageError('VISAGE_ERR_IMAGE_NOT_FOUND', `no such file: ${file}`, { cause: error });
-    if (code === 'EISDIR') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${file} is a folder, not an image`, { cause: error });
-    throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot read ${file}: ${code ?? (error as Error).message}`, { cause: error });
-  }
-}
-
 export class Recognizer {
   readonly visage: Visage;
   readonly gallery: Gallery;
@@ -258,7 +241,7 @@ export class Recognizer {
   async enroll(image: string | Uint8Array, subject: string, options: EnrollOptions = {}): Promise<EnrollOutcome> {
     this.check();
     if (typeof subject !== 'string' || !subject.trim()) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'enroll needs a subject name');
-    const bytes = typeof image === 'string' ? await readImageBytes(image) : image;
+    const bytes = typeof image === 'string' ? await readImageFile(image) : image;
     // Named by its path: decoding the bytes below could only call it "the data given".
     const container = typeof image === 'string' ? videoContainer(bytes.subarray(0, VIDEO_SNIFF_BYTES)) : null;
     if (container) throw videoNotImageError(image as string, container);
@@ -391,7 +374,7 @@ export class Recognizer {
       if (!byHash) {
         byHash = new Map();
         for (const folder of options.search) {
-          for (const file of await filesUnder(folder)) {
+          for (const file of await imagesUnder(folder)) {
             try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
           }
         }

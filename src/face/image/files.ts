@@ -1,7 +1,9 @@
-// Image files on disk: which names are images, and the images (and videos, set apart) under a
-// folder. Used by the CLI's arguments and by the classifier's folder-per-person datasets.
-import { readdir } from 'node:fs/promises';
+// Image files on disk: which names are images, the images (and videos, set apart) under a folder,
+// and an image file's bytes read with Visage's error codes. Used by the CLI's arguments, the
+// classifier's folder-per-person datasets and the recognizer (enrolment hashes, reindex search).
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { VisageError } from '../../errors.ts';
 import { isVideoName } from './video.ts';
 
 /** File name endings taken as images when a folder is searched (a file named directly is always tried). */
@@ -38,3 +40,15 @@ export async function scanFolder(folder: string): Promise<{ images: string[]; vi
   return { images, videos };
 }
 
+
+/** An image file's bytes; a missing file, a folder or an unreadable file is a coded error naming it. */
+export async function readImageFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VisageError('VISAGE_ERR_IMAGE_NOT_FOUND', `no such file: ${file}`, { cause: error });
+    if (code === 'EISDIR') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${file} is a folder, not an image`, { cause: error });
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot read ${file}: ${code ?? (error as Error).message}`, { cause: error });
+  }
+}
