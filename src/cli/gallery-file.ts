@@ -1,7 +1,7 @@
 // The --db option shared by the recognition commands (enroll, identify, subjects, gallery, keys,
 // serve): which gallery file, and opening it with errors that say what to do.
 import { VisageError } from '../errors.ts';
-import { openSqliteGallery, type SqliteGallery } from '../gallery/sqlite.ts';
+import { openSqliteGallery, type SqliteGallery } from '../gallery/sqlite/index.ts';
 
 export const DB_ENV = 'VISAGE_DB';
 export const DB_HELP = `  --db FILE            the gallery (default: $${DB_ENV}, else ./visage.db)`;

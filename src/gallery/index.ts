@@ -4,9 +4,9 @@ export type {
   Gallery, GalleryChange, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
   AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary,
 } from './gallery.ts';
-export { openSqliteGallery, SqliteGallery } from './sqlite.ts';
-export type { SqliteGalleryOptions } from './sqlite.ts';
-export { SCHEMA_VERSION, APPLICATION_ID } from './migrations.ts';
+export { openSqliteGallery, SqliteGallery } from './sqlite/index.ts';
+export type { SqliteGalleryOptions } from './sqlite/index.ts';
+export { SCHEMA_VERSION, APPLICATION_ID } from './sqlite/index.ts';
 export { SearchIndex } from './search.ts';
 export type { FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions } from './search.ts';
 export { contentHash, PORTABLE_FORMAT, PORTABLE_VERSION } from './portable.ts';

@@ -20,7 +20,7 @@ import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import type { Gallery, Metadata, StoredFace, SubjectRef } from '../gallery/gallery.ts';
-import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite.ts';
+import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite/index.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';

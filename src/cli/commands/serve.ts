@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
-import type { SqliteGallery } from '../../gallery/sqlite.ts';
+import type { SqliteGallery } from '../../gallery/sqlite/index.ts';
 import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
 import type { ClassifierModel } from '../../classify/model.ts';

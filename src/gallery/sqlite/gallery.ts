@@ -3,238 +3,24 @@
 // that call; IMMEDIATE takes the write lock up front, where the busy timeout applies (a deferred
 // transaction that upgrades to a write can fail at once with SQLITE_BUSY instead of waiting).
 // better-sqlite3 is synchronous: the async methods run to completion before they return.
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { VisageError, type ErrorCode } from '../errors.ts';
+import type Database from 'better-sqlite3';
+import { VisageError } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryListener, GalleryStats, ImportSummary,
   MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef,
-} from './gallery.ts';
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+} from '../gallery.ts';
 import {
-  PORTABLE_FORMAT, PORTABLE_VERSION, base64ToVector, isContentHash, modelDims, validatePortable, vectorToBase64,
+  PORTABLE_FORMAT, PORTABLE_VERSION, base64ToVector, modelDims, validatePortable, vectorToBase64,
   type PortableFace, type PortableSubject,
-} from './portable.ts';
-import type { Box, FivePoints } from '../types.ts';
-
-export interface SqliteGalleryOptions {
-  /** Open for reading only (default false). A file without write permission is opened so anyway. */
-  readOnly?: boolean;
-  /** How long a write waits for another connection's lock before VISAGE_ERR_DB_LOCKED (default 5000 ms). */
-  busyTimeoutMs?: number;
-  /** Create the file when it does not exist (default true; never when readOnly). */
-  create?: boolean;
-}
-
-const OPTION_KEYS = new Set(['readOnly', 'busyTimeoutMs', 'create']);
-const SQLITE_MAGIC = 'SQLite format 3\0';
-const MAX_NAME_LENGTH = 200;
+} from '../portable.ts';
+import { unitVector, validHash, validMetadata, validName } from '../validate.ts';
+import { mapSqliteError } from './errors.ts';
+import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
+import type { Box, FivePoints } from '../../types.ts';
 
 type Db = Database.Database;
-
-interface SubjectRow { id: number; name: string; metadata: string; created: string; faceCount: number }
-interface FaceRow {
-  id: number; subjectId: number; subjectName: string; sourceFile: string | null; contentHash: string;
-  box: string | null; landmarks: string | null; quality: string | null; created: string; models: string | null;
-}
-
-/** Opens (and creates or upgrades) a gallery file. See SqliteGalleryOptions. */
-export async function openSqliteGallery(file: string, options: SqliteGalleryOptions = {}): Promise<SqliteGallery> {
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown gallery option "${key}"`);
-  }
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new VisageError('VISAGE_ERR_BAD_OPTION', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
-  }
-  const location = path.resolve(file);
-  const exists = existsSync(location);
-  if (!exists) {
-    if (options.readOnly || options.create === false) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `gallery ${file} does not exist`);
-    if (!existsSync(path.dirname(location))) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `cannot create gallery ${file}: folder ${path.dirname(location)} does not exist`);
-  } else {
-    refuseNonSqlite(location, file);
-  }
-  let readOnlyReason: string | null = options.readOnly ? 'opened read-only' : null;
-  if (!readOnlyReason && !writable(exists ? location : path.dirname(location))) {
-    if (!exists) throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `cannot create gallery ${file}: folder ${path.dirname(location)} is not writable`);
-    readOnlyReason = 'the file is not writable';
-  }
-  let db: Db;
-  try {
-    db = new Database(location, { readonly: readOnlyReason !== null, fileMustExist: exists });
-  } catch (error) {
-    throw mapSqliteError(error, file, busyTimeoutMs, readOnlyReason);
-  }
-  try {
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    identify(db, file);
-    if (!readOnlyReason) {
-      // Only now, once the file is known to be ours or empty, is anything written to it.
-      db.pragma('journal_mode = WAL');
-    }
-    db.pragma('foreign_keys = ON');
-    migrate(db, file, readOnlyReason);
-  } catch (error) {
-    db.close();
-    throw mapSqliteError(error, file, busyTimeoutMs, readOnlyReason);
-  }
-  return new SqliteGallery(db, location, file, busyTimeoutMs, readOnlyReason);
-}
-
-/** A non-empty file that does not start with SQLite's header is refused before SQLite opens it. */
-function refuseNonSqlite(location: string, file: string): void {
-  const stat = statSync(location);
-  if (stat.isDirectory()) throw new VisageError('VISAGE_ERR_NOT_A_GALLERY', `${file} is a folder, not a Visage gallery`);
-  if (stat.size === 0) return; // SQLite's own view too: an empty file is an empty database
-  const header = Buffer.alloc(16);
-  const fd = openSync(location, 'r');
-  try {
-    readSync(fd, header, 0, 16, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (header.toString('latin1') !== SQLITE_MAGIC) {
-    throw new VisageError('VISAGE_ERR_NOT_A_GALLERY', `${file} is not a Visage gallery (not a SQLite database); left untouched`);
-  }
-}
-
-function writable(target: string): boolean {
-  try {
-    accessSync(target, constants.W_OK);
-  } catch {
-    return false;
-  }
-  // root passes access() on anything: honour a file whose write bits are all off all the same.
-  return (statSync(target).mode & 0o222) !== 0;
-}
-
-/** Refuses a SQLite file of another application and a schema newer than this code. Reads only. */
-function identify(db: Db, file: string): void {
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (applicationId !== APPLICATION_ID) {
-    const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
-    if (objects > 0 || version !== 0 || applicationId !== 0) {
-      throw new VisageError('VISAGE_ERR_NOT_A_GALLERY',
-        `${file} is a SQLite database of another application, not a Visage gallery; left untouched`);
-    }
-    return; // an empty database: becomes a gallery
-  }
-  if (version > SCHEMA_VERSION) {
-    throw new VisageError('VISAGE_ERR_DB_TOO_NEW',
-      `${file} has gallery schema version ${version}, newer than this Visage knows (${SCHEMA_VERSION}); upgrade Visage`);
-  }
-}
-
-function migrate(db: Db, file: string, readOnlyReason: string | null): void {
-  const current = () => db.pragma('user_version', { simple: true }) as number;
-  if (current() >= SCHEMA_VERSION) return;
-  if (readOnlyReason) {
-    throw new VisageError('VISAGE_ERR_DB_READ_ONLY',
-      `${file} needs its schema upgraded (version ${current()} to ${SCHEMA_VERSION}) but is read-only (${readOnlyReason})`);
-  }
-  db.transaction(() => {
-    // Read again under the write lock: another process may have migrated meanwhile.
-    const from = current();
-    for (const migration of MIGRATIONS) {
-      if (migration.version <= from) continue;
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    }
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-  }).immediate();
-}
-
-function mapSqliteError(error: unknown, file: string, busyTimeoutMs: number, readOnlyReason: string | null): unknown {
-  if (error instanceof VisageError) return error;
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
-  const message = (error as Error).message;
-  const coded = (visageCode: ErrorCode, text: string) => new VisageError(visageCode, text, { cause: error });
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return coded('VISAGE_ERR_DB_LOCKED', `gallery ${file} is locked by another process (waited ${busyTimeoutMs} ms); try again when it has finished`);
-  }
-  if (code.startsWith('SQLITE_READONLY')) {
-    return coded('VISAGE_ERR_DB_READ_ONLY', `gallery ${file} is read-only (${readOnlyReason ?? message}); nothing was changed`);
-  }
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return coded('VISAGE_ERR_NOT_A_GALLERY', `${file} is not a usable Visage gallery (${message})`);
-  }
-  if (code.startsWith('SQLITE_CANTOPEN')) return coded('VISAGE_ERR_DB_FAILED', `cannot open gallery ${file} (${message})`);
-  return coded('VISAGE_ERR_DB_FAILED', `gallery ${file}: ${message}`);
-}
-
-function validName(name: unknown, what = 'subject name'): string {
-  if (typeof name !== 'string') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} must be a string`);
-  const trimmed = name.trim();
-  if (!trimmed) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is empty`);
-  if (trimmed.length > MAX_NAME_LENGTH) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is longer than ${MAX_NAME_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} contains control characters`);
-  return trimmed;
-}
-
-function validMetadata(metadata: unknown): string {
-  if (metadata === undefined || metadata === null) return '{}';
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'metadata must be a plain object');
-  try {
-    return JSON.stringify(metadata);
-  } catch (error) {
-    throw new VisageError('VISAGE_ERR_BAD_INPUT', `metadata is not JSON-serialisable (${(error as Error).message})`);
-  }
-}
-
-function validHash(hash: unknown): string {
-  if (!isContentHash(hash)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `content hash must be a SHA-256 as 64 lowercase hex digits, got ${JSON.stringify(hash)}`);
-  return hash;
-}
-
-/** A finite, non-zero vector as an L2-normalised Float32Array. */
-function unitVector(values: ArrayLike<number>, what: string): Float32Array {
-  const vector = Float32Array.from(values as ArrayLike<number>);
-  if (vector.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is empty`);
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const v = vector[i]!;
-    if (!Number.isFinite(v)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} has a non-finite value at ${i}`);
-    sum += v * v;
-  }
-  if (sum === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${what} is all zeros`);
-  const scale = 1 / Math.sqrt(sum);
-  if (Math.abs(scale - 1) > 1e-6) for (let i = 0; i < vector.length; i++) vector[i]! *= scale;
-  return vector;
-}
-
-const blob = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-
-function vectorFromBlob(bytes: Buffer, dim: number): Float32Array {
-  const vector = new Float32Array(dim);
-  new Uint8Array(vector.buffer).set(bytes.subarray(0, dim * 4));
-  return vector;
-}
-
-const parseJson = <T>(text: string | null): T | null => (text === null ? null : JSON.parse(text) as T);
-
-function toSubject(row: SubjectRow): Subject {
-  return { id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Metadata, created: row.created, faceCount: row.faceCount };
-}
-
-function toFace(row: FaceRow): StoredFace {
-  return {
-    id: row.id, subjectId: row.subjectId, subjectName: row.subjectName, sourceFile: row.sourceFile, contentHash: row.contentHash,
-    box: parseJson<Box>(row.box), landmarks: parseJson<FivePoints>(row.landmarks), quality: parseJson<FaceQuality>(row.quality),
-    created: row.created, models: row.models ? row.models.split(',').sort() : [],
-  };
-}
-
-const SUBJECT_SELECT = `SELECT s.id, s.name, s.metadata, s.created,
-  (SELECT count(*) FROM faces f WHERE f.subject_id = s.id) AS faceCount FROM subjects s`;
-const FACE_SELECT = `SELECT f.id, f.subject_id AS subjectId, s.name AS subjectName, f.source_file AS sourceFile,
-  f.content_hash AS contentHash, f.box, f.landmarks, f.quality, f.created,
-  (SELECT group_concat(e.model_id) FROM embeddings e WHERE e.face_id = f.id) AS models
-  FROM faces f JOIN subjects s ON s.id = f.subject_id`;
 
 interface PreparedFace {
   face: NewFace;
@@ -251,7 +37,7 @@ export class SqliteGallery implements Gallery {
   private readonly listeners = new Set<GalleryListener>();
   private closed = false;
 
-  /** @internal Use openSqliteGallery(). */
+  /** @internal Use openSqliteGallery() (./open.ts). */
   constructor(db: Db, location: string, displayName: string, busyTimeoutMs: number, readOnlyReason: string | null) {
     this.db = db;
     this.location = location;
