@@ -3,7 +3,8 @@ export { createRecognizer, Recognizer, verifyFaces } from './recognizer.ts';
 export type {
   RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
   Verification, Coverage, ReindexOptions, ReindexSummary,
-} from './recognizer.ts';
+} from './types.ts';
+export { reindexGallery } from './reindex.ts';
 export { ENROLMENT_QUALITY, chooseEnrolmentFace, largestFaceIndex } from './enrolment.ts';
 export type { EnrolmentQuality, SkipReason, FaceChoice } from './enrolment.ts';
 export { nameFromFileName, nameForImage } from './naming.ts';

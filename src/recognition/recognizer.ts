@@ -4,155 +4,25 @@
 //
 // Matching happens in one embedding space, the first configured embedder's
 // (visage.config.embedders[0]); enrolment stores every configured embedder's vector, so adding
-// an embedder later only needs `reindex()` for the faces enrolled before.
-//
-// Reindex needs pixels, and the gallery keeps none: each face keeps the absolute path of the file
-// it was enrolled from (as `sourceFile`) and the SHA-256 of its bytes. reindex() re-reads the
-// file when its hash still matches, else looks for an image with that hash in the folders given
-// (photos moved or copied elsewhere). A face crop was not stored instead: it would put
-// biometric pictures in the database, and the path plus hash already proves which image it was.
-import { readFile, stat } from 'node:fs/promises';
-import { imagesUnder, readImageFile } from '../face/image/files.ts';
+// an embedder later only needs `reindex()` (reindex.ts) for the faces enrolled before.
 import path from 'node:path';
+import { readImageFile } from '../face/image/files.ts';
 import { createVisage, type Visage } from '../visage.ts';
-import type { VisageConfig } from '../config.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
-import type { Gallery, Metadata, StoredFace, SubjectRef } from '../gallery/gallery.ts';
-import { openSqliteGallery, type SqliteGalleryOptions } from '../gallery/sqlite/index.ts';
+import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
+import { openSqliteGallery } from '../gallery/sqlite/index.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
-import type { Box, Face } from '../types.ts';
+import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
-
-export interface RecognizerOptions {
-  /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
-  visage?: Visage;
-  visageOptions?: Partial<VisageConfig>;
-  /** A gallery to use (left open by close()); else `db` is opened as a SQLite gallery. */
-  gallery?: Gallery;
-  /** SQLite gallery file, opened (and created unless `galleryOptions.create` is false) when no gallery is given. */
-  db?: string;
-  galleryOptions?: SqliteGalleryOptions;
-  /** Open-set threshold; default the matching embedder's calibrated one (thresholds.ts). */
-  threshold?: number;
-  /** Per-subject decision; default DEFAULT_STRATEGY. */
-  strategy?: DecisionStrategy;
-  /** Enrolment face limits (see ENROLMENT_QUALITY). */
-  enrolmentQuality?: Partial<EnrolmentQuality>;
-}
-
-export interface EnrollOptions {
-  /** Take the largest face when the image shows several (default: such images are skipped). */
-  largest?: boolean;
-  /** Recorded as the face's source; a path given as `image` is recorded as its absolute path. */
-  sourceFile?: string;
-  /** Metadata of the subject, when this call creates it. */
-  metadata?: Metadata;
-}
-
-export interface EnrollOutcome {
-  status: 'added' | 'skipped';
-  subject: string;
-  /** Why it was skipped. */
-  reason?: SkipReason;
-  message?: string;
-  /** Faces found in the image. */
-  faces: number;
-  /** The stored face (when added). */
-  faceId?: number;
-  box?: Box;
-  quality?: Face['quality'];
-  contentHash: string;
-}
-
-export interface Candidate {
-  subjectId: number;
-  name: string;
-  similarity: number;
-}
-
-export interface IdentifiedFace {
-  box: Box;
-  score: number;
-  quality: Face['quality'];
-  /** The recognised person, or null: UNKNOWN. */
-  name: string | null;
-  subjectId: number | null;
-  /** Similarity to the best subject (whether or not it passed the threshold); null for an empty gallery. */
-  similarity: number | null;
-  /** The k nearest people, best first, whatever the threshold. */
-  candidates: Candidate[];
-}
-
-export interface Identification {
-  width: number;
-  height: number;
-  modelId: string;
-  threshold: number;
-  strategy: DecisionStrategy;
-  faces: IdentifiedFace[];
-}
-
-export interface IdentifyCallOptions {
-  threshold?: number;
-  strategy?: DecisionStrategy;
-  /** Nearest people listed per face (default 3). */
-  k?: number;
-  /**
-   * A person appears at most once in one photo (default true): when two faces would get the same
-   * name, the more similar keeps it and the other takes its next candidate above the threshold,
-   * or UNKNOWN. Seen on bbt/group/faceapi_bbt4.jpg: a hand detected as a face scored 0.945 with
-   * the woman it belongs to, who was also found (0.968).
-   */
-  oncePerImage?: boolean;
-}
-
-export interface Verification {
-  same: boolean;
-  similarity: number;
-  threshold: number;
-  modelId: string;
-  /** The face compared in each image (its largest) and how many each image held. */
-  a: { box: Box; faces: number };
-  b: { box: Box; faces: number };
-}
-
-export interface SubjectVerification {
-  same: boolean;
-  similarity: number;
-  threshold: number;
-  modelId: string;
-  /** The face compared (the image's largest) and how many the image held. */
-  image: { box: Box; faces: number };
-  /** The subject and its enrolled face closest to the image's. */
-  subject: { id: number; name: string; faceId: number };
-}
-
-export interface Coverage {
-  modelId: string;
-  faces: number;
-  /** Faces with an embedding of the matching model (those identify() can find). */
-  indexed: number;
-  /** Faces enrolled with other embedders only: `reindex()` embeds them. */
-  missing: number;
-}
-
-export interface ReindexOptions {
-  /** Folders searched (recursively) for images whose file moved, matched by content hash. */
-  search?: string[];
-  onProgress?: (done: number, total: number, face: StoredFace) => void;
-}
-
-export interface ReindexSummary {
-  models: string[];
-  examined: number;
-  reindexed: number;
-  skipped: { faceId: number; subject: string; sourceFile: string | null; reason: string }[];
-}
-
+import { reindexGallery } from './reindex.ts';
+import type {
+  Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
+  ReindexOptions, ReindexSummary, SubjectVerification, Verification,
+} from './types.ts';
 
 
 export class Recognizer {
@@ -352,77 +222,7 @@ export class Recognizer {
    */
   async reindex(options: ReindexOptions = {}): Promise<ReindexSummary> {
     this.check();
-    const wanted = [...this.visage.config.embedders];
-    const all = await this.gallery.listFaces();
-    const todo = all.filter((face) => wanted.some((id) => !face.models.includes(id)));
-    const summary: ReindexSummary = { models: wanted, examined: all.length, reindexed: 0, skipped: [] };
-    if (todo.length === 0) return summary;
-    // Existing vectors, to carry over: faceId -> modelId -> vector.
-    const existing = new Map<number, Record<string, Float32Array>>();
-    const models = new Set(todo.flatMap((face) => face.models));
-    for (const modelId of models) {
-      const { faceIds, vectors, dim, count } = await this.gallery.embeddingsFor(modelId);
-      for (let i = 0; i < count; i++) {
-        const record = existing.get(faceIds[i]!) ?? {};
-        record[modelId] = vectors.slice(i * dim, (i + 1) * dim);
-        existing.set(faceIds[i]!, record);
-      }
-    }
-    let byHash: Map<string, string> | null = null;
-    const findByHash = async (hash: string): Promise<string | null> => {
-      if (!options.search?.length) return null;
-      if (!byHash) {
-        byHash = new Map();
-        for (const folder of options.search) {
-          for (const file of await imagesUnder(folder)) {
-            try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
-          }
-        }
-      }
-      return byHash.get(hash) ?? null;
-    };
-    let done = 0;
-    for (const face of todo) {
-      const skip = (reason: string) => summary.skipped.push({ faceId: face.id, subject: face.subjectName, sourceFile: face.sourceFile, reason });
-      try {
-        let bytes: Buffer | null = null;
-        if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
-          const read = await readFile(face.sourceFile);
-          if (contentHash(read) === face.contentHash) bytes = read;
-        }
-        if (!bytes) {
-          const found = await findByHash(face.contentHash);
-          if (found) bytes = await readFile(found);
-        }
-        if (!bytes) {
-          skip(face.sourceFile ? `image not found or changed since enrolment: ${face.sourceFile}` : 'no source file recorded');
-        } else {
-          // The enrolled face where it was enrolled (its box, and its five points when stored): no
-          // detection; a face stored without a box is found again only when it is alone in its image.
-          const { faces } = face.box
-            ? await this.visage.analyze(bytes, { faces: [{ box: face.box, ...(face.landmarks ? { five: face.landmarks } : {}) }] })
-            : await this.visage.analyze(bytes);
-          if (faces.length !== 1) {
-            skip('the enrolled face was not found again in its image');
-          } else {
-            const found = faces[0]!;
-            const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
-            for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
-            // Replace the face: the gallery has no "add an embedding to a face" write, and one image
-            // is enrolled once per subject, so the old row goes first and the new one follows at once.
-            await this.gallery.deleteFace(face.id);
-            await this.gallery.addFaces(face.subjectId, [{
-              contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings,
-            }]);
-            summary.reindexed++;
-          }
-        }
-      } catch (error) {
-        skip((error as Error).message);
-      }
-      options.onProgress?.(++done, todo.length, face);
-    }
-    return summary;
+    return reindexGallery(this.visage, this.gallery, options);
   }
 
   /** Closes the search index, and the Visage and gallery this Recognizer opened itself. */

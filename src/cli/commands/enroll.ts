@@ -4,7 +4,8 @@
 // is skipped.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { createRecognizer, type EnrollOutcome } from '../../recognition/recognizer.ts';
+import { createRecognizer } from '../../recognition/recognizer.ts';
+import type { EnrollOutcome } from '../../recognition/types.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
 import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';

@@ -1,0 +1,89 @@
+// Reindex: embed the enrolled faces with embedders they have no vector for yet (an embedder added
+// to the configuration after they were enrolled).
+//
+// Reindex needs pixels, and the gallery keeps none: each face keeps the absolute path of the file
+// it was enrolled from (as `sourceFile`) and the SHA-256 of its bytes. Reindex re-reads the file
+// when its hash still matches, else looks for an image with that hash in the folders given
+// (photos moved or copied elsewhere). A face crop was not stored instead: it would put biometric
+// pictures in the database, and the path plus hash already proves which image it was.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Visage } from '../visage.ts';
+import { imagesUnder } from '../face/image/files.ts';
+import type { Gallery } from '../gallery/gallery.ts';
+import { contentHash } from '../gallery/portable.ts';
+import type { ReindexOptions, ReindexSummary } from './types.ts';
+
+export async function reindexGallery(visage: Visage, gallery: Gallery, options: ReindexOptions = {}): Promise<ReindexSummary> {
+  const wanted = [...visage.config.embedders];
+  const all = await gallery.listFaces();
+  const todo = all.filter((face) => wanted.some((id) => !face.models.includes(id)));
+  const summary: ReindexSummary = { models: wanted, examined: all.length, reindexed: 0, skipped: [] };
+  if (todo.length === 0) return summary;
+  // Existing vectors, to carry over: faceId -> modelId -> vector.
+  const existing = new Map<number, Record<string, Float32Array>>();
+  const models = new Set(todo.flatMap((face) => face.models));
+  for (const modelId of models) {
+    const { faceIds, vectors, dim, count } = await gallery.embeddingsFor(modelId);
+    for (let i = 0; i < count; i++) {
+      const record = existing.get(faceIds[i]!) ?? {};
+      record[modelId] = vectors.slice(i * dim, (i + 1) * dim);
+      existing.set(faceIds[i]!, record);
+    }
+  }
+  let byHash: Map<string, string> | null = null;
+  const findByHash = async (hash: string): Promise<string | null> => {
+    if (!options.search?.length) return null;
+    if (!byHash) {
+      byHash = new Map();
+      for (const folder of options.search) {
+        for (const file of await imagesUnder(folder)) {
+          try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
+        }
+      }
+    }
+    return byHash.get(hash) ?? null;
+  };
+  let done = 0;
+  for (const face of todo) {
+    const skip = (reason: string) => summary.skipped.push({ faceId: face.id, subject: face.subjectName, sourceFile: face.sourceFile, reason });
+    try {
+      let bytes: Buffer | null = null;
+      if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
+        const read = await readFile(face.sourceFile);
+        if (contentHash(read) === face.contentHash) bytes = read;
+      }
+      if (!bytes) {
+        const found = await findByHash(face.contentHash);
+        if (found) bytes = await readFile(found);
+      }
+      if (!bytes) {
+        skip(face.sourceFile ? `image not found or changed since enrolment: ${face.sourceFile}` : 'no source file recorded');
+      } else {
+        // The enrolled face where it was enrolled (its box, and its five points when stored): no
+        // detection; a face stored without a box is found again only when it is alone in its image.
+        const { faces } = face.box
+          ? await visage.analyze(bytes, { faces: [{ box: face.box, ...(face.landmarks ? { five: face.landmarks } : {}) }] })
+          : await visage.analyze(bytes);
+        if (faces.length !== 1) {
+          skip('the enrolled face was not found again in its image');
+        } else {
+          const found = faces[0]!;
+          const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
+          for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
+          // Replace the face: the gallery has no "add an embedding to a face" write, and one image
+          // is enrolled once per subject, so the old row goes first and the new one follows at once.
+          await gallery.deleteFace(face.id);
+          await gallery.addFaces(face.subjectId, [{
+            contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings,
+          }]);
+          summary.reindexed++;
+        }
+      }
+    } catch (error) {
+      skip((error as Error).message);
+    }
+    options.onProgress?.(++done, todo.length, face);
+  }
+  return summary;
+}

@@ -1,0 +1,134 @@
+// What the recognizer takes and gives: plain JSON-serialisable records.
+import type { Visage } from '../visage.ts';
+import type { VisageConfig } from '../config.ts';
+import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
+import type { SqliteGalleryOptions } from '../gallery/sqlite/index.ts';
+import type { DecisionStrategy } from '../face/match/index.ts';
+import type { Box, Face } from '../types.ts';
+import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
+
+export interface RecognizerOptions {
+  /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
+  visage?: Visage;
+  visageOptions?: Partial<VisageConfig>;
+  /** A gallery to use (left open by close()); else `db` is opened as a SQLite gallery. */
+  gallery?: Gallery;
+  /** SQLite gallery file, opened (and created unless `galleryOptions.create` is false) when no gallery is given. */
+  db?: string;
+  galleryOptions?: SqliteGalleryOptions;
+  /** Open-set threshold; default the matching embedder's calibrated one (thresholds.ts). */
+  threshold?: number;
+  /** Per-subject decision; default DEFAULT_STRATEGY. */
+  strategy?: DecisionStrategy;
+  /** Enrolment face limits (see ENROLMENT_QUALITY). */
+  enrolmentQuality?: Partial<EnrolmentQuality>;
+}
+
+export interface EnrollOptions {
+  /** Take the largest face when the image shows several (default: such images are skipped). */
+  largest?: boolean;
+  /** Recorded as the face's source; a path given as `image` is recorded as its absolute path. */
+  sourceFile?: string;
+  /** Metadata of the subject, when this call creates it. */
+  metadata?: Metadata;
+}
+
+export interface EnrollOutcome {
+  status: 'added' | 'skipped';
+  subject: string;
+  /** Why it was skipped. */
+  reason?: SkipReason;
+  message?: string;
+  /** Faces found in the image. */
+  faces: number;
+  /** The stored face (when added). */
+  faceId?: number;
+  box?: Box;
+  quality?: Face['quality'];
+  contentHash: string;
+}
+
+export interface Candidate {
+  subjectId: number;
+  name: string;
+  similarity: number;
+}
+
+export interface IdentifiedFace {
+  box: Box;
+  score: number;
+  quality: Face['quality'];
+  /** The recognised person, or null: UNKNOWN. */
+  name: string | null;
+  subjectId: number | null;
+  /** Similarity to the best subject (whether or not it passed the threshold); null for an empty gallery. */
+  similarity: number | null;
+  /** The k nearest people, best first, whatever the threshold. */
+  candidates: Candidate[];
+}
+
+export interface Identification {
+  width: number;
+  height: number;
+  modelId: string;
+  threshold: number;
+  strategy: DecisionStrategy;
+  faces: IdentifiedFace[];
+}
+
+export interface IdentifyCallOptions {
+  threshold?: number;
+  strategy?: DecisionStrategy;
+  /** Nearest people listed per face (default 3). */
+  k?: number;
+  /**
+   * A person appears at most once in one photo (default true): when two faces would get the same
+   * name, the more similar keeps it and the other takes its next candidate above the threshold,
+   * or UNKNOWN. Seen on bbt/group/faceapi_bbt4.jpg: a hand detected as a face scored 0.945 with
+   * the woman it belongs to, who was also found (0.968).
+   */
+  oncePerImage?: boolean;
+}
+
+export interface Verification {
+  same: boolean;
+  similarity: number;
+  threshold: number;
+  modelId: string;
+  /** The face compared in each image (its largest) and how many each image held. */
+  a: { box: Box; faces: number };
+  b: { box: Box; faces: number };
+}
+
+export interface SubjectVerification {
+  same: boolean;
+  similarity: number;
+  threshold: number;
+  modelId: string;
+  /** The face compared (the image's largest) and how many the image held. */
+  image: { box: Box; faces: number };
+  /** The subject and its enrolled face closest to the image's. */
+  subject: { id: number; name: string; faceId: number };
+}
+
+export interface Coverage {
+  modelId: string;
+  faces: number;
+  /** Faces with an embedding of the matching model (those identify() can find). */
+  indexed: number;
+  /** Faces enrolled with other embedders only: `reindex()` embeds them. */
+  missing: number;
+}
+
+export interface ReindexOptions {
+  /** Folders searched (recursively) for images whose file moved, matched by content hash. */
+  search?: string[];
+  onProgress?: (done: number, total: number, face: StoredFace) => void;
+}
+
+export interface ReindexSummary {
+  models: string[];
+  examined: number;
+  reindexed: number;
+  skipped: { faceId: number; subject: string; sourceFile: string | null; reason: string }[];
+}
