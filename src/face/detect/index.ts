@@ -24,25 +24,8 @@ interface DetectorEntry {
 }
 
 /**
- * Tiling per detector, chosen on WIDER dev with bench/wider.ts (AP at IoU 0.5 for faces >= 16 /
- * 32 / 64 px, %; model runs per 1024-px image):
- * - ssd: whole image + 2 tiles across: 44.6 / 77.4 / 91.1 -> 71.3 / 87.5 / 93.8 at 4.8 runs
- *   (about 5x the time of one run; batched). Measured and not taken: 3 across 73 / 87 / 92 at 8
- *   runs; 2 and 3 across 75 / 89 / 93 at 12 runs; overlap 0.1 or 0.3 no better than 0.2.
- *   mergeContained 0.6 drops parts of faces cut by a tile yet found by another: precision at
- *   score 0.5 (faces >= 16 px) 71.3% -> 73.7%, recall 67.3% -> 67.1%.
- * - blazeface: whole image + 3 across: 25.2 / 53.4 / 86.1 -> 58.4 / 84.0 / 91.2 at 8.2 runs (its
- *   runs are ~5x cheaper than the SSD's). 4 across 63 / 83 / 90 at 13 runs; 3 and 4 across
- *   63 / 84 / 91 at 21 runs. Its own NMS at 0.3 and merging at 0.3: 0.5 gave the same AP and
- *   lower precision at score 0.5; containment lowered its AP slightly, so it is off. Since the whole
- *   image is shrunk from the tile level (tiled.ts): 59.1 / 83.9 / 91.4. Tiles up to 10% taller along
- *   the shorter side where that saves a row (9 -> 6 tiles on a 4:3 photo) measured 58.2 / 83.7 /
- *   90.8 at 7.3 runs and ~6% less time end to end on face-api's demo photos: not taken.
- * - tiny: whole image + 2 across: 9 / 20 / 60 -> 22 / 48 / 81 (input 416).
- * - maxZoom 2: 'auto' cuts no tiles that the detector would enlarge more than 2x, i.e. none for
- *   images under ~460 px (SSD) or ~330 px (BlazeFace). On WIDER images shrunk to 640 px tiles
- *   still won (SSD: 61 / 83 / 90 -> 78 / 90 / 93); at 400 px (tiles enlarged 2.3x) they helped
- *   small faces (79 -> 86) and hurt large ones (98 -> 95), at 5x the time.
+ * Each detector's tiling for 'auto' was chosen on WIDER dev with bench/wider.ts: what was measured
+ * and what was not taken is in docs/measurements.md ("Tiling").
  */
 export const DETECTORS = Object.freeze({
   ssd: {

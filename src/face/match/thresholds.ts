@@ -15,17 +15,11 @@
 //   the training pairs)": the loosest threshold that accepts at most 0.1% of DevTrain's 1,100
 //   different-person pairs.
 //
-// Run of 2026-11-23 (load ~9 on 2 cores; no image without a face):
-// | embedder | mean-template | best-face | pair |
-// |---|---|---|---|
-// | faceapi-recognition | 0.9677 (known probes identified there: 69.4%) | 0.9625 (65.5%) | 0.9260 (TAR 96.45% of the same-person pairs) |
-// | ensemble | 0.9659 (67.3%) | 0.9595 (66.4%) | 0.9220 (TAR 96.64%) |
 // The identify thresholds trade recognitions for safety: they hold strangers to 0.1% in a gallery
-// of about 130 people; a smaller gallery is safer at them (fewer people to be mistaken for), a much
-// larger one is not (recalibrate on your own photos: `visage calibrate`). Rerun both scripts and
-// update this table when detection, alignment or an embedder changes. (Ensemble row: rerun of
-// 2026-11-23 with its weights refitted for dlib's chip, 0.99 / 0.01, see src/face/embed/ensemble.ts;
-// the pair threshold from the same DevTrain pairs, as `npm run fit:ensemble` prints it.)
+// of about 130 people; a smaller gallery is safer at them, a much larger one is not (recalibrate on
+// your own photos: `visage calibrate`). The runs behind the figures, and how many known people each
+// threshold names, are in docs/measurements.md ("Thresholds"); rerun both scripts when detection,
+// alignment or an embedder changes.
 import type { EmbedderId } from '../../config.ts';
 import { VisageError } from '../../errors.ts';
 import type { DecisionStrategy } from './decision.ts';
