@@ -1,6 +1,6 @@
 // npm run calibrate:lfw [-- --far 0.001] [--cache FILE] [--json]
 //
-// Calibrates the default open-set threshold (src/recognition/thresholds.ts) on LFW View 1
+// Calibrates the default open-set threshold (src/face/match/thresholds.ts) on LFW View 1
 // DevTrain, whose people are disjoint from DevTest's:
 //   - known people: DevTrain people with at least 4 images; the first 3 (sorted, with a face) are
 //     enrolled, the rest are known probes;

@@ -292,7 +292,7 @@ async function main(): Promise<void> {
   const libraryStrategy = DEFAULT_STRATEGY;
   const threshold = options.threshold ?? defaultThreshold(embedder, DEFAULT_STRATEGY);
   const thresholdNote = options.threshold !== undefined ? 'from --threshold'
-    : `the library's default for ${embedder} with ${DEFAULT_STRATEGY}, src/recognition/thresholds.ts`;
+    : `the library's default for ${embedder} with ${DEFAULT_STRATEGY}, src/face/match/thresholds.ts`;
   log(`bench:openset: threshold ${threshold} (${thresholdNote})`);
 
   const parts: Part[] = [];

@@ -1,4 +1,4 @@
-// Default thresholds and the near-miss band under them (src/recognition/thresholds.ts): pure.
+// Default thresholds and the near-miss band under them (src/face/match/thresholds.ts): pure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_THRESHOLDS, NEAR_MISS_FAR, NEAR_MISS_FLOORS, nearMissFloor, nearMisses } from '../../../src/face/match/thresholds.ts';
