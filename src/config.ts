@@ -3,10 +3,12 @@
 import { VisageError } from './errors.ts';
 import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
 import { EMBEDDER_IDS, type EmbedderId } from './face/embed/index.ts';
+import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
+
+export type { LandmarksId };
 
 /** The detectors createVisage offers (described in src/face/detect/index.ts, DETECTORS). */
 export type DetectorId = PipelineDetectorId;
-export type LandmarksId = 'faceapi-landmark68' | 'faceapi-landmark68-tiny';
 /** An embedder id (src/face/embed/index.ts); 'ensemble': the ResNet and FaceRes fused with fitted weights. */
 export type { EmbedderId };
 
@@ -55,7 +57,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
   detector: PIPELINE_DETECTOR_IDS,
   tiling: ['auto', 'on', 'off'],
-  landmarks: ['faceapi-landmark68', 'faceapi-landmark68-tiny'],
+  landmarks: LANDMARK_MODELS,
 };
 export { EMBEDDER_IDS };
 

@@ -14,7 +14,7 @@ import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/i
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openSqliteGallery } from '../gallery/sqlite/index.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
-import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, type DecisionStrategy } from '../face/match/index.ts';
+import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
@@ -171,12 +171,14 @@ export class Recognizer {
   }
 
   private match(index: SearchIndex, embedding: ArrayLike<number>, options: { threshold: number; strategy: DecisionStrategy; k: number }) {
-    const decision = index.identify(embedding, { threshold: options.threshold, strategy: options.strategy, k: options.k });
+    // The index scores the people; the decision is the matching rule's (src/face/match).
+    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k });
+    const named = openSetDecision(candidates, options.threshold);
     return {
-      name: decision.subject?.name ?? null,
-      subjectId: decision.subject?.id ?? null,
-      similarity: decision.similarity,
-      candidates: decision.candidates.map(toCandidate),
+      name: named?.name ?? null,
+      subjectId: named?.subjectId ?? null,
+      similarity: candidates[0]?.similarity ?? null,
+      candidates: candidates.map(toCandidate),
     };
   }
 

@@ -6,7 +6,10 @@ import type { Engine } from '../../runtime/engine.ts';
 import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
 import { resampleAffine } from '../align/align.ts';
-import type { LandmarksId } from '../../config.ts';
+
+/** The landmark models, each a registry model of the same network family (the full and the tiny net). */
+export const LANDMARK_MODELS = Object.freeze(['faceapi-landmark68', 'faceapi-landmark68-tiny'] as const);
+export type LandmarksId = (typeof LANDMARK_MODELS)[number];
 
 const SIZE = 112;
 
@@ -17,7 +20,7 @@ export function landmarkSquare(box: Box): Box {
 }
 
 export class FaceLandmarks68 {
-  constructor(private readonly engine: Engine, readonly modelId: LandmarksId = 'faceapi-landmark68') {}
+  constructor(private readonly engine: Engine, readonly modelId: LandmarksId) {}
 
   /** 68 points per box, in image pixels; one batched inference for all boxes. */
   async locate(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
