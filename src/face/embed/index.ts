@@ -9,10 +9,6 @@ export type EmbedderId = ModelEmbedderId | typeof ENSEMBLE_ID;
 
 export const EMBEDDER_IDS: readonly EmbedderId[] = Object.freeze([...(Object.keys(MODEL_EMBEDDERS) as ModelEmbedderId[]), ENSEMBLE_ID]);
 
-export function isEmbedderId(id: unknown): id is EmbedderId {
-  return EMBEDDER_IDS.includes(id as EmbedderId);
-}
-
 /** The model embedders an embedder runs: itself, or an ensemble's members. */
 export function modelEmbedderIds(id: EmbedderId): ModelEmbedderId[] {
   return id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id as ModelEmbedderId) : [id];
