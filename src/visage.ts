@@ -74,7 +74,7 @@ class ToOriginal {
   workingPoint(p: Point): Point { return { x: p.x / this.sx, y: p.y / this.sy }; }
   workingBox(b: Box): Box { return { x: b.x / this.sx, y: b.y / this.sy, width: b.width / this.sx, height: b.height / this.sy }; }
   workingFive(f: FivePoints): FivePoints {
-    return Object.fromEntries(FIVE_POINT_NAMES.map((name) => [name, this.workingPoint(f[name])])) as unknown as FivePoints;
+    return { leftEye: this.workingPoint(f.leftEye), rightEye: this.workingPoint(f.rightEye), nose: this.workingPoint(f.nose), mouthLeft: this.workingPoint(f.mouthLeft), mouthRight: this.workingPoint(f.mouthRight) };
   }
 }
 

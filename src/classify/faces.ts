@@ -4,13 +4,14 @@
 // embedder does), so one analysis serves faceapi-recognition, human-faceres and ensemble.
 import { readImageFile } from '../face/image/files.ts';
 import { contentHash } from '../gallery/portable.ts';
-import { resolveConfig, type EmbedderId, type VisageConfig } from '../config.ts';
+import { EMBEDDER_IDS, resolveConfig, type EmbedderId, type VisageConfig } from '../config.ts';
 import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import { largestFaceIndex } from '../recognition/enrolment.ts';
 export { LARGEST_FACE_SCORE_MARGIN } from '../recognition/enrolment.ts';
 import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder } from '../face/embed/ensemble.ts';
 import { MODEL_EMBEDDERS, type Embedder, type ModelEmbedderId } from '../face/embed/embedder.ts';
+import { modelEmbedderIds } from '../face/embed/index.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
 import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
 import type { Box } from '../types.ts';
@@ -83,11 +84,8 @@ export class FaceSource {
     if (options.embedders.length === 0) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'no embedder given');
     const modelIds: string[] = [];
     for (const id of options.embedders) {
-      const members = id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id) : [id];
-      for (const member of members) {
-        if (!Object.hasOwn(MODEL_EMBEDDERS, member)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown embedder "${member}"; known: ${[...Object.keys(MODEL_EMBEDDERS), ENSEMBLE_ID].join(', ')}`);
-        if (!modelIds.includes(member)) modelIds.push(member);
-      }
+      if (!EMBEDDER_IDS.includes(id as EmbedderId)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown embedder "${id}"; known: ${EMBEDDER_IDS.join(', ')}`);
+      for (const member of modelEmbedderIds(id as EmbedderId)) if (!modelIds.includes(member)) modelIds.push(member);
     }
     const config = resolveConfig({ ...options.pipeline, embedders: modelIds as EmbedderId[] });
     const key = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 /** tsx's loader by its file URL, so that a command run from another folder (cwd) finds it too. */
 export const TSX = import.meta.resolve('tsx');
+/** node's arguments that run the visage command from the sources. */
+export const VISAGE_ARGS: readonly string[] = ['--import', TSX, main];
 
 export interface Run { code: number; stdout: string; stderr: string }
 
@@ -16,7 +18,7 @@ export interface Run { code: number; stdout: string; stderr: string }
 export function visage(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
   const env = { ...process.env, VISAGE_DB: '', ...options.env };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX, main, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...VISAGE_ARGS, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

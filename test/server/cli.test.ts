@@ -8,10 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { VISAGE_ARGS } from '../helpers/cli.ts';
 
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-const bin = ['--import', import.meta.resolve('tsx'), main];
+const bin = VISAGE_ARGS;
 const visage = (args: string[]) => spawnSync(process.execPath, [...bin, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 test('visage keys create, list, revoke: the secret printed once, stored hashed beside the gallery', async () => {

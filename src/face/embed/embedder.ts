@@ -75,7 +75,6 @@ export function mirror(image: RgbImage): RgbImage {
   return { width, height, channels: 3, data: out };
 }
 
-
 /** Largest batch per inference: beyond this, batching gains nothing measurable on CPU. */
 const MAX_BATCH = 16;
 
