@@ -32,6 +32,8 @@ export const ErrorCodes = {
   VISAGE_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   VISAGE_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
   VISAGE_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
+  VISAGE_ERR_URI_TOO_LONG: { status: 414, message: 'request URL too long' },
+  VISAGE_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'request headers too large' },
   VISAGE_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   VISAGE_ERR_BUSY: { status: 503, message: 'the server is busy; try again shortly' },
   VISAGE_ERR_INTERNAL: { status: 500, message: 'internal server error' },
@@ -53,4 +55,14 @@ export class VisageError extends Error {
 
 export function isVisageError(error: unknown): error is VisageError {
   return error instanceof VisageError;
+}
+
+/**
+ * A value the user gave, quoted for an error message and cut short: a message never echoes a
+ * long input back (a 100 KB form field, a whole URL) into logs or answers.
+ */
+export function shown(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : String(value);
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return `${JSON.stringify(cut)}${text.length > max ? ` (${text.length} characters)` : ''}`;
 }

@@ -9,11 +9,12 @@ import type { VisageConfig } from '../config.ts';
 import type { ClassifierModel } from '../classify/model.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
-import { VisageError } from '../errors.ts';
+import { VisageError, shown } from '../errors.ts';
 import { videoNotImageError } from '../face/image/video.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
-import { DEFAULT_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
+import { admissionHook, BodyBudget } from './admission.ts';
+import { DEFAULT_LIMITS, JSON_BODY_LIMIT, MAX_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
 import { toErrorAnswer } from './errors.ts';
 import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -78,10 +79,63 @@ function checkLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
     if (!(key in DEFAULT_LIMITS)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown server limit "${key}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
   }
   const merged = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) } as ServerLimits;
-  for (const [key, value] of Object.entries(merged)) {
-    if (!Number.isInteger(value) || value < 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `server limit ${key} must be a whole number >= 1, got ${String(value)}`);
+  for (const [key, value] of Object.entries(merged) as [keyof ServerLimits, number][]) {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_LIMITS[key]) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `server limit ${key} must be a whole number from 1 to ${MAX_LIMITS[key]}, got ${String(value)}`);
+    }
+  }
+  if (merged.maxBufferedBytes < merged.maxBodyBytes) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `server limit maxBufferedBytes (${merged.maxBufferedBytes}) is smaller than maxBodyBytes (${merged.maxBodyBytes}): no upload could be taken`);
   }
   return merged;
+}
+
+/** Query parameters whose values are never written to a log. */
+const SECRET_PARAMETER = /key|token|secret|pass|auth|sig/i;
+
+/** A request URL for the log: API keys and secret-looking parameters replaced, the whole cut at 300 characters. */
+export function urlForLog(url: string): string {
+  const q = url.indexOf('?');
+  let text = url;
+  if (q >= 0) {
+    const query = url.slice(q + 1).split('&').map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq > 0 && SECRET_PARAMETER.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    });
+    text = `${url.slice(0, q)}?${query.join('&')}`;
+  }
+  text = text.replace(/vsk_[A-Za-z0-9_%-]+/g, 'vsk_[redacted]');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** Fastify's logger option with the request serializer that keeps secrets out of the log. */
+function loggerOption(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+  return {
+    ...base,
+    serializers: {
+      req: (request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        method: request.method, url: urlForLog(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+      }),
+      ...(base as { serializers?: Record<string, unknown> }).serializers,
+    },
+  } as FastifyServerOptions['logger'];
+}
+
+/** Node's own refusals (headers too large, a timed-out or broken request) in the API's error shape. */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'VISAGE_ERR_HEADERS_TOO_LARGE', 'request headers (or URL) larger than the server takes']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'VISAGE_ERR_BAD_INPUT', 'the request was not received in time']
+      : [400, 'Bad Request', 'VISAGE_ERR_BAD_INPUT', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /** The server, ready for inject() or listen(). close() closes what it opened (its Recognizers), not what it was given. */
@@ -116,13 +170,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   const context: ServerContext = {
-    visage, gallery, recognizer, store: options.store ?? null, queue: new InferenceQueue(limits.maxQueue), metrics: new Metrics(),
+    visage, gallery, recognizer, store: options.store ?? null, queue: new InferenceQueue(limits.maxQueue), buffered: new BodyBudget(limits.maxBufferedBytes), metrics: new Metrics(),
     limits, lookalike, openWithoutKeys: options.openWithoutKeys ?? false, version,
   };
 
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: limits.maxBodyBytes,
+    logger: loggerOption(options.logger),
+    // Calls without images take a small JSON body; those with images set their own (maxBodyBytes).
+    bodyLimit: JSON_BODY_LIMIT,
+    clientErrorHandler,
+    // A URL Fastify cannot route (bad escapes, a parameter over maxParamLength): the API's error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const answer = toErrorAnswer(new VisageError(tooLong ? 'VISAGE_ERR_URI_TOO_LONG' : 'VISAGE_ERR_BAD_INPUT',
+        tooLong ? 'a part of the URL is longer than the server takes' : 'the URL is not valid (bad percent-encoding)'));
+      void (reply as import('fastify').FastifyReply).code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+    },
     // Behind no proxy by default: the client address is the socket's.
     trustProxy: false,
     return503OnClosing: true,
@@ -143,6 +206,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', authHook({ store: context.store, openWithoutKeys: context.openWithoutKeys }));
+  // After authentication: refusals that need no body (too large, queue full, no room for the body).
+  app.addHook('onRequest', admissionHook(context));
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -156,12 +221,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler(async (error, request, reply) => {
     const answer = toErrorAnswer(error);
+    // Only the unexpected is logged as an error, with its stack; a refusal (busy, locked, a bad
+    // request) is an answer like any other, already in the request's log line with its status.
     if (answer.internal) request.log.error({ err: error }, 'request failed');
     if (answer.status === 503) reply.header('retry-after', '1');
+    // A body left unread is not read: the connection closes once the answer is sent.
+    if (!request.raw.complete) reply.header('connection', 'close');
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
   app.setNotFoundHandler(async (request, reply) => {
-    const answer = toErrorAnswer(new VisageError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const answer = toErrorAnswer(new VisageError('VISAGE_ERR_NOT_FOUND', `no route ${request.method} ${shown(request.url.split('?')[0], 100)}`));
     return reply.code(404).send(answer.body);
   });
 

@@ -9,7 +9,8 @@
 //
 // A server with no active key at all is open only when `openWithoutKeys` is set, which
 // `visage serve` does only when it listens on a loopback address. Even then it answers only
-// requests whose Host is a loopback name and whose Origin, when sent, is one too: a web page
+// requests whose Host is a loopback name and whose Origin, when sent, is one too ("null", sent by
+// sandboxed frames and file:// pages, is refused): a web page
 // elsewhere cannot drive it from a browser on the same machine (DNS rebinding, cross-site form
 // posts). Creating the first key closes it at the next request.
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -71,9 +72,11 @@ export function authHook(options: AuthOptions) {
         const host = hostName(request.headers.host ?? '', false);
         const origin = request.headers.origin;
         if (!host || !isLoopbackHost(host)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');
-        if (typeof origin === 'string' && origin !== 'null') {
-          const originHost = hostName(origin, true);
-          if (!originHost || !isLoopbackHost(originHost)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'cross-origin request refused');
+        // "Origin: null" comes from a sandboxed frame, a file:// page or a redirect chain: a page
+        // of unknown origin, refused like any other that is not this machine's.
+        if (typeof origin === 'string') {
+          const originHost = origin === 'null' ? null : hostName(origin, true);
+          if (!originHost || !isLoopbackHost(originHost)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'cross-origin request refused (this open server answers only pages of this machine)');
         }
         return;
       }

@@ -19,8 +19,11 @@ export function allErrorCodes(): { code: string; status: number; message: string
  * 500 whose message is not shown (it could name files or internals).
  */
 export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
-  const answer = (status: number, code: string, message: string, internal = false) => ({ status, body: { error: { code, message } }, internal });
-  if (isVisageError(error)) return answer(error.status, error.code, error.message, error.status >= 500);
+  // No answer echoes a long input back: a message is cut at 500 characters whatever produced it.
+  const answer = (status: number, code: string, message: string, internal = false) => ({
+    status, body: { error: { code, message: message.length > 500 ? `${message.slice(0, 500)}…` : message } }, internal,
+  });
+  if (isVisageError(error)) return answer(error.status, error.code, error.message, error.status >= 500 && error.code !== 'VISAGE_ERR_BUSY' && error.code !== 'VISAGE_ERR_DB_LOCKED');
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (e?.validation) return answer(400, 'VISAGE_ERR_BAD_INPUT', message);
@@ -31,6 +34,7 @@ export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody
     return answer(415, 'VISAGE_ERR_UNSUPPORTED_MEDIA_TYPE', message);
   }
   if (status === 404) return answer(404, 'VISAGE_ERR_NOT_FOUND', message);
+  if (status === 414) return answer(414, 'VISAGE_ERR_URI_TOO_LONG', ErrorCodes.VISAGE_ERR_URI_TOO_LONG.message);
   if (status === 405) return answer(405, 'VISAGE_ERR_METHOD_NOT_ALLOWED', message);
   if (status >= 400 && status < 500) return answer(400, 'VISAGE_ERR_BAD_INPUT', message);
   return answer(500, 'VISAGE_ERR_INTERNAL', ErrorCodes.VISAGE_ERR_INTERNAL.message, true);

@@ -3,7 +3,7 @@
 // Images stay bytes in memory all the way to the library: a request never names a file.
 import type { FastifyRequest } from 'fastify';
 import sharp from 'sharp';
-import { VisageError } from '../errors.ts';
+import { VisageError, shown } from '../errors.ts';
 import type { Box } from '../types.ts';
 
 export interface Upload {
@@ -22,7 +22,12 @@ export interface UploadLimits {
   maxImageBytes: number;
   /** Images per request. */
   maxImages: number;
+  /** Largest request body, bytes (JSON with base64 images, multipart, raw image): multipart counted as it streams. */
+  maxBodyBytes: number;
 }
+
+/** Text fields of a multipart request (threshold, k, subject ...): short values only. */
+export const MAX_FIELD_BYTES = 4096;
 
 /** JSON members that hold images (base64); every other scalar member is a field. */
 const IMAGE_MEMBERS = new Set(['image', 'images', 'a', 'b']);
@@ -67,20 +72,39 @@ function add(input: RequestInput, name: string, upload: Upload, limits: UploadLi
 export async function readInput(request: FastifyRequest, limits: UploadLimits): Promise<RequestInput> {
   const input: RequestInput = { files: new Map(), fields: {} };
   if (request.isMultipart()) {
+    // The body limit is enforced here, as the parts stream in: Fastify's bodyLimit does not see
+    // multipart bodies, and a request of many parts each under the image limit must not be held
+    // whole before it is refused. Chunks are counted as they arrive; past maxBodyBytes, 413.
+    let total = 0;
+    const count = (bytes: number) => {
+      total += bytes;
+      if (total > limits.maxBodyBytes) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body larger than ${limits.maxBodyBytes} bytes`);
+    };
     try {
-      for await (const part of request.parts({ limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: 64 * 1024, parts: limits.maxImages + 20 } })) {
+      for await (const part of request.parts({ limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: MAX_FIELD_BYTES, parts: limits.maxImages + 20 } })) {
         if (part.type === 'file') {
-          const data = await part.toBuffer();
-          add(input, part.fieldname, { data, filename: safeFileName(part.filename) }, limits);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of part.file as AsyncIterable<Buffer>) {
+            count(chunk.length);
+            if (part.file.truncated) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${part.fieldname.slice(0, 40)}": image larger than ${limits.maxImageBytes} bytes`);
+            size += chunk.length;
+            chunks.push(chunk);
+          }
+          if (part.file.truncated) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${part.fieldname.slice(0, 40)}": image larger than ${limits.maxImageBytes} bytes`);
+          add(input, part.fieldname, { data: Buffer.concat(chunks, size), filename: safeFileName(part.filename) }, limits);
         } else {
-          input.fields[part.fieldname] = String(part.value ?? '');
+          const value = String(part.value ?? '');
+          count(Buffer.byteLength(value));
+          if (part.valueTruncated) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `field "${part.fieldname.slice(0, 40)}" longer than ${MAX_FIELD_BYTES} bytes`);
+          input.fields[part.fieldname] = value;
         }
       }
     } catch (error) {
       const e = error as { statusCode?: number; code?: string };
       if (error instanceof VisageError || typeof e.statusCode === 'number') throw error;
       // busboy's complaints about a broken body ("Unexpected end of form", a bad boundary ...).
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `malformed multipart body: ${(error as Error).message}`);
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `malformed multipart body: ${(error as Error).message.slice(0, 200)}`);
     }
     return input;
   }
@@ -127,7 +151,7 @@ export function numberField(request: FastifyRequest, input: RequestInput | null,
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${text}"`);
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${shown(text)}`);
   }
   return value;
 }
@@ -137,7 +161,7 @@ export function booleanField(request: FastifyRequest, input: RequestInput | null
   if (text === undefined || text === '') return undefined;
   if (['true', '1', 'yes', 'on'].includes(text.toLowerCase())) return true;
   if (['false', '0', 'no', 'off'].includes(text.toLowerCase())) return false;
-  throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be true or false, got "${text}"`);
+  throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be true or false, got ${shown(text)}`);
 }
 
 export const THUMBNAIL_SIZE = 128;

@@ -31,12 +31,20 @@ export class InferenceQueue {
    * Runs `job` when its turn comes. `gone()` is asked just before: a client that disconnected
    * while waiting costs no inference.
    */
+  /** Whether a job given now would be refused (checked before a request's body is read). */
+  full(): boolean {
+    return this.running > 0 && this.pending.length >= this.maxWaiting;
+  }
+
+  /** The error for a refused job (counted as refused). */
+  busyError(): VisageError {
+    this.refused++;
+    return new VisageError('VISAGE_ERR_BUSY', `the server is busy (${this.pending.length} images waiting); try again shortly`);
+  }
+
   async run<T>(job: () => Promise<T>, gone: () => boolean = () => false): Promise<T> {
     if (this.running > 0) {
-      if (this.pending.length >= this.maxWaiting) {
-        this.refused++;
-        throw new VisageError('VISAGE_ERR_BUSY', `the server is busy (${this.pending.length} images waiting); try again shortly`);
-      }
+      if (this.pending.length >= this.maxWaiting) throw this.busyError();
       await new Promise<void>((resolve) => this.pending.push(resolve));
     } else {
       this.running++;

@@ -8,6 +8,7 @@ import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
 import type { ClassifierModel } from '../../classify/model.ts';
 import { buildApp } from '../../server/app.ts';
+import type { ServerLimits } from '../../server/context.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { ServerStore } from '../../server/store.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
@@ -16,6 +17,8 @@ import { serverFile } from './keys.ts';
 
 /** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */
 export const SERVE_DEFAULTS = Object.freeze({ port: 3000, host: '127.0.0.1', maxFaces: 20, maxMegapixels: 40, maxUploadMb: 15 });
+/** The largest values the limit flags take: past them one request could take the machine's memory. */
+export const SERVE_MAXIMA = Object.freeze({ maxMegapixels: 100, maxUploadMb: 100, queue: 10_000 });
 
 export const serveHelp = `Usage: visage serve [options]
 
@@ -32,9 +35,11 @@ ${DB_HELP} (created when missing)
                        /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
   --strategy S         mean-template (default) or best-face
-  --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels})
-  --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb})
-  --queue N            images waiting for inference before 503 busy (default 64)
+  --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels},
+                       at most ${SERVE_MAXIMA.maxMegapixels})
+  --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb}, at most ${SERVE_MAXIMA.maxUploadMb}); a request
+                       body may hold 2.2 times that, and uploads held at once 3 times a body
+  --queue N            images waiting for inference before 503 busy (default 64, at most ${SERVE_MAXIMA.queue})
   --log                log every request (JSON lines on stdout)
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP.replace(`(default ${DEFAULTS.maxFaces})`, `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
@@ -77,7 +82,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const uploadMb = numberFlag('max-upload-mb', values['max-upload-mb']) ?? SERVE_DEFAULTS.maxUploadMb;
   const queue = numberFlag('queue', values.queue);
   const threshold = numberFlag('threshold', values.threshold);
-  if (!(megapixels > 0) || !(uploadMb > 0)) throw new VisageError('VISAGE_ERR_USAGE', '--max-megapixels and --max-upload-mb take positive numbers');
+  if (!(megapixels > 0 && megapixels <= SERVE_MAXIMA.maxMegapixels)) throw new VisageError('VISAGE_ERR_USAGE', `--max-megapixels takes a number above 0, at most ${SERVE_MAXIMA.maxMegapixels}, got ${values['max-megapixels']}`);
+  if (!(uploadMb > 0 && uploadMb <= SERVE_MAXIMA.maxUploadMb)) throw new VisageError('VISAGE_ERR_USAGE', `--max-upload-mb takes a number above 0, at most ${SERVE_MAXIMA.maxUploadMb}, got ${values['max-upload-mb']}`);
+  if (queue !== undefined && !(Number.isInteger(queue) && queue >= 1 && queue <= SERVE_MAXIMA.queue)) throw new VisageError('VISAGE_ERR_USAGE', `--queue takes a whole number from 1 to ${SERVE_MAXIMA.queue}, got ${values.queue}`);
   const named = (flag: string, specs: string[] | undefined) => {
     const files: Record<string, string> = {};
     for (const spec of specs ?? []) {
@@ -115,7 +122,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await visage.warmUp();
     const app = await buildApp({
       visage, gallery, store, lookalike, classifiers, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
-      limits: { maxImageBytes: Math.round(uploadMb * 1024 * 1024), maxBodyBytes: Math.round(uploadMb * 1024 * 1024 * 2.2), ...(queue === undefined ? {} : { maxQueue: queue }) },
+      limits: serveLimits(uploadMb, queue),
       logger: values.log ? { level: 'info' } : false,
     });
     opened.push(app);
@@ -137,6 +144,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await closeAll();
   }
   return 0;
+}
+
+/** The server's byte limits from --max-upload-mb: a body holds 2.2 images' worth, uploads held at once 3 bodies (at least 96 MB). */
+export function serveLimits(uploadMb: number, queue?: number): Partial<ServerLimits> {
+  const maxImageBytes = Math.round(uploadMb * 1024 * 1024);
+  const maxBodyBytes = Math.round(maxImageBytes * 2.2);
+  return { maxImageBytes, maxBodyBytes, maxBufferedBytes: Math.max(96 * 1024 * 1024, 3 * maxBodyBytes), ...(queue === undefined ? {} : { maxQueue: queue }) };
 }
 
 /**

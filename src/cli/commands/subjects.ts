@@ -4,6 +4,7 @@ import { VisageError } from '../../errors.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
+import { subjectRefFromText } from '../../gallery/validate.ts';
 
 export const subjectsHelp = `Usage: visage subjects <action> [options]
 
@@ -14,7 +15,8 @@ export const subjectsHelp = `Usage: visage subjects <action> [options]
                          (an image enrolled for both is kept once)
   delete <name> --yes    delete a person and their faces
 
-Names compare case-insensitively.
+Names compare case-insensitively. A person is named by name or by id: digits are an id
+(as in the REST API), so names are never only digits.
 
 Options:
 ${DB_HELP}
@@ -61,7 +63,7 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'show': {
-        const subject = await gallery.getSubject(args[0]!);
+        const subject = await gallery.getSubject(subjectRefFromText(args[0]!));
         const faces = await gallery.listFaces(subject.id);
         if (values.json) {
           print({ subject, faces }, '');
@@ -76,17 +78,17 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'rename': {
-        const subject = await gallery.renameSubject(args[0]!, args[1]!);
+        const subject = await gallery.renameSubject(subjectRefFromText(args[0]!), args[1]!);
         print({ subject }, `renamed "${args[0]}" to "${subject.name}"\n`);
         return 0;
       }
       case 'merge': {
-        const result = await gallery.mergeSubjects(args[0]!, args[1]!);
+        const result = await gallery.mergeSubjects(subjectRefFromText(args[0]!), subjectRefFromText(args[1]!));
         print(result, `merged "${args[0]}" into "${result.subject.name}": ${result.movedFaces} face(s) moved${result.droppedDuplicates ? `, ${result.droppedDuplicates} already enrolled for both dropped` : ''}; ${result.subject.name} has ${result.subject.faceCount} face(s)\n`);
         return 0;
       }
       case 'delete': {
-        const subject = await gallery.getSubject(args[0]!);
+        const subject = await gallery.getSubject(subjectRefFromText(args[0]!));
         if (!values.yes) throw new VisageError('VISAGE_ERR_USAGE', `delete removes "${subject.name}" and ${subject.faceCount} face(s); add --yes to do it`);
         const result = await gallery.deleteSubject(subject.id);
         print({ deleted: subject.name, deletedFaces: result.deletedFaces }, `deleted "${subject.name}" and ${result.deletedFaces} face(s)\n`);

@@ -15,7 +15,7 @@ import {
   PORTABLE_FORMAT, PORTABLE_VERSION, base64ToVector, modelDims, validatePortable, vectorToBase64,
   type PortableFace, type PortableSubject,
 } from '../portable.ts';
-import { unitVector, validHash, validMetadata, validName } from '../validate.ts';
+import { lookupName, unitVector, validHash, validMetadata, validName } from '../validate.ts';
 import { mapSqliteError } from './errors.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
 import type { Box, FivePoints } from '../../types.ts';
@@ -382,7 +382,7 @@ export class SqliteGallery implements Gallery {
       if (!Number.isInteger(ref)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `subject id must be an integer, got ${ref}`);
       row = this.stmt(`${SUBJECT_SELECT} WHERE s.id = ?`).get(ref) as SubjectRow | undefined;
     } else if (typeof ref === 'string') {
-      row = this.stmt(`${SUBJECT_SELECT} WHERE s.name = ?`).get(ref.trim()) as SubjectRow | undefined;
+      row = this.stmt(`${SUBJECT_SELECT} WHERE s.name = ?`).get(lookupName(ref)) as SubjectRow | undefined;
     } else {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a subject is named by its id (number) or its name (string)');
     }

@@ -7,7 +7,7 @@ import type { ClassifierModel } from '../../classify/model.ts';
 import type { Visage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
 import { numberField, oneImage, readInput } from '../images.ts';
-import { infer, type ServerContext } from '../context.ts';
+import { imageRoute, infer, type ServerContext } from '../context.ts';
 
 export interface ServedClassifier {
   name: string;
@@ -22,7 +22,7 @@ export async function classifyRoutes(app: FastifyInstance, context: ServerContex
     })),
   }));
 
-  app.post<{ Params: { model: string } }>('/v1/classify/:model', { config: { scope: 'recognise' } }, async (request) => {
+  app.post<{ Params: { model: string } }>('/v1/classify/:model', imageRoute(context, 'recognise'), async (request) => {
     const served = classifiers.get(request.params.model);
     if (!served) {
       const known = [...classifiers.keys()];

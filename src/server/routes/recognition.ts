@@ -8,7 +8,7 @@ import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/ind
 import { annotateImage, type Annotation } from '../../report/annotate.ts';
 import type { Face } from '../../types.ts';
 import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';
-import { infer, type ServerContext } from '../context.ts';
+import { imageRoute, infer, type ServerContext } from '../context.ts';
 import { subjectRef } from './subjects.ts';
 
 function strategyField(request: FastifyRequest, input: RequestInput): DecisionStrategy | undefined {
@@ -34,7 +34,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
 
   // Every face of the image: its box, the person (or UNKNOWN) and the k nearest people.
   // `annotate=true` answers the image itself (JPEG) with boxes and names drawn.
-  app.post('/v1/recognise', { config: { scope: 'recognise' } }, async (request, reply) => {
+  app.post('/v1/recognise', imageRoute(context, 'recognise'), async (request, reply) => {
     const input = await readInput(request, context.limits);
     const image = oneImage(input, 'image');
     const threshold = numberField(request, input, 'threshold', -1, 1);
@@ -55,7 +55,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
 
   // Two images (a, b), or one image and an enrolled subject (image + subject: compared with the
   // subject's closest face).
-  app.post('/v1/verify', { config: { scope: 'recognise' } }, async (request) => {
+  app.post('/v1/verify', imageRoute(context, 'recognise'), async (request) => {
     const input = await readInput(request, context.limits);
     // One face against one (or a subject's closest face): the pair threshold, not the gallery's.
     const threshold = numberField(request, input, 'threshold', -1, 1) ?? defaultThreshold(modelId, 'pair');
@@ -69,7 +69,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
   });
 
   // Faces only: boxes and detector scores (no landmarks or embeddings: the cheap call).
-  app.post('/v1/detect', { config: { scope: 'recognise' } }, async (request) => {
+  app.post('/v1/detect', imageRoute(context, 'recognise'), async (request) => {
     const input = await readInput(request, context.limits);
     const image = oneImage(input, 'image');
     const minScore = numberField(request, input, 'minScore', 0, 1);
@@ -86,7 +86,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
 
   // The nearest people of a look-alike gallery to the largest face of the image, with the
   // similarity as a percentage (cosine × 100, floored at 0). No threshold: everyone has a nearest.
-  app.post<{ Params: { gallery: string } }>('/v1/lookalike/:gallery', { config: { scope: 'recognise' } }, async (request) => {
+  app.post<{ Params: { gallery: string } }>('/v1/lookalike/:gallery', imageRoute(context, 'recognise'), async (request) => {
     const entry = context.lookalike.get(request.params.gallery);
     if (!entry) {
       const known = [...context.lookalike.keys()];

@@ -3,18 +3,19 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { StoredFace, SubjectRef } from '../../gallery/gallery.ts';
-import { VisageError } from '../../errors.ts';
+import { VisageError, shown } from '../../errors.ts';
+import { subjectRefFromText, validName } from '../../gallery/validate.ts';
 import { booleanField, faceThumbnail, readInput } from '../images.ts';
-import { infer, type ServerContext } from '../context.ts';
+import { imageRoute, infer, type ServerContext } from '../context.ts';
 import { schemas } from '../schemas.ts';
 
-/** A subject in a URL: digits are an id, anything else a name. */
+/** A subject in a URL: digits are an id, anything else a name (the rule of the CLI too: subjectRefFromText). */
 export function subjectRef(text: string): SubjectRef {
-  return /^\d{1,15}$/.test(text) ? Number(text) : text;
+  return subjectRefFromText(text);
 }
 
 function faceId(text: string): number {
-  if (!/^\d{1,15}$/.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a face id is a whole number, got "${text}"`);
+  if (!/^\d{1,15}$/.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a face id is a whole number, got ${shown(text)}`);
   return Number(text);
 }
 
@@ -66,14 +67,14 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   // that shows none, several or a poor face is reported as skipped, with the reason. A subject
   // that does not exist is a 404 unless create=true (as CompreFace does): then it is created with
   // its first face added, so that a request whose photos are all skipped leaves no empty subject.
-  app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'admin' } }, async (request, reply) => {
+  app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', imageRoute(context, 'admin'), async (request, reply) => {
     const ref = subjectRef(request.params.subject);
     const create = booleanField(request, null, 'create') ?? false;
     let subject = await gallery.findSubject(ref);
     if (!subject) {
       if (typeof ref === 'number') throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject with id ${ref} (create=true creates a subject by name, not by id)`);
       if (!create) throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject named "${ref}"; pass create=true (POST /v1/subjects/{name}/faces?create=true) to create it with its first face`);
-      if (!ref.trim() || ref.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a subject name has 1 to 200 characters, not only spaces');
+      validName(ref);
     }
     const input = await readInput(request, context.limits);
     const largest = booleanField(request, input, 'largest') ?? false;

@@ -19,13 +19,14 @@ const PAGE_HEADERS = {
 export async function systemRoutes(app: FastifyInstance, context: ServerContext, spec: () => object): Promise<void> {
   // Answered without touching the model or the queue: it says whether the process is alive and how
   // loaded it is, and stays fast under load.
-  const health = async () => ({ status: 'ok', version: context.version, uptimeSeconds: Math.round(process.uptime()), queue: context.queue.stats() });
+  const health = async () => ({ status: 'ok', version: context.version, uptimeSeconds: Math.round(process.uptime()), queue: context.queue.stats(), uploads: context.buffered.stats() });
   app.get('/health', { config: { scope: 'public' } }, health);
   app.get('/v1/health', { config: { scope: 'public' } }, health);
 
   app.get('/v1/metrics', { config: { scope: 'recognise' } }, async () => ({
     ...context.metrics.summary(),
     queue: context.queue.stats(),
+    uploads: context.buffered.stats(),
     memory: { rssBytes: process.memoryUsage().rss },
   }));
 
