@@ -62,7 +62,7 @@ export function validMetadata(metadata: unknown): string {
 }
 
 export function validHash(hash: unknown): string {
-  if (!isContentHash(hash)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `content hash must be a SHA-256 as 64 lowercase hex digits, got ${JSON.stringify(hash)}`);
+  if (!isContentHash(hash)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `content hash must be a SHA-256 as 64 lowercase hex digits, got ${shown(hash, 70)}`);
   return hash;
 }
 

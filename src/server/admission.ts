@@ -60,19 +60,20 @@ export function admissionHook(context: ServerContext) {
     if (!request.routeOptions.config?.images) return;
     const { limits, queue, buffered } = context;
     const length = contentLength(request);
-    // Whatever the answer, a refused body is not read: the connection closes after the answer.
-    const refuse = (error: VisageError) => {
-      reply.header('connection', 'close');
-      return error;
-    };
+    // A refused body is not kept: the error handler drops the rest of it (app.ts, discardRestOfBody).
     if (length !== null && length > limits.maxBodyBytes) {
-      throw refuse(new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`));
+      throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`);
     }
-    if (queue.full()) throw refuse(queue.busyError());
+    // A raw image body holds one image: over the image limit it is refused unread too.
+    const type = String(request.headers['content-type'] ?? '');
+    if (length !== null && length > limits.maxImageBytes && !/^\s*(multipart\/|application\/json)/i.test(type)) {
+      throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `image of ${length} bytes is over the limit of ${limits.maxImageBytes}`);
+    }
+    if (queue.full()) throw queue.busyError();
     // A body of unknown length may grow to the limit (it is stopped there as it streams).
     const reserve = length ?? limits.maxBodyBytes;
     if (!buffered.tryReserve(reserve)) {
-      throw refuse(new VisageError('VISAGE_ERR_BUSY', 'the server is busy receiving other images; try again shortly'));
+      throw new VisageError('VISAGE_ERR_BUSY', 'the server is busy receiving other images; try again shortly');
     }
     let held = true;
     const release = () => {

@@ -123,6 +123,23 @@ function loggerOption(logger: AppOptions['logger']): FastifyServerOptions['logge
   } as FastifyServerOptions['logger'];
 }
 
+/** How long the rest of a refused body is read and dropped before the connection is cut. */
+const LINGER_MS = 2000;
+
+/**
+ * After an answer given before the body was read (413, 503, a bad part), the rest of the body is
+ * read and dropped, never kept, for at most LINGER_MS; then the connection is cut. Closing at once
+ * would make the client's system discard the answer (a TCP reset while it is still sending), so it
+ * would see "connection reset" instead of 413 or 503.
+ */
+function discardRestOfBody(raw: import('node:http').IncomingMessage): void {
+  const timer = setTimeout(() => { if (typeof raw.socket?.destroy === 'function') raw.socket.destroy(); }, LINGER_MS);
+  timer.unref();
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+  raw.resume();
+}
+
 /** Node's own refusals (headers too large, a timed-out or broken request) in the API's error shape. */
 function clientErrorHandler(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -225,8 +242,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // request) is an answer like any other, already in the request's log line with its status.
     if (answer.internal) request.log.error({ err: error }, 'request failed');
     if (answer.status === 503) reply.header('retry-after', '1');
-    // A body left unread is not read: the connection closes once the answer is sent.
-    if (!request.raw.complete) reply.header('connection', 'close');
+    if (!request.raw.complete) discardRestOfBody(request.raw);
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
   app.setNotFoundHandler(async (request, reply) => {

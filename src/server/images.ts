@@ -63,6 +63,7 @@ function add(input: RequestInput, name: string, upload: Upload, limits: UploadLi
   for (const list of input.files.values()) count += list.length;
   if (count >= limits.maxImages) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `at most ${limits.maxImages} images per request`);
   if (upload.data.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"${name}" is empty`);
+  if (upload.data.length > limits.maxImageBytes) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `"${name}": image larger than ${limits.maxImageBytes} bytes`);
   const list = input.files.get(name) ?? [];
   list.push(upload);
   input.files.set(name, list);

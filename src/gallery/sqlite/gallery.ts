@@ -6,7 +6,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { VisageError } from '../../errors.ts';
+import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryListener, GalleryStats, ImportSummary,
   MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef,
@@ -396,7 +396,7 @@ export class SqliteGallery implements Gallery {
   }
 
   private unknownSubject(ref: SubjectRef): VisageError {
-    return new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', typeof ref === 'number' ? `no subject with id ${ref}` : `no subject named "${ref}"`);
+    return new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', typeof ref === 'number' ? `no subject with id ${ref}` : `no subject named ${shown(ref)}`);
   }
 
   private insertSubject(name: string, metadataJson: string, created: string | null = null): Subject {

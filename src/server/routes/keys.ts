@@ -1,6 +1,6 @@
 // /v1/keys: API keys, for admin keys only (the same store as `visage keys`).
 import type { FastifyInstance } from 'fastify';
-import { VisageError } from '../../errors.ts';
+import { VisageError, shown } from '../../errors.ts';
 import type { ServerContext } from '../context.ts';
 import type { Scope } from '../store.ts';
 import { schemas } from '../schemas.ts';
@@ -20,7 +20,7 @@ export async function keyRoutes(app: FastifyInstance, context: ServerContext): P
   });
 
   app.delete<{ Params: { id: string } }>('/v1/keys/:id', { config: { scope: 'admin' } }, async (request) => {
-    if (!/^\d{1,15}$/.test(request.params.id)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a key id is a whole number, got "${request.params.id}"`);
+    if (!/^\d{1,15}$/.test(request.params.id)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a key id is a whole number, got ${shown(request.params.id)}`);
     const revoked = store().revokeKey(Number(request.params.id));
     if (!revoked) throw new VisageError('VISAGE_ERR_NOT_FOUND', `no API key with id ${request.params.id}`);
     return { revoked };

@@ -1,7 +1,7 @@
 // Read-only calls on images: recognise, verify, detect, look-alike. Each runs its inference
 // through the queue (context.ts) and hands the library bytes only, never a path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { VisageError } from '../../errors.ts';
+import { VisageError, shown } from '../../errors.ts';
 import { largestFaceIndex } from '../../recognition/index.ts';
 import { defaultThreshold } from '../../face/match/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/index.ts';
@@ -15,7 +15,7 @@ function strategyField(request: FastifyRequest, input: RequestInput): DecisionSt
   const value = field(request, input, 'strategy');
   if (value === undefined || value === '') return undefined;
   if (!DECISION_STRATEGIES.includes(value as DecisionStrategy)) {
-    throw new VisageError('VISAGE_ERR_BAD_INPUT', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got "${value}"`);
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `strategy must be one of ${DECISION_STRATEGIES.join(', ')}, got ${shown(value)}`);
   }
   return value as DecisionStrategy;
 }

@@ -73,7 +73,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     let subject = await gallery.findSubject(ref);
     if (!subject) {
       if (typeof ref === 'number') throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject with id ${ref} (create=true creates a subject by name, not by id)`);
-      if (!create) throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject named "${ref}"; pass create=true (POST /v1/subjects/{name}/faces?create=true) to create it with its first face`);
+      if (!create) throw new VisageError('VISAGE_ERR_UNKNOWN_SUBJECT', `no subject named ${shown(ref)}; pass create=true (POST /v1/subjects/{name}/faces?create=true) to create it with its first face`);
       validName(ref);
     }
     const input = await readInput(request, context.limits);
