@@ -15,6 +15,7 @@ const face = {
 const apiKey = { id: 1, name: 'kiosk', scope: 'recognise', prefix: 'vsk_krG6jW', created: '2026-12-07T00:24:06.321Z', lastUsed: null, revoked: null };
 const BBT = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'];
 const queue = { running: 0, waiting: 0, maxWaiting: 64, completed: 5, refused: 0, abandoned: 0 };
+const uploads = { heldBytes: 0, peakBytes: 2097152, maxBytes: 110729626, refused: 0 };
 
 export const EXAMPLES = {
   recognise: {
@@ -80,15 +81,15 @@ export const EXAMPLES = {
   info: {
     version: '0.1.0', modelId: 'faceapi-recognition', embedders: ['faceapi-recognition'], detector: 'blazeface', threshold: 0.9677, strategy: 'mean-template',
     gallery: { subjects: 1, faces: 2 }, lookalike: [],
-    limits: { maxBodyBytes: 33554432, maxImageBytes: 15728640, maxImages: 10, maxQueue: 64, maxInputPixels: 40000000, maxFacesPerImage: 20 },
+    limits: { maxBodyBytes: 33554432, maxImageBytes: 15728640, maxImages: 10, maxQueue: 64, maxBufferedBytes: 110729626, maxInputPixels: 40000000, maxFacesPerImage: 20 },
     auth: 'open (localhost, no keys)',
   },
   metrics: {
     uptimeSeconds: 3, requests: 11,
     routes: [{ route: 'POST /v1/recognise', count: 3, byStatus: { 200: 1, 415: 2 }, meanMs: 247.49, p50Ms: 9.64, p90Ms: 731.8, p99Ms: 731.8, maxMs: 731.8 }],
-    queue, memory: { rssBytes: 349167616 },
+    queue, uploads, memory: { rssBytes: 349167616 },
   },
-  health: { status: 'ok', version: '0.1.0', uptimeSeconds: 5, queue },
+  health: { status: 'ok', version: '0.1.0', uptimeSeconds: 5, queue, uploads },
   /** Error answers, one per status the document lists. */
   errors: {
     400: { error: { code: 'VISAGE_ERR_IMAGE_DECODE', message: 'cannot decode image image buffer (2500 bytes): VipsJpeg: premature end of JPEG image' } },

@@ -199,7 +199,7 @@ export function openApiDocument(version: string): Json {
       '/v1/metrics': {
         get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, memory', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.metrics), ...errors(401, 403) } }),
       },
-      '/health': { get: op('system', 'Liveness and queue length (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' } } }, 'OK', EXAMPLES.health) } }, false) },
+      '/health': { get: op('system', 'Liveness, queue length and bytes of uploads held (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' }, uploads: { type: 'object', description: 'request bodies held now, the peak, the maximum (maxBufferedBytes) and requests refused for want of room' } } }, 'OK', EXAMPLES.health) } }, false) },
       '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.health) } }, false) },
       '/openapi.json': { get: op('system', 'This document', { responses: { 200: json({ type: 'object' }, 'OK', { openapi: '3.1.0', info: { title: 'Visage REST API', version: '0.1.0' }, paths: { '/v1/recognise': { post: { summary: '...' } } } }) } }, false) },
       '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Visage REST API</title>' } } } } }, false) },
