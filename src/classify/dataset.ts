@@ -1,9 +1,8 @@
 // Folder-per-person datasets: root/<class>/**/<image>. Class names are the folder names; images
 // directly under root belong to no class and are listed apart.
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { VisageError } from '../errors.ts';
-import { isImageName, scanFolder } from '../face/image/files.ts';
+import { isImageName, listFolder, scanFolder } from '../face/image/files.ts';
 
 export interface LabelledImage {
   readonly file: string;
@@ -38,15 +37,15 @@ export async function readLabelledFolder(root: string, options: ReadFolderOption
     throw new VisageError('VISAGE_ERR_IMAGE_NOT_FOUND', `no such folder: ${root}`);
   }
   if (!info.isDirectory()) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${root} is not a folder (expected one folder per person: ${root}/<name>/*.jpg)`);
-  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Class folders and images may be symbolic links (a person's folder kept elsewhere).
+  const entries = await listFolder(root);
   const classes: string[] = [];
   const images: LabelledImage[] = [];
   const unlabelled: string[] = [];
   const videos: string[] = [];
   for (const entry of entries) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) {
+    const full = entry.path;
+    if (entry.kind === 'folder') {
       const { images: files, videos: found } = await scanFolder(full);
       videos.push(...found);
       if (files.length === 0) {
@@ -55,7 +54,7 @@ export async function readLabelledFolder(root: string, options: ReadFolderOption
       }
       classes.push(entry.name);
       for (const file of files) images.push({ file, label: entry.name });
-    } else if (entry.isFile() && isImageName(entry.name)) {
+    } else if (isImageName(entry.name)) {
       unlabelled.push(full);
     }
   }

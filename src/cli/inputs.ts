@@ -6,7 +6,7 @@ import path from 'node:path';
 import { VisageError } from '../errors.ts';
 import { IMAGE_EXTENSIONS, scanFolder } from '../face/image/files.ts';
 
-export { IMAGE_EXTENSIONS, isImageName, imagesUnder, scanFolder } from '../face/image/files.ts';
+export { IMAGE_EXTENSIONS, isImageName, imagesUnder, listFolder, scanFolder } from '../face/image/files.ts';
 
 /** The one summary line for video files skipped in folders (stderr), or nothing when there were none. */
 export function reportSkippedVideos(videos: readonly string[]): void {

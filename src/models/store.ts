@@ -2,8 +2,8 @@
 // once, and cached in a folder keyed by the hash of the source files (an upgrade of the
 // package re-converts). Never touches the network.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile, readdir, rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, writeFile, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,10 +108,43 @@ export interface ConvertedModelInfo {
   path: string;
   sourceHash: string;
   bytes: number;
+  /** sha256 of the converted file; absent in info files written before Visage recorded it. */
+  sha256?: string;
   transposes: number;
   opCounts: Record<string, number>;
   convertMs: number;
   createdAt: string;
+}
+
+/**
+ * What the cache holds for a model: a sound file, nothing, or a file that is damaged
+ * (`problem` says how, e.g. "0 bytes, expected 1437977").
+ */
+export type CachedModel =
+  | { state: 'ready'; info: ConvertedModelInfo }
+  | { state: 'missing' }
+  | { state: 'damaged'; path: string; problem: string };
+
+/** Every file the store writes starts so: ModelProto field 1 (ir_version), then field 2, producer_name "visage". */
+const PRODUCER = Buffer.from('visage');
+
+/** Why the first bytes of a converted file are not those the converter writes, or null when they are. */
+function headerProblem(head: Buffer): string | null {
+  if (head[0] !== 0x08) return 'not an ONNX file written by Visage';
+  let at = 1;
+  while (at < head.length && head[at]! & 0x80) at++; // the ir_version varint
+  at++;
+  const nameLength = head[at + 1];
+  if (head[at] !== 0x12 || nameLength !== PRODUCER.length || !head.subarray(at + 2, at + 2 + nameLength).equals(PRODUCER)) {
+    return 'not an ONNX file written by Visage';
+  }
+  return null;
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function modelFileName(spec: ModelSpec, hash: string): string {
@@ -158,24 +191,74 @@ export class ModelStore {
     return hash;
   }
 
-  /** The converted model's info if it is cached for the current sources, else null. */
-  async cached(spec: ModelSpec): Promise<ConvertedModelInfo | null> {
+  /**
+   * The converted model for the current sources: ready, missing, or damaged. The size recorded at
+   * conversion and the file's first bytes are always checked (well under a millisecond); with
+   * `hash`, the whole file is read and compared with the recorded sha256 (about 0.1 s per 100 MB
+   * when the file is in the page cache, seconds from a cold disk). Info files written before the
+   * sha256 was recorded are checked by size and first bytes only.
+   */
+  async inspect(spec: ModelSpec, options: { hash?: boolean } = {}): Promise<CachedModel> {
     const hash = await this.hashOf(spec);
     const file = path.join(this.dir, modelFileName(spec, hash));
-    if (!existsSync(file)) return null;
+    if (!existsSync(file)) return { state: 'missing' };
+    // A model file without its info file was never finished by convert() (the info is renamed
+    // into place first): converting again is the right answer, as before.
+    if (!existsSync(`${file}.json`)) return { state: 'missing' };
+    let info: ConvertedModelInfo;
     try {
-      const info = JSON.parse(await readFile(`${file}.json`, 'utf8')) as ConvertedModelInfo;
-      return { ...info, path: file };
+      info = { ...JSON.parse(await readFile(`${file}.json`, 'utf8')) as ConvertedModelInfo, path: file };
     } catch {
-      return null;
+      return { state: 'damaged', path: file, problem: `its info file ${path.basename(file)}.json cannot be read` };
     }
+    const problem = await this.fileProblem(file, info, options.hash ?? false);
+    return problem ? { state: 'damaged', path: file, problem } : { state: 'ready', info };
   }
 
-  /** Path of the converted model, converting it first if needed. */
+  private async fileProblem(file: string, info: ConvertedModelInfo, checkHash: boolean): Promise<string | null> {
+    const size = (await stat(file)).size;
+    if (typeof info.bytes === 'number' && size !== info.bytes) return `${size} bytes, expected ${info.bytes}`;
+    const handle = await open(file, 'r');
+    let head: Buffer;
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(16), 0, 16, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    const headProblem = headerProblem(head);
+    if (headProblem) return headProblem;
+    if (checkHash && info.sha256 && (await fileSha256(file)) !== info.sha256) return 'its contents differ from the conversion (sha256 mismatch)';
+    return null;
+  }
+
+  /** The converted model's info if it is cached for the current sources and looks whole (size, first bytes), else null. */
+  async cached(spec: ModelSpec): Promise<ConvertedModelInfo | null> {
+    const found = await this.inspect(spec);
+    return found.state === 'ready' ? found.info : null;
+  }
+
+  /**
+   * The converted model, converting it first if it is not cached. A damaged file is an error
+   * naming it and the command that converts it again, not converted again behind the user's
+   * back: something broke it (a full disk, another program), and the folder may be read-only.
+   */
   async ensure(spec: ModelSpec): Promise<ConvertedModelInfo> {
-    const existing = await this.cached(spec);
-    if (existing) return existing;
+    const found = await this.inspect(spec);
+    if (found.state === 'ready') return found.info;
+    if (found.state === 'damaged') throw this.damagedError(spec, found.path, found.problem);
     return this.convert(spec);
+  }
+
+  /** The command that converts a model again into this store's folder. */
+  prepareCommand(spec: ModelSpec): string {
+    const dirFlag = this.dir === resolveModelDir() ? '' : ` --dir ${this.dir}`;
+    return `visage models prepare --force --only ${spec.id}${dirFlag}`;
+  }
+
+  /** The one-line error for a damaged converted model. */
+  damagedError(spec: ModelSpec, file: string, problem: string, cause?: unknown): VisageError {
+    return new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: the converted model ${file} is damaged (${problem}); run: ${this.prepareCommand(spec)}`, { cause });
   }
 
   /** Converts (again) and writes the model and its info file atomically. */
@@ -191,7 +274,8 @@ export class ModelStore {
     }
     const file = path.join(this.dir, modelFileName(spec, hash));
     const info: ConvertedModelInfo = {
-      id: spec.id, path: file, sourceHash: hash, bytes: bytes.length, transposes, opCounts,
+      id: spec.id, path: file, sourceHash: hash, bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'), transposes, opCounts,
       convertMs: Math.round(convertMs), createdAt: new Date().toISOString(),
     };
     // Write to temporary names and rename, so a concurrent reader never sees half a file.

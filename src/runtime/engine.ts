@@ -88,7 +88,15 @@ export class Engine {
     try {
       return await ort.InferenceSession.create(path, this.sessionOptions(this.threads));
     } catch (error) {
-      throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${(error as Error).message}`, { cause: error });
+      // The store checked the size and first bytes; a file that still does not load is read
+      // whole against its recorded hash, which costs only on this failing path.
+      const found = await this.store.inspect(spec, { hash: true }).catch(() => null);
+      if (found?.state === 'damaged') throw this.store.damagedError(spec, found.path, found.problem, error);
+      const reason = ((error as Error).message ?? String(error)).split('\n')[0]!.trim();
+      // A file whose hash matches is as the converter wrote it: converting again would not help.
+      const asWritten = found?.state === 'ready' && found.info.sha256 !== undefined;
+      const hint = asWritten ? '' : `; to convert it again run: ${this.store.prepareCommand(spec)}`;
+      throw new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${path} could not be loaded (${reason})${hint}`, { cause: error });
     }
   }
 

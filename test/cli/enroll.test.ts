@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
@@ -37,6 +37,26 @@ test('visage enroll: a folder of per-person folders, then again (everything alre
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /added 0 face\(s\) of 0 person\(s\).*skipped 40 \(40 already-enrolled\)/);
     assert.deepEqual(await facesIn(db), { amy: 5, bernadette: 5, howard: 5, leonard: 5, penny: 5, raj: 5, sheldon: 5, stuart: 5 });
+  } finally {
+    await remove();
+  }
+});
+
+test('visage enroll: person folders that are symbolic links are followed and named after the link', { skip }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const people = path.join(dir, 'people');
+    await mkdir(people);
+    await symlink(dataset('bbt', 'people', 'amy'), path.join(people, 'amy'), 'dir');
+    await symlink(dataset('bbt', 'people', 'raj'), path.join(people, 'Rajesh'), 'dir');
+    await symlink(people, path.join(people, 'again'), 'dir'); // a cycle must not loop
+    await symlink(path.join(dir, 'gone'), path.join(people, 'gone'), 'dir');
+    const db = path.join(dir, 'g.db');
+    const result = await visage(['enroll', people, '--db', db, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = JSON.parse(result.stdout);
+    assert.deepEqual([summary.added, summary.people, summary.skipped, summary.errors], [10, 2, 0, 0]);
+    assert.deepEqual(await facesIn(db), { amy: 5, Rajesh: 5 });
   } finally {
     await remove();
   }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readdir } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, truncate, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { visage as run } from '../helpers/cli.ts';
@@ -28,6 +28,37 @@ test('models prepare converts the named models into the folder given by the envi
 
   const again = await visage(['models', 'prepare', '--only', 'human-liveness', '--json', '--dir', dir]);
   assert.equal(JSON.parse(again.stdout).models[0].status, 'cached');
+});
+
+test('a truncated converted model is listed as damaged with the command that mends it, and prepare --force converts it again', async () => {
+  const own = await mkdtemp(path.join(os.tmpdir(), 'visage-cli-'));
+  try {
+    const id = 'faceapi-landmark68-tiny';
+    const prepared = await visage(['models', 'prepare', '--only', id, '--json', '--dir', own]);
+    assert.equal(prepared.code, 0, prepared.stderr);
+    const file = JSON.parse(prepared.stdout).models[0].path as string;
+    const bytes = (await stat(file)).size;
+    await truncate(file, 1000);
+
+    const listed = await visage(['models', 'list', '--json', '--dir', own]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const row = JSON.parse(listed.stdout).models.find((m: any) => m.id === id);
+    assert.equal(row.status, `damaged (1000 bytes, expected ${bytes}): run visage models prepare --force --only ${id} --dir ${own}`);
+    assert.equal(row.problem, `1000 bytes, expected ${bytes}`);
+    const table = await visage(['models', 'list', '--dir', own]);
+    assert.match(table.stdout, new RegExp(`${id} .*damaged \\(1000 bytes.*prepare --force`));
+    const verified = await visage(['models', 'list', '--verify', '--json', '--dir', own]);
+    assert.equal(verified.code, 1, 'list --verify fails when a model is damaged');
+
+    const mended = await visage(['models', 'prepare', '--force', '--only', id, '--json', '--dir', own]);
+    assert.equal(JSON.parse(mended.stdout).models[0].status, 'converted');
+    assert.equal((await stat(file)).size, bytes);
+    const after = await visage(['models', 'list', '--verify', '--json', '--dir', own]);
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(JSON.parse(after.stdout).models.find((m: any) => m.id === id).status, 'ready');
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
 });
 
 test('bad command lines get one line on stderr and a non-zero status', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, stat, truncate, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ModelStore, resolveModelDir, sourceHash, MODEL_DIR_ENV } from '../../src/models/store.ts';
@@ -58,6 +58,66 @@ test('a model is converted once, cached under its source hash, and found again b
     await writeFile(path.join(dir, 'test-identity-0123456789abcdef.onnx'), 'old');
     await store.convert(spec);
     assert.deepEqual((await readdir(dir)).sort(), [path.basename(first.path), `${path.basename(first.path)}.json`].sort());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a converted file that was truncated, emptied or overwritten is damaged, not cached; ensure() names it and the fix; convert() mends it', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-store-'));
+  try {
+    const spec = countingSpec();
+    const store = new ModelStore(dir);
+    const info = await store.convert(spec);
+    assert.match(info.sha256 ?? '', /^[0-9a-f]{64}$/);
+    const good = await readFile(info.path);
+    assert.equal((await store.inspect(spec)).state, 'ready');
+
+    const damagedBy = async (damage: () => Promise<void>, hash = false) => {
+      await writeFile(info.path, good);
+      await damage();
+      return new ModelStore(dir).inspect(spec, { hash });
+    };
+    const truncated = await damagedBy(() => truncate(info.path, good.length - 10));
+    assert.deepEqual(truncated, { state: 'damaged', path: info.path, problem: `${good.length - 10} bytes, expected ${good.length}` });
+    assert.equal((await damagedBy(() => truncate(info.path, 0))).state, 'damaged');
+    const overwritten = await damagedBy(() => writeFile(info.path, Buffer.alloc(good.length, 0x41)));
+    assert.equal(overwritten.state, 'damaged');
+    assert.match((overwritten as { problem: string }).problem, /not an ONNX file written by Visage/);
+
+    // The same size and first bytes, other contents: only the hash tells.
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] ^= 0xff;
+    assert.equal((await damagedBy(() => writeFile(info.path, flipped))).state, 'ready');
+    assert.match((await damagedBy(() => writeFile(info.path, flipped), true) as { problem: string }).problem, /sha256 mismatch/);
+
+    await truncate(info.path, 0);
+    assert.equal(await store.cached(spec), null);
+    await assert.rejects(new ModelStore(dir).ensure(spec), (e: any) => e.code === 'VISAGE_ERR_MODEL_LOAD_FAILED'
+      && e.message.includes(info.path) && e.message.includes(`visage models prepare --force --only test-identity --dir ${dir}`)
+      && !e.message.includes('\n'));
+    assert.equal(spec.calls, 1, 'a damaged file must not be converted again behind the caller\'s back');
+
+    await store.convert(spec);
+    assert.deepEqual(await readFile(info.path), good);
+    assert.equal((await store.inspect(spec, { hash: true })).state, 'ready');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an info file written before the sha256 was recorded still has the size and first bytes checked', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-store-'));
+  try {
+    const spec = countingSpec();
+    const info = await new ModelStore(dir).convert(spec);
+    const { sha256: _dropped, ...older } = JSON.parse(await readFile(`${info.path}.json`, 'utf8'));
+    await writeFile(`${info.path}.json`, JSON.stringify(older));
+    assert.equal((await new ModelStore(dir).inspect(spec, { hash: true })).state, 'ready');
+    await truncate(info.path, 5);
+    assert.equal((await new ModelStore(dir).inspect(spec, { hash: true })).state, 'damaged');
+    await writeFile(`${info.path}.json`, '{ not json');
+    assert.match((await new ModelStore(dir).inspect(spec) as { problem: string }).problem, /info file .* cannot be read/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, writeFile, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/runtime/engine.ts';
+import { getModelSpec } from '../../src/models/registry.ts';
 import { readPixels } from '../helpers/tfjs-reference.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 
@@ -77,4 +78,39 @@ test('runEach: several inputs side by side on inference lanes give what run() gi
   const [ref] = Object.values(each[0]!);
   for (let i = 0; i < 128; i++) assert.ok(Math.abs(first!.data[i]! - ref!.data[i]!) < 1e-4);
   await single.close();
+});
+
+test('a damaged converted model is a one-line coded error naming the file and the fix, not an onnxruntime stack', async () => {
+  const own = await mkdtemp(path.join(os.tmpdir(), 'visage-engine-'));
+  try {
+    const id = 'faceapi-landmark68-tiny';
+    const first = await Engine.create({ modelDir: own, threads: 1 });
+    await first.session(id);
+    await first.close();
+    const file = (await first.store.ensure(getModelSpec(id))).path;
+    const good = await readFile(file);
+    const fix = `visage models prepare --force --only ${id} --dir ${own}`;
+    const loadFails = async (pattern: RegExp) => {
+      const engine = await Engine.create({ modelDir: own, threads: 1 });
+      await assert.rejects(engine.session(id), (e: any) => {
+        assert.equal(e.code, 'VISAGE_ERR_MODEL_LOAD_FAILED');
+        assert.ok(!e.message.includes('\n'), e.message);
+        assert.ok(e.message.includes(file) && e.message.includes(fix), e.message);
+        assert.match(e.message, pattern);
+        return true;
+      });
+      await engine.close();
+    };
+
+    await truncate(file, good.length >> 1);
+    await loadFails(/damaged \(\d+ bytes, expected \d+\)/);
+
+    // Same size and first bytes, the rest overwritten: onnxruntime refuses it, the hash says why.
+    const scrambled = Buffer.from(good);
+    scrambled.fill(0xff, 64);
+    await writeFile(file, scrambled);
+    await loadFails(/damaged \(.*sha256 mismatch\)/);
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
 });

@@ -1,8 +1,6 @@
 // visage calibrate <folder-per-person> [--far 0.001]: proposes an open-set threshold from the
 // user's own labelled photos (people/<name>/*.jpg; the largest face of each image), at a chosen
 // false-accept rate, with the true-accept rate it keeps (src/eval/calibrate.ts).
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createVisage } from '../../visage.ts';
 import { VisageError } from '../../errors.ts';
@@ -10,7 +8,7 @@ import { calibrateThreshold, type LabelledEmbedding } from '../../eval/calibrate
 import { largestFaceIndex } from '../../recognition/enrolment.ts';
 import { DEFAULT_THRESHOLDS } from '../../face/match/index.ts';
 import type { EmbedderId } from '../../config.ts';
-import { reportSkippedVideos, scanFolder } from '../inputs.ts';
+import { listFolder, reportSkippedVideos, scanFolder } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { formatJson } from '../json.ts';
@@ -54,15 +52,15 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const root = positionals[0]!;
   let entries;
   try {
-    entries = await readdir(root, { withFileTypes: true });
+    entries = await listFolder(root);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new VisageError(code === 'ENOENT' ? 'VISAGE_ERR_IMAGE_NOT_FOUND' : 'VISAGE_ERR_BAD_INPUT', code === 'ENOENT' ? `no such folder: ${root}` : `cannot read folder ${root}: ${code}`, { cause: error });
   }
   const items: { file: string; label: string }[] = [];
   const videos: string[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
-    const found = await scanFolder(path.join(root, entry.name));
+  for (const entry of entries.filter((e) => e.kind === 'folder').sort((a, b) => a.name.localeCompare(b.name))) {
+    const found = await scanFolder(entry.path);
     for (const file of found.images) items.push({ file, label: entry.name });
     videos.push(...found.videos);
   }
