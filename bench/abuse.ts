@@ -203,7 +203,9 @@ function watch(server: ServeProcess): { stop: () => Promise<Watched> } {
   return {
     stop: async () => {
       worker.postMessage('stop');
-      const watched = await Promise.race([result, sleep(70_000).then(() => null)]);
+      let timer: NodeJS.Timeout | undefined;
+      const watched = await Promise.race([result, new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), 70_000); })]);
+      clearTimeout(timer);
       await worker.terminate();
       return watched ?? { healthMs: [], healthFailures: 0, rssPeakKb: 0, hwmKb: 0 };
     },
@@ -309,11 +311,12 @@ async function lfwImage(person: string): Promise<{ file: string; data: Buffer }>
 }
 const faces = await Promise.all(lfwPeople.slice(0, 40).map(async (p) => (await lfwImage(p)).data));
 
-const recognise = (server: ServeProcess, image: Buffer, key = recogniseKey, agent?: http.Agent, type = 'image/jpeg') =>
-  send(`${server.url}/v1/recognise`, { method: 'POST', headers: { ...bearer(key), 'content-type': type }, body: image, agent });
+/** Raw-body recognise; `key` null sends none (an open server refuses unknown keys). */
+const recognise = (server: ServeProcess, image: Buffer, key: string | null = recogniseKey, agent?: http.Agent, type = 'image/jpeg') =>
+  send(`${server.url}/v1/recognise`, { method: 'POST', headers: { ...(key ? bearer(key) : {}), 'content-type': type }, body: image, agent });
 
-async function warmUp(server: ServeProcess): Promise<void> {
-  const answer = await recognise(server, faces[0]!);
+async function warmUp(server: ServeProcess, key: string | null = recogniseKey): Promise<void> {
+  const answer = await recognise(server, faces[0]!, key);
   if (answer.status !== 200) throw new Error(`warm-up recognise answered ${answer.status || answer.error}: ${answer.body.toString().slice(0, 300)}`);
 }
 
@@ -379,7 +382,7 @@ async function bigUploads(): Promise<Row> {
     const watched = await watcher.stop();
     agent.destroy();
     const r = row(`${bigRequests} x ${BIG_PARTS} parts x 14 MB`, started, answers, watched);
-    const codes = [...new Set(answers.map((a) => json(a)?.error?.code).filter(Boolean))].join(', ');
+    const codes = [...new Set(answers.map((a) => json(a)?.error).filter(Boolean).map((e: { code: string; message: string }) => `${e.code}: ${e.message.slice(0, 80)}`))].join('; ');
     return {
       ...r,
       notes: `${statusText(r.statuses)}${codes ? ` (${codes})` : ''}; answered in ${(answeredMs / 1000).toFixed(1)} s; RSS ${afterSeconds} s after ${after === null ? 'n/a (server gone)' : `${Math.round(after / 1024)} MB`}; alive ${server.child.exitCode === null && server.child.signalCode === null ? 'yes' : 'no'}`,
@@ -481,9 +484,9 @@ async function killRounds(): Promise<Row> {
       const workers = Array.from({ length: 4 }, worker);
       const killAfter = 1000 + randomInt(3000);
       await sleep(killAfter);
+      alive = false; // requests sent after the kill would only count refused connections
       server.child.kill('SIGKILL');
       await new Promise((resolve) => server.child.exitCode !== null || server.child.signalCode !== null ? resolve(null) : server.child.once('exit', resolve));
-      alive = false;
       await Promise.all(workers);
       watchedAll.push(await watcher.stop());
       notes.push(`${(killAfter / 1000).toFixed(1)}`);
@@ -574,7 +577,7 @@ async function metadataFlood(): Promise<Row> {
 async function originNull(): Promise<Row> {
   const server = await serve(await caseDb(false));
   try {
-    await warmUp(server);
+    await warmUp(server, null);
     const started = performance.now();
     const watcher = watch(server);
     const form = multipart([{ name: 'image', filename: 'face.jpg', type: 'image/jpeg', data: faces[2]! }]);
