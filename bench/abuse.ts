@@ -197,8 +197,13 @@ parentPort.on('message', () => { running = false; });
 })();
 `;
 
+/** Watchers still running: a case that fails halfway must not leave one keeping the process alive. */
+const watchers = new Set<Worker>();
+
 function watch(server: ServeProcess): { stop: () => Promise<Watched> } {
   const worker = new Worker(WATCHER, { eval: true, workerData: { pid: server.child.pid, url: server.url } });
+  watchers.add(worker);
+  worker.once('exit', () => watchers.delete(worker));
   const result = new Promise<Watched>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
   return {
     stop: async () => {
@@ -239,6 +244,8 @@ interface Row {
   healthP99Ms: number | null;
   healthFailures: number;
   peakRssMb: number | null;
+  /** VmHWM at the end: the server's own peak since it started (each case starts its server). */
+  hwmMb: number | null;
   integrity: string;
   facesLost: number | null;
   statuses: Record<string, number>;
@@ -274,6 +281,7 @@ function row(name: string, started: number, answers: readonly Answer[], watched:
     healthP99Ms: health.length ? round1(percentile(health, 99)) : null,
     healthFailures: watched.healthFailures,
     peakRssMb: watched.rssPeakKb ? Math.round(watched.rssPeakKb / 1024) : null,
+    hwmMb: watched.hwmKb ? Math.round(watched.hwmKb / 1024) : null,
     integrity: '-', facesLost: null, seconds: round1((performance.now() - started) / 1000), notes: '',
     ...extra,
   };
@@ -333,7 +341,7 @@ async function burst(n: number): Promise<Row> {
     const watched = await watcher.stop();
     agent.destroy();
     const r = row(`${n} concurrent recognise`, started, answers, watched);
-    return { ...r, notes: statusText(r.statuses) };
+    return { ...r, notes: `${statusText(r.statuses)}; /health p99 ${r.healthP99Ms ?? '-'} ms` };
   } finally {
     await stopServe(server.child);
   }
@@ -610,10 +618,11 @@ for (const [id, name, run] of plan) {
   try {
     rows.push(await run());
   } catch (error) {
+    for (const worker of watchers) await worker.terminate();
     log(`  failed: ${(error as Error).stack}`);
     rows.push({
       case: name, requests: 0, served: 0, refused: 0, errors: 0, p50Ms: null, p99Ms: null, healthMaxMs: null, healthP99Ms: null, healthFailures: 0,
-      peakRssMb: null, integrity: '-', facesLost: null, statuses: {}, seconds: round1((performance.now() - started) / 1000),
+      peakRssMb: null, hwmMb: null, integrity: '-', facesLost: null, statuses: {}, seconds: round1((performance.now() - started) / 1000),
       notes: `case failed: ${(error as Error).message.split('\n')[0]}`,
     });
   }
