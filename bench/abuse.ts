@@ -463,6 +463,7 @@ async function killRounds(): Promise<Row> {
   const acknowledged: Acknowledged[] = [];
   const watchedAll: Watched[] = [];
   const integrity: string[] = [];
+  const storeIntegrity: string[] = [];
   let lost = 0;
   let duplicates = 0;
   let next = 100; // LFW people after the 40 used as recognise images
@@ -511,6 +512,13 @@ async function killRounds(): Promise<Row> {
     } finally {
       check.close();
     }
+    // The server file (keys, thumbnails) is written during enrolment too.
+    const store = new Database(serverStorePath(db), { fileMustExist: true });
+    try {
+      storeIntegrity.push(store.pragma('integrity_check', { simple: true }) as string);
+    } finally {
+      store.close();
+    }
   }
   // The gallery must still open as a server after the last kill.
   const last = await serve(db).catch((error: Error) => error);
@@ -520,7 +528,7 @@ async function killRounds(): Promise<Row> {
   const r = row(`kill -9 mid-enrolment x${rounds}`, started, answers, mergeWatched(watchedAll));
   return {
     ...r, integrity: okRounds === integrity.length ? 'ok' : `${integrity.length - okRounds} bad`, facesLost: lost,
-    notes: `${statusText(r.statuses)}; ${acknowledged.length} faces acknowledged; duplicates ${duplicates}; killed at ${notes.join(', ')} s; ${restarts}`,
+    notes: `${statusText(r.statuses)}; ${acknowledged.length} faces acknowledged; duplicates ${duplicates}; server file integrity ${storeIntegrity.every((i) => i === 'ok') ? 'ok' : storeIntegrity.filter((i) => i !== 'ok').join(' | ').slice(0, 120)}; killed at ${notes.join(', ')} s; ${restarts}`,
   };
 }
 
