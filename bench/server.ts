@@ -8,17 +8,13 @@
 // autocannon: it needs different bodies per scenario and nothing else.
 //
 //   npm run bench:server -- [--clients 8] [--seconds 20] [--json]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { percentile } from '../src/server/metrics.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const datasets = process.env.VISAGE_DATASETS ?? path.resolve(root, '..', 'shared', 'datasets');
+import { datasets, printTable, root, startServe, stopServe, type ServeProcess } from './serve-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,23 +26,6 @@ const { values } = parseArgs({
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'visage.js'), 'serve', '--db', db, '--port', '0', '--queue', '256'], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: process.env,
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${text}`)), 180_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = /serving (http:\/\/\S+)/.exec(text);
-      if (match) { clearTimeout(timer); resolve(match[1]!.replace(/[;,]$/, '')); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${text}`)); });
-  });
-  return { child, url };
-}
 
 async function enrol(url: string): Promise<void> {
   const people = path.join(datasets, 'bbt', 'people');
@@ -117,10 +96,10 @@ async function drive(url: string, scenario: string, image: Buffer, label: string
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'visage-bench-server-'));
-let server: { child: ChildProcess; url: string } | null = null;
+let server: ServeProcess | null = null;
 try {
   log('starting visage serve ...');
-  server = await startServer(path.join(dir, 'bench.db'));
+  server = await startServe(path.join(dir, 'bench.db'), ['--queue', '256']);
   log(`enrolling the bbt people through ${server.url} ...`);
   await enrol(server.url);
   // 1 face, 640 px: the first LFW photo (250 px, scaled up) in which the server finds exactly one
@@ -149,13 +128,9 @@ try {
   } else {
     const header = ['scenario', 'faces', 'clients', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'health p50', 'health p99'];
     const rows = results.map((r) => [r.scenario, r.faces, r.clients, r.requests, r.errors, r.requestsPerSecond, r.p50Ms, r.p99Ms, r.healthP50Ms, r.healthP99Ms].map(String));
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+    printTable(header, rows);
   }
 } finally {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server!.child.once('exit', resolve));
-  }
+  if (server) await stopServe(server.child);
   await rm(dir, { recursive: true, force: true });
 }
