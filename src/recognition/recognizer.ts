@@ -91,13 +91,19 @@ export class Recognizer {
     if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'this Recognizer was closed');
   }
 
-  /** The search index over the matching model, loaded on first use; it follows this gallery's writes. */
-  private searchIndex(): Promise<SearchIndex> {
+  /**
+   * The search index over the matching model, loaded on first use, and caught up with every write
+   * committed so far, by any process: this gallery object's own as they commit, every other
+   * writer's from the gallery's change log before each use (one indexed read when nothing changed).
+   */
+  private async searchIndex(): Promise<SearchIndex> {
     this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
-    return this.index;
+    const index = await this.index;
+    await index.catchUp();
+    return index;
   }
 
-  /** Picks up writes made by other processes (this gallery object's own are followed as they commit). */
+  /** Reloads the search index in full (catching up happens anyway before each use). */
   async refresh(): Promise<void> {
     this.check();
     if (this.index) await (await this.index).refresh();

@@ -178,9 +178,10 @@ export class SqliteGallery implements Gallery {
         rows = this.stmt(`SELECT e.face_id, f.subject_id, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id
           WHERE e.model_id = ? ORDER BY e.face_id`).raw().iterate(modelId) as IterableIterator<[number, number, Buffer]>;
       } else {
-        // Listed faces are found by the embeddings' primary key (face_id, model_id): no scan.
+        // Listed faces are found by the embeddings' primary key (face_id, model_id). CROSS JOIN keeps
+        // that order: left to itself the planner scans the model's every embedding instead.
         const listed = this.stmt(`SELECT e.face_id, f.subject_id, e.vector, e.dim FROM json_each(?) j
-          JOIN embeddings e ON e.face_id = j.value AND e.model_id = ? JOIN faces f ON f.id = e.face_id ORDER BY e.face_id`)
+          CROSS JOIN embeddings e ON e.face_id = j.value AND e.model_id = ? CROSS JOIN faces f ON f.id = e.face_id ORDER BY e.face_id`)
           .raw().all(only, modelId) as [number, number, Buffer, number][];
         const dims = listed.map((row) => row[3]);
         shape = { count: listed.length, dim: dims.length ? Math.min(...dims) : null, maxDim: dims.length ? Math.max(...dims) : null };
