@@ -1,6 +1,8 @@
 // The server's own file (<db>.server.db) locked by another connection or process: authentication
 // answers at once (its "last used" note is skipped and written later), a thumbnail write waits
 // without blocking the event loop, and fails with VISAGE_ERR_DB_LOCKED after busyTimeoutMs.
+// The gallery locked by another process: a write request waits (503 at the end), and the server
+// answers other requests meanwhile.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,12 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ServerStore } from '../../src/server/store.ts';
+import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { holdWriteLockInProcess, watchEventLoop } from '../helpers/locks.ts';
+import { startServer, testVisage } from './helpers.ts';
 
 let dir: string;
 let counter = 0;
 before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-store-locks-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await (await testVisage()).close();
+});
 const storePath = () => path.join(dir, `s${++counter}.server.db`);
 const hash = 'a'.repeat(64);
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
@@ -94,4 +101,36 @@ test('another process holding the server file\'s lock for 1.5 s: auth answers at
   assert.ok(maxLagMs < 100, `max lag ${maxLagMs} ms`);
   assert.deepEqual(store.getThumbnail(7, hash), jpeg);
   store.close();
+});
+
+test('the gallery locked by another process: a write request ends in 503 VISAGE_ERR_DB_LOCKED while others are answered at once', async (t) => {
+  const file = path.join(dir, 'locked.db');
+  const gallery = await openSqliteGallery(file, { busyTimeoutMs: 1000 });
+  await gallery.addSubject('ada');
+  const server = await startServer({ gallery, openWithoutKeys: true });
+  const local = { host: 'localhost' };
+  const { released } = await holdWriteLockInProcess(file, 1500);
+  const start = performance.now();
+  const rename = server.app.inject({ method: 'PATCH', url: '/v1/subjects/ada', payload: { name: 'Ada Lovelace' }, headers: local });
+  const healthTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const asked = performance.now();
+    const health = await server.app.inject({ url: '/v1/health', headers: local });
+    const list = await server.app.inject({ url: '/v1/subjects', headers: local });
+    healthTimes.push(performance.now() - asked);
+    assert.equal(health.statusCode, 200);
+    assert.deepEqual(list.json().subjects.map((subject: { name: string }) => subject.name), ['ada']);
+  }
+  const answer = await rename;
+  const waited = performance.now() - start;
+  await released;
+  t.diagnostic(`rename answered ${answer.statusCode} after ${waited.toFixed(0)} ms; health + list meanwhile took at most ${Math.max(...healthTimes).toFixed(1)} ms`);
+  assert.equal(answer.statusCode, 503);
+  assert.equal(answer.json().error.code, 'VISAGE_ERR_DB_LOCKED');
+  assert.ok(waited >= 950, `${waited} ms`);
+  assert.ok(Math.max(...healthTimes) < 100, `other requests answered at once (${healthTimes})`);
+  assert.equal((await server.app.inject({ method: 'PATCH', url: '/v1/subjects/ada', payload: { name: 'Ada Lovelace' }, headers: local })).statusCode, 200);
+  await server.close();
+  await gallery.close();
 });
