@@ -146,7 +146,7 @@ export class SearchIndex {
    * batch, or a log that no longer reaches back far enough, reloads everything. When nothing
    * changed it costs one indexed read. Concurrent callers share a catch-up not started yet.
    */
-  catchUp(): Promise<void> {
+  async catchUp(): Promise<void> {
     this.requireGallery();
     this.queuedCatchUp ??= this.serially(async () => {
       this.queuedCatchUp = null;
