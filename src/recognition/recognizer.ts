@@ -91,14 +91,20 @@ export class Recognizer {
     if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'this Recognizer was closed');
   }
 
+  /** The search index over the matching model, loaded on first use (alongside an image's analysis). */
+  private loadIndex(): Promise<SearchIndex> {
+    this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
+    return this.index;
+  }
+
   /**
-   * The search index over the matching model, loaded on first use, and caught up with every write
-   * committed so far, by any process: this gallery object's own as they commit, every other
-   * writer's from the gallery's change log before each use (one indexed read when nothing changed).
+   * The search index caught up with every write committed so far, by any process: this gallery
+   * object's own as they commit, every other writer's from the gallery's change log (one indexed
+   * read when nothing changed). Called right before matching, after the image's analysis, so that
+   * a write committed while the image was analysed is seen too.
    */
   private async searchIndex(): Promise<SearchIndex> {
-    this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
-    const index = await this.index;
+    const index = await this.loadIndex();
     await index.catchUp();
     return index;
   }
@@ -147,7 +153,8 @@ export class Recognizer {
     const { strategy, threshold } = this.decision(options);
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
-    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     // With oncePerImage, search a few more subjects than listed, for the alternatives.
     const searchK = once ? Math.max(k, 5) : k;
     const faces: IdentifiedFace[] = analysis.faces.map((face) => {
@@ -169,7 +176,8 @@ export class Recognizer {
   /** The k nearest people to the largest face of an image, best first (no threshold applied). */
   async nearest(image: ImageInput, options: { k?: number; strategy?: DecisionStrategy } = {}): Promise<Candidate[]> {
     this.check();
-    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
@@ -201,7 +209,8 @@ export class Recognizer {
   async verifySubject(image: ImageInput, subject: SubjectRef, options: { threshold?: number } = {}): Promise<SubjectVerification> {
     this.check();
     const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
-    const [known, analysis, index] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.searchIndex()]);
+    const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const face = analysis.faces[i]!;
