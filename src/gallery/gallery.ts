@@ -1,8 +1,10 @@
 // The Gallery contract: enrolled people (subjects), their faces and each face's embeddings,
 // one vector per embedder model so that several embedding spaces coexist and are never mixed.
 // Every method is async so that a server-backed store (PostgreSQL) can implement it; the SQLite
-// store (sqlite.ts) is the embedded default. Stores tell listeners about every committed change,
-// which is how a SearchIndex (search.ts) stays in step without reloading.
+// store (sqlite/) is the embedded default. Stores tell listeners about every committed change made
+// through the same object, which is how a SearchIndex (search.ts) stays in step without reloading;
+// changes made by every other writer (another process, another connection) are read from the
+// store's change log (changesSince), so that every reader follows every writer.
 import type { Box, FivePoints } from '../types.ts';
 
 /** A subject by id (number) or by name (string; names compare case-insensitively for ASCII). */
@@ -78,6 +80,30 @@ export interface ModelEmbeddings {
   vectors: Float32Array;
   /** Names of the subjects that appear in subjectIds. */
   subjectNames: Map<number, string>;
+  /** The change log's sequence number this snapshot reflects (read in the same transaction). */
+  seq: number;
+}
+
+/**
+ * What changed since a sequence number of the change log (Gallery.changesSince). The log records
+ * every committed write, whoever made it; a reader keeps the last `seq` it applied and re-reads
+ * only what changed since.
+ */
+export interface GalleryChanges {
+  /** The last change included: where to ask from next time. */
+  seq: number;
+  /**
+   * True when the log no longer reaches back to `since` (its oldest entries were pruned), or
+   * `since` is not a sequence number of this gallery: the reader reloads everything.
+   */
+  reload: boolean;
+  /**
+   * Faces whose embeddings were added or deleted, or that moved to another subject, each once:
+   * re-read them (embeddingsFor(model, faceIds)); those no longer there were deleted.
+   */
+  faceIds: number[];
+  /** Subjects renamed, with their current names (subjects deleted since are left out). */
+  renamed: { id: number; name: string }[];
 }
 
 export interface ModelStats {
@@ -149,8 +175,17 @@ export interface Gallery {
   deleteFace(faceId: number): Promise<void>;
   /** Whether an image with this content hash is enrolled (for this subject, when given). */
   hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean>;
-  /** Every embedding of one model (for SearchIndex). */
-  embeddingsFor(modelId: string): Promise<ModelEmbeddings>;
+  /**
+   * Every embedding of one model (for SearchIndex), or only those of the faces listed (faces that
+   * no longer exist, or have no vector of this model, are left out).
+   */
+  embeddingsFor(modelId: string, faceIds?: readonly number[]): Promise<ModelEmbeddings>;
+  /**
+   * Changes committed since the sequence number `since` (0: since the log began), by any writer.
+   * Cheap when nothing changed: one indexed read. A server-backed store keeps the same log table
+   * filled by triggers, and may skip even that read until it is notified (PostgreSQL: LISTEN/NOTIFY).
+   */
+  changesSince(since: number): Promise<GalleryChanges>;
   stats(): Promise<GalleryStats>;
   /** Deletes every subject, face and embedding (the schema stays). */
   reset(): Promise<void>;
@@ -158,7 +193,10 @@ export interface Gallery {
   exportTo(file: string): Promise<ExportSummary>;
   /** Adds a portable file's subjects and faces in one transaction (never replaces). */
   importFrom(file: string): Promise<ImportSummary>;
-  /** Listens to committed changes made through this object; returns the unsubscribe function. */
+  /**
+   * Listens to committed changes made through this object (immediately, in this process); returns
+   * the unsubscribe function. Other writers' changes: changesSince().
+   */
   onChange(listener: GalleryListener): () => void;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The gallery module's public surface: the Gallery contract, the SQLite store, the search index
 // and the portable export format.
 export type {
-  Gallery, GalleryChange, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
+  Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
   AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary,
 } from './gallery.ts';
 export { openSqliteGallery, SqliteGallery } from './sqlite/index.ts';

@@ -1,8 +1,9 @@
 // SearchIndex: exact in-memory search over one embedder model's gallery embeddings.
 // Embeddings are L2-normalised, so cosine similarity is a dot product: one pass of the WASM SIMD
 // kernel (dot-kernel.ts) over a contiguous matrix, then a partial selection of the top k (no sort
-// of all n). Loaded from a Gallery and kept in step with it through its change events; writes
-// made by other processes are seen after refresh().
+// of all n). Loaded from a Gallery and kept in step with it: at once through the change events of
+// the same gallery object, and by catchUp() for every other writer (another process or
+// connection), from the gallery's change log. refresh() reloads everything.
 //
 // Per-subject scores under both strategies (see src/face/match/decision.ts); identify() applies
 // the open-set decision to them.
@@ -57,12 +58,25 @@ function positiveInteger(value: unknown, what: string): number {
 }
 
 
+/**
+ * Above this many changed faces (and this fraction of the index), catchUp() reloads everything
+ * rather than re-reading face by face: one sequential read beats many lookups.
+ */
+const RESYNC_MAX_FACES = 256;
+const RESYNC_MAX_FRACTION = 0.25;
+
 export class SearchIndex {
   readonly modelId: string;
   private gallery: Gallery | null = null;
   private unsubscribe: (() => void) | null = null;
-  /** Changes heard while a load is under way: applied after the snapshot, in order. */
+  /** Changes heard while a load or a catch-up reads the gallery: applied after its snapshot, in order. */
   private pending: GalleryChange[] | null = null;
+  /** The gallery change log's sequence number this index reflects (see catchUp). */
+  private seq = 0;
+  /** Loads and catch-ups run one at a time, in the order asked (each reads, then applies). */
+  private syncTail: Promise<void> = Promise.resolve();
+  /** A catch-up asked for but not started yet: later callers share it. */
+  private queuedCatchUp: Promise<void> | null = null;
   private dimension: number;
   /** Created on the first vector when the dimension is not known yet. */
   private faces: DotMatrix | null = null;
@@ -95,7 +109,7 @@ export class SearchIndex {
     index.gallery = gallery;
     index.unsubscribe = gallery.onChange((change) => index.apply(change));
     try {
-      await index.reload();
+      await index.serially(() => index.reload());
     } catch (error) {
       index.close();
       throw error;
@@ -118,10 +132,74 @@ export class SearchIndex {
     return this.slotOf.size;
   }
 
-  /** Reloads everything from the gallery: picks up writes made by other processes. */
+  /** Reloads everything from the gallery. */
   async refresh(): Promise<void> {
+    this.requireGallery();
+    await this.serially(() => this.reload());
+  }
+
+  /**
+   * Applies the changes committed since this index was last in step, by any writer (another
+   * process included), from the gallery's change log: the faces concerned are removed and read
+   * again (those still there come back, with their current subject), renamed subjects get their
+   * new names. Re-reading a face already applied through the change events is harmless. A big
+   * batch, or a log that no longer reaches back far enough, reloads everything. When nothing
+   * changed it costs one indexed read. Concurrent callers share a catch-up not started yet.
+   */
+  async catchUp(): Promise<void> {
+    this.requireGallery();
+    this.queuedCatchUp ??= this.serially(async () => {
+      this.queuedCatchUp = null;
+      await this.catchUpNow();
+    });
+    return this.queuedCatchUp;
+  }
+
+  /** The gallery change log's sequence number this index is in step with. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  private requireGallery(): Gallery {
     if (!this.gallery) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'this index was not loaded from a gallery');
-    await this.reload();
+    return this.gallery;
+  }
+
+  private serially(task: () => Promise<void>): Promise<void> {
+    const run = this.syncTail.then(task);
+    this.syncTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async catchUpNow(): Promise<void> {
+    const gallery = this.gallery;
+    if (!gallery) return; // closed meanwhile
+    const changes = await gallery.changesSince(this.seq);
+    if (changes.reload || changes.faceIds.length > Math.max(RESYNC_MAX_FACES, this.size * RESYNC_MAX_FRACTION)) {
+      await this.reload();
+      return;
+    }
+    for (const { id, name } of changes.renamed) {
+      const slot = this.slotOf.get(id);
+      if (slot !== undefined) this.slotName[slot] = name;
+    }
+    if (changes.faceIds.length > 0) {
+      this.pending = [];
+      try {
+        const current = await gallery.embeddingsFor(this.modelId, changes.faceIds);
+        if (!this.gallery) return;
+        this.removeFaces(new Set(changes.faceIds));
+        this.fill(current);
+        for (const [subjectId, name] of current.subjectNames) {
+          const slot = this.slotOf.get(subjectId);
+          if (slot !== undefined) this.slotName[slot] = name;
+        }
+        for (const change of this.pending) this.applyNow(change);
+      } finally {
+        this.pending = null;
+      }
+    }
+    this.seq = changes.seq;
   }
 
   /**
@@ -131,10 +209,12 @@ export class SearchIndex {
   private async reload(): Promise<void> {
     this.pending = [];
     try {
-      const embeddings = await this.gallery!.embeddingsFor(this.modelId);
+      const embeddings = await this.requireGallery().embeddingsFor(this.modelId);
+      if (!this.gallery) return; // closed meanwhile
       this.clear();
       this.fill(embeddings);
       for (const change of this.pending) this.applyNow(change);
+      this.seq = embeddings.seq;
     } finally {
       this.pending = null;
     }
@@ -231,6 +311,19 @@ export class SearchIndex {
       }
     }
     return false;
+  }
+
+  /** Removes the faces listed (those in the index): one pass over the rows. */
+  removeFaces(faceIds: ReadonlySet<number>): number {
+    let removed = 0;
+    // Backwards: removeRow moves the last row into the freed one, and that row was seen already.
+    for (let row = this.size - 1; row >= 0; row--) {
+      if (faceIds.has(this.rowFace[row]!)) {
+        this.removeRow(row);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   removeSubject(subjectId: number): void {

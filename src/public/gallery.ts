@@ -3,7 +3,7 @@
 // matching rules they use (strategies, default thresholds).
 export { openSqliteGallery, SCHEMA_VERSION, SearchIndex, contentHash } from '../gallery/index.ts';
 export type {
-  Gallery, GalleryChange, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
+  Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
   AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, SqliteGallery, SqliteGalleryOptions,
   FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions,
   Identification as IndexIdentification, PortableGallery,

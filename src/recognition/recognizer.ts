@@ -91,13 +91,25 @@ export class Recognizer {
     if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'this Recognizer was closed');
   }
 
-  /** The search index over the matching model, loaded on first use; it follows this gallery's writes. */
-  private searchIndex(): Promise<SearchIndex> {
+  /** The search index over the matching model, loaded on first use (alongside an image's analysis). */
+  private loadIndex(): Promise<SearchIndex> {
     this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
     return this.index;
   }
 
-  /** Picks up writes made by other processes (this gallery object's own are followed as they commit). */
+  /**
+   * The search index caught up with every write committed so far, by any process: this gallery
+   * object's own as they commit, every other writer's from the gallery's change log (one indexed
+   * read when nothing changed). Called right before matching, after the image's analysis, so that
+   * a write committed while the image was analysed is seen too.
+   */
+  private async searchIndex(): Promise<SearchIndex> {
+    const index = await this.loadIndex();
+    await index.catchUp();
+    return index;
+  }
+
+  /** Reloads the search index in full (catching up happens anyway before each use). */
   async refresh(): Promise<void> {
     this.check();
     if (this.index) await (await this.index).refresh();
@@ -141,7 +153,8 @@ export class Recognizer {
     const { strategy, threshold } = this.decision(options);
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
-    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     // With oncePerImage, search a few more subjects than listed, for the alternatives.
     const searchK = once ? Math.max(k, 5) : k;
     const faces: IdentifiedFace[] = analysis.faces.map((face) => {
@@ -163,7 +176,8 @@ export class Recognizer {
   /** The k nearest people to the largest face of an image, best first (no threshold applied). */
   async nearest(image: ImageInput, options: { k?: number; strategy?: DecisionStrategy } = {}): Promise<Candidate[]> {
     this.check();
-    const [analysis, index] = await Promise.all([this.visage.analyze(image), this.searchIndex()]);
+    const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
@@ -195,7 +209,8 @@ export class Recognizer {
   async verifySubject(image: ImageInput, subject: SubjectRef, options: { threshold?: number } = {}): Promise<SubjectVerification> {
     this.check();
     const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
-    const [known, analysis, index] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.searchIndex()]);
+    const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.loadIndex()]);
+    const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const face = analysis.faces[i]!;

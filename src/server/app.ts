@@ -265,7 +265,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await classifyRoutes(app, context, classifiers);
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
-  if (context.store) context.store.pruneThumbnails(await gallery.listFaces());
+  if (context.store) await context.store.pruneThumbnails(await gallery.listFaces());
 
   app.addHook('onClose', async () => {
     for (const r of recognizers) await r.close();

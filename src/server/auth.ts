@@ -83,7 +83,7 @@ export function authHook(options: AuthOptions) {
       reply.header('www-authenticate', 'Bearer realm="visage"');
       throw new VisageError('VISAGE_ERR_UNAUTHORIZED');
     }
-    const info = options.store?.findKey(key) ?? null;
+    const info = (await options.store?.findKey(key)) ?? null;
     if (!info) {
       reply.header('www-authenticate', 'Bearer realm="visage", error="invalid_token"');
       throw new VisageError('VISAGE_ERR_UNAUTHORIZED', 'unknown or revoked API key');

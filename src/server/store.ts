@@ -12,11 +12,17 @@
 // face or its subject through the server deletes them, and pruneThumbnails() drops those of faces
 // deleted elsewhere. A thumbnail is served only while its face's content hash still matches, so a
 // face id reused by SQLite never shows another face's picture.
+//
+// Locks: better-sqlite3 is synchronous, so waiting in SQLite's busy handler would stop the whole
+// server. The connection runs with busy_timeout 0: writes are tried again after a timer
+// (src/gallery/sqlite/busy.ts) until busyTimeoutMs has passed, then VISAGE_ERR_DB_LOCKED; the
+// "last used" note of a key is written only when the file is free at that moment.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { VisageError } from '../errors.ts';
+import { isBusy, retryWhileBusy } from '../gallery/sqlite/busy.ts';
 
 export const SCOPES = ['admin', 'recognise'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -63,18 +69,31 @@ function toInfo(row: KeyRow): ApiKeyInfo {
   return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
 }
 
+export interface ServerStoreOptions {
+  /** Create the file when it does not exist (default true). */
+  create?: boolean;
+  /** How long a write waits for another connection's lock before VISAGE_ERR_DB_LOCKED (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
 export class ServerStore {
   private readonly db: Database.Database;
   readonly location: string;
+  private readonly busyTimeoutMs: number;
   private readonly lastUsedWritten = new Map<number, number>();
 
-  private constructor(db: Database.Database, location: string) {
+  private constructor(db: Database.Database, location: string, busyTimeoutMs: number) {
     this.db = db;
     this.location = location;
+    this.busyTimeoutMs = busyTimeoutMs;
   }
 
   /** Opens (creating unless `create` is false) the server file. */
-  static open(file: string, options: { create?: boolean } = {}): ServerStore {
+  static open(file: string, options: ServerStoreOptions = {}): ServerStore {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
+    }
     const location = file === ':memory:' ? file : path.resolve(file);
     const existed = location !== ':memory:' && existsSync(location);
     if (!existed && location !== ':memory:' && options.create === false) {
@@ -90,7 +109,7 @@ export class ServerStore {
       // Key hashes are secrets of a kind: only the owner reads the file.
       if (!existed && location !== ':memory:') chmodSync(location, 0o600);
       db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`); // opening may wait; requests never do (below)
       const appId = db.pragma('application_id', { simple: true }) as number;
       const version = db.pragma('user_version', { simple: true }) as number;
       const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
@@ -122,24 +141,43 @@ export class ServerStore {
           db.pragma(`application_id = ${APPLICATION_ID}`);
         }).immediate();
       }
+      db.pragma('busy_timeout = 0');
     } catch (error) {
       db.close();
       throw error;
     }
-    return new ServerStore(db, location);
+    return new ServerStore(db, location, busyTimeoutMs);
+  }
+
+  /** One IMMEDIATE transaction, tried again without blocking while another connection holds the lock. */
+  private async write<T>(work: () => T): Promise<T> {
+    return this.retried(() => this.db.transaction(work).immediate());
+  }
+
+  private async retried<T>(work: () => T): Promise<T> {
+    try {
+      return await retryWhileBusy(() => {
+        if (!this.db.open) throw new VisageError('VISAGE_ERR_CLOSED', 'server file used after close()');
+        return work();
+      }, this.busyTimeoutMs);
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      throw new VisageError('VISAGE_ERR_DB_LOCKED',
+        `server file ${this.location} is locked by another process (waited ${this.busyTimeoutMs} ms); try again when it has finished`, { cause: error });
+    }
   }
 
   // --- keys
 
-  createKey(scope: Scope, name?: string): CreatedKey {
+  async createKey(scope: Scope, name?: string): Promise<CreatedKey> {
     if (!SCOPES.includes(scope)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `scope must be one of ${SCOPES.join(', ')}, got ${String(scope)}`);
     const label = (name ?? '').trim() || `${scope} key`;
     if (label.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'key name longer than 200 characters');
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
     const prefix = key.slice(0, KEY_PREFIX.length + 6);
     const created = now();
-    const { lastInsertRowid } = this.db.prepare('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)')
-      .run(label, scope, hashKey(key), prefix, created);
+    const insert = this.db.prepare('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)');
+    const { lastInsertRowid } = await this.write(() => insert.run(label, scope, hashKey(key), prefix, created));
     return { id: Number(lastInsertRowid), name: label, scope, prefix, created, lastUsed: null, revoked: null, key };
   }
 
@@ -149,11 +187,14 @@ export class ServerStore {
   }
 
   /** Marks a key revoked (kept, for the record); null when there is no such key. */
-  revokeKey(id: number): ApiKeyInfo | null {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
-    if (!row) return null;
-    if (!row.revoked) this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ?').run(now(), id);
-    return toInfo(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
+  async revokeKey(id: number): Promise<ApiKeyInfo | null> {
+    const select = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
+    const revoke = this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL');
+    return this.write(() => {
+      if (!select.get(id)) return null;
+      revoke.run(now(), id);
+      return toInfo(select.get(id) as KeyRow);
+    });
   }
 
   /** Active (not revoked) keys. */
@@ -161,23 +202,33 @@ export class ServerStore {
     return (this.db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked IS NULL').get() as { n: number }).n;
   }
 
-  /** The active key with this secret, or null. Records its use (at most once a minute per key). */
-  findKey(key: string): ApiKeyInfo | null {
+  /**
+   * The active key with this secret, or null. Records its use (at most once a minute per key),
+   * best-effort: when another connection holds the file's write lock the note is skipped, and
+   * written at a later request; authentication never waits for it.
+   */
+  async findKey(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL').get(hashKey(key)) as KeyRow | undefined;
+    const select = this.db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL');
+    const row = await this.retried(() => select.get(hashKey(key)) as KeyRow | undefined);
     if (!row) return null;
     const t = Date.now();
     if (t - (this.lastUsedWritten.get(row.id) ?? 0) > 60_000) {
-      this.lastUsedWritten.set(row.id, t);
-      try { this.db.prepare('UPDATE api_keys SET last_used = ? WHERE id = ?').run(new Date(t).toISOString(), row.id); } catch { /* a busy file must not fail the request */ }
+      try {
+        this.db.prepare('UPDATE api_keys SET last_used = ? WHERE id = ?').run(new Date(t).toISOString(), row.id);
+        this.lastUsedWritten.set(row.id, t);
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+      }
     }
     return toInfo(row);
   }
 
   // --- thumbnails
 
-  putThumbnail(faceId: number, contentHash: string, jpeg: Buffer): void {
-    this.db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, content_hash, jpeg, created) VALUES (?, ?, ?, ?)').run(faceId, contentHash, jpeg, now());
+  async putThumbnail(faceId: number, contentHash: string, jpeg: Buffer): Promise<void> {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, content_hash, jpeg, created) VALUES (?, ?, ?, ?)');
+    await this.write(() => insert.run(faceId, contentHash, jpeg, now()));
   }
 
   getThumbnail(faceId: number, contentHash: string): Buffer | null {
@@ -185,17 +236,17 @@ export class ServerStore {
     return row?.jpeg ?? null;
   }
 
-  deleteThumbnails(faceIds: readonly number[]): void {
+  async deleteThumbnails(faceIds: readonly number[]): Promise<void> {
     const del = this.db.prepare('DELETE FROM thumbnails WHERE face_id = ?');
-    this.db.transaction(() => { for (const id of faceIds) del.run(id); })();
+    await this.write(() => { for (const id of faceIds) del.run(id); });
   }
 
   /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
-  pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): number {
+  async pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number> {
     const live = new Map(faces.map((f) => [f.id, f.contentHash]));
     const rows = this.db.prepare('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
     const stale = rows.filter((r) => live.get(r.faceId) !== r.contentHash).map((r) => r.faceId);
-    if (stale.length) this.deleteThumbnails(stale);
+    if (stale.length) await this.deleteThumbnails(stale);
     return stale.length;
   }
 

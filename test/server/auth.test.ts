@@ -34,8 +34,8 @@ test('no key: 401 with WWW-Authenticate; public routes answer', async () => {
 });
 
 test('scopes: recognise keys read, admin keys write; bad and revoked keys are 401', async () => {
-  const admin = locked.store.createKey('admin', 'ops');
-  const reader = locked.store.createKey('recognise');
+  const admin = await locked.store.createKey('admin', 'ops');
+  const reader = await locked.store.createKey('recognise');
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: as(reader.key) })).statusCode, 200);
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: { 'x-api-key': reader.key } })).statusCode, 200, 'X-API-Key works too');
@@ -57,7 +57,7 @@ test('scopes: recognise keys read, admin keys write; bad and revoked keys are 40
   assert.match(kiosk.key, /^vsk_[\w-]{43}$/);
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: as(kiosk.key) })).statusCode, 200);
   const other = ServerStore.open(path.join(locked.dir, 'g.server.db'), { create: false });
-  other.revokeKey(kiosk.id);
+  await other.revokeKey(kiosk.id);
   other.close();
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: as(kiosk.key) })).statusCode, 401, 'revoked: refused at the next request');
   const listed = (await locked.app.inject({ url: '/v1/keys', headers: as(admin.key) })).json().keys;
@@ -70,7 +70,7 @@ test('scopes: recognise keys read, admin keys write; bad and revoked keys are 40
 });
 
 test('keys are stored as SHA-256 only, in a file only its owner reads', async () => {
-  const created = locked.store.createKey('admin');
+  const created = await locked.store.createKey('admin');
   const bytes = await readFile(path.join(locked.dir, 'g.server.db'));
   const wal = await readFile(path.join(locked.dir, 'g.server.db-wal')).catch(() => Buffer.alloc(0));
   const all = Buffer.concat([bytes, wal]);
@@ -89,9 +89,9 @@ test('a server without keys is open on localhost only, to same-machine origins; 
   const crossSite = await open.app.inject({ method: 'POST', url: '/v1/subjects', payload: { name: 'x' }, headers: { origin: 'https://attacker.example' } });
   assert.equal(crossSite.statusCode, 403);
   assert.equal((await open.app.inject({ url: '/v1/info' })).json().auth, 'open (localhost, no keys)');
-  const key = open.store.createKey('recognise');
+  const key = await open.store.createKey('recognise');
   assert.equal((await open.app.inject({ url: '/v1/subjects' })).statusCode, 401, 'closed once a key exists');
   assert.equal((await open.app.inject({ url: '/v1/subjects', headers: { 'x-api-key': key.key } })).statusCode, 200);
-  open.store.revokeKey(key.id);
+  await open.store.revokeKey(key.id);
   assert.equal((await open.app.inject({ url: '/v1/subjects' })).statusCode, 200, 'open again with no active key');
 });

@@ -55,7 +55,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       if (!values.scope || !SCOPES.includes(values.scope as Scope)) throw new VisageError('VISAGE_ERR_USAGE', `keys create needs --scope ${SCOPES.join('|')}`);
       const store = ServerStore.open(file);
       try {
-        const created = store.createKey(values.scope as Scope, values.name);
+        const created = await store.createKey(values.scope as Scope, values.name);
         if (values.json) print(created);
         else {
           process.stdout.write(`${created.key}\n`);
@@ -82,7 +82,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       if (rest.length !== 1 || !/^\d+$/.test(rest[0]!)) throw new VisageError('VISAGE_ERR_USAGE', 'keys revoke takes one key id (see visage keys list)');
       const store = ServerStore.open(file, { create: false });
       try {
-        const revoked = store.revokeKey(Number(rest[0]));
+        const revoked = await store.revokeKey(Number(rest[0]));
         if (!revoked) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no key with id ${rest[0]} in ${store.location}`);
         if (values.json) print(revoked);
         else process.stdout.write(`revoked key ${revoked.id} (${revoked.scope}, "${revoked.name}")\n`);

@@ -1,14 +1,17 @@
 // SqliteGallery: the embedded Gallery store, one SQLite file (better-sqlite3, WAL mode).
 // Every write is one IMMEDIATE transaction, so a crash or a kill leaves the file as it was before
-// that call; IMMEDIATE takes the write lock up front, where the busy timeout applies (a deferred
-// transaction that upgrades to a write can fail at once with SQLITE_BUSY instead of waiting).
-// better-sqlite3 is synchronous: the async methods run to completion before they return.
+// that call; IMMEDIATE takes the write lock up front (a deferred transaction that upgrades to a
+// write can fail with SQLITE_BUSY after it has read). better-sqlite3 is synchronous: a call runs
+// to completion once started, but a call that meets another connection's lock is tried again
+// after a timer until busyTimeoutMs has passed (busy.ts), so the event loop never waits on a lock.
+// Every committed write, by any connection, is recorded in the change log by triggers
+// (migration 2): changesSince() reads it.
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { VisageError, shown } from '../../errors.ts';
 import type {
-  AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryListener, GalleryStats, ImportSummary,
+  AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
   MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef,
 } from '../gallery.ts';
 import {
@@ -17,6 +20,7 @@ import {
 } from '../portable.ts';
 import { lookupName, unitVector, validHash, validMetadata, validName } from '../validate.ts';
 import { mapSqliteError } from './errors.ts';
+import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
 import type { Box, FivePoints } from '../../types.ts';
 
@@ -144,7 +148,7 @@ export class SqliteGallery implements Gallery {
   }
 
   async deleteFace(faceId: number): Promise<void> {
-    this.write((changes) => {
+    await this.write((changes) => {
       const subjectId = this.stmt('SELECT subject_id FROM faces WHERE id = ?').pluck().get(faceId) as number | undefined;
       if (subjectId === undefined) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
       this.stmt('DELETE FROM faces WHERE id = ?').run(faceId);
@@ -162,11 +166,27 @@ export class SqliteGallery implements Gallery {
     });
   }
 
-  async embeddingsFor(modelId: string): Promise<ModelEmbeddings> {
-    // One read transaction: a consistent snapshot even while another process writes.
+  async embeddingsFor(modelId: string, faceIds?: readonly number[]): Promise<ModelEmbeddings> {
+    const only = faceIds === undefined ? null : JSON.stringify(faceIds.filter((id) => Number.isInteger(id)));
+    // One read transaction: a consistent snapshot, and the log's sequence number that goes with it.
     return this.read(() => this.db.transaction(() => {
-      const shape = this.stmt('SELECT count(*) AS count, min(dim) AS dim, max(dim) AS maxDim FROM embeddings WHERE model_id = ?')
-        .get(modelId) as { count: number; dim: number | null; maxDim: number | null };
+      let shape: { count: number; dim: number | null; maxDim: number | null };
+      let rows: Iterable<[number, number, Buffer]>;
+      if (only === null) {
+        shape = this.stmt('SELECT count(*) AS count, min(dim) AS dim, max(dim) AS maxDim FROM embeddings WHERE model_id = ?')
+          .get(modelId) as typeof shape;
+        rows = this.stmt(`SELECT e.face_id, f.subject_id, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id
+          WHERE e.model_id = ? ORDER BY e.face_id`).raw().iterate(modelId) as IterableIterator<[number, number, Buffer]>;
+      } else {
+        // Listed faces are found by the embeddings' primary key (face_id, model_id). CROSS JOIN keeps
+        // that order: left to itself the planner scans the model's every embedding instead.
+        const listed = this.stmt(`SELECT e.face_id, f.subject_id, e.vector, e.dim FROM json_each(?) j
+          CROSS JOIN embeddings e ON e.face_id = j.value AND e.model_id = ? CROSS JOIN faces f ON f.id = e.face_id ORDER BY e.face_id`)
+          .raw().all(only, modelId) as [number, number, Buffer, number][];
+        const dims = listed.map((row) => row[3]);
+        shape = { count: listed.length, dim: dims.length ? Math.min(...dims) : null, maxDim: dims.length ? Math.max(...dims) : null };
+        rows = listed as unknown as [number, number, Buffer][];
+      }
       if (shape.dim !== shape.maxDim) {
         throw new VisageError('VISAGE_ERR_DB_FAILED', `gallery ${this.displayName}: model ${modelId} has embeddings of ${shape.dim} and ${shape.maxDim} values`);
       }
@@ -176,18 +196,49 @@ export class SqliteGallery implements Gallery {
       const subjectIds = new Float64Array(count);
       const vectors = new Float32Array(count * dim);
       const bytes = new Uint8Array(vectors.buffer);
+      const subjects = new Set<number>();
       let i = 0;
-      const rows = this.stmt(`SELECT e.face_id, f.subject_id, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id
-        WHERE e.model_id = ? ORDER BY e.face_id`).raw().iterate(modelId) as IterableIterator<[number, number, Buffer]>;
       for (const [faceId, subjectId, vector] of rows) {
         faceIds[i] = faceId;
         subjectIds[i] = subjectId;
+        if (only !== null) subjects.add(subjectId);
         bytes.set(vector, i * dim * 4);
         i++;
       }
-      const subjectNames = new Map((this.stmt('SELECT id, name FROM subjects').raw().all() as [number, string][]));
-      return { modelId, dim, count, faceIds, subjectIds, vectors, subjectNames };
+      const subjectNames = new Map((only === null
+        ? this.stmt('SELECT id, name FROM subjects').raw().all()
+        : this.stmt('SELECT id, name FROM subjects WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify([...subjects]))) as [number, string][]);
+      return { modelId, dim, count, faceIds, subjectIds, vectors, subjectNames, seq: this.currentSeq() };
     })());
+  }
+
+  async changesSince(since: number): Promise<GalleryChanges> {
+    if (!Number.isInteger(since) || since < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `changesSince needs a sequence number >= 0, got ${since}`);
+    return this.read(() => {
+      // The common case, nothing new: one lookup of the primary key's last entry.
+      const seq = this.currentSeq();
+      if (seq === since) return { seq, reload: false, faceIds: [], renamed: [] };
+      return this.db.transaction((): GalleryChanges => {
+        const last = this.currentSeq();
+        const first = this.stmt('SELECT min(seq) FROM change_log').pluck().get() as number | null;
+        // Entries after `since` were pruned, or `since` is ahead of this gallery (another file).
+        if (since > last || (first !== null && since < first - 1)) return { seq: last, reload: true, faceIds: [], renamed: [] };
+        const faces = new Set<number>();
+        const subjects = new Set<number>();
+        const rows = this.stmt('SELECT kind, face_id, subject_id FROM change_log WHERE seq > ? ORDER BY seq').raw().all(since) as ['face' | 'subject', number | null, number | null][];
+        for (const [kind, faceId, subjectId] of rows) {
+          if (kind === 'face' && faceId !== null) faces.add(faceId);
+          else if (kind === 'subject' && subjectId !== null) subjects.add(subjectId);
+        }
+        const nameOf = this.stmt('SELECT name FROM subjects WHERE id = ?').pluck();
+        const renamed: { id: number; name: string }[] = [];
+        for (const id of subjects) {
+          const name = nameOf.get(id) as string | undefined;
+          if (name !== undefined) renamed.push({ id, name });
+        }
+        return { seq: last, reload: false, faceIds: [...faces], renamed };
+      })();
+    });
   }
 
   async stats(): Promise<GalleryStats> {
@@ -210,7 +261,7 @@ export class SqliteGallery implements Gallery {
   }
 
   async reset(): Promise<void> {
-    this.write((changes) => {
+    await this.write((changes) => {
       this.db.exec('DELETE FROM subjects');
       changes.push({ type: 'reset' });
     });
@@ -220,7 +271,7 @@ export class SqliteGallery implements Gallery {
     const target = path.resolve(file);
     const temporary = `${target}.${process.pid}.tmp`;
     let summary: ExportSummary | undefined;
-    this.read(() => this.db.transaction(() => {
+    await this.read(() => this.db.transaction(() => {
       const models = this.stmt(`SELECT model_id AS modelId, dim, count(*) AS count FROM embeddings
         GROUP BY model_id, dim ORDER BY model_id`).all() as ModelStats[];
       const subjects = this.stmt('SELECT id, name, metadata, created FROM subjects ORDER BY id').all() as SubjectRow[];
@@ -343,26 +394,45 @@ export class SqliteGallery implements Gallery {
     return statement;
   }
 
-  private read<T>(work: () => T): T {
-    if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'gallery used after close()');
+  /** The change log's last sequence number (0 while it is empty). */
+  private currentSeq(): number {
+    return (this.stmt('SELECT max(seq) FROM change_log').pluck().get() as number | null) ?? 0;
+  }
+
+  /** Runs `work`; met with another connection's lock, tries it again later (busy.ts), never blocking. */
+  private async read<T>(work: () => T): Promise<T> {
+    const open = () => {
+      if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'gallery used after close()');
+    };
+    open();
     try {
-      return work();
+      return await retryWhileBusy(() => { open(); return work(); }, this.busyTimeoutMs);
     } catch (error) {
       throw mapSqliteError(error, this.displayName, this.busyTimeoutMs, this.readOnlyReason);
     }
   }
 
-  /** One IMMEDIATE transaction; listeners hear of its changes only once it has committed. */
-  private write<T>(work: (changes: GalleryChange[]) => T): T {
+  /**
+   * One IMMEDIATE transaction; listeners hear of its changes once it has committed, before
+   * anything else runs (so a reader of the change log never sees a write its listener has not).
+   */
+  private async write<T>(work: (changes: GalleryChange[]) => T): Promise<T> {
     if (this.closed) throw new VisageError('VISAGE_ERR_CLOSED', 'gallery used after close()');
     if (this.readOnlyReason) {
       throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `gallery ${this.displayName} is read-only (${this.readOnlyReason}); nothing was changed`);
     }
     const changes: GalleryChange[] = [];
-    const result = this.read(() => this.db.transaction(() => {
-      changes.length = 0;
-      return work(changes);
-    }).immediate());
+    return this.read(() => {
+      const result = this.db.transaction(() => {
+        changes.length = 0;
+        return work(changes);
+      }).immediate();
+      this.notify(changes);
+      return result;
+    });
+  }
+
+  private notify(changes: GalleryChange[]): void {
     for (const change of changes) {
       for (const listener of this.listeners) {
         try {
@@ -373,7 +443,6 @@ export class SqliteGallery implements Gallery {
         }
       }
     }
-    return result;
   }
 
   private lookupSubject(ref: SubjectRef): Subject | null {

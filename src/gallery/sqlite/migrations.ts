@@ -11,6 +11,9 @@ export interface Migration {
   sql: string;
 }
 
+/** Change log entries kept (the number written in migration 2): a reader further behind reloads in full. */
+export const CHANGE_LOG_KEEP = 10_000;
+
 const NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -48,6 +51,49 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (face_id, model_id)
       );
       CREATE INDEX embeddings_model ON embeddings (model_id);
+    `,
+  },
+  {
+    version: 2,
+    description: 'change log filled by triggers, so that every reader follows every writer',
+    // Triggers, not application code, fill the log: every writer is logged, whatever its process
+    // or code path, cascaded deletes included (SQLite fires triggers for foreign-key actions).
+    // 'face': the face's embeddings were added, deleted or changed, the face was deleted, or it
+    // moved to another subject; a reader re-reads the face (gone: deleted). Faces are logged
+    // through their embeddings (a face without one is in no index). 'subject': renamed.
+    // The log keeps the last 10,000 entries (CHANGE_LOG_KEEP); a reader that has fallen further behind
+    // reloads in full. AUTOINCREMENT: a sequence number is never used twice, even once pruned.
+    sql: `
+      CREATE TABLE change_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('face', 'subject')),
+        face_id INTEGER,
+        subject_id INTEGER
+      );
+      CREATE TRIGGER change_log_prune AFTER INSERT ON change_log BEGIN
+        DELETE FROM change_log WHERE seq <= NEW.seq - 10000;
+      END;
+      CREATE TRIGGER change_log_embedding_added AFTER INSERT ON embeddings BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('face', NEW.face_id, (SELECT subject_id FROM faces WHERE id = NEW.face_id));
+      END;
+      CREATE TRIGGER change_log_embedding_changed AFTER UPDATE ON embeddings BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('face', OLD.face_id, NULL);
+        INSERT INTO change_log (kind, face_id, subject_id) SELECT 'face', NEW.face_id, NULL WHERE NEW.face_id IS NOT OLD.face_id;
+      END;
+      CREATE TRIGGER change_log_embedding_deleted AFTER DELETE ON embeddings BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('face', OLD.face_id, NULL);
+      END;
+      -- Also without the embeddings' cascade (a connection with foreign keys off).
+      CREATE TRIGGER change_log_face_deleted AFTER DELETE ON faces BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('face', OLD.id, OLD.subject_id);
+      END;
+      CREATE TRIGGER change_log_face_moved AFTER UPDATE OF id, subject_id ON faces BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('face', OLD.id, NEW.subject_id);
+        INSERT INTO change_log (kind, face_id, subject_id) SELECT 'face', NEW.id, NEW.subject_id WHERE NEW.id IS NOT OLD.id;
+      END;
+      CREATE TRIGGER change_log_subject_renamed AFTER UPDATE OF name ON subjects WHEN NEW.name IS NOT OLD.name BEGIN
+        INSERT INTO change_log (kind, face_id, subject_id) VALUES ('subject', NULL, NEW.id);
+      END;
     `,
   },
 ];

@@ -59,6 +59,9 @@ export async function openSqliteGallery(file: string, options: SqliteGalleryOpti
     }
     db.pragma('foreign_keys = ON');
     migrate(db, file, readOnlyReason);
+    // From now on a lock is waited for by SqliteGallery, asynchronously (busy.ts): SQLite's own
+    // busy handler would sleep inside the call and block the event loop. Opening may wait.
+    db.pragma('busy_timeout = 0');
   } catch (error) {
     db.close();
     throw mapSqliteError(error, file, busyTimeoutMs, readOnlyReason);

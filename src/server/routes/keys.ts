@@ -21,7 +21,7 @@ export async function keyRoutes(app: FastifyInstance, context: ServerContext): P
 
   app.delete<{ Params: { id: string } }>('/v1/keys/:id', { config: { scope: 'admin' } }, async (request) => {
     if (!/^\d{1,15}$/.test(request.params.id)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a key id is a whole number, got ${shown(request.params.id)}`);
-    const revoked = store().revokeKey(Number(request.params.id));
+    const revoked = await store().revokeKey(Number(request.params.id));
     if (!revoked) throw new VisageError('VISAGE_ERR_NOT_FOUND', `no API key with id ${request.params.id}`);
     return { revoked };
   });

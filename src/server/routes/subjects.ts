@@ -53,7 +53,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const subject = await gallery.getSubject(subjectRef(request.params.subject));
     const faces = await gallery.listFaces(subject.id);
     const result = await gallery.deleteSubject(subject.id);
-    store?.deleteThumbnails(faces.map((f) => f.id));
+    await store?.deleteThumbnails(faces.map((f) => f.id));
     return { deleted: subject, deletedFaces: result.deletedFaces };
   });
 
@@ -91,7 +91,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
       let thumbnail: string | null = null;
       if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store && subject) {
         try {
-          store.putThumbnail(outcome.faceId, outcome.contentHash, await faceThumbnail(upload.data, outcome.box, context.visage.config.maxInputPixels));
+          await store.putThumbnail(outcome.faceId, outcome.contentHash, await faceThumbnail(upload.data, outcome.box, context.visage.config.maxInputPixels));
           thumbnail = `/v1/subjects/${subject.id}/faces/${outcome.faceId}/thumbnail`;
         } catch (error) {
           request.log.warn({ err: error }, 'thumbnail not made');
@@ -119,7 +119,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   app.delete<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face', { config: { scope: 'admin' } }, async (request) => {
     const face = await findFace(request.params.subject, request.params.face);
     await gallery.deleteFace(face.id);
-    store?.deleteThumbnails([face.id]);
+    await store?.deleteThumbnails([face.id]);
     return { deleted: faceJson(face, false) };
   });
 

@@ -1,0 +1,240 @@
+// Every reader follows every writer: two SqliteGallery objects on one file (two connections, as
+// two processes would have); what the second writes, the first one's SearchIndex answers on its
+// next catch-up, without refresh(). The log is written by triggers (cascades included), bounded,
+// and an old version-1 file gets it when opened.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteGallery, SearchIndex, SCHEMA_VERSION, APPLICATION_ID, type SqliteGallery } from '../../src/gallery/index.ts';
+import { CHANGE_LOG_KEEP, MIGRATIONS } from '../../src/gallery/sqlite/migrations.ts';
+import { face, hashOf, tempDir, unit } from './helpers.ts';
+
+let temp: Awaited<ReturnType<typeof tempDir>>;
+let counter = 0;
+before(async () => { temp = await tempDir('visage-changelog-'); });
+after(async () => { await temp.remove(); });
+
+const dbPath = () => path.join(temp.dir, `g${++counter}.db`);
+
+/** A face of `label` whose model-a vector is unit(seed): searchable by that seed. */
+const faceOf = (label: string, seed: number) => face(label, { 'model-a': unit(seed) });
+
+/** Who the index names for the vector unit(seed) (best face, threshold 0.99: only that very face). */
+function whoIs(index: SearchIndex, seed: number): string | null {
+  return index.identify(unit(seed), { threshold: 0.99 }).subject?.name ?? null;
+}
+
+/** Reader (a) with its index, writer (b): two connections on one new file with ada (seeds 1, 2) and alan (3). */
+async function pair(): Promise<{ a: SqliteGallery; b: SqliteGallery; index: SearchIndex; close: () => Promise<void> }> {
+  const file = dbPath();
+  const a = await openSqliteGallery(file);
+  await a.addFaces('ada', [faceOf('ada-1', 1), faceOf('ada-2', 2)], { createSubject: true });
+  await a.addFaces('alan', [faceOf('alan-1', 3)], { createSubject: true });
+  const index = await SearchIndex.load(a, 'model-a');
+  const b = await openSqliteGallery(file);
+  return { a, b, index, close: async () => { index.close(); await a.close(); await b.close(); } };
+}
+
+test('a subject deleted through another connection is no longer named after the reader catches up', async () => {
+  const { b, index, close } = await pair();
+  assert.equal(whoIs(index, 1), 'ada');
+  await b.deleteSubject('ada');
+  assert.equal(whoIs(index, 1), 'ada', 'nothing is applied before a catch-up');
+  await index.catchUp();
+  assert.equal(whoIs(index, 1), null);
+  assert.equal(whoIs(index, 2), null);
+  assert.equal(whoIs(index, 3), 'alan');
+  assert.deepEqual([index.size, index.subjects], [1, 1]);
+  await close();
+});
+
+test('a face deleted, faces added, a subject renamed through another connection: caught up', async () => {
+  const { b, index, close } = await pair();
+  const [first] = await b.listFaces('ada');
+  await b.deleteFace(first!.id);
+  await b.addFaces('grace', [faceOf('grace-1', 4)], { createSubject: true });
+  await b.addFaces('alan', [faceOf('alan-2', 5)]);
+  await b.renameSubject('alan', 'Alan Turing');
+  await index.catchUp();
+  assert.equal(whoIs(index, 1), null);
+  assert.equal(whoIs(index, 2), 'ada');
+  assert.equal(whoIs(index, 4), 'grace');
+  assert.equal(whoIs(index, 3), 'Alan Turing');
+  assert.equal(whoIs(index, 5), 'Alan Turing');
+  assert.deepEqual([index.size, index.subjects], [4, 3]);
+  await close();
+});
+
+test('a merge through another connection: the moved faces answer with the subject merged into', async () => {
+  const { b, index, close } = await pair();
+  await b.addFaces('alan', [faceOf('ada-1', 1)]); // an image enrolled for both: dropped by the merge
+  await index.catchUp();
+  const merged = await b.mergeSubjects('alan', 'ada');
+  assert.equal(merged.droppedDuplicates, 1);
+  await index.catchUp();
+  assert.equal(whoIs(index, 3), 'ada');
+  assert.equal(index.searchFaces(unit(1), 5).filter((match) => match.similarity > 0.99).length, 1, 'the dropped duplicate is gone');
+  assert.deepEqual([index.size, index.subjects], [3, 1]);
+  await close();
+});
+
+test('a reset through another connection empties the reader; faces enrolled afterwards are found', async () => {
+  const { b, index, close } = await pair();
+  await b.reset();
+  await index.catchUp();
+  assert.deepEqual([index.size, index.subjects], [0, 0]);
+  await b.addFaces('ada', [faceOf('ada-9', 9)], { createSubject: true });
+  await index.catchUp();
+  assert.equal(whoIs(index, 9), 'ada');
+  assert.equal(whoIs(index, 1), null);
+  await close();
+});
+
+test("the reader's own writes, applied at once through its listener, are re-read harmlessly", async () => {
+  const { a, b, index, close } = await pair();
+  await a.addFaces('ada', [faceOf('ada-3', 6)]);
+  assert.equal(whoIs(index, 6), 'ada', 'applied at commit, before any catch-up');
+  const [first] = await a.listFaces('alan');
+  await a.deleteFace(first!.id);
+  await b.addFaces('grace', [faceOf('grace-1', 4)], { createSubject: true });
+  await index.catchUp();
+  await index.catchUp();
+  assert.deepEqual([index.size, index.subjects], [4, 2], 'no face twice, none lost');
+  assert.equal(index.searchFaces(unit(6), 5).filter((match) => match.similarity > 0.99).length, 1);
+  assert.equal(whoIs(index, 3), null);
+  assert.equal(whoIs(index, 4), 'grace');
+  await close();
+});
+
+test('concurrent catch-ups and searches agree with a fresh load', async () => {
+  const { b, index, close } = await pair();
+  const writes = (async () => {
+    for (let i = 0; i < 20; i++) await b.addFaces(`p${i % 4}`, [faceOf(`p-${i}`, 100 + i)], { createSubject: true });
+    await b.deleteSubject('p1');
+  })();
+  const readers = Array.from({ length: 10 }, async () => { for (let i = 0; i < 10; i++) await index.catchUp(); });
+  await Promise.all([writes, ...readers]);
+  await index.catchUp();
+  const fresh = await SearchIndex.load(b, 'model-a');
+  assert.deepEqual([index.size, index.subjects], [fresh.size, fresh.subjects]);
+  for (let i = 0; i < 20; i++) assert.equal(whoIs(index, 100 + i), whoIs(fresh, 100 + i), `face p-${i}`);
+  fresh.close();
+  await close();
+});
+
+test('the triggers log every writer: a plain SQLite connection, cascaded deletes included', async () => {
+  const file = dbPath();
+  const gallery = await openSqliteGallery(file);
+  await gallery.addFaces('ada', [faceOf('ada-1', 1), faceOf('ada-2', 2)], { createSubject: true });
+  const ids = (await gallery.listFaces('ada')).map((stored) => stored.id);
+  const { seq } = await gallery.changesSince(0);
+  const raw = new Database(file);
+  raw.pragma('foreign_keys = ON');
+  raw.prepare("DELETE FROM subjects WHERE name = 'ada'").run(); // faces and embeddings go by cascade
+  const logged = raw.prepare('SELECT kind, face_id FROM change_log WHERE seq > ? ORDER BY seq').raw().all(seq) as [string, number][];
+  assert.ok(logged.length >= 2);
+  assert.deepEqual([...new Set(logged.map(([, id]) => id))].sort(), ids.sort());
+  raw.prepare("INSERT INTO subjects (name) VALUES ('grace')").run();
+  raw.prepare("UPDATE subjects SET name = 'Grace Hopper' WHERE name = 'grace'").run();
+  raw.close();
+  const changes = await gallery.changesSince(seq);
+  assert.equal(changes.reload, false);
+  assert.deepEqual(changes.faceIds.sort(), ids.sort());
+  assert.deepEqual(changes.renamed.map((subject) => subject.name), ['Grace Hopper']);
+  assert.deepEqual(await gallery.changesSince(changes.seq), { seq: changes.seq, reload: false, faceIds: [], renamed: [] });
+  await gallery.close();
+});
+
+test('the log keeps the last entries only; a reader further behind reloads in full', async () => {
+  const file = dbPath();
+  const a = await openSqliteGallery(file);
+  await a.addFaces('ada', [faceOf('ada-1', 1)], { createSubject: true });
+  const index = await SearchIndex.load(a, 'model-a');
+  // More writes than the log keeps, by another connection, in one transaction.
+  const raw = new Database(file);
+  raw.pragma('foreign_keys = ON');
+  const subject = raw.prepare("INSERT INTO subjects (name) VALUES ('many')").run().lastInsertRowid;
+  const insertFace = raw.prepare('INSERT INTO faces (subject_id, content_hash) VALUES (?, ?)');
+  const insertVector = raw.prepare("INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, 'model-a', 8, ?)");
+  raw.transaction(() => {
+    for (let i = 0; i < CHANGE_LOG_KEEP + 10; i++) {
+      const id = insertFace.run(subject, hashOf(`many-${i}`)).lastInsertRowid;
+      insertVector.run(id, Buffer.from(Float32Array.from(unit(1000 + i)).buffer));
+    }
+  })();
+  assert.equal(raw.prepare('SELECT count(*) FROM change_log').pluck().get(), CHANGE_LOG_KEEP);
+  raw.close();
+  const changes = await a.changesSince(index.sequence);
+  assert.equal(changes.reload, true);
+  await index.catchUp();
+  assert.equal(index.size, CHANGE_LOG_KEEP + 11);
+  assert.equal(whoIs(index, 1000 + CHANGE_LOG_KEEP), 'many');
+  assert.equal((await a.changesSince(index.sequence)).faceIds.length, 0);
+  // A sequence number this gallery never gave (another file's): reload, not a silent miss.
+  assert.equal((await a.changesSince(index.sequence + 1)).reload, true);
+  index.close();
+  await a.close();
+});
+
+test('a version-1 gallery file is migrated to version 2, and its change log works', async () => {
+  const file = dbPath();
+  const old = new Database(file);
+  old.pragma('journal_mode = WAL');
+  old.exec(MIGRATIONS.find((migration) => migration.version === 1)!.sql);
+  old.pragma('user_version = 1');
+  old.pragma(`application_id = ${APPLICATION_ID}`);
+  const subject = old.prepare("INSERT INTO subjects (name) VALUES ('ada')").run().lastInsertRowid;
+  const faceId = old.prepare('INSERT INTO faces (subject_id, content_hash) VALUES (?, ?)').run(subject, hashOf('ada-1')).lastInsertRowid;
+  old.prepare("INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, 'model-a', 8, ?)").run(faceId, Buffer.from(Float32Array.from(unit(1)).buffer));
+  old.close();
+  const a = await openSqliteGallery(file);
+  assert.equal(SCHEMA_VERSION, 2);
+  assert.equal((await a.stats()).schemaVersion, 2);
+  const index = await SearchIndex.load(a, 'model-a');
+  assert.equal(whoIs(index, 1), 'ada', 'the faces of version 1 are kept');
+  const b = await openSqliteGallery(file);
+  await b.addFaces('ada', [faceOf('ada-2', 2)]);
+  await b.deleteFace(Number(faceId));
+  await index.catchUp();
+  assert.equal(whoIs(index, 1), null);
+  assert.equal(whoIs(index, 2), 'ada');
+  index.close();
+  await a.close();
+  await b.close();
+});
+
+test('cost of a catch-up: nothing new, and one face deleted by another connection (10,000 faces of 128 values)', async (t) => {
+  const file = dbPath();
+  const a = await openSqliteGallery(file);
+  const faces = Array.from({ length: 10_000 }, (_, i) => face(`f-${i}`, { 'model-a': unit(i + 1, 128) }));
+  for (let s = 0; s < 100; s++) await a.addFaces(`s${s}`, faces.slice(s * 100, (s + 1) * 100), { createSubject: true });
+  const index = await SearchIndex.load(a, 'model-a');
+  await index.catchUp();
+  const b = await openSqliteGallery(file);
+  // The best of several batches, and the median delete: robust to a busy machine.
+  const batches: number[] = [];
+  for (let batch = 0; batch < 5; batch++) {
+    const start = performance.now();
+    for (let i = 0; i < 2000; i++) await index.catchUp();
+    batches.push(((performance.now() - start) / 2000) * 1000);
+  }
+  const idleMicros = Math.min(...batches);
+  const ids = (await b.listFaces('s7')).map((stored) => stored.id);
+  const rounds = 51;
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    await b.deleteFace(ids[i]!);
+    const start = performance.now();
+    await index.catchUp();
+    times.push((performance.now() - start) * 1000);
+  }
+  const deleteMicros = times.sort((x, y) => x - y)[Math.floor(rounds / 2)]!;
+  t.diagnostic(`catch-up with nothing new: ${idleMicros.toFixed(1)} µs (best batch mean); after one delete: ${deleteMicros.toFixed(0)} µs (median)`);
+  assert.equal(index.size, 10_000 - rounds);
+  assert.ok(idleMicros < 100, `nothing new should cost microseconds, took ${idleMicros} µs`);
+  assert.ok(deleteMicros < 10_000, `one delete should cost a few milliseconds at most, took ${deleteMicros} µs`);
+  index.close();
+  await a.close();
+  await b.close();
+});
