@@ -95,13 +95,14 @@ export class SqliteGallery implements Gallery {
       const source = this.requireSubject(from);
       const target = this.requireSubject(into);
       if (source.id === target.id) throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot merge "${source.name}" into itself`);
+      // The merged metadata obeys the same bound as any other (checked before anything changes).
+      const metadataJson = validMetadata({ ...source.metadata, ...target.metadata });
       const dropped = (this.stmt(`SELECT id FROM faces WHERE subject_id = ? AND content_hash IN
         (SELECT content_hash FROM faces WHERE subject_id = ?)`).pluck().all(source.id, target.id) as number[]);
       const remove = this.stmt('DELETE FROM faces WHERE id = ?');
       for (const id of dropped) remove.run(id);
       const moved = this.stmt('UPDATE faces SET subject_id = ? WHERE subject_id = ?').run(target.id, source.id).changes;
-      const metadata = { ...source.metadata, ...target.metadata };
-      this.stmt('UPDATE subjects SET metadata = ? WHERE id = ?').run(JSON.stringify(metadata), target.id);
+      this.stmt('UPDATE subjects SET metadata = ? WHERE id = ?').run(metadataJson, target.id);
       this.stmt('DELETE FROM subjects WHERE id = ?').run(source.id);
       changes.push({ type: 'subjects-merged', fromId: source.id, into: { id: target.id, name: target.name }, droppedFaceIds: dropped });
       return { subject: this.requireSubject(target.id), movedFaces: moved, droppedDuplicates: dropped.length };
