@@ -323,6 +323,13 @@ const faces = await Promise.all(lfwPeople.slice(0, 40).map(async (p) => (await l
 const recognise = (server: ServeProcess, image: Buffer, key: string | null = recogniseKey, agent?: http.Agent, type = 'image/jpeg') =>
   send(`${server.url}/v1/recognise`, { method: 'POST', headers: { ...(key ? bearer(key) : {}), 'content-type': type }, body: image, agent });
 
+/** The server's own event-loop delay since it started (GET /v1/metrics), to tell its blocking from the machine's scheduling. */
+async function serverLoop(server: ServeProcess): Promise<string> {
+  const answer = await send(`${server.url}/v1/metrics`, { headers: bearer(recogniseKey) });
+  const loop = answer.status === 200 ? (JSON.parse(answer.body.toString()) as { eventLoop?: { p99Ms: number; maxMs: number } }).eventLoop : undefined;
+  return loop ? `server event loop p99 ${loop.p99Ms} ms, max ${loop.maxMs} ms` : 'server event loop not reported';
+}
+
 async function warmUp(server: ServeProcess, key: string | null = recogniseKey): Promise<void> {
   const answer = await recognise(server, faces[0]!, key);
   if (answer.status !== 200) throw new Error(`warm-up recognise answered ${answer.status || answer.error}: ${answer.body.toString().slice(0, 300)}`);
@@ -341,7 +348,7 @@ async function burst(n: number): Promise<Row> {
     const watched = await watcher.stop();
     agent.destroy();
     const r = row(`${n} concurrent recognise`, started, answers, watched);
-    return { ...r, notes: `${statusText(r.statuses)}; /health p99 ${r.healthP99Ms ?? '-'} ms` };
+    return { ...r, notes: `${statusText(r.statuses)}; /health p99 ${r.healthP99Ms ?? '-'} ms; ${await serverLoop(server)}` };
   } finally {
     await stopServe(server.child);
   }

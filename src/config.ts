@@ -37,6 +37,11 @@ export interface VisageConfig {
   maxInputPixels: number;
   /** Images larger than this are downscaled while decoding. */
   maxWorkingPixels: number;
+  /**
+   * Analyse in a worker thread (decoding, detection, landmarks, embeddings): the calling thread's
+   * event loop stays free while images are analysed, as a server needs. Same results.
+   */
+  worker: boolean;
 }
 
 export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
@@ -52,6 +57,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
   modelDir: undefined,
   maxInputPixels: 200_000_000,
   maxWorkingPixels: 40_000_000,
+  worker: false,
 } satisfies VisageConfig);
 
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
@@ -90,6 +96,7 @@ export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<Vis
   checkNumber('maxWorkingPixels', config.maxWorkingPixels, 1, Infinity);
   if (config.threads !== undefined) checkNumber('threads', config.threads, 1, 1024, true);
   if (typeof config.flip !== 'boolean') bad(`option flip must be true or false, got ${JSON.stringify(config.flip)}`);
+  if (typeof config.worker !== 'boolean') bad(`option worker must be true or false, got ${JSON.stringify(config.worker)}`);
   if (!Array.isArray(config.embedders) || config.embedders.length === 0) bad('option embedders must be a non-empty list');
   for (const id of config.embedders) {
     if (!EMBEDDER_IDS.includes(id)) bad(`unknown embedder "${id}"; known: ${EMBEDDER_IDS.join(', ')}`);

@@ -3,6 +3,7 @@
 import { resolveConfig, type VisageConfig } from './config.ts';
 import { VisageError } from './errors.ts';
 import { Engine } from './runtime/engine.ts';
+import { AnalysisThread } from './runtime/analysis-thread.ts';
 import { loadImage, type ImageInput, type LoadedImage } from './face/image/decode.ts';
 import { DETECTORS, createDetector } from './face/detect/index.ts';
 import type { Detector, DetectedFace, DetectOptions } from './face/detect/types.ts';
@@ -99,17 +100,22 @@ function knownFaces(faces: readonly KnownFace[], image: LoadedImage, toOriginal:
 
 export class Visage {
   readonly config: Readonly<VisageConfig>;
-  private readonly engine: Engine;
-  private readonly detector: Detector;
-  private readonly landmarks: FaceLandmarks68;
+  // Set when the analysis runs on this thread; with `worker`, only `thread` is.
+  private readonly engine!: Engine;
+  private readonly detector!: Detector;
+  private readonly landmarks!: FaceLandmarks68;
   /** The configured embedders, in config order. */
-  private readonly embedders: Embedder[];
+  private readonly embedders!: Embedder[];
   /** Every model embedder they need, each once (an ensemble's members included). */
-  private readonly embedderSet: EmbedderSet;
+  private readonly embedderSet!: EmbedderSet;
+  /** With the `worker` option: the worker thread where an ordinary Visage of this configuration runs. */
+  private readonly thread: AnalysisThread | null;
   private closed = false;
 
-  private constructor(config: Readonly<VisageConfig>, engine: Engine) {
+  private constructor(config: Readonly<VisageConfig>, engine: Engine | null, thread: AnalysisThread | null) {
     this.config = config;
+    this.thread = thread;
+    if (!engine) return;
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
@@ -119,16 +125,22 @@ export class Visage {
 
   static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
     const config = resolveConfig(options);
+    if (config.worker) return new Visage(config, null, await AnalysisThread.start({ ...config, worker: false }));
     const engine = await Engine.create({ threads: config.threads, modelDir: config.modelDir });
     // sharp gives libvips one thread on glibc Linux (against memory fragmentation); decoding and
     // resizing get as many as inference: a 1920x1280 JPEG decoded in 45-51 ms on one, 24-27 on
     // two (2 cores). This is process-wide: sharp has one libvips.
     if (sharp.concurrency() < engine.threads) sharp.concurrency(engine.threads);
-    return new Visage(config, engine);
+    return new Visage(config, engine, null);
   }
 
   /** Loads every model this configuration uses now, rather than on first use. */
   async warmUp(): Promise<void> {
+    if (this.thread) {
+      this.check();
+      await this.thread.call('warmUp', undefined, undefined);
+      return;
+    }
     const probe: LoadedImage = { width: 64, height: 64, channels: 3, data: new Uint8Array(64 * 64 * 3), originalWidth: 64, originalHeight: 64, scale: 1 };
     // Large enough to be tiled, so the detector's inference lanes start now too.
     const large: LoadedImage = { width: 1024, height: 768, channels: 3, data: new Uint8Array(1024 * 768 * 3), originalWidth: 1024, originalHeight: 768, scale: 1 };
@@ -189,6 +201,7 @@ export class Visage {
   /** Faces found in an image: boxes and scores (and the detector's own keypoints, if it has any). */
   async detect(input: ImageInput, options: DetectCallOptions = {}): Promise<DetectionResult> {
     this.check();
+    if (this.thread) return this.thread.call('detect', input, options) as Promise<DetectionResult>;
     const image = await this.load(input);
     const toOriginal = new ToOriginal(image);
     const found = await this.detectLoaded(image, options);
@@ -209,6 +222,7 @@ export class Visage {
     for (const key of Object.keys(options)) {
       if (!ANALYZE_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown analyze option "${key}"; known: ${[...ANALYZE_KEYS].join(', ')}`);
     }
+    if (this.thread) return this.thread.call('analyze', input, options) as Promise<Analysis>;
     const image = await this.load(input);
     const toOriginal = new ToOriginal(image);
     const known = options.faces === undefined ? null : knownFaces(options.faces, image, toOriginal);
@@ -256,7 +270,8 @@ export class Visage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.engine.close();
+    if (this.thread) await this.thread.close();
+    else await this.engine.close();
   }
 }
 

@@ -268,6 +268,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (context.store) await context.store.pruneThumbnails(await gallery.listFaces());
 
   app.addHook('onClose', async () => {
+    context.metrics.close();
     for (const r of recognizers) await r.close();
     for (const v of createdVisages) await v.close();
   });

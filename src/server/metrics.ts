@@ -1,6 +1,9 @@
 // Request counts and latencies per route, kept in memory (since the server started). Latency
 // percentiles come from the last 1,000 requests of each route (a ring buffer): enough for p99,
-// bounded in memory whatever the traffic.
+// bounded in memory whatever the traffic. The event loop's delay (how long a ready callback waited:
+// what a cheap request like /health waits behind inference or parsing) is sampled by Node itself.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
 const WINDOW = 1000;
 
 interface RouteMetrics {
@@ -32,6 +35,21 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 export class Metrics {
   private readonly routes = new Map<string, RouteMetrics>();
   readonly started = Date.now();
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.loop.enable();
+  }
+
+  /** The event loop's delay since the server started, ms (the 10 ms sampling resolution included). */
+  eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number } {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    return { p50Ms: ms(this.loop.percentile(50)), p99Ms: ms(this.loop.percentile(99)), maxMs: ms(this.loop.max) };
+  }
+
+  close(): void {
+    this.loop.disable();
+  }
 
   record(route: string, status: number, ms: number): void {
     let m = this.routes.get(route);

@@ -87,7 +87,7 @@ export const EXAMPLES = {
   metrics: {
     uptimeSeconds: 3, requests: 11,
     routes: [{ route: 'POST /v1/recognise', count: 3, byStatus: { 200: 1, 415: 2 }, meanMs: 247.49, p50Ms: 9.64, p90Ms: 731.8, p99Ms: 731.8, maxMs: 731.8 }],
-    queue, uploads, memory: { rssBytes: 349167616 },
+    queue, uploads, eventLoop: { p50Ms: 10.1, p99Ms: 48.3, maxMs: 96.5 }, memory: { rssBytes: 349167616 },
   },
   health: { status: 'ok', version: '0.1.0', uptimeSeconds: 5, queue, uploads },
   /** Error answers, one per status the document lists. */

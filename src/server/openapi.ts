@@ -197,7 +197,7 @@ export function openApiDocument(version: string): Json {
         get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),
       },
       '/v1/metrics': {
-        get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, memory', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.metrics), ...errors(401, 403) } }),
+        get: op('system', 'Request counts and latencies per route (p50/p90/p99 of the last 1,000), queue, uploads held, event-loop delay, memory', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.metrics), ...errors(401, 403) } }),
       },
       '/health': { get: op('system', 'Liveness, queue length and bytes of uploads held (no key needed)', { responses: { 200: json({ type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' }, uptimeSeconds: { type: 'integer' }, queue: { type: 'object' }, uploads: { type: 'object', description: 'request bodies held now, the peak, the maximum (maxBufferedBytes) and requests refused for want of room' } } }, 'OK', EXAMPLES.health) } }, false) },
       '/v1/health': { get: op('system', 'The same as /health', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.health) } }, false) },

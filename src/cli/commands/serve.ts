@@ -117,7 +117,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       lookalike[name] = g;
     }
     const pipeline = pipelineConfig(values);
-    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000) });
+    // Analysis in a worker thread: the server's event loop (health, lists, refusals) stays free while images are analysed.
+    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true });
     opened.push(visage);
     await visage.warmUp();
     const app = await buildApp({

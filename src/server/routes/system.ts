@@ -27,6 +27,7 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
     ...context.metrics.summary(),
     queue: context.queue.stats(),
     uploads: context.buffered.stats(),
+    eventLoop: context.metrics.eventLoop(),
     memory: { rssBytes: process.memoryUsage().rss },
   }));
 
