@@ -5,7 +5,7 @@
 // answer is sent or its client goes, so the memory held by uploads has a bound whatever the
 // number of clients, and a flood of uploads costs the server neither memory nor reading time.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { VisageError } from '../errors.ts';
+import { ErrorCodes, VisageError } from '../errors.ts';
 import type { ServerContext } from './context.ts';
 
 declare module 'fastify' {
@@ -46,6 +46,23 @@ export class BodyBudget {
   }
 }
 
+/** How long the rest of a refused body is read and dropped before the connection is cut. */
+const LINGER_MS = 2000;
+
+/**
+ * After an answer given before the body was read (413, 503, a bad part), the rest of the body is
+ * read and dropped, never kept, for at most LINGER_MS; then the connection is cut. Closing at once
+ * would make the client's system discard the answer (a TCP reset while it is still sending), so it
+ * would see "connection reset" instead of 413 or 503.
+ */
+export function discardRestOfBody(raw: import('node:http').IncomingMessage): void {
+  const timer = setTimeout(() => { if (typeof raw.socket?.destroy === 'function') raw.socket.destroy(); }, LINGER_MS);
+  timer.unref();
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+  raw.resume();
+}
+
 /** The Content-Length of a request, null when none was sent (chunked); a bad one is a 400. */
 function contentLength(request: FastifyRequest): number | null {
   const header = request.headers['content-length'];
@@ -54,26 +71,37 @@ function contentLength(request: FastifyRequest): number | null {
   return Number(header);
 }
 
+/**
+ * A refusal answered from the hook itself, without the error handler's round: under a flood of
+ * requests most are refused, and what each refusal costs is what a cheap request (/health) waits
+ * behind. The answer is the one the error handler would give.
+ */
+function refuse(request: FastifyRequest, reply: FastifyReply, code: 'VISAGE_ERR_BUSY' | 'VISAGE_ERR_PAYLOAD_TOO_LARGE', message: string): FastifyReply {
+  const status = ErrorCodes[code].status;
+  if (status === 503) reply.header('retry-after', '1');
+  discardRestOfBody(request.raw);
+  return reply.code(status).type('application/json; charset=utf-8').send(`{"error":${JSON.stringify({ code, message })}}`);
+}
+
 /** The onRequest hook (after authentication) applying the rules above. */
 export function admissionHook(context: ServerContext) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!request.routeOptions.config?.images) return;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!request.routeOptions.config?.images) return undefined;
     const { limits, queue, buffered } = context;
     const length = contentLength(request);
-    // A refused body is not kept: the error handler drops the rest of it (app.ts, discardRestOfBody).
     if (length !== null && length > limits.maxBodyBytes) {
-      throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`);
+      return refuse(request, reply, 'VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`);
     }
     // A raw image body holds one image: over the image limit it is refused unread too.
     const type = String(request.headers['content-type'] ?? '');
     if (length !== null && length > limits.maxImageBytes && !/^\s*(multipart\/|application\/json)/i.test(type)) {
-      throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `image of ${length} bytes is over the limit of ${limits.maxImageBytes}`);
+      return refuse(request, reply, 'VISAGE_ERR_PAYLOAD_TOO_LARGE', `image of ${length} bytes is over the limit of ${limits.maxImageBytes}`);
     }
-    if (queue.full()) throw queue.busyError();
+    if (queue.full()) return refuse(request, reply, 'VISAGE_ERR_BUSY', queue.refusal());
     // A body of unknown length may grow to the limit (it is stopped there as it streams).
     const reserve = length ?? limits.maxBodyBytes;
     if (!buffered.tryReserve(reserve)) {
-      throw new VisageError('VISAGE_ERR_BUSY', 'the server is busy receiving other images; try again shortly');
+      return refuse(request, reply, 'VISAGE_ERR_BUSY', 'the server is busy receiving other images; try again shortly');
     }
     let held = true;
     const release = () => {
@@ -84,5 +112,6 @@ export function admissionHook(context: ServerContext) {
     // 'close' comes once the answer is sent or the client has gone, whichever happens.
     reply.raw.once('close', release);
     reply.raw.once('finish', release);
+    return undefined;
   };
 }

@@ -13,7 +13,7 @@ import { VisageError, shown } from '../errors.ts';
 import { videoNotImageError } from '../face/image/video.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
-import { admissionHook, BodyBudget } from './admission.ts';
+import { admissionHook, BodyBudget, discardRestOfBody } from './admission.ts';
 import { DEFAULT_LIMITS, JSON_BODY_LIMIT, MAX_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
 import { toErrorAnswer } from './errors.ts';
 import { Metrics } from './metrics.ts';
@@ -121,23 +121,6 @@ function loggerOption(logger: AppOptions['logger']): FastifyServerOptions['logge
       ...(base as { serializers?: Record<string, unknown> }).serializers,
     },
   } as FastifyServerOptions['logger'];
-}
-
-/** How long the rest of a refused body is read and dropped before the connection is cut. */
-const LINGER_MS = 2000;
-
-/**
- * After an answer given before the body was read (413, 503, a bad part), the rest of the body is
- * read and dropped, never kept, for at most LINGER_MS; then the connection is cut. Closing at once
- * would make the client's system discard the answer (a TCP reset while it is still sending), so it
- * would see "connection reset" instead of 413 or 503.
- */
-function discardRestOfBody(raw: import('node:http').IncomingMessage): void {
-  const timer = setTimeout(() => { if (typeof raw.socket?.destroy === 'function') raw.socket.destroy(); }, LINGER_MS);
-  timer.unref();
-  raw.once('end', () => clearTimeout(timer));
-  raw.once('close', () => clearTimeout(timer));
-  raw.resume();
 }
 
 /** Node's own refusals (headers too large, a timed-out or broken request) in the API's error shape. */
@@ -267,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
   if (context.store) await context.store.pruneThumbnails(await gallery.listFaces());
 
+  app.addHook('onReady', async () => { context.metrics.resetEventLoop(); });
   app.addHook('onClose', async () => {
     context.metrics.close();
     for (const r of recognizers) await r.close();

@@ -36,10 +36,15 @@ export class InferenceQueue {
     return this.running > 0 && this.pending.length >= this.maxWaiting;
   }
 
+  /** Counts a refused job; the message to answer it with. */
+  refusal(): string {
+    this.refused++;
+    return `the server is busy (${this.pending.length} images waiting); try again shortly`;
+  }
+
   /** The error for a refused job (counted as refused). */
   busyError(): VisageError {
-    this.refused++;
-    return new VisageError('VISAGE_ERR_BUSY', `the server is busy (${this.pending.length} images waiting); try again shortly`);
+    return new VisageError('VISAGE_ERR_BUSY', this.refusal());
   }
 
   async run<T>(job: () => Promise<T>, gone: () => boolean = () => false): Promise<T> {

@@ -78,6 +78,14 @@ export interface ServerStoreOptions {
 
 export class ServerStore {
   private readonly db: Database.Database;
+  /** Prepared statements, each SQL text prepared once (preparing costs more than running: auth runs per request). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, statement = this.db.prepare(sql));
+    return statement;
+  }
   readonly location: string;
   private readonly busyTimeoutMs: number;
   private readonly lastUsedWritten = new Map<number, number>();
@@ -176,20 +184,20 @@ export class ServerStore {
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
     const prefix = key.slice(0, KEY_PREFIX.length + 6);
     const created = now();
-    const insert = this.db.prepare('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)');
+    const insert = this.stmt('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)');
     const { lastInsertRowid } = await this.write(() => insert.run(label, scope, hashKey(key), prefix, created));
     return { id: Number(lastInsertRowid), name: label, scope, prefix, created, lastUsed: null, revoked: null, key };
   }
 
   listKeys(options: { includeRevoked?: boolean } = {}): ApiKeyInfo[] {
-    const rows = this.db.prepare(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked IS NULL'} ORDER BY id`).all() as KeyRow[];
+    const rows = this.stmt(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked IS NULL'} ORDER BY id`).all() as KeyRow[];
     return rows.map(toInfo);
   }
 
   /** Marks a key revoked (kept, for the record); null when there is no such key. */
   async revokeKey(id: number): Promise<ApiKeyInfo | null> {
-    const select = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
-    const revoke = this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL');
+    const select = this.stmt('SELECT * FROM api_keys WHERE id = ?');
+    const revoke = this.stmt('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL');
     return this.write(() => {
       if (!select.get(id)) return null;
       revoke.run(now(), id);
@@ -199,7 +207,7 @@ export class ServerStore {
 
   /** Active (not revoked) keys. */
   activeKeyCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked IS NULL').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM api_keys WHERE revoked IS NULL').get() as { n: number }).n;
   }
 
   /**
@@ -209,13 +217,13 @@ export class ServerStore {
    */
   async findKey(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
-    const select = this.db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL');
+    const select = this.stmt('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL');
     const row = await this.retried(() => select.get(hashKey(key)) as KeyRow | undefined);
     if (!row) return null;
     const t = Date.now();
     if (t - (this.lastUsedWritten.get(row.id) ?? 0) > 60_000) {
       try {
-        this.db.prepare('UPDATE api_keys SET last_used = ? WHERE id = ?').run(new Date(t).toISOString(), row.id);
+        this.stmt('UPDATE api_keys SET last_used = ? WHERE id = ?').run(new Date(t).toISOString(), row.id);
         this.lastUsedWritten.set(row.id, t);
       } catch (error) {
         if (!isBusy(error)) throw error;
@@ -227,24 +235,24 @@ export class ServerStore {
   // --- thumbnails
 
   async putThumbnail(faceId: number, contentHash: string, jpeg: Buffer): Promise<void> {
-    const insert = this.db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, content_hash, jpeg, created) VALUES (?, ?, ?, ?)');
+    const insert = this.stmt('INSERT OR REPLACE INTO thumbnails (face_id, content_hash, jpeg, created) VALUES (?, ?, ?, ?)');
     await this.write(() => insert.run(faceId, contentHash, jpeg, now()));
   }
 
   getThumbnail(faceId: number, contentHash: string): Buffer | null {
-    const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ? AND content_hash = ?').get(faceId, contentHash) as { jpeg: Buffer } | undefined;
+    const row = this.stmt('SELECT jpeg FROM thumbnails WHERE face_id = ? AND content_hash = ?').get(faceId, contentHash) as { jpeg: Buffer } | undefined;
     return row?.jpeg ?? null;
   }
 
   async deleteThumbnails(faceIds: readonly number[]): Promise<void> {
-    const del = this.db.prepare('DELETE FROM thumbnails WHERE face_id = ?');
+    const del = this.stmt('DELETE FROM thumbnails WHERE face_id = ?');
     await this.write(() => { for (const id of faceIds) del.run(id); });
   }
 
   /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
   async pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number> {
     const live = new Map(faces.map((f) => [f.id, f.contentHash]));
-    const rows = this.db.prepare('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
+    const rows = this.stmt('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
     const stale = rows.filter((r) => live.get(r.faceId) !== r.contentHash).map((r) => r.faceId);
     if (stale.length) await this.deleteThumbnails(stale);
     return stale.length;

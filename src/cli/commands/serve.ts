@@ -1,4 +1,5 @@
 // visage serve: the REST API (src/server) over the SQLite gallery, on localhost by default.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DEFAULTS } from '../../config.ts';
@@ -39,6 +40,8 @@ ${DB_HELP} (created when missing)
                        at most ${SERVE_MAXIMA.maxMegapixels})
   --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb}, at most ${SERVE_MAXIMA.maxUploadMb}); a request
                        body may hold 2.2 times that, and uploads held at once 3 times a body
+  --threads N          inference threads (default: the cores but one, at least 1: the other core keeps
+                       answering requests while images are analysed)
   --queue N            images waiting for inference before 503 busy (default 64, at most ${SERVE_MAXIMA.queue})
   --log                log every request (JSON lines on stdout)
 ${EMBEDDER_HELP}
@@ -65,6 +68,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'max-megapixels': { type: 'string' },
       'max-upload-mb': { type: 'string' },
       queue: { type: 'string' },
+      threads: { type: 'string' },
       log: { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
@@ -81,6 +85,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const megapixels = numberFlag('max-megapixels', values['max-megapixels']) ?? SERVE_DEFAULTS.maxMegapixels;
   const uploadMb = numberFlag('max-upload-mb', values['max-upload-mb']) ?? SERVE_DEFAULTS.maxUploadMb;
   const queue = numberFlag('queue', values.queue);
+  const threads = numberFlag('threads', values.threads) ?? Math.max(1, availableParallelism() - 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new VisageError('VISAGE_ERR_USAGE', `--threads takes a whole number from 1 to 1024, got ${values.threads}`);
   const threshold = numberFlag('threshold', values.threshold);
   if (!(megapixels > 0 && megapixels <= SERVE_MAXIMA.maxMegapixels)) throw new VisageError('VISAGE_ERR_USAGE', `--max-megapixels takes a number above 0, at most ${SERVE_MAXIMA.maxMegapixels}, got ${values['max-megapixels']}`);
   if (!(uploadMb > 0 && uploadMb <= SERVE_MAXIMA.maxUploadMb)) throw new VisageError('VISAGE_ERR_USAGE', `--max-upload-mb takes a number above 0, at most ${SERVE_MAXIMA.maxUploadMb}, got ${values['max-upload-mb']}`);
@@ -117,8 +123,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       lookalike[name] = g;
     }
     const pipeline = pipelineConfig(values);
-    // Analysis in a worker thread: the server's event loop (health, lists, refusals) stays free while images are analysed.
-    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true });
+    // Analysis in a worker thread, on all cores but one: the server's event loop (health, lists,
+    // refusals) keeps a core and stays free while images are analysed.
+    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true, threads });
     opened.push(visage);
     await visage.warmUp();
     const app = await buildApp({
