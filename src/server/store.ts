@@ -249,6 +249,39 @@ export class ServerStore {
     await this.write(() => { for (const id of faceIds) del.run(id); });
   }
 
+  /**
+   * Deletes the thumbnails of faces just deleted from the gallery, without holding up the answer:
+   * the faces are gone already (a thumbnail is only served while its face exists), so a server file
+   * locked by another process must not turn a done delete into an error. What cannot be deleted
+   * now is tried again every 30 s until it is (and pruneThumbnails drops it at the next start).
+   */
+  forgetThumbnails(faceIds: readonly number[]): void {
+    for (const id of faceIds) this.toForget.add(id);
+    void this.forgetNow();
+  }
+
+  private readonly toForget = new Set<number>();
+  private forgetTimer: NodeJS.Timeout | null = null;
+
+  private async forgetNow(): Promise<void> {
+    const ids = [...this.toForget];
+    if (ids.length === 0 || !this.db.open) return;
+    try {
+      await this.deleteThumbnails(ids);
+      for (const id of ids) this.toForget.delete(id);
+    } catch {
+      if (!this.forgetTimer && this.db.open) {
+        this.forgetTimer = setTimeout(() => { this.forgetTimer = null; void this.forgetNow(); }, 30_000);
+        this.forgetTimer.unref();
+      }
+    }
+  }
+
+  /** Thumbnails waiting to be deleted (a locked server file). */
+  get thumbnailsToForget(): number {
+    return this.toForget.size;
+  }
+
   /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
   async pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number> {
     const live = new Map(faces.map((f) => [f.id, f.contentHash]));
@@ -259,6 +292,7 @@ export class ServerStore {
   }
 
   close(): void {
+    if (this.forgetTimer) clearTimeout(this.forgetTimer);
     if (this.db.open) this.db.close();
   }
 }

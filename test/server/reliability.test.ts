@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { visage as runCli } from '../helpers/cli.ts';
+import { holdWriteLockInProcess } from '../helpers/locks.ts';
 import { multipart, post, startServer, testVisage, type TestServer } from './helpers.ts';
 
 const skip = skipUnless('bbt', 'people') || skipUnless('bbt', 'group');
@@ -95,6 +96,27 @@ test('item 1: the running server follows another process: a person deleted by th
   assert.deepEqual(await recognise(person('penny', 4)), ['Penny H']);
   assert.equal((await runCli(['gallery', 'reset', '--yes', '--db', db])).code, 0);
   assert.deepEqual(await recognise(person('penny', 4)), [null]);
+});
+
+test('item 3: with the server file locked by another process, a delete is answered at once and its thumbnails go once the lock does', { skip }, async () => {
+  const { app, store, dir } = server;
+  const enrolled = await post(app, '/v1/subjects/raj/faces?create=true', { image: { data: await bbt('people', 'raj', 'raj1.png') } });
+  assert.equal(enrolled.statusCode, 201, enrolled.body);
+  const faceId = enrolled.json().results[0].faceId as number;
+  const contentHash = enrolled.json().results[0].contentHash as string;
+  assert.ok(store.getThumbnail(faceId, contentHash));
+  const { released } = await holdWriteLockInProcess(`${dir}/g.server.db`, 1500);
+  const started = performance.now();
+  const deleted = await app.inject({ method: 'DELETE', url: '/v1/subjects/raj' });
+  const ms = performance.now() - started;
+  assert.equal(deleted.statusCode, 200, deleted.body);
+  assert.ok(ms < 500, `answered in ${Math.round(ms)} ms, not after the lock`);
+  assert.equal(await server.gallery.findSubject('raj'), null);
+  await released;
+  // The retry holds it within busyTimeoutMs (5 s) of the lock: gone once the other process let go.
+  const end = Date.now() + 8000;
+  while (store.getThumbnail(faceId, contentHash) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(store.getThumbnail(faceId, contentHash), null);
 });
 
 test('item 2: a multipart body past maxBodyBytes is refused (413) though every part is under the image limit', { skip }, async () => {

@@ -53,7 +53,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const subject = await gallery.getSubject(subjectRef(request.params.subject));
     const faces = await gallery.listFaces(subject.id);
     const result = await gallery.deleteSubject(subject.id);
-    await store?.deleteThumbnails(faces.map((f) => f.id));
+    store?.forgetThumbnails(faces.map((f) => f.id));
     return { deleted: subject, deletedFaces: result.deletedFaces };
   });
 
@@ -119,7 +119,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   app.delete<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face', { config: { scope: 'admin' } }, async (request) => {
     const face = await findFace(request.params.subject, request.params.face);
     await gallery.deleteFace(face.id);
-    await store?.deleteThumbnails([face.id]);
+    store?.forgetThumbnails([face.id]);
     return { deleted: faceJson(face, false) };
   });
 
