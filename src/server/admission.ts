@@ -15,37 +15,6 @@ declare module 'fastify' {
   }
 }
 
-/** Bytes set aside for request bodies, all requests together. */
-export class BodyBudget {
-  readonly max: number;
-  private held = 0;
-  private peak = 0;
-  private refused = 0;
-
-  constructor(max: number) {
-    this.max = max;
-  }
-
-  /** Sets `bytes` aside; false (and nothing set aside) when that would pass the maximum. */
-  tryReserve(bytes: number): boolean {
-    if (this.held + bytes > this.max) {
-      this.refused++;
-      return false;
-    }
-    this.held += bytes;
-    this.peak = Math.max(this.peak, this.held);
-    return true;
-  }
-
-  release(bytes: number): void {
-    this.held = Math.max(0, this.held - bytes);
-  }
-
-  stats(): { heldBytes: number; peakBytes: number; maxBytes: number; refused: number } {
-    return { heldBytes: this.held, peakBytes: this.peak, maxBytes: this.max, refused: this.refused };
-  }
-}
-
 /** How long the rest of a refused body is read and dropped before the connection is cut. */
 const LINGER_MS = 2000;
 

@@ -4,7 +4,7 @@ import type { Visage } from '../visage.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import type { Recognizer } from '../recognition/index.ts';
 import type { InferenceQueue } from './queue.ts';
-import type { BodyBudget } from './admission.ts';
+import type { BodyBudget } from './budget.ts';
 import type { Metrics } from './metrics.ts';
 import type { ServerStore } from './store.ts';
 import type { UploadLimits } from './images.ts';
