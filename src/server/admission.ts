@@ -40,12 +40,50 @@ function contentLength(request: FastifyRequest): number | null {
   return Number(header);
 }
 
+/** Refusals answered per turn of the event loop. */
+const REFUSALS_PER_TURN = 32;
+let refusalsThisTurn = 0;
+let turnScheduled = false;
+const waitingRefusals: (() => void)[] = [];
+
+function nextTurn(): void {
+  refusalsThisTurn = 0;
+  turnScheduled = false;
+  for (const resume of waitingRefusals.splice(0, REFUSALS_PER_TURN)) {
+    refusalsThisTurn++;
+    resume();
+  }
+  if (refusalsThisTurn > 0) {
+    turnScheduled = true;
+    setImmediate(nextTurn);
+  }
+}
+
+/**
+ * Waits for this refusal's turn: at most REFUSALS_PER_TURN are answered per turn of the event
+ * loop. A thousand requests arriving at once are read in one go; answering all their refusals in
+ * that same go would keep a request that arrived meanwhile (/health, a list) waiting behind all of
+ * them (measured: 300-375 ms with 1,000). In turns, the loop reads what came in between.
+ */
+function refusalTurn(): Promise<void> | undefined {
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(nextTurn);
+  }
+  if (refusalsThisTurn < REFUSALS_PER_TURN && waitingRefusals.length === 0) {
+    refusalsThisTurn++;
+    return undefined;
+  }
+  return new Promise((resolve) => waitingRefusals.push(resolve));
+}
+
 /**
  * A refusal answered from the hook itself, without the error handler's round: under a flood of
  * requests most are refused, and what each refusal costs is what a cheap request (/health) waits
  * behind. The answer is the one the error handler would give.
  */
-function refuse(request: FastifyRequest, reply: FastifyReply, code: 'VISAGE_ERR_BUSY' | 'VISAGE_ERR_PAYLOAD_TOO_LARGE', message: string): FastifyReply {
+async function refuse(request: FastifyRequest, reply: FastifyReply, code: 'VISAGE_ERR_BUSY' | 'VISAGE_ERR_PAYLOAD_TOO_LARGE', message: string): Promise<FastifyReply> {
+  await refusalTurn();
   const status = ErrorCodes[code].status;
   if (status === 503) reply.header('retry-after', '1');
   discardRestOfBody(request.raw);
