@@ -73,16 +73,20 @@ test('item 1: the running server follows another process: a person deleted by th
     const enrolled = await post(app, '/v1/subjects/sheldon/faces?create=true', { image: { data: await readFile(person('sheldon', n)) } });
     assert.equal(enrolled.statusCode, 201, enrolled.body);
   }
+  let candidates: string[] = [];
   const recognise = async (file: string) => {
     const answer = await app.inject({ method: 'POST', url: '/v1/recognise', payload: await readFile(file), headers: { 'content-type': 'image/png' } });
     assert.equal(answer.statusCode, 200, answer.body);
-    return (answer.json() as { faces: { name: string | null }[] }).faces.map((f) => f.name);
+    const faces = (answer.json() as { faces: { name: string | null; candidates: { name: string }[] }[] }).faces;
+    candidates = faces.flatMap((f) => f.candidates.map((c) => c.name));
+    return faces.map((f) => f.name);
   };
   assert.deepEqual(await recognise(person('sheldon', 3)), ['sheldon']);
   // The delete commits in another process; the very next request must not name him.
   const deleted = await runCli(['subjects', 'delete', 'sheldon', '--yes', '--db', db]);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.deepEqual(await recognise(person('sheldon', 3)), [null], 'a deleted person is never named');
+  assert.ok(!candidates.includes('sheldon'), 'nor offered as a candidate: he is out of the index');
   assertError(await app.inject({ url: '/v1/subjects/sheldon' }), 404, 'VISAGE_ERR_UNKNOWN_SUBJECT');
   // Enrolled by the CLI: recognised and verifiable through the server at once.
   const enrolled = await runCli(['enroll', person('penny', 1), person('penny', 2), '--name', 'penny', '--db', db]);
