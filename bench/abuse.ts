@@ -26,7 +26,7 @@
 //
 // The driver is node:http with an agent of as many sockets as requests (undici is not installed).
 //
-//   npm run bench:abuse -- [--quick] [--cases burst,big,lock,kill,delete,flood,origin] [--sizes 200,500,1000]
+//   npm run bench:abuse -- [--quick] [--cases burst,nokey,big,lock,kill,delete,flood,origin] [--sizes 200,500,1000]
 //                          [--big 16] [--rounds 5] [--after 20] [--watch 10] [--json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -43,7 +43,7 @@ import { percentile } from '../src/server/metrics.ts';
 import { serverStorePath } from '../src/server/store.ts';
 import { datasets, printTable, root, startServe, stopServe, visageArgv, type ServeProcess } from './serve-process.ts';
 
-const CASES = ['burst', 'big', 'lock', 'kill', 'delete', 'flood', 'origin'] as const;
+const CASES = ['burst', 'nokey', 'big', 'lock', 'kill', 'delete', 'flood', 'origin'] as const;
 type CaseId = typeof CASES[number];
 
 const { values } = parseArgs({
@@ -337,17 +337,19 @@ async function warmUp(server: ServeProcess, key: string | null = recogniseKey): 
 
 // --- cases
 
-async function burst(n: number): Promise<Row> {
+/** `n` concurrent recognise requests, with the recognise key or (badKey) a key the server does not know. */
+async function burst(n: number, badKey = false): Promise<Row> {
   const server = await serve(await caseDb());
   try {
     await warmUp(server);
     const agent = new http.Agent({ maxSockets: n, keepAlive: false });
     const started = performance.now();
     const watcher = watch(server);
-    const answers = await Promise.all(Array.from({ length: n }, (_, i) => recognise(server, faces[i % faces.length]!, recogniseKey, agent)));
+    const key = badKey ? `vsk_${randomBytes(32).toString('base64url')}` : recogniseKey;
+    const answers = await Promise.all(Array.from({ length: n }, (_, i) => recognise(server, faces[i % faces.length]!, key, agent)));
     const watched = await watcher.stop();
     agent.destroy();
-    const r = row(`${n} concurrent recognise`, started, answers, watched);
+    const r = row(badKey ? `${n} recognise, unknown key` : `${n} concurrent recognise`, started, answers, watched);
     return { ...r, notes: `${statusText(r.statuses)}; /health p99 ${r.healthP99Ms ?? '-'} ms; ${await serverLoop(server)}` };
   } finally {
     await stopServe(server.child);
@@ -617,6 +619,7 @@ async function originNull(): Promise<Row> {
 
 const plan: [CaseId, string, () => Promise<Row>][] = [
   ...sizes.map((n) => ['burst', `${n} concurrent recognise`, () => burst(n)] as [CaseId, string, () => Promise<Row>]),
+  ['nokey', `${Math.max(...sizes)} recognise, unknown key`, () => burst(Math.max(...sizes), true)],
   ['big', `${bigRequests} x ${BIG_PARTS} parts x 14 MB`, bigUploads],
   ['lock', 'lock on gallery, 6 s', () => lock('gallery')],
   ['lock', 'lock on server file, 6 s', () => lock('keys')],

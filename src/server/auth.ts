@@ -14,7 +14,7 @@
 // elsewhere cannot drive it from a browser on the same machine (DNS rebinding, cross-site form
 // posts). Creating the first key closes it at the next request.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { VisageError } from '../errors.ts';
+import { refuse } from './refuse.ts';
 import type { ApiKeyInfo, Scope, ServerStore } from './store.ts';
 
 export type RouteScope = Scope | 'public';
@@ -62,33 +62,34 @@ export interface AuthOptions {
 
 /** The onRequest hook enforcing the scopes. */
 export function authHook(options: AuthOptions) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     request.apiKey = null;
     const needed: RouteScope = request.routeOptions.config?.scope ?? 'admin';
-    if (needed === 'public') return;
+    if (needed === 'public') return undefined;
     const key = keyFromRequest(request);
     if (key === null) {
       if (options.openWithoutKeys && (!options.store || options.store.activeKeyCount() === 0)) {
         const host = hostName(request.headers.host ?? '', false);
         const origin = request.headers.origin;
-        if (!host || !isLoopbackHost(host)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');
+        if (!host || !isLoopbackHost(host)) return refuse(request, reply, 'VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');
         // "Origin: null" comes from a sandboxed frame, a file:// page or a redirect chain: a page
         // of unknown origin, refused like any other that is not this machine's.
         if (typeof origin === 'string') {
           const originHost = origin === 'null' ? null : hostName(origin, true);
-          if (!originHost || !isLoopbackHost(originHost)) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'cross-origin request refused (this open server answers only pages of this machine)');
+          if (!originHost || !isLoopbackHost(originHost)) return refuse(request, reply, 'VISAGE_ERR_FORBIDDEN', 'cross-origin request refused (this open server answers only pages of this machine)');
         }
-        return;
+        return undefined;
       }
       reply.header('www-authenticate', 'Bearer realm="visage"');
-      throw new VisageError('VISAGE_ERR_UNAUTHORIZED');
+      return refuse(request, reply, 'VISAGE_ERR_UNAUTHORIZED');
     }
     const info = (await options.store?.findKey(key)) ?? null;
     if (!info) {
       reply.header('www-authenticate', 'Bearer realm="visage", error="invalid_token"');
-      throw new VisageError('VISAGE_ERR_UNAUTHORIZED', 'unknown or revoked API key');
+      return refuse(request, reply, 'VISAGE_ERR_UNAUTHORIZED', 'unknown or revoked API key');
     }
-    if (needed === 'admin' && info.scope !== 'admin') throw new VisageError('VISAGE_ERR_FORBIDDEN', `this call needs an admin key; key ${info.id} has scope ${info.scope}`);
+    if (needed === 'admin' && info.scope !== 'admin') return refuse(request, reply, 'VISAGE_ERR_FORBIDDEN', `this call needs an admin key; key ${info.id} has scope ${info.scope}`);
     request.apiKey = info;
+    return undefined;
   };
 }
