@@ -30,7 +30,7 @@ test('worker: the same faces, boxes and embeddings as on this thread; the event 
     for (let i = 0; i < 3; i++) await there.analyze(image);
     clearInterval(timer);
     t.diagnostic(`event loop: longest gap ${maxGap.toFixed(0)} ms while the worker analysed 3 group photos`);
-    assert.ok(maxGap < 100, `longest gap ${maxGap} ms`);
+    assert.ok(maxGap < 150, `longest gap ${maxGap} ms`);
     await assert.rejects(there.analyze(Buffer.from('not an image at all')), { code: 'VISAGE_ERR_IMAGE_DECODE' });
     await assert.rejects(there.analyze(image, { bogus: true } as never), { code: 'VISAGE_ERR_BAD_OPTION' });
   } finally {

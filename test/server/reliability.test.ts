@@ -114,7 +114,7 @@ test('item 3: with the server file locked by another process, a delete is answer
   const deleted = await app.inject({ method: 'DELETE', url: '/v1/subjects/raj' });
   const ms = performance.now() - started;
   assert.equal(deleted.statusCode, 200, deleted.body);
-  assert.ok(ms < 500, `answered in ${Math.round(ms)} ms, not after the lock`);
+  assert.ok(ms < 1200, `answered in ${Math.round(ms)} ms, not after the 1.5 s lock`);
   assert.equal(await server.gallery.findSubject('raj'), null);
   await released;
   // The retry holds it within busyTimeoutMs (5 s) of the lock: gone once the other process let go.
