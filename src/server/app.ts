@@ -227,7 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // request) is an answer like any other, already in the request's log line with its status.
     if (answer.internal) request.log.error({ err: error }, 'request failed');
     if (answer.status === 503) reply.header('retry-after', '1');
-    if (!request.raw.complete) discardRestOfBody(request.raw);
+    discardRestOfBody(request.raw);
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
   app.setNotFoundHandler(async (request, reply) => {

@@ -17,6 +17,8 @@ const LINGER_MS = 2000;
  * would see "connection reset" instead of 413 or 503.
  */
 export function discardRestOfBody(raw: IncomingMessage): void {
+  // A request received whole (a GET, a body already in) has nothing left to drop: its connection stays.
+  if (raw.complete || raw.readableEnded) return;
   const timer = setTimeout(() => { if (typeof raw.socket?.destroy === 'function') raw.socket.destroy(); }, LINGER_MS);
   timer.unref();
   raw.once('end', () => clearTimeout(timer));

@@ -221,6 +221,34 @@ test('item 2: a request that arrives at a full queue is refused (503) before its
   }
 });
 
+test('a refused request received whole (401) keeps its keep-alive connection', { skip }, async () => {
+  const app = await buildApp({ visage: await testVisage(), gallery: server.gallery, store: server.store });
+  const created = await server.store.createKey('recognise');
+  const key = created.key;
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as net.AddressInfo).port;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let text = '';
+    socket.on('data', (chunk) => { text += chunk.toString('latin1'); });
+    const answers = () => text.split('HTTP/1.1 ').slice(1).map((a) => Number(a.slice(0, 3)));
+    socket.write('GET /v1/subjects HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer vsk_unknown\r\n\r\n');
+    await waitFor(async () => answers().length === 1);
+    // Past the 2 s a refused body may linger, the same connection still answers.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.ok(!socket.destroyed, 'the connection was kept');
+    socket.write(`GET /v1/subjects HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n\r\n`);
+    await waitFor(async () => answers().length === 2);
+    assert.deepEqual(answers(), [401, 200]);
+    socket.destroy();
+  } finally {
+    await app.close();
+    // The other tests use the server open, without keys.
+    await server.store.revokeKey(created.id);
+  }
+});
+
 test('item 4: in open mode a request with Origin "null" (sandboxed frame, file:// page) is refused', { skip }, async () => {
   const person = await bbt('people', 'penny', 'penny1.png');
   const enrol = (origin: string) => post(server.app, '/v1/subjects/penny/faces?create=true', { image: { data: person } }, { origin, host: 'localhost:3000' });
