@@ -18,6 +18,7 @@ import { discardRestOfBody } from './refuse.ts';
 import { BodyBudget } from './budget.ts';
 import { DEFAULT_LIMITS, JSON_BODY_LIMIT, MAX_LIMITS, type LookalikeGallery, type ServerContext, type ServerLimits } from './context.ts';
 import { toErrorAnswer } from './errors.ts';
+import { multipartLimits } from './images.ts';
 import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { InferenceQueue } from './queue.ts';
@@ -197,7 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('apiKey', null);
-  await app.register(multipart, { limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: 64 * 1024, parts: limits.maxImages + 20, headerPairs: 200 } });
+  await app.register(multipart, { limits: multipartLimits(limits) });
   // Plain text is no way to send anything here: refused with 415 like any other unknown type.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(RAW_IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: limits.maxImageBytes }, (_request, body, done) => done(null, body));

@@ -29,6 +29,11 @@ export interface UploadLimits {
 /** Text fields of a multipart request (threshold, k, subject ...): short values only. */
 export const MAX_FIELD_BYTES = 4096;
 
+/** busboy's limits for a multipart request: the plugin's defaults and each reading use these. */
+export function multipartLimits(limits: UploadLimits) {
+  return { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: MAX_FIELD_BYTES, parts: limits.maxImages + 20, headerPairs: 200 };
+}
+
 /** JSON members that hold images (base64); every other scalar member is a field. */
 const IMAGE_MEMBERS = new Set(['image', 'images', 'a', 'b']);
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -82,7 +87,7 @@ export async function readInput(request: FastifyRequest, limits: UploadLimits): 
       if (total > limits.maxBodyBytes) throw new VisageError('VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body larger than ${limits.maxBodyBytes} bytes`);
     };
     try {
-      for await (const part of request.parts({ limits: { fileSize: limits.maxImageBytes, files: limits.maxImages, fields: 20, fieldSize: MAX_FIELD_BYTES, parts: limits.maxImages + 20 } })) {
+      for await (const part of request.parts({ limits: multipartLimits(limits) })) {
         if (part.type === 'file') {
           const chunks: Buffer[] = [];
           let size = 0;

@@ -9,7 +9,7 @@ import { annotateImage, type Annotation } from '../../report/annotate.ts';
 import type { Face } from '../../types.ts';
 import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';
 import { imageRoute, infer, type ServerContext } from '../context.ts';
-import { subjectRef } from './subjects.ts';
+import { subjectRefFromText } from '../../gallery/validate.ts';
 
 function strategyField(request: FastifyRequest, input: RequestInput): DecisionStrategy | undefined {
   const value = field(request, input, 'strategy');
@@ -65,7 +65,7 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
       return infer(context, request, () => recognizer.verify(a.data, b.data, { threshold }));
     }
     const image = input.files.has('image') ? oneImage(input, 'image') : oneImage(input, 'a');
-    return infer(context, request, () => recognizer.verifySubject(image.data, subjectRef(subjectText), { threshold }));
+    return infer(context, request, () => recognizer.verifySubject(image.data, subjectRefFromText(subjectText), { threshold }));
   });
 
   // Faces only: boxes and detector scores (no landmarks or embeddings: the cheap call).

@@ -2,17 +2,13 @@
 // from uploaded images, list, delete, thumbnail).
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { StoredFace, SubjectRef } from '../../gallery/gallery.ts';
+import type { StoredFace } from '../../gallery/gallery.ts';
 import { VisageError, shown } from '../../errors.ts';
 import { subjectRefFromText, validName } from '../../gallery/validate.ts';
 import { booleanField, faceThumbnail, readInput } from '../images.ts';
 import { imageRoute, infer, type ServerContext } from '../context.ts';
 import { schemas } from '../schemas.ts';
 
-/** A subject in a URL: digits are an id, anything else a name (the rule of the CLI too: subjectRefFromText). */
-export function subjectRef(text: string): SubjectRef {
-  return subjectRefFromText(text);
-}
 
 function faceId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a face id is a whole number, got ${shown(text)}`);
@@ -42,15 +38,15 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     return subject;
   });
 
-  app.get<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'recognise' } }, async (request) => gallery.getSubject(subjectRef(request.params.subject)));
+  app.get<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'recognise' } }, async (request) => gallery.getSubject(subjectRefFromText(request.params.subject)));
 
   app.patch<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'admin' }, schema: { body: schemas.subjectRename } }, async (request) => {
     const { name } = request.body as { name: string };
-    return gallery.renameSubject(subjectRef(request.params.subject), name);
+    return gallery.renameSubject(subjectRefFromText(request.params.subject), name);
   });
 
   app.delete<{ Params: { subject: string } }>('/v1/subjects/:subject', { config: { scope: 'admin' } }, async (request) => {
-    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const subject = await gallery.getSubject(subjectRefFromText(request.params.subject));
     const faces = await gallery.listFaces(subject.id);
     const result = await gallery.deleteSubject(subject.id);
     store?.forgetThumbnails(faces.map((f) => f.id));
@@ -58,7 +54,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   app.get<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'recognise' } }, async (request) => {
-    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const subject = await gallery.getSubject(subjectRefFromText(request.params.subject));
     const faces = await gallery.listFaces(subject.id);
     return { subject, faces: faces.map((f) => faceJson(f, hasThumbnail(f))) };
   });
@@ -68,7 +64,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   // that does not exist is a 404 unless create=true (as CompreFace does): then it is created with
   // its first face added, so that a request whose photos are all skipped leaves no empty subject.
   app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', imageRoute(context, 'admin'), async (request, reply) => {
-    const ref = subjectRef(request.params.subject);
+    const ref = subjectRefFromText(request.params.subject);
     const create = booleanField(request, null, 'create') ?? false;
     let subject = await gallery.findSubject(ref);
     if (!subject) {
@@ -109,7 +105,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   const findFace = async (subjectText: string, faceText: string) => {
-    const subject = await gallery.getSubject(subjectRef(subjectText));
+    const subject = await gallery.getSubject(subjectRefFromText(subjectText));
     const id = faceId(faceText);
     const face = (await gallery.listFaces(subject.id)).find((f) => f.id === id);
     if (!face) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `subject ${subject.name} has no face ${id}`);
@@ -135,7 +131,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
 
   // The subject's picture: the thumbnail of its best-quality face that has one.
   app.get<{ Params: { subject: string } }>('/v1/subjects/:subject/thumbnail', { config: { scope: 'recognise' } }, async (request, reply) => {
-    const subject = await gallery.getSubject(subjectRef(request.params.subject));
+    const subject = await gallery.getSubject(subjectRefFromText(request.params.subject));
     const faces = (await gallery.listFaces(subject.id)).sort((a, b) => (b.quality?.size ?? 0) - (a.quality?.size ?? 0));
     for (const face of faces) {
       const jpeg = store?.getThumbnail(face.id, face.contentHash);
