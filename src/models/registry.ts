@@ -67,6 +67,14 @@ function faceapi(id: string, file: string, convert: (w: WeightMap) => Promise<Co
   };
 }
 
+const FACEPLUGIN = 'faceplugin-face-recognition-js';
+const MIT_FACEPLUGIN = `MIT (${FACEPLUGIN}, as its package states; by Faceplugin)`;
+
+/** A model its package ships as ONNX: run as shipped once its sha256 matches (no conversion). */
+function shippedOnnx(id: string, pkg: typeof FACEPLUGIN, file: string, sha256: string, licence: string, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+  return { id, source: { package: pkg, file, format: 'onnx', sha256, licence, optional: true }, ...spec };
+}
+
 export const MODELS: readonly ModelSpec[] = Object.freeze([
   faceapi('faceapi-ssd-mobilenetv1', 'ssd_mobilenetv1_model',
     async (w) => (await import('../convert/nets/ssd-mobilenetv1.ts')).convertSsdMobilenetV1(w), {
@@ -184,6 +192,15 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
       { name: 'age_pred/Softmax', shape: ['batch', 100], meaning: 'age distribution over 0-99 years' },
     ],
     embeddingSize: 1024,
+  }),
+  shippedOnnx('faceplugin-feature', FACEPLUGIN, 'model/fr_feature.onnx', '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581', MIT_FACEPLUGIN, {
+    role: 'embedder',
+    title: 'Faceplugin face feature network, 512-d (ArcFace-style, 112x112)',
+    // As the package's own code feeds it (lib/fr_feature.js): RGB, (pixel - 127) / 128.
+    input: rgb([112, 112], [127, 127, 127], [128, 128, 128], 1),
+    outputs: [{ name: 'output', shape: [1, 512], meaning: 'face embedding (not normalised)' }],
+    embeddingSize: 512,
+    notes: 'batch fixed at 1 by the file; aligned to the ArcFace 112x112 five-point template',
   }),
   human('human-gear', { extra: 'gear' }, {
     role: 'attribute',

