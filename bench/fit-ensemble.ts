@@ -1,13 +1,23 @@
-// npm run fit:ensemble -- [--partners id,id] [--train-pairs FILE] [--pairs FILE] [--images DIR]
+// npm run fit:ensemble -- [--members id,id,...] [--train-pairs FILE] [--pairs FILE] [--images DIR]
 //                         [--limit N] [--cache FILE] [--json]
-// Fits the weights of the 'ensemble' embedder (src/face/embed/ensemble.ts): the ResNet
-// (faceapi-recognition) and one partner, fused similarity = w x cos_resnet + (1 - w) x cos_partner.
+// Fits the ensembles of src/face/embed/ensemble.ts: for every set of two or more of --members that
+// includes the ResNet (faceapi-recognition), the weights of the members' similarities, each member's
+// similarity first normalised (z-score: its mean and standard deviation over the training pairs,
+// same and different people together), so that a weight says how much a member is trusted, not how
+// widely its cosines spread:
+//   fused = sum_m v_m x (cos_m - mean_m) / sd_m,   v_m >= 0, sum v_m = 1.
 // Every image of LFW View 1 (DevTrain and DevTest) is embedded once by Visage's own pipeline, the
 // same as bench:lfw's visage-* systems (bench/lfw/visage.ts: the face nearest the centre, with and
-// without flip); then, for each partner, w runs over a grid of 0..1 in steps of 0.01 and keeps the
-// w of best DevTrain accuracy at DevTrain's best threshold (ties: higher DevTrain AUC, then the
-// larger w, i.e. more of the ResNet). DevTest is only looked at to report the chosen w's figures.
-// The weights are fitted with flip (Visage's default); the no-flip figures at the same w are
+// without flip); v runs over a grid (steps of 0.01 for two members, 0.05 for three or more) and the
+// v of best DevTrain accuracy at DevTrain's best threshold is kept (ties: higher DevTrain AUC, then
+// more weight on the ResNet). DevTest is only looked at to report the chosen weights' figures.
+// The set chosen: best DevTrain accuracy, then AUC, then fewer members (cheaper).
+//
+// The ensemble embedder concatenates sqrt(w_m) x e_m, so its cosine is sum_m w_m x cos_m: a z-score
+// fusion is the same decision with w_m proportional to v_m / sd_m (the means only shift the
+// threshold). The script prints those w_m, rounded to 3 decimals, and reports every figure with
+// the rounded weights, exactly as the embedder will compute them.
+// The weights are fitted with flip (Visage's default); the no-flip figures at the same weights are
 // printed beside them.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -20,9 +30,9 @@ import {
 import { dataset } from '../test/helpers/datasets.ts';
 import { loadVisagePass } from './lfw/visage.ts';
 
-const USAGE = `usage: npm run fit:ensemble -- [--partners id,id] [--train-pairs FILE] [--pairs FILE] [--images DIR]
+const USAGE = `usage: npm run fit:ensemble -- [--members id,id,...] [--train-pairs FILE] [--pairs FILE] [--images DIR]
                             [--limit N] [--cache FILE] [--json]
-  --partners     embedders tried beside faceapi-recognition (default: human-faceres,human-mobileface)
+  --members      model embedders that may join faceapi-recognition (default: faceplugin-feature,human-faceres)
   --train-pairs  pairs the weight and threshold are fitted on (default: lfw-view1/pairsDevTrain.txt)
   --pairs        pairs reported with the fitted weight (default: lfw-view1/pairsDevTest.txt)
   --images       LFW image root (default: lfw-view1/images)
@@ -85,26 +95,74 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-/** Per pair: the cosines of the two members (embeddings are unit length), or null when a face is missing. */
-interface MemberCosines { base: number | null; partner: number | null; same: boolean }
+/** Per pair: each member's cosine (embeddings are unit length), or null when a face is missing. */
+interface PairCosines { cos: (number | null)[]; same: boolean }
 
-function cosinesOf(pairs: Pair[], indexOf: Map<string, number>, base: (Float32Array | null)[], partner: (Float32Array | null)[]): MemberCosines[] {
-  const cos = (list: (Float32Array | null)[], pair: Pair) => {
-    const a = list[indexOf.get(imageKey(pair.first))!], b = list[indexOf.get(imageKey(pair.second))!];
-    return a && b ? dot(a, b) : null;
-  };
-  return pairs.map((pair) => ({ base: cos(base, pair), partner: cos(partner, pair), same: pair.same }));
+function cosinesOf(pairs: Pair[], indexOf: Map<string, number>, lists: (Float32Array | null)[][]): PairCosines[] {
+  return pairs.map((pair) => ({
+    same: pair.same,
+    cos: lists.map((list) => {
+      const a = list[indexOf.get(imageKey(pair.first))!], b = list[indexOf.get(imageKey(pair.second))!];
+      return a && b ? dot(a, b) : null;
+    }),
+  }));
 }
 
-/** The fused score, as the cosine of two ensemble embeddings gives it; no face: -Infinity, as in bench:lfw. */
-function fused(pairs: MemberCosines[], w: number): ScoredPair[] {
-  return pairs.map((p) => ({ score: p.base === null || p.partner === null ? -Infinity : w * p.base + (1 - w) * p.partner, same: p.same }));
+/** Cosine weights: sum_m w_m x cos_m, as the ensemble embedding's cosine gives it; no face: -Infinity, as in bench:lfw. */
+function fused(pairs: PairCosines[], w: readonly number[]): ScoredPair[] {
+  return pairs.map((p) => {
+    let score = 0;
+    for (let m = 0; m < w.length; m++) {
+      const c = p.cos[m];
+      if (c === null || c === undefined) return { score: -Infinity, same: p.same };
+      score += w[m]! * c;
+    }
+    return { score, same: p.same };
+  });
+}
+
+/** Mean and standard deviation of each member's cosines over the training pairs that have both faces. */
+function normalisation(train: PairCosines[], members: number): { mean: number[]; sd: number[] } {
+  const mean: number[] = [], sd: number[] = [];
+  for (let m = 0; m < members; m++) {
+    const values = train.map((p) => p.cos[m]).filter((c): c is number => c !== null && c !== undefined);
+    const mu = values.reduce((a, b) => a + b, 0) / values.length;
+    mean.push(mu);
+    sd.push(Math.sqrt(values.reduce((a, b) => a + (b - mu) ** 2, 0) / values.length));
+  }
+  return { mean, sd };
+}
+
+/** z-score weights v -> cosine weights w (w_m proportional to v_m / sd_m, summing to 1). */
+function cosineWeights(v: readonly number[], sd: readonly number[]): number[] {
+  const raw = v.map((x, m) => x / sd[m]!);
+  const total = raw.reduce((a, b) => a + b, 0);
+  return raw.map((x) => x / total);
+}
+
+/** Rounded to 3 decimals, the last absorbing the rounding so that they sum to exactly 1. */
+function roundWeights(w: readonly number[]): number[] {
+  const rounded = w.map((x) => round(x, 3));
+  rounded[rounded.length - 1] = round(1 - rounded.slice(0, -1).reduce((a, b) => a + b, 0), 3);
+  return rounded;
+}
+
+/** Every point of the simplex {v >= 0, sum v = 1} on a grid of `step`, the first member first. */
+function simplex(members: number, step: number): number[][] {
+  const units = Math.round(1 / step);
+  const out: number[][] = [];
+  const walk = (prefix: number[], left: number) => {
+    if (prefix.length === members - 1) { out.push([...prefix, left].map((u) => round(u * step, 4))); return; }
+    for (let u = left; u >= 0; u--) walk([...prefix, u], left - u);
+  };
+  walk([], units);
+  return out;
 }
 
 interface Figures { accuracy: number; auc: number; tar_at_far_0_1: number; threshold: number }
 
 /** Threshold fitted on train; accuracy, AUC and TAR@FAR0.1% on test (and train's own best accuracy). */
-function evaluate(train: MemberCosines[], test: MemberCosines[], w: number): { train: Figures; test: Figures } {
+function evaluate(train: PairCosines[], test: PairCosines[], w: readonly number[]): { train: Figures; test: Figures } {
   const trainScores = fused(train, w), testScores = fused(test, w);
   const fit = bestThreshold(trainScores);
   const figures = (scores: ScoredPair[], accuracy: number): Figures => ({
@@ -115,46 +173,43 @@ function evaluate(train: MemberCosines[], test: MemberCosines[], w: number): { t
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
-interface PartnerFit {
-  partner: string;
-  /** Weight of the ResNet; the partner's is 1 - weight. */
-  weight: number;
+interface SetFit {
+  members: string[];
+  /** z-score weights fitted (sum 1) and the members' training means and standard deviations. */
+  z_weights: number[];
+  mean: number[];
+  sd: number[];
+  /** The ensemble embedder's weights (cosine weights, 3 decimals, sum 1): what ensemble.ts holds. */
+  weights: number[];
   /** Grid points of the same best DevTrain accuracy (before the AUC tie-break). */
-  best_accuracy_range: [number, number];
-  /** DevTrain accuracy (at its best threshold) and AUC along the grid, every 0.1. */
-  curve: { w: number; train_accuracy: number; train_auc: number }[];
-  /** The same, every 0.01 within 0.05 of the fitted w. */
-  curve_near: { w: number; train_accuracy: number; train_auc: number }[];
+  tied: number;
   flip: { train: Figures; test: Figures };
   no_flip: { train: Figures; test: Figures };
-  /** The ResNet alone (w = 1) and the partner alone (w = 0), with flip. */
-  base_alone: { train: Figures; test: Figures };
-  partner_alone: { train: Figures; test: Figures };
 }
 
-function fitPartner(partner: string, train: MemberCosines[], test: MemberCosines[], trainNoFlip: MemberCosines[], testNoFlip: MemberCosines[]): PartnerFit {
-  const steps = Math.round(1 / STEP);
-  const grid = Array.from({ length: steps + 1 }, (_, i) => {
-    const w = round(i * STEP, 2);
-    const scores = fused(train, w);
-    return { w, accuracy: bestThreshold(scores).accuracy, auc: auc(scores) };
+function fitSet(members: string[], train: PairCosines[], test: PairCosines[], trainNoFlip: PairCosines[], testNoFlip: PairCosines[]): SetFit {
+  const { mean, sd } = normalisation(train, members.length);
+  const grid = simplex(members.length, members.length === 2 ? 0.01 : 0.05).map((v) => {
+    const scores = fused(train, cosineWeights(v, sd));
+    return { v, accuracy: bestThreshold(scores).accuracy, auc: auc(scores) };
   });
   const bestAccuracy = Math.max(...grid.map((g) => g.accuracy));
   const tied = grid.filter((g) => g.accuracy === bestAccuracy);
-  // Ties: higher AUC; then the larger w (the later one in the grid).
-  const chosen = tied.reduce((best, g) => (g.auc >= best.auc ? g : best));
-  const point = (g: (typeof grid)[number]) => ({ w: g.w, train_accuracy: round(g.accuracy * 100, 2), train_auc: round(g.auc, 5) });
+  // Ties: higher AUC; then more weight on the ResNet (the first member).
+  const chosen = tied.reduce((best, g) => (g.auc > best.auc || (g.auc === best.auc && g.v[0]! > best.v[0]!) ? g : best));
+  const weights = roundWeights(cosineWeights(chosen.v, sd));
   return {
-    partner,
-    weight: chosen.w,
-    best_accuracy_range: [tied[0]!.w, tied[tied.length - 1]!.w],
-    curve: grid.filter((_, i) => i % 10 === 0).map(point),
-    curve_near: grid.filter((g) => Math.abs(g.w - chosen.w) <= 0.05 + 1e-9).map(point),
-    flip: evaluate(train, test, chosen.w),
-    no_flip: evaluate(trainNoFlip, testNoFlip, chosen.w),
-    base_alone: evaluate(train, test, 1),
-    partner_alone: evaluate(train, test, 0),
+    members, z_weights: chosen.v, mean: mean.map((x) => round(x, 5)), sd: sd.map((x) => round(x, 5)), weights, tied: tied.length,
+    flip: evaluate(train, test, weights),
+    no_flip: evaluate(trainNoFlip, testNoFlip, weights),
   };
+}
+
+/** Every subset of `candidates` of one or more, each with BASE first. */
+function memberSets(candidates: string[]): string[][] {
+  const sets: string[][] = [];
+  for (let mask = 1; mask < 1 << candidates.length; mask++) sets.push([BASE, ...candidates.filter((_, i) => mask & (1 << i))]);
+  return sets;
 }
 
 async function main(): Promise<void> {
@@ -162,7 +217,7 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
-        partners: { type: 'string', default: 'human-faceres,human-mobileface' },
+        members: { type: 'string', default: 'faceplugin-feature,human-faceres' },
         'train-pairs': { type: 'string' },
         pairs: { type: 'string' },
         images: { type: 'string' },
@@ -178,9 +233,10 @@ async function main(): Promise<void> {
   if (values.help) { console.log(USAGE); return; }
   if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) fail(`--limit must be a positive whole number, got "${values.limit}"`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
-  const partners = values.partners.split(',').map((p) => p.trim()).filter(Boolean);
+  const candidates = values.members.split(',').map((p) => p.trim()).filter((p) => p && p !== BASE);
   const { MODEL_EMBEDDERS } = await import('../src/face/embed/embedder.ts');
-  for (const p of partners) if (!(p in MODEL_EMBEDDERS) || p === BASE) fail(`--partners: "${p}" is not an embedder to pair with ${BASE}; known: ${Object.keys(MODEL_EMBEDDERS).filter((id) => id !== BASE).join(', ')}`);
+  for (const p of candidates) if (!(p in MODEL_EMBEDDERS)) fail(`--members: "${p}" is not a model embedder; known: ${Object.keys(MODEL_EMBEDDERS).join(', ')}`);
+  if (candidates.length === 0 || candidates.length > 3) fail('--members takes one to three embedders besides faceapi-recognition');
   const trainFile = await readPairsFile(values['train-pairs'] ?? dataset('lfw-view1', 'pairsDevTrain.txt')).catch((error) => fail(error.message));
   const testFile = await readPairsFile(values.pairs ?? dataset('lfw-view1', 'pairsDevTest.txt')).catch((error) => fail(error.message));
   const trainPairs = limitPairs(trainFile.pairs, limit), testPairs = limitPairs(testFile.pairs, limit);
@@ -190,7 +246,7 @@ async function main(): Promise<void> {
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length) fail(`${missing.length} of ${paths.length} images not found under ${root}, e.g. ${missing.slice(0, 3).join(', ')}`);
   const indexOf = new Map(images.map((image, i) => [imageKey(image), i]));
-  const members = [BASE, ...partners];
+  const members = [BASE, ...candidates];
 
   let embeddings: Embeddings | undefined;
   if (values.cache && existsSync(values.cache)) {
@@ -210,36 +266,43 @@ async function main(): Promise<void> {
   }
 
   const all = embeddings;
-  const cosines = (pairs: Pair[], partner: string, flip: boolean) =>
-    cosinesOf(pairs, indexOf, all[flip ? `${BASE}-flip` : BASE]!, all[flip ? `${partner}-flip` : partner]!);
-  const fits = partners.map((partner) => fitPartner(partner,
-    cosines(trainPairs, partner, true), cosines(testPairs, partner, true), cosines(trainPairs, partner, false), cosines(testPairs, partner, false)));
-  // The partner that helps most: best fitted DevTrain accuracy, then AUC (DevTest plays no part).
-  const chosen = fits.reduce((best, f) => (f.flip.train.accuracy > best.flip.train.accuracy
-    || (f.flip.train.accuracy === best.flip.train.accuracy && f.flip.train.auc > best.flip.train.auc) ? f : best));
+  const cosines = (pairs: Pair[], set: string[], flip: boolean) =>
+    cosinesOf(pairs, indexOf, set.map((m) => all[flip ? `${m}-flip` : m]!));
+  const alone = (id: string) => {
+    const set = [id];
+    return evaluate(cosines(trainPairs, set, true), cosines(testPairs, set, true), [1]);
+  };
+  const fits = memberSets(candidates).map((set) => fitSet(set,
+    cosines(trainPairs, set, true), cosines(testPairs, set, true), cosines(trainPairs, set, false), cosines(testPairs, set, false)));
+  // The set that helps most: best fitted DevTrain accuracy, then AUC, then fewer members (DevTest plays no part).
+  const chosen = fits.reduce((best, f) => {
+    const a = f.flip.train, b = best.flip.train;
+    if (a.accuracy !== b.accuracy) return a.accuracy > b.accuracy ? f : best;
+    if (a.auc !== b.auc) return a.auc > b.auc ? f : best;
+    return f.members.length < best.members.length ? f : best;
+  });
+  const singles = members.map((id) => ({ id, ...alone(id) }));
 
   if (values.json) {
-    console.log(JSON.stringify({ train_pairs: trainPairs.length, test_pairs: testPairs.length, images: paths.length, grid_step: STEP, chosen: { partner: chosen.partner, weight: chosen.weight }, fits }, null, 2));
+    console.log(JSON.stringify({ train_pairs: trainPairs.length, test_pairs: testPairs.length, images: paths.length, chosen: { members: chosen.members, weights: chosen.weights }, singles, fits }, null, 2));
     return;
   }
   const line = (name: string, f: { train: Figures; test: Figures }) =>
     `| ${name} | ${f.train.accuracy.toFixed(2)}% | ${f.train.auc.toFixed(5)} | ${f.train.tar_at_far_0_1.toFixed(2)}% | ${f.test.accuracy.toFixed(2)}% | ${f.test.auc.toFixed(5)} | ${f.test.tar_at_far_0_1.toFixed(2)}% | ${f.test.threshold} |`;
-  console.log(`Ensemble fit: w x cos(${BASE}) + (1 - w) x cos(partner), w on a grid of step ${STEP}, fitted on ${trainPairs.length} training pairs; ${testPairs.length} test pairs; ${paths.length} images.\n`);
+  console.log(`Ensemble fit: z-scored member similarities weighted on a grid, fitted on ${trainPairs.length} training pairs; ${testPairs.length} test pairs; ${paths.length} images.\n`);
   console.log('| system | train accuracy | train AUC | train TAR@FAR0.1% | test accuracy | test AUC | test TAR@FAR0.1% | threshold (from train) |');
   console.log('|---|---|---|---|---|---|---|---|');
-  console.log(line(`${BASE} alone, flip`, fits[0]!.base_alone));
+  for (const single of singles) console.log(line(`${single.id} alone, flip`, single));
   for (const f of fits) {
-    console.log(line(`${f.partner} alone, flip`, f.partner_alone));
-    console.log(line(`ensemble with ${f.partner}, w = ${f.weight}, flip`, f.flip));
-    console.log(line(`ensemble with ${f.partner}, w = ${f.weight}, no flip`, f.no_flip));
+    const name = f.members.map((m, i) => `${m} ${f.weights[i]}`).join(' + ');
+    console.log(line(`${name}, flip`, f.flip));
+    console.log(line(`${name}, no flip`, f.no_flip));
   }
   for (const f of fits) {
-    console.log(`\n${f.partner}: fitted w = ${f.weight} (${BASE}), ${round(1 - f.weight, 2)} (${f.partner}); the best training accuracy is reached from w = ${f.best_accuracy_range.join(' to ')}`);
-    console.log(`  training accuracy along w: ${f.curve.map((c) => `${c.w.toFixed(1)}: ${c.train_accuracy.toFixed(2)}%`).join(', ')}`);
-    console.log(`  training AUC along w:      ${f.curve.map((c) => `${c.w.toFixed(1)}: ${c.train_auc.toFixed(4)}`).join(', ')}`);
-    console.log(`  near the fit:              ${f.curve_near.map((c) => `${c.w.toFixed(2)}: ${c.train_accuracy.toFixed(2)}% (AUC ${c.train_auc.toFixed(5)})`).join(', ')}`);
+    console.log(`\n${f.members.join(' + ')}: z-score weights ${f.z_weights.join(' / ')} (${f.tied} grid point(s) tie on training accuracy); `
+      + `training mean ${f.mean.join(' / ')}, sd ${f.sd.join(' / ')}; embedder weights ${f.weights.join(' / ')}`);
   }
-  console.log(`\nChosen (best training accuracy, then AUC): ${chosen.partner}, weights ${BASE} ${chosen.weight}, ${chosen.partner} ${round(1 - chosen.weight, 2)}.`);
+  console.log(`\nChosen (best training accuracy, then AUC, then fewer members): ${chosen.members.map((m, i) => `${m} ${chosen.weights[i]}`).join(', ')}.`);
 }
 
 main().catch((error) => fail((error as Error).stack ?? String(error)));

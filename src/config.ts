@@ -2,7 +2,7 @@
 // refused by name), and frozen.
 import { VisageError } from './errors.ts';
 import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
-import { EMBEDDER_IDS, type EmbedderId } from './face/embed/index.ts';
+import { EMBEDDER_IDS, defaultEmbedders, type EmbedderId } from './face/embed/index.ts';
 import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
 
 export type { LandmarksId };
@@ -25,7 +25,11 @@ export interface VisageConfig {
   minFaceSize: number;
   /** 68-point landmark model (its points give the 5 used for alignment). */
   landmarks: LandmarksId;
-  /** Embedders computed by analyze(); the first is the one used for matching. */
+  /**
+   * Embedders computed by analyze(); the first is the one used for matching. Default: 'fusion'
+   * (the ResNet and Faceplugin's network) where faceplugin-face-recognition-js is installed,
+   * else 'faceapi-recognition' (the ResNet alone).
+   */
   embedders: EmbedderId[];
   /** Average each embedding with the embedding of the mirrored crop. */
   flip: boolean;
@@ -84,7 +88,7 @@ export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<Vis
     if (!(key in DEFAULTS)) bad(`unknown option "${key}"; known: ${Object.keys(DEFAULTS).join(', ')}`);
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const config = { ...DEFAULTS, ...defined } as VisageConfig;
+  const config = { ...DEFAULTS, embedders: defaultEmbedders(), ...defined } as VisageConfig;
   for (const [key, choices] of Object.entries(CHOICES)) {
     const value = config[key as keyof VisageConfig];
     if (!choices.includes(value as string)) bad(`option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);

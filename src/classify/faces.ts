@@ -9,8 +9,9 @@ import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import { largestFaceIndex } from '../recognition/enrolment.ts';
 export { LARGEST_FACE_SCORE_MARGIN } from '../recognition/enrolment.ts';
-import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, EnsembleEmbedder } from '../face/embed/ensemble.ts';
+import { ENSEMBLES, EnsembleEmbedder, isEnsembleId } from '../face/embed/ensemble.ts';
 import { MODEL_EMBEDDERS, type Embedder, type ModelEmbedderId } from '../face/embed/embedder.ts';
+import { getModelSpec } from '../models/registry.ts';
 import { modelEmbedderIds } from '../face/embed/index.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
 import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
@@ -68,7 +69,7 @@ function embedderFingerprint(id: string): Record<string, unknown> {
 export class FaceSource {
   readonly stats: FaceSourceStats = { analysed: 0, cached: 0 };
   private visage: Visage | undefined;
-  private readonly fuser: EnsembleEmbedder;
+  private readonly fusers = new Map<string, EnsembleEmbedder>();
 
   private constructor(
     readonly embedders: readonly string[],
@@ -76,8 +77,11 @@ export class FaceSource {
     private readonly config: Readonly<VisageConfig>,
     private readonly caches: Map<string, EmbeddingCache>,
   ) {
-    const sized = (id: string): Embedder => ({ id, size: id === 'faceapi-recognition' ? 128 : 1024, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } });
-    this.fuser = new EnsembleEmbedder(ENSEMBLE_MEMBERS.map((m) => sized(m.id)), ENSEMBLE_MEMBERS.map((m) => m.weight));
+    // Fusers only combine cached member embeddings: members here need no model, just their size.
+    const sized = (id: string): Embedder => ({ id, size: getModelSpec(MODEL_EMBEDDERS[id as ModelEmbedderId].modelId).embeddingSize!, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } });
+    for (const id of embedders) {
+      if (isEnsembleId(id)) this.fusers.set(id, new EnsembleEmbedder(ENSEMBLES[id].map((m) => sized(m.id)), ENSEMBLES[id].map((m) => m.weight), id));
+    }
   }
 
   static async create(options: FaceSourceOptions): Promise<FaceSource> {
@@ -131,7 +135,8 @@ export class FaceSource {
       const byModel = new Map(this.modelIds.map((id, m) => [id, decodeVector(records[m]!.faces[i]!.embedding)]));
       const embeddings: Record<string, Float32Array> = {};
       for (const id of this.embedders) {
-        embeddings[id] = id === ENSEMBLE_ID ? this.fuser.fuse(ENSEMBLE_MEMBERS.map((m) => byModel.get(m.id)!)) : byModel.get(id)!;
+        const fuser = this.fusers.get(id);
+        embeddings[id] = fuser ? fuser.fuse(fuser.members.map((m) => byModel.get(m.id)!)) : byModel.get(id)!;
       }
       return { box: face.box, score: face.score, embeddings };
     });

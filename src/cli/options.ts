@@ -5,6 +5,8 @@ import { VisageError } from '../errors.ts';
 import { MODEL_DIR_ENV } from '../models/store.ts';
 import { DEFAULTS, EMBEDDER_IDS, type DetectorId, type EmbedderId, type VisageConfig } from '../config.ts';
 import { PIPELINE_DETECTOR_IDS } from '../face/detect/index.ts';
+import { FALLBACK_EMBEDDER } from '../face/embed/index.ts';
+import { isEnsembleId } from '../face/embed/ensemble.ts';
 
 const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
 
@@ -26,10 +28,10 @@ export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, 
   --max-faces N        at most N faces per image (default ${DEFAULTS.maxFaces})
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
-/** The model embedders, `first` (the default) marked and first; the ensemble is described apart. */
+/** The model embedders, `first` (the default) marked and first; the ensembles are described apart. */
 export function modelEmbedderChoices(first: string): string {
-  const others = EMBEDDER_IDS.filter((id) => id !== first && id !== 'ensemble');
-  return [`${first} (default)`, ...others].join(', ');
+  const others = EMBEDDER_IDS.filter((id) => id !== first && !isEnsembleId(id));
+  return [`${first}${first === FALLBACK_EMBEDDER ? ' (default without faceplugin-face-recognition-js)' : ' (default)'}`, ...others].join(', ');
 }
 
 /** Runs a library call on command-line values: an invalid option is a usage error (exit 2). */
@@ -42,8 +44,11 @@ export function asUsage<T>(call: () => T): T {
   }
 }
 
-export const EMBEDDER_HELP = `  --embedders A,B      ${modelEmbedderChoices(DEFAULTS.embedders[0]!)},
-                       ensemble (the ResNet and FaceRes, similarities fused with fitted weights)
+export const EMBEDDER_HELP = `  --embedders A,B      fusion (the default where faceplugin-face-recognition-js is installed:
+                       the ResNet and Faceplugin's network, similarities fused with fitted weights),
+                       ${modelEmbedderChoices(FALLBACK_EMBEDDER)},
+                       ensemble (the ResNet and FaceRes); a gallery built with another embedder
+                       keeps matching with it until reindexed (visage gallery reindex)
   --no-flip            do not average each embedding with the mirrored face's`;
 
 export interface PipelineValues {

@@ -19,6 +19,8 @@ import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
 import { reindexGallery } from './reindex.ts';
+import { chooseEmbedders, type EmbedderChoice } from './embedder-choice.ts';
+import { defaultEmbedders } from '../face/embed/index.ts';
 import type {
   Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
   ReindexOptions, ReindexSummary, SubjectVerification, Verification,
@@ -30,6 +32,8 @@ export class Recognizer {
   readonly gallery: Gallery;
   /** The embedder whose space matching happens in: visage.config.embedders[0]. */
   readonly modelId: string;
+  /** Why that embedder: asked for, the default, or the one the gallery was built with (with a note). */
+  readonly embedderChoice: EmbedderChoice;
   private readonly thresholdOption: number | undefined;
   readonly strategy: DecisionStrategy;
   private readonly enrolmentQuality: Partial<EnrolmentQuality>;
@@ -38,8 +42,9 @@ export class Recognizer {
   private index: Promise<SearchIndex> | null = null;
   private closed = false;
 
-  private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }) {
+  private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }, choice: EmbedderChoice) {
     this.visage = visage;
+    this.embedderChoice = choice;
     this.gallery = gallery;
     this.modelId = visage.config.embedders[0]!;
     this.thresholdOption = options.threshold;
@@ -59,14 +64,24 @@ export class Recognizer {
     if (options.strategy !== undefined) checkStrategy(options.strategy);
     const gallery = options.gallery ?? await openSqliteGallery(options.db!, options.galleryOptions);
     let visage: Visage;
+    let choice: EmbedderChoice;
     try {
-      visage = options.visage ?? await createVisage(options.visageOptions);
+      if (options.visage) {
+        choice = { embedders: [...options.visage.config.embedders], reason: 'configured', defaultEmbedder: defaultEmbedders()[0]! };
+        visage = options.visage;
+      } else {
+        const requested = options.visageOptions?.embedders;
+        choice = options.embedders === 'default' && !requested
+          ? { embedders: defaultEmbedders(), reason: 'default', defaultEmbedder: defaultEmbedders()[0]! }
+          : await chooseEmbedders(gallery, requested);
+        visage = await createVisage({ ...options.visageOptions, embedders: choice.embedders });
+      }
     } catch (error) {
       if (!options.gallery) await gallery.close();
       throw error;
     }
     try {
-      return new Recognizer(visage, gallery, options, { visage: !options.visage, gallery: !options.gallery });
+      return new Recognizer(visage, gallery, options, { visage: !options.visage, gallery: !options.gallery }, choice);
     } catch (error) {
       if (!options.visage) await visage.close();
       if (!options.gallery) await gallery.close();

@@ -22,6 +22,12 @@ export interface RecognizerOptions {
   strategy?: DecisionStrategy;
   /** Enrolment face limits (see ENROLMENT_QUALITY). */
   enrolmentQuality?: Partial<EnrolmentQuality>;
+  /**
+   * Without `visage` and without `visageOptions.embedders`: 'gallery' (the default) matches with
+   * the embedder the gallery was built with when the default embedder cannot match its faces yet
+   * (see embedder-choice.ts); 'default' always uses the default (reindexing needs that).
+   */
+  embedders?: 'gallery' | 'default';
 }
 
 export interface EnrollOptions {

@@ -79,7 +79,7 @@ export const EXAMPLES = {
   // The revocation time is illustrative (the run revoked no key); the shape is the route's.
   keyRevoked: { revoked: { ...apiKey, revoked: '2026-12-07T09:12:44.107Z' } },
   info: {
-    version: '0.1.0', modelId: 'faceapi-recognition', embedders: ['faceapi-recognition'], detector: 'blazeface', threshold: 0.9677, strategy: 'mean-template',
+    version: '0.1.0', modelId: 'faceapi-recognition', embedders: ['faceapi-recognition'], defaultEmbedder: 'fusion', detector: 'blazeface', threshold: 0.9677, strategy: 'mean-template',
     gallery: { subjects: 1, faces: 2 }, lookalike: [],
     limits: { maxBodyBytes: 33554432, maxImageBytes: 15728640, maxImages: 10, maxQueue: 64, maxBufferedBytes: 110729626, maxInputPixels: 40000000, maxFacesPerImage: 20 },
     auth: 'open (localhost, no keys)',

@@ -90,6 +90,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db);
   const gallery = await openGallery(file, { create: true, write: true });
   const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values) }).catch(async (error) => { await gallery.close(); throw error; });
+  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
 
   const rows: Row[] = [];
   const bar = items.length > 1 ? progress(items.length, 'enrolling') : undefined;

@@ -135,7 +135,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
     case 'reindex': {
       expectArgs(0, 'reindex [--from DIR...] [--embedders A,B] [--db FILE]');
       const gallery = await openGallery(file, { write: true });
-      const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values) }).catch(async (error) => { await gallery.close(); throw error; });
+      const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), embedders: 'default' }).catch(async (error) => { await gallery.close(); throw error; });
       let bar: ReturnType<typeof progress> | undefined;
       try {
         const summary = await recognizer.reindex({

@@ -90,6 +90,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const gallery = await openGallery(file);
   const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined })
     .catch(async (error) => { await gallery.close(); throw error; });
+  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
   const out = values.out;
   const reports: ImageReport[] = [];
   let failed = 0;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
+import { chooseEmbedders } from '../../recognition/embedder-choice.ts';
 import type { SqliteGallery } from '../../gallery/sqlite/index.ts';
 import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
@@ -123,9 +124,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       lookalike[name] = g;
     }
     const pipeline = pipelineConfig(values);
+    const choice = await chooseEmbedders(gallery, pipeline.embedders);
+    if (choice.note) process.stderr.write(`visage: ${choice.note}\n`);
     // Analysis in a worker thread, on all cores but one: the server's event loop (health, lists,
     // refusals) keeps a core and stays free while images are analysed.
-    const visage: Visage = await createVisage({ ...pipeline, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true, threads });
+    const visage: Visage = await createVisage({ ...pipeline, embedders: choice.embedders, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true, threads });
     opened.push(visage);
     await visage.warmUp();
     const app = await buildApp({

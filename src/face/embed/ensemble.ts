@@ -8,6 +8,8 @@ import { VisageError } from '../../errors.ts';
 import { MODEL_EMBEDDERS, type Embedder, type EmbeddedFaces, type SharedEmbeddings } from './embedder.ts';
 
 export const ENSEMBLE_ID = 'ensemble';
+/** The ResNet and Faceplugin's ArcFace-style network, fused (see FUSION_MEMBERS). */
+export const FUSION_ID = 'fusion';
 
 export interface EnsembleMember {
   /** A model embedder id (MODEL_EMBEDDERS). */
@@ -34,6 +36,28 @@ export const ENSEMBLE_MEMBERS: readonly EnsembleMember[] = Object.freeze([
   Object.freeze({ id: 'human-faceres', weight: 0.01 }),
 ]);
 
+/**
+ * The ResNet and Faceplugin's 512-d network (`faceplugin-feature`), fitted by `npm run
+ * fit:ensemble` on LFW View 1 DevTrain only. PLACEHOLDER: refitted below.
+ */
+export const FUSION_MEMBERS: readonly EnsembleMember[] = Object.freeze([
+  Object.freeze({ id: 'faceapi-recognition', weight: 0.75 }),
+  Object.freeze({ id: 'faceplugin-feature', weight: 0.25 }),
+]);
+
+/** Every named ensemble: its id and members. */
+export const ENSEMBLES = Object.freeze({
+  [ENSEMBLE_ID]: ENSEMBLE_MEMBERS,
+  [FUSION_ID]: FUSION_MEMBERS,
+} as const);
+
+export type EnsembleId = keyof typeof ENSEMBLES;
+export const ENSEMBLE_IDS = Object.freeze(Object.keys(ENSEMBLES) as EnsembleId[]);
+
+export function isEnsembleId(id: string): id is EnsembleId {
+  return Object.hasOwn(ENSEMBLES, id);
+}
+
 /** How far the weights may sum from 1 (they are written with two decimals). */
 const WEIGHT_SUM_TOLERANCE = 1e-6;
 
@@ -55,13 +79,12 @@ export function checkEnsembleMembers(members: readonly EnsembleMember[]): void {
 }
 
 export class EnsembleEmbedder implements Embedder {
-  readonly id = ENSEMBLE_ID;
   readonly size: number;
   readonly weights: readonly number[];
   private readonly scales: number[];
 
   /** `members` (embedders) in the order of `weights`; use createEnsembleEmbedder to build from ids. */
-  constructor(readonly members: readonly Embedder[], weights: readonly number[]) {
+  constructor(readonly members: readonly Embedder[], weights: readonly number[], readonly id: string = ENSEMBLE_ID) {
     if (members.length !== weights.length) bad(`ensemble: ${members.length} members but ${weights.length} weights`);
     checkEnsembleMembers(members.map((m, i) => ({ id: m.id, weight: weights[i]! })));
     this.weights = Object.freeze([...weights]);
@@ -110,10 +133,12 @@ export class EnsembleEmbedder implements Embedder {
 }
 
 /**
- * An ensemble of the given members (default: the fitted ENSEMBLE_MEMBERS). `embedderFor` supplies
- * each member's embedder, so a caller that also runs a member on its own can share it.
+ * The named ensemble `id` (default: 'ensemble', the ResNet and FaceRes) or, with `members`, an
+ * ensemble of those. `embedderFor` supplies each member's embedder, so a caller that also runs a
+ * member on its own can share it.
  */
-export function createEnsembleEmbedder(embedderFor: (id: string) => Embedder, members: readonly EnsembleMember[] = ENSEMBLE_MEMBERS): EnsembleEmbedder {
-  checkEnsembleMembers(members);
-  return new EnsembleEmbedder(members.map((m) => embedderFor(m.id)), members.map((m) => m.weight));
+export function createEnsembleEmbedder(embedderFor: (id: string) => Embedder, members?: readonly EnsembleMember[], id: string = ENSEMBLE_ID): EnsembleEmbedder {
+  const list = members ?? (isEnsembleId(id) ? ENSEMBLES[id] : bad(`unknown ensemble "${id}"; known: ${ENSEMBLE_IDS.join(', ')}`));
+  checkEnsembleMembers(list);
+  return new EnsembleEmbedder(list.map((m) => embedderFor(m.id)), list.map((m) => m.weight), id);
 }

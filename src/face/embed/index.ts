@@ -2,16 +2,36 @@
 // each) and the ensemble (their fusion). EmbedderId, createVisage's choices, the CLI's help and
 // the models a configuration runs all derive from here.
 import { MODEL_EMBEDDERS, ModelEmbedder, type Embedder, type ModelEmbedderId } from './embedder.ts';
-import { ENSEMBLE_ID, ENSEMBLE_MEMBERS, createEnsembleEmbedder } from './ensemble.ts';
+import { ENSEMBLES, ENSEMBLE_IDS, createEnsembleEmbedder, isEnsembleId, type EnsembleId } from './ensemble.ts';
 import type { Engine } from '../../runtime/engine.ts';
+import { getModelSpec } from '../../models/registry.ts';
+import { sourceInstalled } from '../../models/store.ts';
 
-export type EmbedderId = ModelEmbedderId | typeof ENSEMBLE_ID;
+export type EmbedderId = ModelEmbedderId | EnsembleId;
 
-export const EMBEDDER_IDS: readonly EmbedderId[] = Object.freeze([...(Object.keys(MODEL_EMBEDDERS) as ModelEmbedderId[]), ENSEMBLE_ID]);
+export const EMBEDDER_IDS: readonly EmbedderId[] = Object.freeze([...(Object.keys(MODEL_EMBEDDERS) as ModelEmbedderId[]), ...ENSEMBLE_IDS]);
 
 /** The model embedders an embedder runs: itself, or an ensemble's members. */
 export function modelEmbedderIds(id: EmbedderId): ModelEmbedderId[] {
-  return id === ENSEMBLE_ID ? ENSEMBLE_MEMBERS.map((m) => m.id as ModelEmbedderId) : [id];
+  return isEnsembleId(id) ? ENSEMBLES[id].map((m) => m.id as ModelEmbedderId) : [id];
+}
+
+/** The embedder matching uses by default where its models are installed: the fusion (see ensemble.ts). */
+export const PREFERRED_EMBEDDER: EmbedderId = 'fusion';
+/** The default where the fusion's optional package (faceplugin-face-recognition-js) is missing. */
+export const FALLBACK_EMBEDDER: EmbedderId = 'faceapi-recognition';
+
+/** Whether every model an embedder runs comes from an installed package. */
+export function embedderInstalled(id: EmbedderId): boolean {
+  return modelEmbedderIds(id).every((member) => sourceInstalled(getModelSpec(MODEL_EMBEDDERS[member].modelId)));
+}
+
+/**
+ * The default embedders: the fusion when its members' packages are installed, else the ResNet
+ * alone (its weights come with Visage's own dependencies).
+ */
+export function defaultEmbedders(): EmbedderId[] {
+  return [embedderInstalled(PREFERRED_EMBEDDER) ? PREFERRED_EMBEDDER : FALLBACK_EMBEDDER];
 }
 
 /**
@@ -23,7 +43,7 @@ export class EmbedderSet {
   constructor(private readonly engine: Engine) {}
 
   get(id: EmbedderId): Embedder {
-    return id === ENSEMBLE_ID ? createEnsembleEmbedder((member) => this.model(member)) : this.model(id);
+    return isEnsembleId(id) ? createEnsembleEmbedder((member) => this.model(member), undefined, id) : this.model(id);
   }
 
   /** Every model embedder made so far. */

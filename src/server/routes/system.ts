@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { docsPage } from '../docs.ts';
+import { defaultEmbedders } from '../../face/embed/index.ts';
 
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -38,6 +39,9 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
       version: context.version,
       modelId: context.recognizer.modelId,
       embedders: context.visage.config.embedders,
+      // The default on this installation: a gallery built with another embedder is matched with
+      // its own until reindexed (visage gallery reindex), and modelId then differs from it.
+      defaultEmbedder: defaultEmbedders()[0],
       detector: context.visage.config.detector,
       threshold: Number.isFinite(threshold) ? threshold : null,
       strategy: context.recognizer.strategy,
