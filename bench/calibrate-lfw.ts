@@ -23,7 +23,7 @@ import { parsePairs, tarAtFar, type ScoredPair } from '../src/eval/index.ts';
 import { cosine } from '../src/face/match/index.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import type { EmbedderId } from '../src/config.ts';
-import { chooseFace, createDefaultAnalyzer, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
+import { chooseFace, createDefaultAnalyzer, embeddingForm, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { openSetFigures, type ScoredProbe } from './openset/protocol.ts';
 
 const USAGE = `usage: npm run calibrate:lfw -- [--far 0.001] [--embedder ID] [--cache FILE] [--json]
@@ -53,10 +53,10 @@ async function main(): Promise<void> {
 
   const options = values.embedder ? { embedders: [values.embedder as EmbedderId] } : {};
   const makeAnalyzer = () => createDefaultAnalyzer(options);
-  const analyzer = await makeAnalyzer();
-  const pipeline = `createVisage() defaults, embedder ${analyzer.embedder}`;
-  await analyzer.close();
-  const store = await FaceEmbeddings.open(dataset(), pipeline, values.cache, log);
+  // The cache holds the embedder's vectors (an ensemble's members, unweighted: see embeddingForm).
+  const analyzer = await embeddingForm(options);
+  const pipeline = `createVisage() defaults, embedder ${analyzer.embedder}, stored ${analyzer.stored}`;
+  const store = await FaceEmbeddings.open(dataset(), pipeline, values.cache, log, analyzer.fuse);
   log(`embedding ${files.length} DevTrain images of ${people.length} people...`);
   await store.embedAll(files, makeAnalyzer, (p) => log(`  ${p.done}/${p.total} (${p.fromCache} from cache, ${p.noFace} without a face) ${p.seconds.toFixed(0)} s`));
   const face = (f: string): EmbeddedFace | null => chooseFace(store.get(f), 'centre');

@@ -16,17 +16,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULTS } from '../src/config.ts';
+import { resolveConfig } from '../src/config.ts';
 import { CONVERTER_VERSION } from '../src/models/store.ts';
 import { contentHash, openSqliteGallery, SearchIndex } from '../src/gallery/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../src/face/match/index.ts';
 import { DEFAULT_STRATEGY, defaultThreshold } from '../src/face/match/index.ts';
 import { datasetsRoot } from '../test/helpers/datasets.ts';
-import { chooseFace, createDefaultAnalyzer, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
+import { chooseFace, createDefaultAnalyzer, embeddingForm, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { loadPart, PART_IDS, type Part, type PartId } from './openset/parts.ts';
 import { enrolAndProbes, farAt, dirAt, openSetFigures, splitPeople, type OpenSetFigures, type ScoredProbe } from './openset/protocol.ts';
 
 const TARGET_FAR = 0.01;
+/** The library's defaults on this installation (the default embedder depends on what is installed). */
+const DEFAULTS = resolveConfig({});
 const DEFAULT_SWEEP = [0.92, 0.93, 0.94, 0.95];
 
 const USAGE = `usage: npm run bench:openset -- [--parts a,b] [--strangers F] [--seed N] [--enrol K] [--threshold T]
@@ -300,8 +302,10 @@ async function main(): Promise<void> {
   const files = parts.flatMap((p) => p.people.flatMap((person) => person.images));
   log(`bench:openset: ${parts.map((p) => `${p.id} ${p.people.length} people / ${p.people.reduce((n, x) => n + x.images.length, 0)} images`).join(', ')}`);
 
-  const pipeline = JSON.stringify({ config: { ...DEFAULTS, threads: null, modelDir: null }, converter: CONVERTER_VERSION });
-  const store = await FaceEmbeddings.open(datasetsRoot, pipeline, options.cache, log);
+  // The cache holds the default embedder's vectors (an ensemble's members, unweighted: see embeddingForm).
+  const form = await embeddingForm();
+  const pipeline = JSON.stringify({ config: { ...DEFAULTS, threads: null, modelDir: null }, stored: form.stored, converter: CONVERTER_VERSION });
+  const store = await FaceEmbeddings.open(datasetsRoot, pipeline, options.cache, log, form.fuse);
   let loaded = false;
   await store.embedAll(files, async () => {
     log(`bench:openset: loading the default pipeline (${system})...`);

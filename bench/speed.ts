@@ -54,9 +54,15 @@ interface SystemSpec {
 const SYSTEMS: readonly SystemSpec[] = [
   {
     id: 'visage',
-    description: 'Visage analyze(), defaults (BlazeFace, tiling auto, 68 landmarks, ResNet 128-d with flip), onnxruntime',
+    description: 'Visage analyze(), defaults (BlazeFace, tiling auto, 68 landmarks, the default embedder with flip: the fusion of the ResNet and faceplugin-feature where installed), onnxruntime',
     visage: true,
     load: (threads) => loadVisage({ threads }),
+  },
+  {
+    id: 'visage-resnet',
+    description: "Visage analyze() with embedders: ['faceapi-recognition'] (the ResNet alone, the default without faceplugin-face-recognition-js), otherwise defaults",
+    visage: true,
+    load: (threads) => loadVisage({ threads, embedders: ['faceapi-recognition'] }),
   },
   {
     id: 'visage-tiling-off',
@@ -78,7 +84,7 @@ const SYSTEMS: readonly SystemSpec[] = [
   },
 ];
 
-async function loadVisage(options: { threads: number; tiling?: 'off' }): Promise<Analyser> {
+async function loadVisage(options: { threads: number; tiling?: 'off'; embedders?: import('../src/config.ts').EmbedderId[] }): Promise<Analyser> {
   const { createVisage } = await import('../src/visage.ts');
   const visage = await createVisage(options);
   await visage.warmUp();

@@ -47,11 +47,14 @@ export class FaceEmbeddings {
   private cache: CacheFile | null = null;
   private dirty = 0;
 
-  private constructor(private readonly root: string, private readonly pipeline: string, private readonly cacheFile: string | undefined, private readonly log: (line: string) => void) {}
+  private constructor(private readonly root: string, private readonly pipeline: string, private readonly cacheFile: string | undefined, private readonly log: (line: string) => void,
+    private readonly transform: (stored: Float32Array) => Float32Array) {}
 
   /** `pipeline`: a description of the configuration; a cache written under another one is ignored. */
-  static async open(root: string, pipeline: string, cacheFile: string | undefined, log: (line: string) => void): Promise<FaceEmbeddings> {
-    const store = new FaceEmbeddings(root, pipeline, cacheFile, log);
+  /** `transform`: from the stored vector (what the analyzer gave, what the cache holds) to the one used (e.g. an ensemble's fuse). */
+  static async open(root: string, pipeline: string, cacheFile: string | undefined, log: (line: string) => void,
+    transform: (stored: Float32Array) => Float32Array = (v) => v): Promise<FaceEmbeddings> {
+    const store = new FaceEmbeddings(root, pipeline, cacheFile, log, transform);
     if (cacheFile) {
       store.cache = { format: 'visage-openset-cache', pipeline, images: {} };
       if (existsSync(cacheFile)) {
@@ -86,7 +89,7 @@ export class FaceEmbeddings {
       if (this.memory.has(file)) { done++; continue; }
       const cached = this.cache?.images[this.key(file)];
       if (cached && cached.size === (await stat(file)).size) {
-        const faces = cached.faces.map((f) => ({ box: f.box, score: f.score, embedding: fromBase64(f.embedding) }));
+        const faces = cached.faces.map((f) => ({ box: f.box, score: f.score, embedding: this.transform(fromBase64(f.embedding)) }));
         this.memory.set(file, { width: cached.width, height: cached.height, faces });
         fromCache++; done++;
         if (faces.length === 0) noFace++;
@@ -98,7 +101,7 @@ export class FaceEmbeddings {
     try {
       for (const file of todo) {
         const result = await tool.analyze(file);
-        this.memory.set(file, result);
+        this.memory.set(file, { ...result, faces: result.faces.map((f) => ({ ...f, embedding: this.transform(f.embedding) })) });
         if (result.faces.length === 0) noFace++;
         if (this.cache) {
           this.cache.images[this.key(file)] = {
@@ -131,17 +134,62 @@ export class FaceEmbeddings {
 
 /**
  * Visage's default pipeline (createVisage() with no options, or with `options` over the defaults):
- * every face and its first embedder's vector.
+ * every face and its first embedder's vector. For an ensemble (the fusion), `analyze` returns its
+ * members' unit embeddings side by side, unweighted, and `fuse` turns that into the ensemble's
+ * embedding with the weights in the code now: a cache of the members stays valid when
+ * `npm run fit:ensemble` changes the weights.
  */
-export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<{ analyze(file: string): Promise<ImageFaces>; close(): Promise<void>; embedder: string }> {
-  const { createVisage } = await import('../../src/visage.ts');
-  const visage = await createVisage(options);
-  const embedder = visage.config.embedders[0]!;
+export interface EmbeddingForm {
+  /** The embedder matching uses (the configuration's first). */
+  embedder: string;
+  /** What is stored per face: the embedder, or an ensemble's members joined ("a+b"). */
+  stored: string;
+  /** From the stored vector to the embedder's. */
+  fuse(stored: Float32Array): Float32Array;
+}
+
+/** How the default pipeline's (or `options`') first embedder is stored and fused, without loading a model. */
+export async function embeddingForm(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<EmbeddingForm & { members: string[]; sizes: number[] }> {
+  const { resolveConfig } = await import('../../src/config.ts');
+  const { ENSEMBLES, createEnsembleEmbedder, isEnsembleId } = await import('../../src/face/embed/ensemble.ts');
+  const { MODEL_EMBEDDERS } = await import('../../src/face/embed/embedder.ts');
+  const { getModelSpec } = await import('../../src/models/registry.ts');
+  const embedder = resolveConfig(options).embedders[0]!;
+  const members = isEnsembleId(embedder) ? ENSEMBLES[embedder].map((m) => m.id) : [embedder];
+  const sizes = members.map((id) => getModelSpec(MODEL_EMBEDDERS[id as keyof typeof MODEL_EMBEDDERS].modelId).embeddingSize!);
+  const ensemble = isEnsembleId(embedder)
+    ? createEnsembleEmbedder((id) => ({ id, size: sizes[members.indexOf(id)]!, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } }), undefined, embedder)
+    : null;
   return {
-    embedder,
+    embedder, members, sizes,
+    stored: members.join('+'),
+    fuse(stored) {
+      if (!ensemble) return stored;
+      let at = 0;
+      return ensemble.fuse(sizes.map((size) => { const part = stored.subarray(at, at + size); at += size; return part; }));
+    },
+  };
+}
+
+export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<EmbeddingForm & {
+  analyze(file: string): Promise<ImageFaces>; close(): Promise<void>;
+}> {
+  const { createVisage } = await import('../../src/visage.ts');
+  const form = await embeddingForm(options);
+  const visage = await createVisage({ ...options, embedders: form.members as never });
+  return {
+    ...form,
     async analyze(file) {
       const { width, height, faces } = await visage.analyze(file);
-      return { width, height, faces: faces.map((f) => ({ box: f.box, score: f.score, embedding: Float32Array.from(f.embeddings[embedder]!) })) };
+      return {
+        width, height,
+        faces: faces.map((f) => {
+          const joined = new Float32Array(form.sizes.reduce((a, b) => a + b, 0));
+          let at = 0;
+          for (const id of form.members) { const part = f.embeddings[id]!; joined.set(part, at); at += part.length; }
+          return { box: f.box, score: f.score, embedding: joined };
+        }),
+      };
     },
     close: () => visage.close(),
   };
