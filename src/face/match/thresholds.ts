@@ -30,6 +30,10 @@ export type ThresholdKind = DecisionStrategy | 'pair';
 export const DEFAULT_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Record<ThresholdKind, number>>>>> = Object.freeze({
   'faceapi-recognition': Object.freeze({ 'mean-template': 0.9677, 'best-face': 0.9625, pair: 0.9260 }),
   ensemble: Object.freeze({ 'mean-template': 0.9659, 'best-face': 0.9595, pair: 0.9220 }),
+  // The fusion (ResNet 0.848, faceplugin-feature 0.152), run of 2026-12-07: known DevTrain probes
+  // named at these thresholds 94.8% (mean-template) and 87.8% (best-face), against the ResNet's 69.4%
+  // and 65.5%.
+  fusion: Object.freeze({ 'mean-template': 0.9038, 'best-face': 0.8994, pair: 0.8206 }),
 });
 
 /**
@@ -57,6 +61,8 @@ export const NEAR_MISS_FAR = 0.01;
 export const NEAR_MISS_FLOORS: Readonly<Partial<Record<EmbedderId, Readonly<Record<DecisionStrategy, number>>>>> = Object.freeze({
   'faceapi-recognition': Object.freeze({ 'mean-template': 0.9509, 'best-face': 0.9494 }),
   ensemble: Object.freeze({ 'mean-template': 0.9486, 'best-face': 0.9464 }),
+  // fusion: known probes identified there 99.6% with either strategy.
+  fusion: Object.freeze({ 'mean-template': 0.8706, 'best-face': 0.8610 }),
 });
 
 /**
