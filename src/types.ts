@@ -62,5 +62,10 @@ export interface Analysis {
   /** Size of the image after EXIF orientation. */
   width: number;
   height: number;
+  /**
+   * The image carries no colour (a grey file, a night-vision camera, a grey scan): recognition
+   * then holds it to thresholds calibrated on grey images (src/face/match/thresholds.ts).
+   */
+  grey: boolean;
   faces: Face[];
 }

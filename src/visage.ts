@@ -12,7 +12,7 @@ import { fivePointsFrom68 } from './face/align/index.ts';
 import type { Embedder, EmbeddedFaces, SharedEmbeddings } from './face/embed/embedder.ts';
 import { EmbedderSet, modelEmbedderIds } from './face/embed/index.ts';
 import { headPose } from './face/quality/pose.ts';
-import { faceQuality } from './face/quality/quality.ts';
+import { faceQuality, isGreyImage } from './face/quality/quality.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
 import { clampBox } from './face/detect/nms.ts';
 import sharp from 'sharp';
@@ -264,7 +264,7 @@ export class Visage {
       }
       return face;
     });
-    return { width: image.originalWidth, height: image.originalHeight, faces };
+    return { width: image.originalWidth, height: image.originalHeight, grey: isGreyImage(image), faces };
   }
 
   async close(): Promise<void> {

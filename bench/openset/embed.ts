@@ -171,16 +171,19 @@ export async function embeddingForm(options: Parameters<typeof import('../../src
   };
 }
 
-export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<EmbeddingForm & {
+/** `grey`: every image is turned grey first (one channel, losslessly re-encoded), as a night-vision camera or a grey scan gives it. */
+export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}, grey = false): Promise<EmbeddingForm & {
   analyze(file: string): Promise<ImageFaces>; close(): Promise<void>;
 }> {
   const { createVisage } = await import('../../src/visage.ts');
+  const sharp = (await import('sharp')).default;
   const form = await embeddingForm(options);
   const visage = await createVisage({ ...options, embedders: form.members as never });
   return {
     ...form,
     async analyze(file) {
-      const { width, height, faces } = await visage.analyze(file);
+      const input = grey ? await sharp(file).greyscale().png().toBuffer() : file;
+      const { width, height, faces } = await visage.analyze(input);
       return {
         width, height,
         faces: faces.map((f) => {

@@ -95,10 +95,10 @@ export class Recognizer {
   }
 
   /** A call's strategy and threshold: its own, else this recognizer's, else the strategy's calibrated default. */
-  private decision(options: { threshold?: number; strategy?: DecisionStrategy }): { strategy: DecisionStrategy; threshold: number } {
+  private decision(options: { threshold?: number; strategy?: DecisionStrategy }, grey = false): { strategy: DecisionStrategy; threshold: number } {
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
     const threshold = options.threshold !== undefined ? checkThreshold(options.threshold, 'threshold')
-      : this.thresholdOption ?? defaultThreshold(this.modelId, strategy);
+      : this.thresholdOption ?? defaultThreshold(this.modelId, strategy, grey);
     return { strategy, threshold };
   }
 
@@ -165,10 +165,12 @@ export class Recognizer {
   /** Every face of an image with the person it matches, or UNKNOWN (name null), and its nearest people. */
   async identify(image: ImageInput, options: IdentifyCallOptions = {}): Promise<Identification> {
     this.check();
-    const { strategy, threshold } = this.decision(options);
+    this.decision(options); // a bad option or a missing threshold fails before any work
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
     const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    // A grey image is held to the grey thresholds (thresholds.ts, GREY_THRESHOLDS).
+    const { strategy, threshold } = this.decision(options, analysis.grey);
     const index = await this.searchIndex();
     // With oncePerImage, search a few more subjects than listed, for the alternatives.
     const searchK = once ? Math.max(k, 5) : k;
@@ -223,8 +225,9 @@ export class Recognizer {
    */
   async verifySubject(image: ImageInput, subject: SubjectRef, options: { threshold?: number } = {}): Promise<SubjectVerification> {
     this.check();
-    const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
+    if (options.threshold === undefined) defaultThreshold(this.modelId, 'pair'); else checkThreshold(options.threshold, 'threshold');
     const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.loadIndex()]);
+    const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair', analysis.grey) : options.threshold;
     const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
@@ -277,9 +280,11 @@ function toCandidate(match: SubjectMatch): Candidate {
 /** Whether the largest faces of two images are the same person, by the first embedder's similarity. */
 export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
   const modelId = visage.config.embedders[0]!;
-  const threshold = options.threshold === undefined ? defaultThreshold(modelId, 'pair') : checkThreshold(options.threshold, 'threshold');
+  if (options.threshold === undefined) defaultThreshold(modelId, 'pair'); else checkThreshold(options.threshold, 'threshold');
   const first = await visage.analyze(a);
   const second = await visage.analyze(b);
+  // Either image grey: the grey pair threshold (thresholds.ts, GREY_THRESHOLDS).
+  const threshold = options.threshold === undefined ? defaultThreshold(modelId, 'pair', first.grey || second.grey) : options.threshold;
   const pick = (faces: Face[], image: ImageInput) => {
     const i = largestFaceIndex(faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);

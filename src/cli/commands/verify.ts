@@ -44,8 +44,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (threshold !== undefined && !(threshold >= -1 && threshold <= 1)) throw new VisageError('VISAGE_ERR_USAGE', `--threshold takes a similarity from -1 to 1, got ${values.threshold}`);
   const visage = await createVisage(pipelineConfig(values));
   try {
-    const used = threshold ?? defaultThreshold(visage.config.embedders[0]!, 'pair');
-    const result = await verifyFaces(visage, positionals[0]!, positionals[1]!, { threshold: used });
+    if (threshold === undefined) defaultThreshold(visage.config.embedders[0]!, 'pair'); // no calibrated one: fail before any work
+    const result = await verifyFaces(visage, positionals[0]!, positionals[1]!, { threshold });
     if (values.json) {
       process.stdout.write(formatJson(result));
     } else {

@@ -98,8 +98,24 @@ export function nearMisses(faces: Iterable<{ name: string | null; similarity: nu
   return { count, floor, threshold, floorFar: NEAR_MISS_FAR, lowest, highest };
 }
 
-/** The calibrated threshold of an embedder for a decision, or an error naming the way out when there is none. */
-export function defaultThreshold(modelId: string, kind: ThresholdKind = DEFAULT_STRATEGY): number {
+/**
+ * Thresholds for grey images (Analysis.grey: grey files, night-vision cameras, grey scans),
+ * calibrated as above on LFW View 1 DevTrain with every image turned grey first
+ * (`npm run calibrate:lfw -- --grey`). Grey faces lose what colour tells people apart: strangers
+ * score higher with each other, so the same stranger rate needs a stricter threshold. An embedder
+ * without grey thresholds uses its colour ones.
+ */
+export const GREY_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Record<ThresholdKind, number>>>>> = Object.freeze({
+  // GREY: filled from calibrate:lfw -- --grey
+});
+
+/**
+ * The calibrated threshold of an embedder for a decision (for a grey image: the grey one where
+ * calibrated), or an error naming the way out when there is none.
+ */
+export function defaultThreshold(modelId: string, kind: ThresholdKind = DEFAULT_STRATEGY, grey = false): number {
+  const greyThreshold = grey ? GREY_THRESHOLDS[modelId as EmbedderId]?.[kind] : undefined;
+  if (greyThreshold !== undefined) return greyThreshold;
   const threshold = DEFAULT_THRESHOLDS[modelId as EmbedderId]?.[kind];
   if (threshold === undefined) {
     throw new VisageError('VISAGE_ERR_BAD_OPTION', `no calibrated default threshold for embedder ${modelId}; give one (threshold option, --threshold), e.g. from visage calibrate`);

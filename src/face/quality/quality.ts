@@ -38,3 +38,24 @@ export function faceQuality(box: Box, aligned: RgbImage, pose: HeadPose): FaceQu
     frontalness: Math.max(0, Math.cos(pose.yaw * rad) * Math.cos(pose.pitch * rad)),
   };
 }
+
+/** At most this many pixels are looked at to tell a grey image (spread evenly over it). */
+const GREY_SAMPLES = 65_536;
+/** Largest channel difference of a grey pixel: JPEG's chroma rounding leaves 1-2 levels. */
+const GREY_TOLERANCE = 3;
+
+/**
+ * Whether an RGB image carries no colour: every sampled pixel's channels within GREY_TOLERANCE of
+ * each other. Grey files decode to three equal channels; colour photos, even dim or washed-out
+ * ones, have thousands of pixels apart by more. Costs well under a millisecond.
+ */
+export function isGreyImage(image: RgbImage): boolean {
+  const pixels = image.width * image.height;
+  const step = Math.max(1, Math.floor(pixels / GREY_SAMPLES));
+  const { data } = image;
+  for (let p = 0; p < pixels; p += step) {
+    const i = p * 3, r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+    if (Math.abs(r - g) > GREY_TOLERANCE || Math.abs(g - b) > GREY_TOLERANCE || Math.abs(r - b) > GREY_TOLERANCE) return false;
+  }
+  return true;
+}

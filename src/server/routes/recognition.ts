@@ -57,8 +57,10 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
   // subject's closest face).
   app.post('/v1/verify', imageRoute(context, 'recognise'), async (request) => {
     const input = await readInput(request, context.limits);
-    // One face against one (or a subject's closest face): the pair threshold, not the gallery's.
-    const threshold = numberField(request, input, 'threshold', -1, 1) ?? defaultThreshold(modelId, 'pair');
+    // One face against one (or a subject's closest face): the pair threshold, not the gallery's
+    // (without one given, the recognizer picks the colour or grey one after seeing the images).
+    const threshold = numberField(request, input, 'threshold', -1, 1);
+    if (threshold === undefined) defaultThreshold(modelId, 'pair');
     const subjectText = field(request, input, 'subject');
     if (subjectText === undefined || subjectText === '') {
       const a = oneImage(input, 'a'), b = oneImage(input, 'b');
