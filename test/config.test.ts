@@ -35,7 +35,10 @@ test('the detectors offered come from the one detector registry, its default inc
 
 test('modelIdsOf: the registry models a configuration runs, each once', async () => {
   const { modelIdsOf } = await import('../src/visage.ts');
-  assert.deepEqual(modelIdsOf(), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
+  const { embedderInstalled } = await import('../src/face/embed/index.ts');
+  // The default embedder is the fusion (ResNet + faceplugin-feature) where its package is installed.
+  assert.deepEqual(modelIdsOf(), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition', ...(embedderInstalled('fusion') ? ['faceplugin-feature'] : [])]);
+  assert.deepEqual(modelIdsOf({ embedders: ['faceapi-recognition'] }), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
   assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
     ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
   assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });

@@ -14,7 +14,8 @@ let dir: string;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'visage-api-'));
-  visage = await createVisage({ modelDir: path.join(dir, 'models') });
+  // The ResNet alone: these tests are about analyze(), whatever the default embedder (the fusion is tested in test/face/embed/fusion.test.ts).
+  visage = await createVisage({ modelDir: path.join(dir, 'models'), embedders: ['faceapi-recognition'] });
 });
 after(async () => {
   await visage.close();

@@ -18,7 +18,8 @@ const people = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheld
 before(async () => {
   if (skip) return;
   temp = await tempDir();
-  visage = await createVisage();
+  // The ResNet alone: these tests are about the recognizer's mechanics (the default fusion: test/face/embed/fusion.test.ts).
+  visage = await createVisage({ embedders: ['faceapi-recognition'] });
   recognizer = await createRecognizer({ visage, db: path.join(temp.dir, 'g.db') });
 });
 

@@ -136,3 +136,58 @@ test('a gallery built with the ResNet keeps matching with it (and says so) until
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('grey images are told from colour ones, and recognition holds them to the grey thresholds', { skip: skip || skipUnless('bbt', 'people') }, async () => {
+  const { isGreyImage } = await import('../../../src/face/quality/quality.ts');
+  const { loadImage } = await import('../../../src/face/image/decode.ts');
+  const { GREY_THRESHOLDS, DEFAULT_THRESHOLDS } = await import('../../../src/face/match/thresholds.ts');
+  const greyFile = dataset('bbt', 'people', 'amy', 'amy4.png');
+  const colourFile = lfw('Aaron_Peirsol', 1);
+  assert.equal(isGreyImage(await loadImage(greyFile)), true);
+  assert.equal(isGreyImage(await loadImage(colourFile)), false);
+  // A colour photo made grey is grey; one pixel of colour is not enough to call it colour, a few hundred are.
+  const sharp = (await import('sharp')).default;
+  assert.equal(isGreyImage(await loadImage(await sharp(colourFile).greyscale().jpeg().toBuffer())), true);
+
+  const grey = GREY_THRESHOLDS.fusion!, colour = DEFAULT_THRESHOLDS.fusion!;
+  assert.ok(grey['mean-template'] > colour['mean-template'] && grey['best-face'] > colour['best-face'] && grey.pair > colour.pair, 'stricter for grey');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-grey-'));
+  const recognizer = await createRecognizer({ visage, db: path.join(dir, 'g.db') });
+  try {
+    assert.equal((await recognizer.enroll(dataset('bbt', 'people', 'amy', 'amy1.png'), 'amy')).status, 'added');
+    assert.equal((await recognizer.identify(greyFile)).threshold, grey['mean-template']);
+    assert.equal((await recognizer.identify(colourFile)).threshold, colour['mean-template']);
+    assert.equal((await recognizer.identify(greyFile, { threshold: 0.5 })).threshold, 0.5, 'a threshold given is used as given');
+    assert.equal((await recognizer.verify(greyFile, colourFile)).threshold, grey.pair, 'one grey image makes the pair grey');
+    assert.equal((await recognizer.verify(colourFile, lfw('Aaron_Peirsol', 2))).threshold, colour.pair);
+  } finally {
+    await recognizer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the default pipeline names held-out bbt crops and LFW strangers come out UNKNOWN', { skip: skip || skipUnless('bbt', 'people') }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-default-'));
+  const recognizer = await createRecognizer({ db: path.join(dir, 'g.db') });
+  try {
+    assert.equal(recognizer.modelId, defaultEmbedders()[0]);
+    const people = ['amy', 'howard', 'leonard', 'penny', 'raj', 'sheldon'];
+    for (const name of people) for (const n of [1, 2, 3]) assert.equal((await recognizer.enroll(dataset('bbt', 'people', name, `${name}${n}.png`), name)).status, 'added');
+    let named = 0;
+    for (const name of people) {
+      for (const n of [4, 5]) {
+        const { faces } = await recognizer.identify(dataset('bbt', 'people', name, `${name}${n}.png`));
+        assert.ok(faces[0]!.name === null || faces[0]!.name === name, `${name}${n} named ${faces[0]!.name}`);
+        if (faces[0]!.name === name) named++;
+      }
+    }
+    assert.ok(named >= 6, `${named} of 12 held-out crops named`);
+    for (const stranger of ['Aaron_Sorkin', 'Abdullah_Gul', 'Adam_Sandler']) {
+      const { faces } = await recognizer.identify(lfw(stranger, 1));
+      assert.equal(faces[0]!.name, null, `${stranger} stays UNKNOWN`);
+    }
+  } finally {
+    await recognizer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
