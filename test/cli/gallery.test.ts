@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
+import { defaultEmbedders, embedderInstalled } from '../../src/face/embed/index.ts';
 import { face } from '../gallery/helpers.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
@@ -80,9 +81,34 @@ test('visage gallery reindex: faces enrolled with one embedder get another\'s ve
     assert.equal(reindex.code, 0, reindex.stderr);
     assert.match(reindex.stdout, /^2 face\(s\) re-embedded with human-mobilefacenet/);
     const stats = JSON.parse((await visage(['gallery', 'stats', '--db', db, '--json'])).stdout);
-    assert.deepEqual(stats.models.map((m: { modelId: string; count: number }) => [m.modelId, m.count]), [['faceapi-recognition', 2], ['human-mobilefacenet', 2]]);
+    // Enrolled with the default embedder (the fusion where its package is installed), then reindexed.
+    assert.deepEqual(stats.models.map((m: { modelId: string; count: number }) => [m.modelId, m.count]), [[defaultEmbedders()[0], 2], ['human-mobilefacenet', 2]]);
     const found = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--embedders', 'human-mobilefacenet', '--threshold', '0.5', '--json']);
     assert.equal(JSON.parse(found.stdout).images[0].faces[0].name, 'amy');
+  } finally {
+    await remove();
+  }
+});
+
+test('a gallery built with the ResNet keeps matching with it and says so; reindex moves it to the default', { skip: skipUnless('bbt', 'people') || (embedderInstalled('fusion') ? false : 'the fusion is not installed') }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const photos = path.join(dir, 'people', 'amy');
+    await mkdir(photos, { recursive: true });
+    for (const n of [1, 2]) await copyFile(dataset('bbt', 'people', 'amy', `amy${n}.png`), path.join(photos, `${n}.png`));
+    const db = path.join(dir, 'g.db');
+    assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db, '--embedders', 'faceapi-recognition'])).code, 0);
+    const old = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--json']);
+    assert.equal(old.code, 0, old.stderr);
+    assert.match(old.stderr, /the gallery was built with faceapi-recognition \(2 of 2 faces; 0 have fusion, the default\): matching with faceapi-recognition; to move to fusion: visage gallery reindex --embedders fusion,faceapi-recognition/);
+    const before = JSON.parse(old.stdout).images[0];
+    assert.equal(before.faces[0].name, 'amy');
+    const reindex = await visage(['gallery', 'reindex', '--db', db, '--embedders', 'fusion,faceapi-recognition']);
+    assert.equal(reindex.code, 0, reindex.stderr);
+    const now = await visage(['identify', path.join(photos, '2.png'), '--db', db]);
+    assert.equal(now.code, 0, now.stderr);
+    assert.doesNotMatch(now.stderr, /built with/);
+    assert.match(now.stdout, /amy/);
   } finally {
     await remove();
   }

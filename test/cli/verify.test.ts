@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import sharp from 'sharp';
+import { defaultEmbedders } from '../../src/face/embed/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
 
@@ -16,7 +17,7 @@ test('visage verify: same person, different people (exit 0 either way), with sim
   assert.ok(a.similarity >= a.threshold);
   const different = await visage(['verify', crop('leonard', 1), crop('bernadette', 1)]);
   assert.equal(different.code, 0, different.stderr);
-  assert.match(different.stdout, /^different people: similarity 0\.\d{3} < threshold 0\.\d{3} \(faceapi-recognition\)\n$/);
+  assert.match(different.stdout, new RegExp(`^different people: similarity 0\\.\\d{3} < threshold 0\\.\\d{3} \\(${defaultEmbedders()[0]}\\)\n$`));
 });
 
 test('visage verify: no face, a missing file and a wrong number of images', { skip }, async () => {

@@ -20,7 +20,8 @@ test('worker: the same faces, boxes and embeddings as on this thread; the event 
     assert.equal(b.faces.length, a.faces.length);
     a.faces.forEach((face, i) => {
       assert.deepEqual(b.faces[i]!.box, face.box);
-      const x = face.embeddings['faceapi-recognition']!, y = b.faces[i]!.embeddings['faceapi-recognition']!;
+      const id = here.config.embedders[0]!;
+      const x = face.embeddings[id]!, y = b.faces[i]!.embeddings[id]!;
       assert.ok(x.every((v, k) => Math.abs(v - y[k]!) < 1e-6), `face ${i}: embeddings differ`);
     });
     assert.deepEqual((await there.detect(image)).faces.map((f) => f.box), (await here.detect(image)).faces.map((f) => f.box));

