@@ -2,7 +2,7 @@
 // refused by name), and frozen.
 import { VisageError } from './errors.ts';
 import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
-import { EMBEDDER_IDS, defaultEmbedders, type EmbedderId } from './face/embed/index.ts';
+import { EMBEDDER_IDS, PRESETS, PRESET_IDS, defaultEmbedders, type EmbedderId, type PresetId } from './face/embed/index.ts';
 import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
 
 export type { LandmarksId };
@@ -31,6 +31,11 @@ export interface VisageConfig {
    * else 'faceapi-recognition' (the ResNet alone).
    */
   embedders: EmbedderId[];
+  /**
+   * A named choice of embedders instead of `embedders`: 'accurate' (the fusion) or 'fast' (the
+   * ResNet alone, about 1.5 times faster end to end). Resolved into `embedders`.
+   */
+  preset: PresetId | undefined;
   /** Average each embedding with the embedding of the mirrored crop. */
   flip: boolean;
   /** onnxruntime intra-op threads; default every core. */
@@ -56,6 +61,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
   minFaceSize: 16,
   landmarks: 'faceapi-landmark68',
   embedders: ['faceapi-recognition'],
+  preset: undefined,
   flip: true,
   threads: undefined,
   modelDir: undefined,
@@ -88,7 +94,12 @@ export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<Vis
     if (!(key in DEFAULTS)) bad(`unknown option "${key}"; known: ${Object.keys(DEFAULTS).join(', ')}`);
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const config = { ...DEFAULTS, embedders: defaultEmbedders(), ...defined } as VisageConfig;
+  if (defined.preset !== undefined) {
+    if (!PRESET_IDS.includes(defined.preset as PresetId)) bad(`option preset must be one of ${PRESET_IDS.join(', ')}, got ${JSON.stringify(defined.preset)}`);
+    if (defined.embedders !== undefined) bad('give preset or embedders, not both');
+  }
+  const chosen = defined.preset !== undefined ? [...PRESETS[defined.preset as PresetId]] : defaultEmbedders();
+  const config = { ...DEFAULTS, embedders: chosen, ...defined, preset: undefined } as VisageConfig;
   for (const [key, choices] of Object.entries(CHOICES)) {
     const value = config[key as keyof VisageConfig];
     if (!choices.includes(value as string)) bad(`option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);

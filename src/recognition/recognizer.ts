@@ -21,6 +21,7 @@ import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type Skip
 import { reindexGallery } from './reindex.ts';
 import { chooseEmbedders, type EmbedderChoice } from './embedder-choice.ts';
 import { defaultEmbedders } from '../face/embed/index.ts';
+import { resolveConfig } from '../config.ts';
 import type {
   Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
   ReindexOptions, ReindexSummary, SubjectVerification, Verification,
@@ -70,11 +71,14 @@ export class Recognizer {
         choice = { embedders: [...options.visage.config.embedders], reason: 'configured', defaultEmbedder: defaultEmbedders()[0]! };
         visage = options.visage;
       } else {
-        const requested = options.visageOptions?.embedders;
+        // Embedders or a preset asked for are used as asked (a preset resolves to its embedders).
+        const asked = options.visageOptions;
+        if (asked) resolveConfig(asked); // conflicting or bad options fail here, before the gallery's choice
+        const requested = asked?.embedders ?? (asked?.preset !== undefined ? resolveConfig(asked).embedders : undefined);
         choice = options.embedders === 'default' && !requested
           ? { embedders: defaultEmbedders(), reason: 'default', defaultEmbedder: defaultEmbedders()[0]! }
           : await chooseEmbedders(gallery, requested);
-        visage = await createVisage({ ...options.visageOptions, embedders: choice.embedders });
+        visage = await createVisage({ ...options.visageOptions, preset: undefined, embedders: choice.embedders });
       }
     } catch (error) {
       if (!options.gallery) await gallery.close();

@@ -134,3 +134,22 @@ test('visage gallery create: a new (look-alike) gallery from a folder of per-per
     await remove();
   }
 });
+
+test('--preset fast matches with the ResNet whatever the gallery holds; a preset beside --embedders is refused', { skip: skipUnless('bbt', 'people') }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const photos = path.join(dir, 'people', 'amy');
+    await mkdir(photos, { recursive: true });
+    await copyFile(dataset('bbt', 'people', 'amy', 'amy1.png'), path.join(photos, '1.png'));
+    const db = path.join(dir, 'g.db');
+    assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db, '--preset', 'fast'])).code, 0);
+    const found = await visage(['identify', dataset('bbt', 'people', 'amy', 'amy2.png'), '--db', db, '--preset', 'fast', '--json']);
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(JSON.parse(found.stdout).modelId, 'faceapi-recognition');
+    const both = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--preset', 'fast', '--embedders', 'fusion']);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /^visage: option preset: give preset or embedders, not both\n$|preset or embedders, not both/);
+  } finally {
+    await remove();
+  }
+});

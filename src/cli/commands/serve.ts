@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { DEFAULTS } from '../../config.ts';
+import { DEFAULTS, resolveConfig } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
 import { chooseEmbedders } from '../../recognition/embedder-choice.ts';
 import type { SqliteGallery } from '../../gallery/sqlite/index.ts';
@@ -13,7 +13,7 @@ import { buildApp } from '../../server/app.ts';
 import type { ServerLimits } from '../../server/context.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { ServerStore } from '../../server/store.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { serverFile } from './keys.ts';
 
@@ -124,11 +124,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       lookalike[name] = g;
     }
     const pipeline = pipelineConfig(values);
-    const choice = await chooseEmbedders(gallery, pipeline.embedders);
+    const choice = await chooseEmbedders(gallery, pipeline.embedders ?? (pipeline.preset !== undefined ? asUsage(() => resolveConfig(pipeline)).embedders : undefined));
     if (choice.note) process.stderr.write(`visage: ${choice.note}\n`);
     // Analysis in a worker thread, on all cores but one: the server's event loop (health, lists,
     // refusals) keeps a core and stays free while images are analysed.
-    const visage: Visage = await createVisage({ ...pipeline, embedders: choice.embedders, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true, threads });
+    const visage: Visage = await createVisage({ ...pipeline, preset: undefined, embedders: choice.embedders, maxFaces: pipeline.maxFaces ?? SERVE_DEFAULTS.maxFaces, maxInputPixels: Math.round(megapixels * 1_000_000), worker: true, threads });
     opened.push(visage);
     await visage.warmUp();
     const app = await buildApp({

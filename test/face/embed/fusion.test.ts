@@ -62,6 +62,14 @@ test('the default embedder is the fusion where its package is installed, else th
   assert.equal(FUSION_MEMBERS[1]!.id, 'faceplugin-feature');
 });
 
+test('presets: accurate is the fusion, fast the ResNet alone; a preset with embedders, or an unknown one, is refused', () => {
+  assert.deepEqual(resolveConfig({ preset: 'accurate' }).embedders, ['fusion']);
+  assert.deepEqual(resolveConfig({ preset: 'fast' }).embedders, ['faceapi-recognition']);
+  assert.equal(resolveConfig({ preset: 'fast' }).preset, undefined, 'resolved into embedders');
+  assert.throws(() => resolveConfig({ preset: 'fast', embedders: ['fusion'] }), { code: 'VISAGE_ERR_BAD_OPTION', message: /preset or embedders, not both/ });
+  assert.throws(() => resolveConfig({ preset: 'quick' as never }), { code: 'VISAGE_ERR_BAD_OPTION', message: /preset must be one of accurate, fast/ });
+});
+
 let visage: Visage;
 before(async () => {
   if (!skip) visage = await createVisage({ embedders: ['fusion', 'faceapi-recognition', 'faceplugin-feature'] });
