@@ -23,6 +23,7 @@ import { ConvertContext, declaredDims, identityPerm, type Perm, type TfValue } f
 import { tfOps } from '../ops/index.ts';
 import type { TfjsGraphNode } from '../tfjs/weights.ts';
 import type { ConvertedGraph } from '../types.ts';
+import { foldPrelu } from './fuse.ts';
 import { readTflite, type TfliteModel, type TfliteOperator } from './model.ts';
 
 export interface ConvertTfliteOptions {
@@ -41,6 +42,8 @@ export interface ConvertedTflite extends ConvertedGraph {
   transposes: number;
   /** Constants stored quantised or as float16 in the file, converted to float32, by type. */
   dequantised: Record<string, number>;
+  /** PReLUs written out in elementary ops that were folded back into PRelu nodes (see fuse.ts). */
+  preluFolded: number;
 }
 
 /** The ops these converters handle (anything else is refused with its name). */
@@ -279,7 +282,7 @@ class TfliteConverter {
     });
   }
 
-  convert(): ConvertedTflite {
+  convert(): Omit<ConvertedTflite, 'preluFolded'> {
     for (const t of this.model.tensors) {
       if (t.data) this.ctx.set(`${this.ref(t.index)}:0`, { name: '', shape: t.shape, perm: identityPerm(t.shape.length), constant: { shape: t.shape, data: t.data } });
     }
@@ -296,7 +299,8 @@ class TfliteConverter {
 export function convertTfliteModel(model: TfliteModel, options: ConvertTfliteOptions): ConvertedTflite {
   const unsupported = [...new Set(model.operators.map((o) => o.op).filter((op) => !(TFLITE_OPS as readonly string[]).includes(op)))];
   if (unsupported.length) throw new Error(`unsupported TFLite ops: ${unsupported.join(', ')}`);
-  return new TfliteConverter(model, options).convert();
+  const { model: folded, folded: preluFolded } = foldPrelu(model);
+  return { ...new TfliteConverter(folded, options).convert(), preluFolded };
 }
 
 /** Converts the bytes of a .tflite file. */
