@@ -105,29 +105,50 @@ function square(box: Box): Box {
  */
 export function sampleBox(image: RgbImage, box: Box, size: number, spec: { mean: number[]; std: number[] }, out: Float32Array, offset: number): void {
   const { width, height, data } = image;
-  const step = box.width / size, stepY = box.height / size;
-  const k = Math.max(1, Math.min(4, Math.ceil(Math.max(step, stepY))));
+  const stepX = box.width / size, stepY = box.height / size;
+  const k = Math.max(1, Math.min(4, Math.ceil(Math.max(stepX, stepY))));
   const plane = size * size;
-  const pixel = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * 3 + c]!);
-  const sum = [0, 0, 0];
+  // Sample positions along each axis: the pixel pairs to interpolate (-1 outside: black) and weights.
+  const axis = (start: number, step: number, limit: number) => {
+    const n = size * k;
+    const lo = new Int32Array(n), hi = new Int32Array(n), w = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = start + ((i + 0.5) / k) * step - 0.5;
+      const i0 = Math.floor(f);
+      lo[i] = i0 >= 0 && i0 < limit ? i0 : -1;
+      hi[i] = i0 + 1 >= 0 && i0 + 1 < limit ? i0 + 1 : -1;
+      w[i] = f - i0;
+    }
+    return { lo, hi, w };
+  };
+  const xs = axis(box.x, stepX, width), ys = axis(box.y, stepY, height);
+  const scale = 1 / (k * k);
+  const [m0, m1, m2] = spec.mean as [number, number, number];
+  const [s0, s1, s2] = spec.std.map((v) => 1 / v) as [number, number, number];
   for (let oy = 0; oy < size; oy++) {
     for (let ox = 0; ox < size; ox++) {
-      sum[0] = 0; sum[1] = 0; sum[2] = 0;
-      for (let sy = 0; sy < k; sy++) {
-        const fy = box.y + (oy + (sy + 0.5) / k) * stepY - 0.5;
-        const y0 = Math.floor(fy), wy = fy - y0;
-        for (let sx = 0; sx < k; sx++) {
-          const fx = box.x + (ox + (sx + 0.5) / k) * step - 0.5;
-          const x0 = Math.floor(fx), wx = fx - x0;
-          for (let c = 0; c < 3; c++) {
-            const top = pixel(x0, y0, c) * (1 - wx) + pixel(x0 + 1, y0, c) * wx;
-            const bottom = pixel(x0, y0 + 1, c) * (1 - wx) + pixel(x0 + 1, y0 + 1, c) * wx;
-            sum[c]! += top * (1 - wy) + bottom * wy;
+      let r = 0, g = 0, b = 0;
+      for (let sy = oy * k; sy < (oy + 1) * k; sy++) {
+        const rowLo = ys.lo[sy]!, rowHi = ys.hi[sy]!, wy = ys.w[sy]!;
+        for (let sx = ox * k; sx < (ox + 1) * k; sx++) {
+          const colLo = xs.lo[sx]!, colHi = xs.hi[sx]!, wx = xs.w[sx]!;
+          // Four neighbours, weighted; those outside the image add nothing (black).
+          if (rowLo >= 0) {
+            const base = rowLo * width, w = 1 - wy;
+            if (colLo >= 0) { const p = (base + colLo) * 3, q = w * (1 - wx); r += data[p]! * q; g += data[p + 1]! * q; b += data[p + 2]! * q; }
+            if (colHi >= 0) { const p = (base + colHi) * 3, q = w * wx; r += data[p]! * q; g += data[p + 1]! * q; b += data[p + 2]! * q; }
+          }
+          if (rowHi >= 0) {
+            const base = rowHi * width;
+            if (colLo >= 0) { const p = (base + colLo) * 3, q = wy * (1 - wx); r += data[p]! * q; g += data[p + 1]! * q; b += data[p + 2]! * q; }
+            if (colHi >= 0) { const p = (base + colHi) * 3, q = wy * wx; r += data[p]! * q; g += data[p + 1]! * q; b += data[p + 2]! * q; }
           }
         }
       }
-      const i = oy * size + ox;
-      for (let c = 0; c < 3; c++) out[offset + c * plane + i] = (sum[c]! / (k * k) - spec.mean[c]!) / spec.std[c]!;
+      const i = offset + oy * size + ox;
+      out[i] = (r * scale - m0) * s0;
+      out[i + plane] = (g * scale - m1) * s1;
+      out[i + 2 * plane] = (b * scale - m2) * s2;
     }
   }
 }
