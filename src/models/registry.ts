@@ -263,7 +263,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     input: rgb([112, 112], EXPO_NORMALISED, EXPO_STD),
     outputs: [{ name: 'embeddings', shape: ['batch', 192], meaning: 'face embedding (not normalised; the package L2-normalises it)' }],
     embeddingSize: 192,
-    notes: 'the package feeds the whole MTCNN face box resized to 112x112 (no alignment)',
+    notes: 'the package feeds the squared MTCNN box resized to 112x112; Visage aligns to the ArcFace 112 template, as MobileFaceNet was trained',
   }),
   human('human-gear', { extra: 'gear' }, {
     role: 'attribute',
