@@ -180,3 +180,39 @@ test('MobileFaceNet: converted graph matches the reference on LFW face crops (co
   // Different people: embeddings that differ.
   assert.ok(cosine(result!.reference.subarray(0, 192), result!.reference.subarray(192, 384)) < 0.9);
 });
+
+test('PReLU folding: the spelt-out pattern becomes one PRelu, unless an inner value is used elsewhere', async () => {
+  const { foldPrelu } = await import('../../src/convert/tflite/fuse.ts');
+  const tensor = (index: number, name: string, shape: number[], data?: Float32Array) =>
+    ({ index, name, shape, signature: shape, type: 'float32' as const, ...(data ? { data } : {}) });
+  const model = (outputs: number[]): TfliteModel => ({
+    version: 3,
+    tensors: [
+      tensor(0, 'x', [1, 2, 2, 2]), tensor(1, 'relu', [1, 2, 2, 2]), tensor(2, 'neg', [1, 2, 2, 2]),
+      tensor(3, 'relu_1', [1, 2, 2, 2]), tensor(4, 'neg_1', [1, 2, 2, 2]), tensor(5, 'alpha', [2], Float32Array.of(0.25, 2)),
+      tensor(6, 'mul', [1, 2, 2, 2]), tensor(7, 'y', [1, 2, 2, 2]),
+    ],
+    inputs: [0],
+    outputs,
+    operators: [
+      { op: 'RELU', inputs: [0], outputs: [1] }, { op: 'NEG', inputs: [0], outputs: [2] },
+      { op: 'RELU', inputs: [2], outputs: [3] }, { op: 'NEG', inputs: [3], outputs: [4] },
+      { op: 'MUL', inputs: [5, 4], outputs: [6] }, { op: 'ADD', inputs: [1, 6], outputs: [7] },
+    ],
+  });
+  const folded = foldPrelu(model([7]));
+  assert.equal(folded.folded, 1);
+  assert.deepEqual(folded.model.operators.map((o) => o.op), ['PRELU']);
+  const kept = foldPrelu(model([7, 4]));
+  assert.equal(kept.folded, 0, 'neg_1 is a graph output: nothing folded');
+  // The folded graph computes the pattern: x where x >= 0, alpha * x below.
+  const converted = convertTfliteModel(model([7]), { name: 'prelu' });
+  assert.deepEqual(converted.graph.opCounts().PRelu, 1);
+  const session = await ort.InferenceSession.create(converted.graph.toBytes());
+  const x = Float32Array.of(-4, 3, -2, 1, -1, -8, 5, 6); // NCHW [1, 2, 2, 2]: channel 0 then channel 1
+  const { y } = await session.run({ [converted.input]: new ort.Tensor('float32', x, [1, 2, 2, 2]) });
+  await session.release();
+  // Alpha runs along TFLite's last (channel) axis, which the ONNX input holds as axis 1; the
+  // output keeps TFLite's NHWC order: per pixel, channel 0 then channel 1.
+  assert.deepEqual(Array.from(y!.data as Float32Array), [-1, -2, 3, -16, -0.5, 5, 1, 6]);
+});

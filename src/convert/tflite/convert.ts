@@ -153,8 +153,10 @@ class TfliteConverter {
         let filter: string;
         if (depthwise) {
           // [1, kh, kw, C*M] holds the same values in the same order as TF's [kh, kw, C, M].
-          const multiplier = o?.int32(3, 1) || 1;
-          filter = this.constant([kh, kw, last / multiplier, multiplier], f.data);
+          // The multiplier follows from the channels (newer files leave depth_multiplier unset).
+          const channels = this.ctx.value(x()).shape[3]!;
+          if (!(channels > 0) || last % channels !== 0) throw new Error(`${op.op} "${name}": ${last} filters for ${channels} input channels`);
+          filter = this.constant([kh, kw, channels, last / channels], f.data);
         } else {
           // TFLite's OHWI -> TF's HWIO.
           filter = this.constant([kh, kw, last, first], permute(f.data, f.shape, [1, 2, 3, 0]));
@@ -217,7 +219,7 @@ class TfliteConverter {
         y = this.tf('Prelu', name, [x(), this.ref(op.inputs[1]!)]);
         break;
       case 'SOFTMAX': {
-        const beta = o?.float32(0, 1) ?? 1;
+        const beta = o?.float32(0, 0) ?? 0; // the schema's default
         let input = x();
         if (beta !== 1) {
           this.ctx.set(`${name}/beta:0`, this.tf('Mul', `${name}/beta`, [input, this.constant([], Float32Array.of(beta))]));
