@@ -236,7 +236,7 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
       { name: 'pnet/prob1', shape: ['batch', 2, 'height', 'width'], meaning: 'per cell of stride 2 (12x12 windows): [not face, face] probabilities' },
       { name: 'pnet/conv4-2/BiasAdd', shape: ['batch', 4, 'height', 'width'], meaning: 'box regression (x1, y1, x2, y2) as fractions of the window' },
     ],
-    notes: 'any input of at least 12x12; output size ceil((side - 11) / 2)',
+    notes: 'any input of at least 12x12; output side ceil(side / 2) - 5',
   }),
   expoTflite('mtcnn-rnet', 'rnet.tflite', { dynamicBatch: true, transposedImage: true }, {
     role: 'detector',
