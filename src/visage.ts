@@ -282,7 +282,7 @@ export class Visage {
 export function modelIdsOf(options: Partial<VisageConfig> = {}): string[] {
   const config = resolveConfig(options);
   const embedders = config.embedders.flatMap(modelEmbedderIds);
-  return [...new Set([DETECTORS[config.detector].modelId, config.landmarks, ...embedders])];
+  return [...new Set([...DETECTORS[config.detector].modelIds, config.landmarks, ...embedders])];
 }
 
 /** Creates a Visage instance; models are converted and loaded on first use (or by warmUp()). */

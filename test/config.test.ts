@@ -17,7 +17,7 @@ test('unknown keys and bad values are refused by name', () => {
   refuses({ minScor: 0.5 }, /unknown option "minScor"/);
   refuses({ minScore: 2 }, /minScore/);
   refuses({ maxFaces: 1.5 }, /maxFaces.*whole number/);
-  refuses({ detector: 'yolo' }, /detector must be one of ssd, blazeface/);
+  refuses({ detector: 'yolo' }, /detector must be one of ssd, blazeface, mtcnn/);
   refuses({ embedders: [] }, /non-empty/);
   refuses({ embedders: ['nope'] }, /unknown embedder "nope"/);
   refuses({ embedders: ['faceapi-recognition', 'faceapi-recognition'] }, /twice/);
@@ -27,10 +27,10 @@ test('unknown keys and bad values are refused by name', () => {
 
 test('the detectors offered come from the one detector registry, its default included', async () => {
   const { DETECTORS, PIPELINE_DETECTOR_IDS } = await import('../src/face/detect/index.ts');
-  assert.deepEqual([...PIPELINE_DETECTOR_IDS], ['ssd', 'blazeface']);
+  assert.deepEqual([...PIPELINE_DETECTOR_IDS], ['ssd', 'blazeface', 'mtcnn']);
   assert.ok(PIPELINE_DETECTOR_IDS.includes(DEFAULTS.detector));
   assert.equal(DETECTORS.tiny.pipeline, false);
-  assert.throws(() => resolveConfig({ detector: 'tiny' as never }), /detector must be one of ssd, blazeface/);
+  assert.throws(() => resolveConfig({ detector: 'tiny' as never }), /detector must be one of ssd, blazeface, mtcnn/);
 });
 
 test('modelIdsOf: the registry models a configuration runs, each once', async () => {
@@ -41,5 +41,6 @@ test('modelIdsOf: the registry models a configuration runs, each once', async ()
   assert.deepEqual(modelIdsOf({ embedders: ['faceapi-recognition'] }), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
   assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
     ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
+  assert.deepEqual(modelIdsOf({ detector: 'mtcnn' }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
   assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });

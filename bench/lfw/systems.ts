@@ -147,7 +147,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
   })),
   // Visage's own systems: visage-<embedder> and visage-<embedder>-flip for each embedder id (the
   // ensemble included), all from one detection per image (one pass; see bench/lfw/visage.ts).
-  ...(['faceapi-recognition', 'faceplugin-feature', 'human-faceres', 'human-mobilefacenet', 'human-mobileface', 'ensemble', 'fusion'] as const).flatMap((embedder) =>
+  ...(['faceapi-recognition', 'faceplugin-feature', 'human-faceres', 'human-mobilefacenet', 'human-mobileface', 'expo-mobilefacenet', 'ensemble', 'fusion'] as const).flatMap((embedder) =>
     [false, true].map((flip): SystemSpec => ({
       id: `visage-${embedder}${flip ? '-flip' : ''}`,
       description: `Visage: createVisage({ embedders: ['${embedder}'], flip: ${flip} }).analyze(), the detected face nearest the image centre, onnxruntime`

