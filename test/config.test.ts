@@ -41,6 +41,6 @@ test('modelIdsOf: the registry models a configuration runs, each once', async ()
   assert.deepEqual(modelIdsOf({ embedders: ['faceapi-recognition'] }), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
   assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
     ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
-  assert.deepEqual(modelIdsOf({ detector: 'mtcnn' }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
+  assert.deepEqual(modelIdsOf({ detector: 'mtcnn', embedders: ['faceapi-recognition'] }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
   assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });

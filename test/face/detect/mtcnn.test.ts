@@ -138,7 +138,7 @@ test("createVisage({ detector: 'mtcnn' }): detect() reports MTCNN's five points,
   const path = await import('node:path');
   const { createVisage } = await import('../../../src/visage.ts');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-mtcnn-'));
-  const visage = await createVisage({ detector: 'mtcnn', modelDir: dir, threads: 2 });
+  const visage = await createVisage({ detector: 'mtcnn', embedders: ['faceapi-recognition'], modelDir: dir, threads: 2 });
   try {
     const file = (await import('../../helpers/datasets.ts')).dataset('media', 'multiface.jpg');
     const detected = await visage.detect(file);
