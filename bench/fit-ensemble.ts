@@ -253,9 +253,15 @@ async function main(): Promise<void> {
   if (values.cache && existsSync(values.cache)) {
     const cached = v8.deserialize(await readFile(values.cache)) as { paths: string[]; embeddings: Embeddings };
     const sameImages = cached.paths.length === paths.length && cached.paths.every((p, i) => p === paths[i]);
-    if (sameImages && members.every((m) => cached.embeddings[m] && cached.embeddings[`${m}-flip`])) {
+    const missing = members.filter((m) => !cached.embeddings[m] || !cached.embeddings[`${m}-flip`]);
+    if (sameImages && missing.length === 0) {
       embeddings = cached.embeddings;
       log(`fit:ensemble: embeddings read from ${values.cache}`);
+    } else if (sameImages) {
+      // Only the members the cache lacks are embedded (the same images, the same pipeline).
+      log(`fit:ensemble: ${values.cache} lacks ${missing.join(', ')}; embedding those...`);
+      embeddings = { ...cached.embeddings, ...await embedAll(paths, missing) };
+      await writeFile(values.cache, v8.serialize({ paths, embeddings }));
     } else {
       log(`fit:ensemble: ${values.cache} holds other images or embedders; embedding again`);
     }
