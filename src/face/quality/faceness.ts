@@ -1,0 +1,92 @@
+// Is a detection a face? Features of the 68-point landmark fit, scale-free, for the face check
+// (see FACE_CHECK below for the rule chosen and docs/measurements.md, "Phantom faces", for what
+// was measured). A landmark net always draws a face shape, even on a shirt sleeve; what gives a
+// non-face away is that the shape does not sit where a face would (the detector's own keypoints
+// disagree with it) and that it is not stable under mirroring (the net, run on the mirrored
+// crop, draws another shape).
+import type { Box, Point } from '../../types.ts';
+import { LANDMARKS_68 } from '../align/landmarks.ts';
+
+/** Each 68-layout point's mirror image (jaw 0<->16, brows, nostrils, eyes 36<->45, mouth). */
+export const MIRROR_68: readonly number[] = Object.freeze((() => {
+  const m = Array.from({ length: 68 }, (_, i) => i);
+  const pair = (a: number, b: number) => { m[a] = b; m[b] = a; };
+  for (let i = 0; i <= 7; i++) pair(i, 16 - i);
+  for (let i = 0; i < 5; i++) pair(17 + i, 26 - i);
+  pair(31, 35); pair(32, 34);
+  pair(36, 45); pair(37, 44); pair(38, 43); pair(39, 42); pair(40, 47); pair(41, 46);
+  pair(48, 54); pair(49, 53); pair(50, 52); pair(55, 59); pair(56, 58);
+  pair(60, 64); pair(61, 63); pair(65, 67);
+  return m;
+})());
+
+/**
+ * Points found on the horizontally mirrored image (width `width`), mapped back into the image and
+ * renumbered so that point k is again the same facial point.
+ */
+export function unmirror68(points: readonly Point[], width: number): Point[] {
+  return MIRROR_68.map((k) => ({ x: width - points[k]!.x, y: points[k]!.y }));
+}
+
+export interface FacenessFeatures {
+  /** Distance between the eye centres over the box width (a frontal face: about 0.4). */
+  eyeSpan: number;
+  /** Nose tip below the eye line, in eye distances, along the face's own vertical. */
+  noseDepth: number;
+  /** Mouth centre below the eye line, in eye distances. */
+  mouthDepth: number;
+  /** Share of the 68 points inside the box grown by a quarter on each side. */
+  inside: number;
+  /** Mean distance between the points and those found on the mirrored image, over the box's longer side. */
+  flipDistance?: number;
+  /** Mean distance between the detector's eye and nose keypoints and the landmark fit's, over the box's longer side. */
+  keypointDistance?: number;
+}
+
+const mean = (points: readonly Point[], from: number, to: number): Point => {
+  let x = 0, y = 0;
+  for (let i = from; i <= to; i++) { x += points[i]!.x; y += points[i]!.y; }
+  return { x: x / (to - from + 1), y: y / (to - from + 1) };
+};
+const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+
+/**
+ * `keypoints`: the detector's own, in BlazeFace's order (subject's right eye = image left, left
+ * eye, nose tip, ...); other detectors have none.
+ */
+export function facenessFeatures(box: Box, points: readonly Point[], mirrored?: readonly Point[], keypoints?: readonly Point[]): FacenessFeatures {
+  const { leftEye, rightEye, noseTip, mouth } = LANDMARKS_68;
+  const eyeL = mean(points, leftEye[0], leftEye[1]), eyeR = mean(points, rightEye[0], rightEye[1]);
+  const span = Math.max(1e-6, distance(eyeL, eyeR));
+  // The face's own axes: x along the eye line, y perpendicular to it, downwards.
+  const ux = (eyeR.x - eyeL.x) / span, uy = (eyeR.y - eyeL.y) / span;
+  const centre = { x: (eyeL.x + eyeR.x) / 2, y: (eyeL.y + eyeR.y) / 2 };
+  const down = (p: Point) => (-(p.x - centre.x) * uy + (p.y - centre.y) * ux) / span;
+  const side = Math.max(box.width, box.height);
+  const gx = box.width / 4, gy = box.height / 4;
+  const inside = points.filter((p) => p.x >= box.x - gx && p.x <= box.x + box.width + gx && p.y >= box.y - gy && p.y <= box.y + box.height + gy).length / points.length;
+  const features: FacenessFeatures = {
+    eyeSpan: span / box.width,
+    noseDepth: down(points[noseTip]!),
+    mouthDepth: down(mean(points, mouth[0], mouth[1])),
+    inside,
+  };
+  if (mirrored) {
+    let sum = 0;
+    for (let i = 0; i < points.length; i++) sum += distance(points[i]!, mirrored[i]!);
+    features.flipDistance = sum / points.length / side;
+  }
+  if (keypoints && keypoints.length >= 3) {
+    features.keypointDistance = (distance(keypoints[0]!, eyeL) + distance(keypoints[1]!, eyeR) + distance(keypoints[2]!, points[noseTip]!)) / 3 / side;
+  }
+  return features;
+}
+
+/** The rule: a detection is dropped when any limit is crossed (placeholder, fitted by bench/phantom.ts). */
+export const FACE_CHECK = Object.freeze({ maxKeypointDistance: 0.2, maxFlipDistance: 0.1 });
+
+export function passesFaceCheck(features: FacenessFeatures): boolean {
+  if (features.keypointDistance !== undefined && features.keypointDistance > FACE_CHECK.maxKeypointDistance) return false;
+  if (features.flipDistance !== undefined && features.flipDistance > FACE_CHECK.maxFlipDistance) return false;
+  return true;
+}
