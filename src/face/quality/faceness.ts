@@ -7,27 +7,6 @@
 import type { Box, Point } from '../../types.ts';
 import { LANDMARKS_68 } from '../align/landmarks.ts';
 
-/** Each 68-layout point's mirror image (jaw 0<->16, brows, nostrils, eyes 36<->45, mouth). */
-export const MIRROR_68: readonly number[] = Object.freeze((() => {
-  const m = Array.from({ length: 68 }, (_, i) => i);
-  const pair = (a: number, b: number) => { m[a] = b; m[b] = a; };
-  for (let i = 0; i <= 7; i++) pair(i, 16 - i);
-  for (let i = 0; i < 5; i++) pair(17 + i, 26 - i);
-  pair(31, 35); pair(32, 34);
-  pair(36, 45); pair(37, 44); pair(38, 43); pair(39, 42); pair(40, 47); pair(41, 46);
-  pair(48, 54); pair(49, 53); pair(50, 52); pair(55, 59); pair(56, 58);
-  pair(60, 64); pair(61, 63); pair(65, 67);
-  return m;
-})());
-
-/**
- * Points found on the horizontally mirrored image (width `width`), mapped back into the image and
- * renumbered so that point k is again the same facial point.
- */
-export function unmirror68(points: readonly Point[], width: number): Point[] {
-  return MIRROR_68.map((k) => ({ x: width - points[k]!.x, y: points[k]!.y }));
-}
-
 export interface FacenessFeatures {
   /** Distance between the eye centres over the box width (a frontal face: about 0.4). */
   eyeSpan: number;
@@ -90,3 +69,6 @@ export function passesFaceCheck(features: FacenessFeatures): boolean {
   if (features.flipDistance !== undefined && features.flipDistance > FACE_CHECK.maxFlipDistance) return false;
   return true;
 }
+
+/** The landmark net the check's limits were fitted with. */
+export const FACE_CHECK_LANDMARKS = 'faceapi-landmark68';
