@@ -147,8 +147,8 @@ const widerFalseKept = halfB.filter((f) => atDefault(f) && f.label === 'false' &
 const widerFalseRejected = halfB.filter((f) => atDefault(f) && f.label === 'false' && !kept(f));
 const widerTrueRejected = wider.filter((f) => atDefault(f) && f.label === 'face' && !kept(f));
 const sheets: [string, Scored[]][] = [
-  ['celeb5-media-rejected.jpg', rejectedOther], ['celeb5-several-faces.jpg', extras],
-  ['wider-b-false-rejected.jpg', widerFalseRejected], ['wider-b-false-kept.jpg', widerFalseKept], ['wider-true-rejected.jpg', widerTrueRejected],
+  ['celeb5-media-rejected.png', rejectedOther], ['celeb5-several-faces.png', extras],
+  ['wider-b-false-rejected.png', widerFalseRejected], ['wider-b-false-kept.png', widerFalseKept], ['wider-true-rejected.png', widerTrueRejected],
 ];
 for (const [file, faces] of sheets) if (faces.length) await writeSheet(path.join(args.sheet!, file), items(faces));
 print();

@@ -1,4 +1,4 @@
-// A contact sheet: crops of chosen detections side by side, each captioned, written as a JPEG.
+// A contact sheet: crops of chosen detections side by side, each captioned, written as a PNG.
 import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import { loadImage } from '../../src/face/image/decode.ts';
@@ -40,7 +40,7 @@ export async function writeSheet(file: string, items: readonly SheetItem[]): Pro
     tiles.push({ input: Buffer.from(svg), left, top: top + TILE });
   }
   await sharp({ create: { width: COLUMNS * TILE, height: rows * (TILE + CAPTION), channels: 3, background: { r: 255, g: 255, b: 255 } } })
-    .composite(tiles).jpeg({ quality: 85 }).toFile(file);
+    .composite(tiles).png().toFile(file);
 }
 
 export const shortName = (image: CollectedImage) => path.basename(image.name).slice(0, 18);
