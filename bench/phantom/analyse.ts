@@ -1,5 +1,5 @@
 // Candidate face checks scored on collected detections (bench/phantom/collect.ts): pure code.
-import { iou } from '../../src/face/detect/nms.ts';
+import { iou, overlapOfSmaller } from '../../src/face/detect/nms.ts';
 import { facenessFeatures, type FacenessFeatures } from '../../src/face/quality/faceness.ts';
 import type { CollectedFace, CollectedImage } from './collect.ts';
 
@@ -9,6 +9,16 @@ export const FALSE_IOU = 0.3;
 export const FACE_IOU = 0.5;
 
 export type Label = 'face' | 'false' | 'unsure';
+
+/**
+ * Stricter than 'false': no ground-truth face (valid or invalid) shares more than PHANTOM_OVERLAP
+ * of the smaller box's area with the detection. Many 'false' detections of WIDER's crowds are
+ * boxes over two faces, or a face's part; a phantom is off every labelled face.
+ */
+export const PHANTOM_OVERLAP = 0.3;
+export function isPhantom(image: CollectedImage, face: CollectedFace): boolean {
+  return !!image.groundTruth && image.groundTruth.every((gt) => overlapOfSmaller(gt.box, face.box) < PHANTOM_OVERLAP);
+}
 
 export interface Scored {
   image: CollectedImage;

@@ -36,7 +36,7 @@ export interface CollectedImage {
 }
 
 /** Every image of the three sets through the default detector at `minScore`, with the candidates' inputs. */
-export async function collect(minScore: number): Promise<CollectedImage[]> {
+export async function collect(minScore: number, widerLimit = Infinity): Promise<CollectedImage[]> {
   const engine = await Engine.create();
   const detector = createDetector(engine, 'blazeface', { tiling: 'auto' });
   const landmarks = new FaceLandmarks68(engine, 'faceapi-landmark68');
@@ -45,7 +45,7 @@ export async function collect(minScore: number): Promise<CollectedImage[]> {
 
   const jobs: { set: string; name: string; file: string; groundTruth?: GroundTruthFace[] }[] = [];
   const widerRoot = dataset('wider-dev');
-  for (const entry of await readWiderGroundTruth(path.join(widerRoot, 'wider_face_dev_bbx_gt.txt'))) {
+  for (const entry of (await readWiderGroundTruth(path.join(widerRoot, 'wider_face_dev_bbx_gt.txt'))).slice(0, widerLimit)) {
     jobs.push({ set: 'wider', name: entry.name, file: path.join(widerRoot, 'images', entry.name), groundTruth: entry.faces });
   }
   for (const part of ['train', 'val']) {
