@@ -179,6 +179,7 @@ export class Visage {
     const scale = image.width / image.originalWidth;
     const options2 = { ...detectOptions, minFaceSize: detectOptions.minFaceSize * scale };
     const found = await this.checkFaces(image, await this.detector.detect(image, options2));
+    // Nothing left after the check counts as nothing found: the padded copy is searched too.
     return found.length > 0 ? found : this.checkFaces(image, await this.detectInPaddedCopy(image, options2));
   }
 
