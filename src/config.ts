@@ -51,6 +51,11 @@ export interface VisageConfig {
    * event loop stays free while images are analysed, as a server needs. Same results.
    */
   worker: boolean;
+  /**
+   * Drop detections that are not faces (a shirt sleeve, a pattern): 'on' checks each detection's
+   * 68-landmark fit (src/face/quality/faceness.ts); 'off' keeps every detection above minScore.
+   */
+  faceCheck: 'on' | 'off';
 }
 
 export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
@@ -68,12 +73,14 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
   maxInputPixels: 200_000_000,
   maxWorkingPixels: 40_000_000,
   worker: false,
+  faceCheck: 'on',
 } satisfies VisageConfig);
 
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
   detector: PIPELINE_DETECTOR_IDS,
   tiling: ['auto', 'on', 'off'],
   landmarks: LANDMARK_MODELS,
+  faceCheck: ['on', 'off'],
 };
 export { EMBEDDER_IDS };
 

@@ -13,6 +13,7 @@ import type { Embedder, EmbeddedFaces, SharedEmbeddings } from './face/embed/emb
 import { EmbedderSet, modelEmbedderIds } from './face/embed/index.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality, isGreyImage } from './face/quality/quality.ts';
+import { FACE_CHECK_LANDMARKS, facenessFeatures, passesFaceCheck } from './face/quality/faceness.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
 import { clampBox } from './face/detect/nms.ts';
 import sharp from 'sharp';
@@ -51,6 +52,9 @@ export interface DetectionResult {
   height: number;
   faces: { box: Box; score: number; keypoints?: Point[] }[];
 }
+
+/** A detection that passed the face check, with the 68 points the check found (analyze reuses them). */
+type CheckedFace = DetectedFace & { points68?: Point[] };
 
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
@@ -104,6 +108,8 @@ export class Visage {
   private readonly engine!: Engine;
   private readonly detector!: Detector;
   private readonly landmarks!: FaceLandmarks68;
+  /** The landmark net the face check was fitted with (the same instance when it is the configured one). */
+  private readonly checkLandmarks!: FaceLandmarks68;
   /** The configured embedders, in config order. */
   private readonly embedders!: Embedder[];
   /** Every model embedder they need, each once (an ensemble's members included). */
@@ -119,6 +125,7 @@ export class Visage {
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
+    this.checkLandmarks = config.landmarks === FACE_CHECK_LANDMARKS ? this.landmarks : new FaceLandmarks68(engine, FACE_CHECK_LANDMARKS);
     this.embedderSet = new EmbedderSet(engine);
     this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
   }
@@ -146,6 +153,7 @@ export class Visage {
     const large: LoadedImage = { width: 1024, height: 768, channels: 3, data: new Uint8Array(1024 * 768 * 3), originalWidth: 1024, originalHeight: 768, scale: 1 };
     await this.detector.detect(large, this.detectOptions({}));
     await this.landmarks.locate(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
+    if (this.config.faceCheck === 'on') await this.checkLandmarks.locateWithMirror(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
     const five: FivePoints = { leftEye: { x: 24, y: 26 }, rightEye: { x: 40, y: 26 }, nose: { x: 32, y: 34 }, mouthLeft: { x: 26, y: 44 }, mouthRight: { x: 38, y: 44 } };
     for (const embedder of this.embedderSet.modelEmbedders()) await embedder.embedFaces(probe, [five], false);
   }
@@ -165,13 +173,28 @@ export class Visage {
     return loadImage(input, { maxInputPixels: this.config.maxInputPixels, maxWorkingPixels: this.config.maxWorkingPixels });
   }
 
-  private async detectLoaded(image: LoadedImage, options: DetectCallOptions): Promise<DetectedFace[]> {
+  private async detectLoaded(image: LoadedImage, options: DetectCallOptions): Promise<CheckedFace[]> {
     const detectOptions = this.detectOptions(options);
     // minFaceSize is in original pixels; the detector sees the working image.
     const scale = image.width / image.originalWidth;
     const options2 = { ...detectOptions, minFaceSize: detectOptions.minFaceSize * scale };
-    const found = await this.detector.detect(image, options2);
-    return found.length > 0 ? found : this.detectInPaddedCopy(image, options2);
+    const found = await this.checkFaces(image, await this.detector.detect(image, options2));
+    // Nothing left after the check counts as nothing found: the padded copy is searched too.
+    return found.length > 0 ? found : this.checkFaces(image, await this.detectInPaddedCopy(image, options2));
+  }
+
+  /**
+   * The face check (config faceCheck): detections whose 68-landmark fit does not look like a face
+   * are dropped; see src/face/quality/faceness.ts and docs/measurements.md ("Phantom faces").
+   */
+  private async checkFaces(image: RgbImage, found: DetectedFace[]): Promise<CheckedFace[]> {
+    if (this.config.faceCheck === 'off' || found.length === 0) return found;
+    const { points, mirrored } = await this.checkLandmarks.locateWithMirror(image, found.map((f) => f.box));
+    const reuse = this.checkLandmarks === this.landmarks;
+    return found.flatMap((face, i) => {
+      if (!passesFaceCheck(facenessFeatures(face.box, points[i]!, mirrored[i], face.keypoints))) return [];
+      return [reuse ? { ...face, points68: points[i]! } : face];
+    });
   }
 
   /**
@@ -227,7 +250,8 @@ export class Visage {
     const toOriginal = new ToOriginal(image);
     const known = options.faces === undefined ? null : knownFaces(options.faces, image, toOriginal);
     const found = known ?? await this.detectLoaded(image, options);
-    const points68 = await this.landmarks.locate(image, found.map((f) => f.box));
+    const checked = found as CheckedFace[];
+    const points68 = checked.every((f) => f.points68) ? checked.map((f) => f.points68!) : await this.landmarks.locate(image, found.map((f) => f.box));
     const fives = points68.map((points, i) => known?.[i]?.five ?? fivePointsFrom68(points));
 
     const wantEmbeddings = options.embed ?? true;
@@ -282,7 +306,8 @@ export class Visage {
 export function modelIdsOf(options: Partial<VisageConfig> = {}): string[] {
   const config = resolveConfig(options);
   const embedders = config.embedders.flatMap(modelEmbedderIds);
-  return [...new Set([...DETECTORS[config.detector].modelIds, config.landmarks, ...embedders])];
+  const check = config.faceCheck === 'on' ? [FACE_CHECK_LANDMARKS] : [];
+  return [...new Set([...DETECTORS[config.detector].modelIds, config.landmarks, ...check, ...embedders])];
 }
 
 /** Creates a Visage instance; models are converted and loaded on first use (or by warmUp()). */

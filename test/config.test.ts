@@ -9,6 +9,8 @@ test('defaults come back frozen, options merge over them', () => {
   assert.deepEqual(config.embedders, ['human-faceres', 'faceapi-recognition']);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.embedders));
   assert.equal(resolveConfig({ minScore: undefined }).minScore, DEFAULTS.minScore);
+  assert.equal(DEFAULTS.faceCheck, 'on');
+  assert.equal(resolveConfig({ faceCheck: 'off' }).faceCheck, 'off');
 });
 
 test('unknown keys and bad values are refused by name', () => {
@@ -23,6 +25,7 @@ test('unknown keys and bad values are refused by name', () => {
   refuses({ embedders: ['faceapi-recognition', 'faceapi-recognition'] }, /twice/);
   refuses({ threads: 0 }, /threads/);
   refuses({ flip: 'yes' }, /flip/);
+  refuses({ faceCheck: 'maybe' }, /faceCheck must be one of on, off/);
 });
 
 test('the detectors offered come from the one detector registry, its default included', async () => {
@@ -42,5 +45,10 @@ test('modelIdsOf: the registry models a configuration runs, each once', async ()
   assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
     ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
   assert.deepEqual(modelIdsOf({ detector: 'mtcnn', embedders: ['faceapi-recognition'] }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
+  // The face check runs the full landmark net, whatever landmark model aligns the faces.
+  assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', embedders: ['faceapi-recognition'] }),
+    ['human-blazeface-back', 'faceapi-landmark68-tiny', 'faceapi-landmark68', 'faceapi-recognition']);
+  assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', faceCheck: 'off', embedders: ['faceapi-recognition'] }),
+    ['human-blazeface-back', 'faceapi-landmark68-tiny', 'faceapi-recognition']);
   assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });

@@ -18,7 +18,7 @@ import { augmentation, renderAugmentation, type Augmentation } from './augment.t
 import type { Box } from '../types.ts';
 
 /** Pipeline settings that change which faces are found or their vectors (the cache key). */
-const KEY_FIELDS = ['detector', 'tiling', 'minScore', 'maxFaces', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
+const KEY_FIELDS = ['detector', 'tiling', 'minScore', 'maxFaces', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels', 'faceCheck'] as const;
 
 export interface FoundFace {
   box: Box;

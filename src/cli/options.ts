@@ -20,6 +20,7 @@ export const PIPELINE_OPTIONS = {
   'min-face-size': { type: 'string' },
   'max-faces': { type: 'string' },
   'model-dir': { type: 'string' },
+  'face-check': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, i) => i === 0 ? `${id} (default)` : id).join(' or ')}
@@ -27,6 +28,7 @@ export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, 
   --min-score N        drop faces scoring below N (default ${DEFAULTS.minScore})
   --min-face-size PX   drop faces smaller than PX pixels (default ${DEFAULTS.minFaceSize})
   --max-faces N        at most N faces per image (default ${DEFAULTS.maxFaces})
+  --face-check MODE    ${DEFAULTS.faceCheck} (default) or off: drop detections whose landmark fit is not a face's
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
 /** The model embedders, `first` (the default) marked and first; the ensembles are described apart. */
@@ -64,6 +66,7 @@ export interface PipelineValues {
   'min-face-size'?: string;
   'max-faces'?: string;
   'model-dir'?: string;
+  'face-check'?: string;
 }
 
 /** A numeric flag's value, or undefined when absent; a usage error when it is not a number. */
@@ -86,5 +89,6 @@ export function pipelineConfig(values: PipelineValues): Partial<VisageConfig> {
     minFaceSize: numberFlag('min-face-size', values['min-face-size']),
     maxFaces: numberFlag('max-faces', values['max-faces']),
     modelDir: values['model-dir'],
+    faceCheck: values['face-check'] as VisageConfig['faceCheck'] | undefined,
   };
 }

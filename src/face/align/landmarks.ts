@@ -9,6 +9,19 @@ export const LANDMARKS_68 = {
   noseTip: 30, mouthLeft: 48, mouthRight: 54,
 } as const;
 
+/** Each 68-layout point's mirror image (jaw 0<->16, brows, nostrils, eyes 36<->45, mouth). */
+export const MIRROR_68: readonly number[] = Object.freeze((() => {
+  const m = Array.from({ length: 68 }, (_, i) => i);
+  const pair = (a: number, b: number) => { m[a] = b; m[b] = a; };
+  for (let i = 0; i <= 7; i++) pair(i, 16 - i);
+  for (let i = 0; i < 5; i++) pair(17 + i, 26 - i);
+  pair(31, 35); pair(32, 34);
+  pair(36, 45); pair(37, 44); pair(38, 43); pair(39, 42); pair(40, 47); pair(41, 46);
+  pair(48, 54); pair(49, 53); pair(50, 52); pair(55, 59); pair(56, 58);
+  pair(60, 64); pair(61, 63); pair(65, 67);
+  return m;
+})());
+
 function mean(points: readonly Point[], from: number, to: number): Point {
   let x = 0, y = 0;
   for (let i = from; i <= to; i++) { x += points[i]!.x; y += points[i]!.y; }

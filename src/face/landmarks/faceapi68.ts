@@ -6,6 +6,7 @@ import type { Engine } from '../../runtime/engine.ts';
 import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
 import { resampleAffine } from '../align/align.ts';
+import { MIRROR_68 } from '../align/landmarks.ts';
 
 /** The landmark models, each a registry model of the same network family (the full and the tiny net). */
 export const LANDMARK_MODELS = Object.freeze(['faceapi-landmark68', 'faceapi-landmark68-tiny'] as const);
@@ -24,21 +25,52 @@ export class FaceLandmarks68 {
 
   /** 68 points per box, in image pixels; one batched inference for all boxes. */
   async locate(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
-    if (boxes.length === 0) return [];
+    return (await this.run(image, boxes, false)).points;
+  }
+
+  /**
+   * 68 points per box, and the 68 points the net finds on the mirrored square, mapped back and
+   * renumbered (point k is the same facial point in both): one batched inference of 2 chips per
+   * box. On a face the two agree; on a non-face the net draws two different shapes (faceness.ts).
+   */
+  async locateWithMirror(image: RgbImage, boxes: Box[]): Promise<{ points: Point[][]; mirrored: Point[][] }> {
+    return this.run(image, boxes, true);
+  }
+
+  private async run(image: RgbImage, boxes: Box[], withMirror: boolean): Promise<{ points: Point[][]; mirrored: Point[][] }> {
+    if (boxes.length === 0) return { points: [], mirrored: [] };
     const spec = getModelSpec(this.modelId).input;
     const plane = 3 * SIZE * SIZE;
-    const batch = new Float32Array(boxes.length * plane);
+    const chips = withMirror ? 2 : 1;
+    const batch = new Float32Array(boxes.length * chips * plane);
     const squares = boxes.map(landmarkSquare);
     squares.forEach((square, i) => {
       const scale = SIZE / square.width;
       const chip = resampleAffine(image, [[scale, 0, -square.x * scale], [0, scale, -square.y * scale]], SIZE, SIZE);
-      pixelsToInput(chip.data, SIZE, SIZE, 3, spec, batch, i * plane);
+      pixelsToInput(chip.data, SIZE, SIZE, 3, spec, batch, i * chips * plane);
+      if (withMirror) pixelsToInput(mirrorPixels(chip.data), SIZE, SIZE, 3, spec, batch, (i * chips + 1) * plane);
     });
-    const outputs = await this.engine.run(this.modelId, batch, [boxes.length, 3, SIZE, SIZE]);
+    const outputs = await this.engine.run(this.modelId, batch, [boxes.length * chips, 3, SIZE, SIZE]);
     const values = outputs.landmarks!.data;
-    return squares.map((square, i) => Array.from({ length: 68 }, (_, k) => ({
-      x: square.x + values[i * 136 + 2 * k]! * square.width,
-      y: square.y + values[i * 136 + 2 * k + 1]! * square.height,
-    })));
+    const at = (chip: number, k: number, square: Box, mirrored: boolean) => {
+      const u = values[chip * 136 + 2 * k]!, v = values[chip * 136 + 2 * k + 1]!;
+      return { x: square.x + (mirrored ? 1 - u : u) * square.width, y: square.y + v * square.height };
+    };
+    return {
+      points: squares.map((square, i) => Array.from({ length: 68 }, (_, k) => at(i * chips, k, square, false))),
+      mirrored: withMirror ? squares.map((square, i) => MIRROR_68.map((k) => at(i * chips + 1, k, square, true))) : [],
+    };
   }
+}
+
+/** The SIZE x SIZE RGB chip flipped left to right. */
+function mirrorPixels(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const from = (y * SIZE + x) * 3, to = (y * SIZE + SIZE - 1 - x) * 3;
+      out[to] = data[from]!; out[to + 1] = data[from + 1]!; out[to + 2] = data[from + 2]!;
+    }
+  }
+  return out;
 }

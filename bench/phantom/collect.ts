@@ -1,0 +1,105 @@
+// Collects, for every detection of the default detector (BlazeFace, tiling 'auto') on WIDER dev,
+// celeb5 and media, what each candidate face check would look at: the 68 landmarks (and those
+// found on the mirrored image, mapped back), the detector's keypoints, the face-api ResNet
+// descriptor's raw norm (crop and mirror) and the pipeline's embedding. Written as JSON for
+// bench/phantom.ts. Timings of each stage per image are kept too. WIDER images are shrunk to a
+// longer side of 1024 px as in bench/wider.ts; celeb5 and media are used as decoded.
+import path from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { Engine } from '../../src/runtime/engine.ts';
+import { loadImage } from '../../src/face/image/decode.ts';
+import { resizeTo } from '../../src/face/image/transform.ts';
+import { createDetector } from '../../src/face/detect/index.ts';
+import { FaceLandmarks68 } from '../../src/face/landmarks/faceapi68.ts';
+import { fivePointsFrom68 } from '../../src/face/align/index.ts';
+import { ModelEmbedder, l2normalise, mirror } from '../../src/face/embed/embedder.ts';
+import { getModelSpec } from '../../src/models/registry.ts';
+import { pixelsToInput } from '../../src/models/input.ts';
+import type { Box, Point, RgbImage } from '../../src/types.ts';
+import { dataset } from '../../test/helpers/datasets.ts';
+import { readWiderGroundTruth, type GroundTruthFace } from '../wider-eval.ts';
+
+const MAX_SIDE = 1024;
+const EMBED_MIN_SCORE = 0.3;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export interface CollectedFace {
+  box: Box; score: number; keypoints?: Point[];
+  points68: Point[]; mirrored68: Point[];
+  rawNorm?: number; rawNormMirror?: number; embedding?: number[];
+}
+export interface CollectedImage {
+  set: string; name: string; width: number; height: number;
+  groundTruth?: GroundTruthFace[];
+  faces: CollectedFace[];
+  ms: { detect: number; landmarks: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number };
+}
+
+/** Every image of the three sets through the default detector at `minScore`, with the candidates' inputs. */
+export async function collect(minScore: number, widerLimit = Infinity): Promise<CollectedImage[]> {
+  const engine = await Engine.create();
+  const detector = createDetector(engine, 'blazeface', { tiling: 'auto' });
+  const landmarks = new FaceLandmarks68(engine, 'faceapi-landmark68');
+  const embedder = new ModelEmbedder(engine, 'faceapi-recognition');
+  const input = getModelSpec('faceapi-recognition').input;
+
+  const jobs: { set: string; name: string; file: string; groundTruth?: GroundTruthFace[] }[] = [];
+  const widerRoot = dataset('wider-dev');
+  for (const entry of (await readWiderGroundTruth(path.join(widerRoot, 'wider_face_dev_bbx_gt.txt'))).slice(0, widerLimit)) {
+    jobs.push({ set: 'wider', name: entry.name, file: path.join(widerRoot, 'images', entry.name), groundTruth: entry.faces });
+  }
+  for (const part of ['train', 'val']) {
+    for (const person of (await readdir(dataset('celeb5', part))).sort()) {
+      for (const f of (await readdir(dataset('celeb5', part, person))).sort()) {
+        jobs.push({ set: 'celeb5', name: `${part}/${person}/${f}`, file: dataset('celeb5', part, person, f) });
+      }
+    }
+  }
+  for (const f of ['group1.jpg', 'group2.jpg', 'multiface.jpg']) jobs.push({ set: 'media', name: f, file: dataset('media', f) });
+
+  const results: CollectedImage[] = [];
+  for (const [n, job] of jobs.entries()) {
+    let image: RgbImage = await loadImage(job.file);
+    let groundTruth = job.groundTruth;
+    if (job.set === 'wider') {
+      const scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
+      if (scale < 1) {
+        const width = Math.round(image.width * scale), height = Math.round(image.height * scale);
+        const sx = width / image.width, sy = height / image.height;
+        image = await resizeTo(image, width, height);
+        groundTruth = groundTruth!.map((f) => ({ ...f, box: { x: f.box.x * sx, y: f.box.y * sy, width: f.box.width * sx, height: f.box.height * sy } }));
+      }
+    }
+    let t = performance.now();
+    // The library's defaults beside minScore: minFaceSize 16 only outside WIDER (bench:wider uses 0).
+    const found = await detector.detect(image, { minScore, maxFaces: 100_000, minFaceSize: job.set === 'wider' ? 0 : 16 });
+    const msDetect = performance.now() - t;
+    t = performance.now();
+    await landmarks.locate(image, found.map((f) => f.box));
+    const msLandmarks = performance.now() - t;
+    // The library's path: the landmarks and those of the mirrored square, one inference.
+    t = performance.now();
+    const { points, mirrored: mirrored68 } = await landmarks.locateWithMirror(image, found.map((f) => f.box));
+    const msMirror = performance.now() - t;
+    t = performance.now();
+    const toEmbed = found.map((f, i) => i).filter((i) => found[i]!.score >= EMBED_MIN_SCORE);
+    const crops = toEmbed.map((i) => embedder.align(image, fivePointsFrom68(points[i]!)));
+    const items = crops.flatMap((c) => [c, mirror(c)]);
+    const outputs = items.length ? await engine.runBatched('faceapi-recognition', items.map((c) => pixelsToInput(c.data, 150, 150, 3, input)), [3, 150, 150], 16) : [];
+    const msEmbed = performance.now() - t;
+    const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), points68: points[i]!, mirrored68: mirrored68[i]! }));
+    toEmbed.forEach((i, k) => {
+      const a = Float32Array.from(outputs[2 * k]!.descriptor!.data as Float32Array), b = Float32Array.from(outputs[2 * k + 1]!.descriptor!.data as Float32Array);
+      const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      const face = faces[i]!;
+      face.rawNorm = norm(a); face.rawNormMirror = norm(b);
+      const na = l2normalise(a), nb = l2normalise(b);
+      face.embedding = Array.from(l2normalise(na.map((x, j) => x + nb[j]!)), (x) => Math.round(x * 1e5) / 1e5);
+    });
+    results.push({ set: job.set, name: job.name, width: image.width, height: image.height, ...(groundTruth ? { groundTruth } : {}), faces,
+      ms: { detect: msDetect, landmarks: msLandmarks, landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length } });
+    if ((n + 1) % 20 === 0) log(`${n + 1}/${jobs.length}`);
+  }
+  await engine.close();
+  return results;
+}
