@@ -9,6 +9,14 @@ import { face } from '../gallery/helpers.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
 
+/** dir/people/amy/<n>.png: copies of bbt's amy<n>.png, a per-person folder to enrol. */
+async function amyPhotos(dir: string, numbers: number[]): Promise<string> {
+  const photos = path.join(dir, 'people', 'amy');
+  await mkdir(photos, { recursive: true });
+  for (const n of numbers) await copyFile(dataset('bbt', 'people', 'amy', `amy${n}.png`), path.join(photos, `${n}.png`));
+  return photos;
+}
+
 test('visage gallery stats, export, import into another gallery, reset --yes', async () => {
   const { dir, remove } = await tempDir();
   try {
@@ -69,9 +77,7 @@ test('visage gallery: a file that is not a gallery, a bad export file, unknown a
 test('visage gallery reindex: faces enrolled with one embedder get another\'s vectors from their source images', { skip: skipUnless('bbt', 'people') }, async () => {
   const { dir, remove } = await tempDir();
   try {
-    const photos = path.join(dir, 'people', 'amy');
-    await mkdir(photos, { recursive: true });
-    for (const n of [1, 2]) await copyFile(dataset('bbt', 'people', 'amy', `amy${n}.png`), path.join(photos, `${n}.png`));
+    const photos = await amyPhotos(dir, [1, 2]);
     const db = path.join(dir, 'g.db');
     assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db])).code, 0);
     const warned = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--embedders', 'human-mobilefacenet', '--threshold', '0.5']);
@@ -93,9 +99,7 @@ test('visage gallery reindex: faces enrolled with one embedder get another\'s ve
 test('a gallery built with the ResNet keeps matching with it and says so; reindex moves it to the default', { skip: skipUnless('bbt', 'people') || (embedderInstalled('fusion') ? false : 'the fusion is not installed') }, async () => {
   const { dir, remove } = await tempDir();
   try {
-    const photos = path.join(dir, 'people', 'amy');
-    await mkdir(photos, { recursive: true });
-    for (const n of [1, 2]) await copyFile(dataset('bbt', 'people', 'amy', `amy${n}.png`), path.join(photos, `${n}.png`));
+    const photos = await amyPhotos(dir, [1, 2]);
     const db = path.join(dir, 'g.db');
     assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db, '--embedders', 'faceapi-recognition'])).code, 0);
     const old = await visage(['identify', path.join(photos, '1.png'), '--db', db, '--json']);
@@ -138,9 +142,7 @@ test('visage gallery create: a new (look-alike) gallery from a folder of per-per
 test('--preset fast matches with the ResNet whatever the gallery holds; a preset beside --embedders is refused', { skip: skipUnless('bbt', 'people') }, async () => {
   const { dir, remove } = await tempDir();
   try {
-    const photos = path.join(dir, 'people', 'amy');
-    await mkdir(photos, { recursive: true });
-    await copyFile(dataset('bbt', 'people', 'amy', 'amy1.png'), path.join(photos, '1.png'));
+    const photos = await amyPhotos(dir, [1]);
     const db = path.join(dir, 'g.db');
     assert.equal((await visage(['enroll', path.join(dir, 'people'), '--db', db, '--preset', 'fast'])).code, 0);
     const found = await visage(['identify', dataset('bbt', 'people', 'amy', 'amy2.png'), '--db', db, '--preset', 'fast', '--json']);
