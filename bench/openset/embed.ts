@@ -151,15 +151,13 @@ export interface EmbeddingForm {
 /** How the default pipeline's (or `options`') first embedder is stored and fused, without loading a model. */
 export async function embeddingForm(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}): Promise<EmbeddingForm & { members: string[]; sizes: number[] }> {
   const { resolveConfig } = await import('../../src/config.ts');
-  const { ENSEMBLES, createEnsembleEmbedder, isEnsembleId } = await import('../../src/face/embed/ensemble.ts');
+  const { ENSEMBLES, ensembleFuser, isEnsembleId } = await import('../../src/face/embed/ensemble.ts');
   const { MODEL_EMBEDDERS } = await import('../../src/face/embed/embedder.ts');
   const { getModelSpec } = await import('../../src/models/registry.ts');
   const embedder = resolveConfig(options).embedders[0]!;
   const members = isEnsembleId(embedder) ? ENSEMBLES[embedder].map((m) => m.id) : [embedder];
   const sizes = members.map((id) => getModelSpec(MODEL_EMBEDDERS[id as keyof typeof MODEL_EMBEDDERS].modelId).embeddingSize!);
-  const ensemble = isEnsembleId(embedder)
-    ? createEnsembleEmbedder((id) => ({ id, size: sizes[members.indexOf(id)]!, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } }), undefined, embedder)
-    : null;
+  const ensemble = isEnsembleId(embedder) ? ensembleFuser(embedder) : null;
   return {
     embedder, members, sizes,
     stored: members.join('+'),

@@ -9,9 +9,8 @@ import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import { largestFaceIndex } from '../recognition/enrolment.ts';
 export { LARGEST_FACE_SCORE_MARGIN } from '../recognition/enrolment.ts';
-import { ENSEMBLES, EnsembleEmbedder, isEnsembleId } from '../face/embed/ensemble.ts';
-import { MODEL_EMBEDDERS, type Embedder, type ModelEmbedderId } from '../face/embed/embedder.ts';
-import { getModelSpec } from '../models/registry.ts';
+import { ensembleFuser, isEnsembleId, type EnsembleEmbedder } from '../face/embed/ensemble.ts';
+import { MODEL_EMBEDDERS, type ModelEmbedderId } from '../face/embed/embedder.ts';
 import { modelEmbedderIds } from '../face/embed/index.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
 import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
@@ -77,11 +76,8 @@ export class FaceSource {
     private readonly config: Readonly<VisageConfig>,
     private readonly caches: Map<string, EmbeddingCache>,
   ) {
-    // Fusers only combine cached member embeddings: members here need no model, just their size.
-    const sized = (id: string): Embedder => ({ id, size: getModelSpec(MODEL_EMBEDDERS[id as ModelEmbedderId].modelId).embeddingSize!, align: () => { throw new Error('unused'); }, embedFaces: () => { throw new Error('unused'); } });
-    for (const id of embedders) {
-      if (isEnsembleId(id)) this.fusers.set(id, new EnsembleEmbedder(ENSEMBLES[id].map((m) => sized(m.id)), ENSEMBLES[id].map((m) => m.weight), id));
-    }
+    // Fusers only combine cached member embeddings.
+    for (const id of embedders) if (isEnsembleId(id)) this.fusers.set(id, ensembleFuser(id));
   }
 
   static async create(options: FaceSourceOptions): Promise<FaceSource> {

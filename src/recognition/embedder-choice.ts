@@ -4,6 +4,7 @@
 // galleries keep answering as before until `visage gallery reindex` adds the default's vectors.
 import type { Gallery } from '../gallery/gallery.ts';
 import { EMBEDDER_IDS, defaultEmbedders, embedderInstalled, type EmbedderId } from '../face/embed/index.ts';
+import { resolveConfig, type VisageConfig } from '../config.ts';
 
 export interface EmbedderChoice {
   /** The embedders to configure; the first is the one matching uses. */
@@ -14,6 +15,16 @@ export interface EmbedderChoice {
   defaultEmbedder: EmbedderId;
   /** With reason 'gallery': a sentence saying so and how to move to the default. */
   note?: string;
+}
+
+/**
+ * The embedders createVisage options ask for: `embedders`, or a preset's; undefined when neither is
+ * given (the default, or the gallery's own, decides). Bad or conflicting options fail here.
+ */
+export function requestedEmbedders(options: Partial<VisageConfig> | undefined): EmbedderId[] | undefined {
+  if (!options) return undefined;
+  const resolved = resolveConfig(options);
+  return options.embedders !== undefined || options.preset !== undefined ? [...resolved.embedders] : undefined;
 }
 
 /** Chooses the embedders for `gallery`; `requested` (an option or flag) wins when given. */

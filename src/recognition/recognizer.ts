@@ -19,9 +19,8 @@ import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
 import { reindexGallery } from './reindex.ts';
-import { chooseEmbedders, type EmbedderChoice } from './embedder-choice.ts';
+import { chooseEmbedders, requestedEmbedders, type EmbedderChoice } from './embedder-choice.ts';
 import { defaultEmbedders } from '../face/embed/index.ts';
-import { resolveConfig } from '../config.ts';
 import type {
   Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
   ReindexOptions, ReindexSummary, SubjectVerification, Verification,
@@ -71,10 +70,8 @@ export class Recognizer {
         choice = { embedders: [...options.visage.config.embedders], reason: 'configured', defaultEmbedder: defaultEmbedders()[0]! };
         visage = options.visage;
       } else {
-        // Embedders or a preset asked for are used as asked (a preset resolves to its embedders).
-        const asked = options.visageOptions;
-        if (asked) resolveConfig(asked); // conflicting or bad options fail here, before the gallery's choice
-        const requested = asked?.embedders ?? (asked?.preset !== undefined ? resolveConfig(asked).embedders : undefined);
+        // Embedders or a preset asked for are used as asked; bad options fail before the gallery's choice.
+        const requested = requestedEmbedders(options.visageOptions);
         choice = options.embedders === 'default' && !requested
           ? { embedders: defaultEmbedders(), reason: 'default', defaultEmbedder: defaultEmbedders()[0]! }
           : await chooseEmbedders(gallery, requested);

@@ -2,9 +2,9 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { DEFAULTS, resolveConfig } from '../../config.ts';
+import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
-import { chooseEmbedders } from '../../recognition/embedder-choice.ts';
+import { chooseEmbedders, requestedEmbedders } from '../../recognition/embedder-choice.ts';
 import type { SqliteGallery } from '../../gallery/sqlite/index.ts';
 import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
@@ -124,7 +124,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       lookalike[name] = g;
     }
     const pipeline = pipelineConfig(values);
-    const choice = await chooseEmbedders(gallery, pipeline.embedders ?? (pipeline.preset !== undefined ? asUsage(() => resolveConfig(pipeline)).embedders : undefined));
+    const choice = await chooseEmbedders(gallery, asUsage(() => requestedEmbedders(pipeline)));
     if (choice.note) process.stderr.write(`visage: ${choice.note}\n`);
     // Analysis in a worker thread, on all cores but one: the server's event loop (health, lists,
     // refusals) keeps a core and stays free while images are analysed.

@@ -3,6 +3,7 @@
 // float16 and uint8/uint16 quantisation.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { halfToFloat } from '../half.ts';
 
 export interface WeightEntry {
   name: string;
@@ -22,16 +23,6 @@ export interface DecodedTensor {
 }
 
 export type WeightMap = Map<string, DecodedTensor>;
-
-/** Converts IEEE 754 half-precision bits to a float. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
 
 const BYTES_PER = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 } as Record<string, number>;
 

@@ -4,6 +4,7 @@
 // point) are dequantised here; float16 constants are widened. The field numbers below are the
 // schema's field order.
 import { FlatTable, flatIdentifier, flatRoot } from './flatbuffer.ts';
+import { halfToFloat } from '../half.ts';
 
 /** TensorType enum values the converter can meet. */
 const TENSOR_TYPES = ['float32', 'float16', 'int32', 'uint8', 'int64', 'string', 'bool', 'int16', 'complex64', 'int8', 'float64'] as const;
@@ -69,15 +70,6 @@ function quantisationOf(t: FlatTable): TfliteQuantisation | undefined {
   return { scale, zeroPoint, axis: q.int32(6, 0) };
 }
 
-function float16(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
 /** Decodes a constant's bytes; quantised integers become (q - zero point) * scale per channel. */
 function decodeConstant(bytes: Uint8Array, type: TfliteTensorType, shape: number[], q: TfliteQuantisation | undefined, name: string): Pick<TfliteTensor, 'data' | 'dequantised'> {
   const count = shape.reduce((a, b) => a * b, 1);
@@ -99,7 +91,7 @@ function decodeConstant(bytes: Uint8Array, type: TfliteTensorType, shape: number
   };
   switch (type) {
     case 'float32': need(4); return { data: Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true)) };
-    case 'float16': need(2); return { data: Float32Array.from({ length: count }, (_, i) => float16(view.getUint16(2 * i, true))), dequantised: 'float16' };
+    case 'float16': need(2); return { data: Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(2 * i, true))), dequantised: 'float16' };
     case 'int32':
       need(4);
       if (q && q.scale.some((s) => s !== 0)) return { data: dequantise((i) => view.getInt32(4 * i, true)), dequantised: 'int32' };

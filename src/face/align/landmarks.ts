@@ -22,7 +22,8 @@ export const MIRROR_68: readonly number[] = Object.freeze((() => {
   return m;
 })());
 
-function mean(points: readonly Point[], from: number, to: number): Point {
+/** The mean of points[from..to] (inclusive). */
+export function meanPoint(points: readonly Point[], from: number, to: number): Point {
   let x = 0, y = 0;
   for (let i = from; i <= to; i++) { x += points[i]!.x; y += points[i]!.y; }
   const n = to - from + 1;
@@ -45,8 +46,8 @@ export function fivePointsFrom68(points: readonly Point[]): FivePoints {
   }
   const { leftEye, rightEye, noseTip, mouthLeft, mouthRight } = LANDMARKS_68;
   return {
-    leftEye: mean(points, leftEye[0], leftEye[1]),
-    rightEye: mean(points, rightEye[0], rightEye[1]),
+    leftEye: meanPoint(points, leftEye[0], leftEye[1]),
+    rightEye: meanPoint(points, rightEye[0], rightEye[1]),
     nose: { ...points[noseTip]! },
     mouthLeft: { ...points[mouthLeft]! },
     mouthRight: { ...points[mouthRight]! },

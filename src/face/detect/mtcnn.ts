@@ -25,7 +25,7 @@ import type { Engine } from '../../runtime/engine.ts';
 import type { Box, Point, RgbImage } from '../../types.ts';
 import { resizeTo } from '../image/transform.ts';
 import { checkDetectOptions, finishDetections } from './options.ts';
-import { clampBox, intersection, iou } from './nms.ts';
+import { clampBox, nonMaxSuppression, overlapOfSmaller } from './nms.ts';
 import type { DetectOptions, DetectedFace, Detector } from './types.ts';
 
 export const MTCNN_MODEL_IDS = Object.freeze({ pnet: 'mtcnn-pnet', rnet: 'mtcnn-rnet', onet: 'mtcnn-onet' });
@@ -70,16 +70,10 @@ export function pyramidScales(shorter: number, minFace: number, factor: number):
  * `threshold`, measured as IoU ('union') or over the smaller box ('min').
  */
 export function mtcnnNms<T extends { box: Box; score: number }>(items: readonly T[], threshold: number, measure: 'union' | 'min'): T[] {
+  if (measure === 'union') return nonMaxSuppression(items, { iouThreshold: threshold });
   const sorted = [...items].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
-  for (const c of sorted) {
-    const overlaps = kept.some((k) => {
-      if (measure === 'union') return iou(c.box, k.box) > threshold;
-      const smaller = Math.min(c.box.width * c.box.height, k.box.width * k.box.height);
-      return smaller > 0 && intersection(c.box, k.box) / smaller > threshold;
-    });
-    if (!overlaps) kept.push(c);
-  }
+  for (const c of sorted) if (!kept.some((k) => overlapOfSmaller(c.box, k.box) > threshold)) kept.push(c);
   return kept;
 }
 

@@ -6,6 +6,9 @@ import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
 import { ARCFACE_112, DLIB_MEAN_FACE_CHIP_150, alignFace, pointTemplate, type AlignTemplate } from '../align/index.ts';
 import { VisageError } from '../../errors.ts';
+import { mirror } from '../image/transform.ts';
+
+export { mirror };
 
 export interface Embedder {
   readonly id: string;
@@ -66,17 +69,6 @@ export function l2normalise(v: Float32Array): Float32Array {
   return v;
 }
 
-export function mirror(image: RgbImage): RgbImage {
-  const { width, height, data } = image;
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = (y * width + x) * 3, to = (y * width + (width - 1 - x)) * 3;
-      out[to] = data[from]!; out[to + 1] = data[from + 1]!; out[to + 2] = data[from + 2]!;
-    }
-  }
-  return { width, height, channels: 3, data: out };
-}
 
 /** Largest batch per inference: beyond this, batching gains nothing measurable on CPU. */
 const MAX_BATCH = 16;

@@ -6,6 +6,7 @@
 import type { FivePoints, RgbImage } from '../../types.ts';
 import { VisageError } from '../../errors.ts';
 import { MODEL_EMBEDDERS, type Embedder, type EmbeddedFaces, type SharedEmbeddings } from './embedder.ts';
+import { getModelSpec } from '../../models/registry.ts';
 
 export const ENSEMBLE_ID = 'ensemble';
 /** The ResNet and Faceplugin's ArcFace-style network, fused (see FUSION_MEMBERS). */
@@ -151,4 +152,18 @@ export function createEnsembleEmbedder(embedderFor: (id: string) => Embedder, me
   const list = members ?? (isEnsembleId(id) ? ENSEMBLES[id] : bad(`unknown ensemble "${id}"; known: ${ENSEMBLE_IDS.join(', ')}`));
   checkEnsembleMembers(list);
   return new EnsembleEmbedder(list.map((m) => embedderFor(m.id)), list.map((m) => m.weight), id);
+}
+
+/**
+ * The named ensemble as a fuser only: `fuse()` over member vectors computed elsewhere (a cache),
+ * its members known by id and size, running no model.
+ */
+export function ensembleFuser(id: EnsembleId): EnsembleEmbedder {
+  const sized = (member: string): Embedder => ({
+    id: member,
+    size: getModelSpec(MODEL_EMBEDDERS[member as keyof typeof MODEL_EMBEDDERS].modelId).embeddingSize!,
+    align: () => bad('an ensemble fuser runs no model'),
+    embedFaces: () => bad('an ensemble fuser runs no model'),
+  });
+  return createEnsembleEmbedder(sized, undefined, id);
 }

@@ -170,3 +170,16 @@ function checkSize(width: number, height: number): void {
     throw new VisageError('VISAGE_ERR_BAD_INPUT', `output size ${width}x${height} is more than ${MAX_OUTPUT_PIXELS / 1e6} megapixels`);
   }
 }
+
+/** The image flipped left to right. */
+export function mirror(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + x) * 3, to = (y * width + (width - 1 - x)) * 3;
+      out[to] = data[from]!; out[to + 1] = data[from + 1]!; out[to + 2] = data[from + 2]!;
+    }
+  }
+  return { width, height, channels: 3, data: out };
+}

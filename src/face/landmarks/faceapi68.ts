@@ -7,6 +7,7 @@ import { getModelSpec } from '../../models/registry.ts';
 import { pixelsToInput } from '../../models/input.ts';
 import { resampleAffine } from '../align/align.ts';
 import { MIRROR_68 } from '../align/landmarks.ts';
+import { mirror } from '../image/transform.ts';
 
 /** The landmark models, each a registry model of the same network family (the full and the tiny net). */
 export const LANDMARK_MODELS = Object.freeze(['faceapi-landmark68', 'faceapi-landmark68-tiny'] as const);
@@ -48,7 +49,7 @@ export class FaceLandmarks68 {
       const scale = SIZE / square.width;
       const chip = resampleAffine(image, [[scale, 0, -square.x * scale], [0, scale, -square.y * scale]], SIZE, SIZE);
       pixelsToInput(chip.data, SIZE, SIZE, 3, spec, batch, i * chips * plane);
-      if (withMirror) pixelsToInput(mirrorPixels(chip.data), SIZE, SIZE, 3, spec, batch, (i * chips + 1) * plane);
+      if (withMirror) pixelsToInput(mirror(chip).data, SIZE, SIZE, 3, spec, batch, (i * chips + 1) * plane);
     });
     const outputs = await this.engine.run(this.modelId, batch, [boxes.length * chips, 3, SIZE, SIZE]);
     const values = outputs.landmarks!.data;
@@ -61,16 +62,4 @@ export class FaceLandmarks68 {
       mirrored: withMirror ? squares.map((square, i) => MIRROR_68.map((k) => at(i * chips + 1, k, square, true))) : [],
     };
   }
-}
-
-/** The SIZE x SIZE RGB chip flipped left to right. */
-function mirrorPixels(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = 0; x < SIZE; x++) {
-      const from = (y * SIZE + x) * 3, to = (y * SIZE + SIZE - 1 - x) * 3;
-      out[to] = data[from]!; out[to + 1] = data[from + 1]!; out[to + 2] = data[from + 2]!;
-    }
-  }
-  return out;
 }

@@ -5,7 +5,7 @@
 // disagree with it) and that it is not stable under mirroring (the net, run on the mirrored
 // crop, draws another shape).
 import type { Box, Point } from '../../types.ts';
-import { LANDMARKS_68 } from '../align/landmarks.ts';
+import { LANDMARKS_68, meanPoint } from '../align/landmarks.ts';
 
 export interface FacenessFeatures {
   /** Distance between the eye centres over the box width (a frontal face: about 0.4). */
@@ -22,11 +22,6 @@ export interface FacenessFeatures {
   keypointDistance?: number;
 }
 
-const mean = (points: readonly Point[], from: number, to: number): Point => {
-  let x = 0, y = 0;
-  for (let i = from; i <= to; i++) { x += points[i]!.x; y += points[i]!.y; }
-  return { x: x / (to - from + 1), y: y / (to - from + 1) };
-};
 const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /**
@@ -35,7 +30,7 @@ const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
  */
 export function facenessFeatures(box: Box, points: readonly Point[], mirrored?: readonly Point[], keypoints?: readonly Point[]): FacenessFeatures {
   const { leftEye, rightEye, noseTip, mouth } = LANDMARKS_68;
-  const eyeL = mean(points, leftEye[0], leftEye[1]), eyeR = mean(points, rightEye[0], rightEye[1]);
+  const eyeL = meanPoint(points, leftEye[0], leftEye[1]), eyeR = meanPoint(points, rightEye[0], rightEye[1]);
   const span = Math.max(1e-6, distance(eyeL, eyeR));
   // The face's own axes: x along the eye line, y perpendicular to it, downwards.
   const ux = (eyeR.x - eyeL.x) / span, uy = (eyeR.y - eyeL.y) / span;
@@ -47,7 +42,7 @@ export function facenessFeatures(box: Box, points: readonly Point[], mirrored?: 
   const features: FacenessFeatures = {
     eyeSpan: span / box.width,
     noseDepth: down(points[noseTip]!),
-    mouthDepth: down(mean(points, mouth[0], mouth[1])),
+    mouthDepth: down(meanPoint(points, mouth[0], mouth[1])),
     inside,
   };
   if (mirrored) {
