@@ -28,10 +28,10 @@ export function embedderInstalled(id: EmbedderId): boolean {
 
 /**
  * The default embedders: the fusion when its members' packages are installed, else the ResNet
- * alone (its weights come with Visage's own dependencies).
+ * alone (its weights come with Visage's own dependencies). `installed`: a parameter for tests.
  */
-export function defaultEmbedders(): EmbedderId[] {
-  return [embedderInstalled(PREFERRED_EMBEDDER) ? PREFERRED_EMBEDDER : FALLBACK_EMBEDDER];
+export function defaultEmbedders(installed: (id: EmbedderId) => boolean = embedderInstalled): EmbedderId[] {
+  return [installed(PREFERRED_EMBEDDER) ? PREFERRED_EMBEDDER : FALLBACK_EMBEDDER];
 }
 
 /**

@@ -145,6 +145,30 @@ test('a gallery built with the ResNet keeps matching with it (and says so) until
   }
 });
 
+test('a gallery built with the fusion, opened where faceplugin\'s package is missing, says which package to install', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-choice-'));
+  const db = path.join(dir, 'fusion.db');
+  try {
+    const built = await createRecognizer({ db, visageOptions: { embedders: ['fusion'] } });
+    assert.equal((await built.enroll(lfw('Aaron_Peirsol', 1), 'Aaron')).status, 'added');
+    await built.close();
+    const gallery = await openSqliteGallery(db);
+    try {
+      const here = await chooseEmbedders(gallery, undefined);
+      assert.deepEqual([here.reason, here.embedders, here.note], ['default', ['fusion'], undefined]);
+      // As on an installation without faceplugin-face-recognition-js: the ResNet is the default.
+      const without = (id: string) => id !== 'fusion' && id !== 'faceplugin-feature';
+      const there = await chooseEmbedders(gallery, undefined, without);
+      assert.deepEqual([there.reason, there.embedders, there.defaultEmbedder], ['default', ['faceapi-recognition'], 'faceapi-recognition']);
+      assert.match(there.note!, /built with fusion \(1 of 1 faces; 0 have faceapi-recognition.*not installed: npm install faceplugin-face-recognition-js@0\.0\.1;/);
+    } finally {
+      await gallery.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('grey images are told from colour ones, and recognition holds them to the grey thresholds', { skip: skip || skipUnless('bbt', 'people') }, async () => {
   const { isGreyImage } = await import('../../../src/face/quality/quality.ts');
   const { loadImage } = await import('../../../src/face/image/decode.ts');
