@@ -1,4 +1,4 @@
-// npm run calibrate:lfw [-- --far 0.001] [--embedder ID] [--grey] [--cache FILE] [--json]
+// npm run calibrate:lfw [-- --far 0.001] [--embedder ID] [--grey] [--shrink F] [--cache FILE] [--json]
 //
 // Calibrates the default open-set threshold (src/face/match/thresholds.ts) on LFW View 1
 // DevTrain, whose people are disjoint from DevTest's:
@@ -26,17 +26,18 @@ import type { EmbedderId } from '../src/config.ts';
 import { chooseFace, createDefaultAnalyzer, embeddingForm, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { openSetFigures, type ScoredProbe } from './openset/protocol.ts';
 
-const USAGE = `usage: npm run calibrate:lfw -- [--far 0.001] [--embedder ID] [--grey] [--cache FILE] [--json]
+const USAGE = `usage: npm run calibrate:lfw -- [--far 0.001] [--embedder ID] [--grey] [--shrink F] [--cache FILE] [--json]
   --far F      false-accept rate of stranger probes to hold (default 0.001)
   --embedder   the embedder to calibrate (default: Visage's default, faceapi-recognition)
   --cache F    keep the embeddings in this file between runs (same pipeline only)
   --grey       turn every image grey first (the thresholds for grey probes: night-vision cameras, grey scans)
+  --shrink F   resize every image by F first (0 < F <= 1; 0.5: half the width and height): smaller faces
   --json       {"results":[...]} on stdout`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { far: { type: 'string', default: '0.001' }, embedder: { type: 'string' }, cache: { type: 'string' }, grey: { type: 'boolean' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({ options: { far: { type: 'string', default: '0.001' }, embedder: { type: 'string' }, cache: { type: 'string' }, grey: { type: 'boolean' }, shrink: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) { console.log(USAGE); return; }
   const far = Number(values.far);
   if (!(far > 0 && far < 1)) { log(`calibrate:lfw: --far must be between 0 and 1, got ${values.far}`); process.exit(2); }
@@ -54,10 +55,12 @@ async function main(): Promise<void> {
 
   const options = values.embedder ? { embedders: [values.embedder as EmbedderId] } : {};
   const grey = values.grey ?? false;
-  const makeAnalyzer = () => createDefaultAnalyzer(options, grey);
+  const shrink = Number(values.shrink);
+  if (!(shrink > 0 && shrink <= 1)) { log(`calibrate:lfw: --shrink must be above 0 and at most 1, got ${values.shrink}`); process.exit(2); }
+  const makeAnalyzer = () => createDefaultAnalyzer(options, grey, shrink);
   // The cache holds the embedder's vectors (an ensemble's members, unweighted: see embeddingForm).
   const analyzer = await embeddingForm(options);
-  const pipeline = `createVisage() defaults, embedder ${analyzer.embedder}, stored ${analyzer.stored}${grey ? ', images turned grey' : ''}`;
+  const pipeline = `createVisage() defaults, embedder ${analyzer.embedder}, stored ${analyzer.stored}${grey ? ', images turned grey' : ''}${shrink !== 1 ? `, images shrunk by ${shrink}` : ''}`;
   const store = await FaceEmbeddings.open(dataset(), pipeline, values.cache, log, analyzer.fuse);
   log(`embedding ${files.length} DevTrain images of ${people.length} people...`);
   await store.embedAll(files, makeAnalyzer, (p) => log(`  ${p.done}/${p.total} (${p.fromCache} from cache, ${p.noFace} without a face) ${p.seconds.toFixed(0)} s`));
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     return;
   }
   const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
-  console.log(`Open-set calibration on LFW View 1 DevTrain${grey ? ' turned grey' : ''} (${analyzer.embedder}, Visage defaults): ${known.length} known people (${faceId} faces enrolled), ${results[0]!.known_probes} known probes, ${results[0]!.stranger_probes} stranger probes; ${noFace} images without a face.\n`);
+  console.log(`Open-set calibration on LFW View 1 DevTrain${grey ? ' turned grey' : ''}${shrink !== 1 ? ` shrunk by ${shrink}` : ''} (${analyzer.embedder}, Visage defaults): ${known.length} known people (${faceId} faces enrolled), ${results[0]!.known_probes} known probes, ${results[0]!.stranger_probes} stranger probes; ${noFace} images without a face.\n`);
   console.log(`| strategy | threshold at stranger FAR ${pct(far)} | FAR reached | DIR there | rank-1 |`);
   console.log('|---|---|---|---|---|');
   for (const r of results) console.log(`| ${r.strategy} | ${r.threshold?.toFixed(4) ?? '-'} | ${pct(r.far_reached)} | ${pct(r.dir)} | ${pct(r.rank1)} |`);

@@ -147,13 +147,13 @@ export const SYSTEMS: readonly SystemSpec[] = [
   })),
   // Visage's own systems: visage-<embedder> and visage-<embedder>-flip for each embedder id (the
   // ensemble included), all from one detection per image (one pass; see bench/lfw/visage.ts).
-  ...(['faceapi-recognition', 'faceplugin-feature', 'human-faceres', 'human-mobilefacenet', 'human-mobileface', 'expo-mobilefacenet', 'ensemble', 'fusion'] as const).flatMap((embedder) =>
+  ...(['faceapi-recognition', 'faceplugin-feature', 'human-faceres', 'human-mobilefacenet', 'human-mobileface', 'expo-mobilefacenet', 'ensemble', 'fusion', 'fusion3'] as const).flatMap((embedder) =>
     [false, true].map((flip): SystemSpec => ({
       id: `visage-${embedder}${flip ? '-flip' : ''}`,
       description: `Visage: createVisage({ embedders: ['${embedder}'], flip: ${flip} }).analyze(), the detected face nearest the image centre, onnxruntime`
-        + (embedder === 'ensemble' || embedder === 'fusion' ? '; the ensemble: its members\' cosines fused with the weights in src/face/embed/ensemble.ts, fitted on DevTrain by npm run fit:ensemble' : ''),
+        + ((embedder === 'ensemble' || embedder.startsWith('fusion')) ? '; the ensemble: its members\' cosines fused with the weights in src/face/embed/ensemble.ts, fitted on DevTrain by npm run fit:ensemble' : ''),
       similarity: cosineSimilarity,
-      similarityName: embedder === 'ensemble' || embedder === 'fusion'
+      similarityName: (embedder === 'ensemble' || embedder.startsWith('fusion'))
         ? 'cosine of the ensemble embeddings = the weighted sum of the members\' cosines'
         : 'cosine (embeddings are L2-normalised)',
       noFacePolicy: 'scored as different',

