@@ -65,6 +65,12 @@ const SYSTEMS: readonly SystemSpec[] = [
     load: (threads) => loadVisage({ threads, embedders: ['faceapi-recognition'] }),
   },
   {
+    id: 'visage-fusion3',
+    description: "Visage analyze() with embedders: ['fusion3'] (the ResNet, faceplugin-feature and expo's MobileFaceNet), otherwise defaults",
+    visage: true,
+    load: (threads) => loadVisage({ threads, embedders: ['fusion3'] }),
+  },
+  {
     id: 'visage-tiling-off',
     description: "Visage analyze() with tiling: 'off', otherwise defaults",
     visage: true,
