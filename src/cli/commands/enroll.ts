@@ -47,7 +47,7 @@ interface Planned {
 }
 
 /** Codes after which going on would fail every remaining image in the same way. */
-const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
+const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_UNAVAILABLE', 'VISAGE_ERR_DB_NOT_FOUND', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
 
 async function plan(args: readonly string[], name: string | undefined): Promise<{ items: Planned[]; skippedVideos: string[] }> {
   const { images, skippedVideos } = await expandInputs(args);
