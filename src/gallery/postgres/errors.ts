@@ -31,7 +31,7 @@ export function mapPostgresError(error: unknown, display: string, busyTimeoutMs:
   }
   if (typeof code !== 'string') return error;
   if (code === '28P01' || code === '28000') return coded('VISAGE_ERR_DB_UNAVAILABLE', `gallery ${display}: login refused (${message})`);
-  if (code === '3D000') return coded('VISAGE_ERR_DB_NOT_FOUND', `gallery ${display}: ${message}`);
+  if (code === '3D000') return coded('VISAGE_ERR_DB_NOT_FOUND', `gallery ${display}: ${message} (create it first, e.g. createdb)`);
   if (code === '55P03' || code === '40P01') {
     return coded('VISAGE_ERR_DB_LOCKED', `gallery ${display} is locked by another writer (waited ${busyTimeoutMs} ms); try again when it has finished`);
   }

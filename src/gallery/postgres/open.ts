@@ -1,7 +1,7 @@
 // Opening a PostgreSQL gallery: options checked, the server reached (a clear one-line error when it
 // cannot be), the schema identified as a Visage gallery (or empty) before anything is written to it,
 // the missing migrations applied in one transaction under the gallery's write lock.
-import pg from 'pg';
+import type pg from 'pg';
 import { VisageError } from '../../errors.ts';
 import { mapPostgresError } from './errors.ts';
 import { parsePostgresUrl } from './location.ts';
@@ -27,11 +27,11 @@ const OPTION_KEYS = new Set(['readOnly', 'busyTimeoutMs', 'create', 'schema', 'c
 
 /** bigint (int8) columns as numbers: ids and counts, all far below 2^53. */
 const INT8_OID = 20;
-const typeParsers = {
+const typeParsers = (types: typeof pg.types): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary'
     ? (text: string) => Number(text)
-    : pg.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
-};
+    : types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+});
 
 /** Opens (and creates or upgrades) the gallery in a PostgreSQL database. See PostgresGalleryOptions. */
 export async function openPostgresGallery(url: string, options: PostgresGalleryOptions = {}): Promise<PostgresGallery> {
@@ -50,14 +50,16 @@ export async function openPostgresGallery(url: string, options: PostgresGalleryO
     ...(location.schema ? [`-c search_path=${location.schema}`] : []),
     ...(options.readOnly ? ['-c default_transaction_read_only=on'] : []),
   ];
-  const pool = new pg.Pool({
+  // Loaded on first use: a program on SQLite galleries never loads the PostgreSQL driver.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: location.connectionString,
     max: maxConnections,
     connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'visage',
-    types: typeParsers,
+    types: typeParsers(driver.types),
     ...(settings.length ? { options: settings.join(' ') } : {}),
   });
   // An idle connection that breaks (the server restarts) is dropped by the pool; without a listener
