@@ -144,8 +144,15 @@ export interface TransferOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A committed change, as told to listeners (after the transaction commits). */
-export type GalleryChange =
+/**
+ * A committed change, as told to listeners (after the transaction commits), with the change log's
+ * sequence number once its write committed (`seq`: its last entry, or the last before it when it
+ * logged nothing). A listener hears a change after its commit, and with a server-backed store
+ * possibly after a snapshot that already holds it was read: `seq` <= the snapshot's `seq` says so.
+ */
+export type GalleryChange = GalleryChangeBody & { seq?: number };
+
+export type GalleryChangeBody =
   | { type: 'subject-added'; subject: { id: number; name: string } }
   | {
       type: 'faces-added';

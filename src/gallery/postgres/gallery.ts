@@ -483,7 +483,9 @@ export class PostgresGallery implements Gallery {
         // One round trip: begin, bound the wait for the lock (0 would mean for ever), take it.
         await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.busyTimeoutMs)}; SELECT change_log_write_lock()`);
         result = await work(runner(client), changes);
+        const seq = await this.currentSeq(runner(client));
         await client.query('COMMIT');
+        for (const change of changes) change.seq = seq;
       } catch (error) {
         broken = isConnectionError(error) ? error : undefined;
         if (client && !broken) await client.query('ROLLBACK').catch((rollback: unknown) => { broken = rollback; });

@@ -399,10 +399,14 @@ export class SqliteGallery implements Gallery {
     }
     const changes: GalleryChange[] = [];
     return this.read(() => {
+      let seq = 0;
       const result = this.db.transaction(() => {
         changes.length = 0;
-        return work(changes);
+        const done = work(changes);
+        seq = this.currentSeq();
+        return done;
       }).immediate();
+      for (const change of changes) change.seq = seq;
       this.notify(changes);
       return result;
     });
