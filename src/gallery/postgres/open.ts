@@ -65,6 +65,9 @@ export async function openPostgresGallery(url: string, options: PostgresGalleryO
   // An idle connection that breaks (the server restarts) is dropped by the pool; without a listener
   // its 'error' event would end the process. The next query opens a new connection, or fails coded.
   pool.on('error', () => undefined);
+  // Likewise a connection that breaks while checked out: the query under way fails (and is mapped to
+  // VISAGE_ERR_DB_UNAVAILABLE); the client's own 'error' event must not end the process.
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   let display = location.display;
   try {
     const client = await pool.connect();
