@@ -1,3 +1,6 @@
+// The SQLite store's own behaviour: the file (schema, WAL, application id), processes writing at
+// once or killed, locks, read-only files, foreign files, newer schemas. The contract every store
+// keeps is tested in contract.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -5,9 +8,6 @@ import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSy
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-// The SQLite store's own behaviour: the file (schema, WAL, application id), processes writing at
-// once or killed, locks, read-only files, foreign files, newer schemas. The contract every store
-// keeps is tested in contract.test.ts.
 import { openSqliteGallery, SCHEMA_VERSION, APPLICATION_ID } from '../../src/gallery/index.ts';
 import { face, rejectsWith, tempDir } from './helpers.ts';
 

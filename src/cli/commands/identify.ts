@@ -140,7 +140,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const faces = reports.flatMap((r) => r.faces ?? []);
     const floor = nearMissFloor(recognizer.modelId, recognizer.strategy, used);
     const near = floor === undefined ? null : nearMisses(faces, used, floor);
-    const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, nearMisses: near, images: reports };
+    const document = { gallery: dbLabel(file), modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, nearMisses: near, images: reports };
     if (out) {
       await writeFile(path.join(out, 'report.json'), formatJson(document));
       const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'name', 'similarity', 'known', 'error'].join(',')];
