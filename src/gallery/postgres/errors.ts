@@ -27,7 +27,7 @@ export function mapPostgresError(error: unknown, display: string, busyTimeoutMs:
   const message = maskPassword(error.message.replace(/\s+/g, ' ').trim());
   const coded = (visageCode: ErrorCode, text: string) => new VisageError(visageCode, text, { cause: error });
   if (isConnectionError(error)) {
-    return coded('VISAGE_ERR_DB_UNAVAILABLE', `gallery ${display} cannot be reached (${message}); nothing was changed`);
+    return coded('VISAGE_ERR_DB_UNAVAILABLE', `gallery ${display} cannot be reached (${message})`);
   }
   if (typeof code !== 'string') return error;
   if (code === '28P01' || code === '28000') return coded('VISAGE_ERR_DB_UNAVAILABLE', `gallery ${display}: login refused (${message})`);

@@ -22,6 +22,7 @@ import { PORTABLE_FORMAT, PORTABLE_VERSION, vectorToBase64, type PortableFace, t
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
 import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
+import { maskPassword } from './location.ts';
 import type { Box, FivePoints } from '../../types.ts';
 
 /** A query runner: the pool (one statement, any connection) or one connection inside a transaction. */
@@ -477,6 +478,7 @@ export class PostgresGallery implements Gallery {
       const changes: GalleryChange[] = [];
       let client: pg.PoolClient | undefined;
       let broken: unknown;
+      let committing = false;
       let result: T;
       try {
         client = await this.pool.connect();
@@ -484,11 +486,20 @@ export class PostgresGallery implements Gallery {
         await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.busyTimeoutMs)}; SELECT change_log_write_lock()`);
         result = await work(runner(client), changes);
         const seq = await this.currentSeq(runner(client));
+        committing = true;
         await client.query('COMMIT');
         for (const change of changes) change.seq = seq;
       } catch (error) {
         broken = isConnectionError(error) ? error : undefined;
         if (client && !broken) await client.query('ROLLBACK').catch((rollback: unknown) => { broken = rollback; });
+        if (broken && committing) {
+          // The server may have committed before the connection broke: the change log will say.
+          throw new VisageError('VISAGE_ERR_DB_UNAVAILABLE',
+            `gallery ${this.location}: the connection broke while committing (${maskPassword((error as Error).message)}); the change may or may not have been made`, { cause: error });
+        }
+        if (broken) {
+          throw new VisageError('VISAGE_ERR_DB_UNAVAILABLE', `gallery ${this.location} cannot be reached (${maskPassword((error as Error).message)}); nothing was changed`, { cause: error });
+        }
         throw this.mapError(error);
       } finally {
         client?.release(broken instanceof Error ? broken : undefined);
