@@ -3,11 +3,12 @@
 // answers again once it is back. Needs VISAGE_TEST_PG_URL (test/helpers/stores.ts).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPostgresGallery } from '../../src/public/gallery.ts';
+import { createRecognizer, openPostgresGallery } from '../../src/public/gallery.ts';
 import { face } from '../gallery/helpers.ts';
 import { postgresStore, PG_URL_ENV } from '../helpers/stores.ts';
 import { tcpProxy } from '../helpers/tcp-proxy.ts';
-import { startServer } from './helpers.ts';
+import { dataset, skipUnless } from '../helpers/datasets.ts';
+import { startServer, testVisage } from './helpers.ts';
 
 const store = postgresStore();
 after(() => store.cleanup());
@@ -39,5 +40,18 @@ test('a PostgreSQL gallery that goes away: 503 VISAGE_ERR_DB_UNAVAILABLE, health
     await server.close();
     await gallery.close();
     await proxy.close();
+  }
+});
+
+test('createRecognizer({ db: "postgres://..." }) opens the PostgreSQL gallery: enrol, identify, and it is closed with the recognizer', { skip: store.skip || skipUnless('bbt', 'people') }, async () => {
+  const url = await store.newLocation();
+  const recognizer = await createRecognizer({ visage: await testVisage(), db: url });
+  try {
+    for (const n of [1, 2]) assert.equal((await recognizer.enroll(dataset('bbt', 'people', 'amy', `amy${n}.png`), 'amy')).status, 'added');
+    const found = await recognizer.identify(dataset('bbt', 'people', 'amy', 'amy3.png'));
+    assert.equal(found.faces[0]!.name, 'amy');
+    assert.match((await recognizer.gallery.stats()).location, /^postgres:\/\/visage_test:\*\*\*@/);
+  } finally {
+    await recognizer.close();
   }
 });
