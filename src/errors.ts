@@ -22,6 +22,7 @@ export const ErrorCodes = {
   VISAGE_ERR_DUPLICATE_FACE: { status: 409, message: 'this image is already enrolled for this subject' },
   VISAGE_ERR_DB_NOT_FOUND: { status: 404, message: 'gallery database not found' },
   VISAGE_ERR_DB_LOCKED: { status: 503, message: 'gallery database is locked by another process' },
+  VISAGE_ERR_DB_UNAVAILABLE: { status: 503, message: 'gallery database server cannot be reached or refused the login' },
   VISAGE_ERR_DB_READ_ONLY: { status: 403, message: 'gallery database is read-only' },
   VISAGE_ERR_NOT_A_GALLERY: { status: 400, message: 'not a Visage gallery database' },
   VISAGE_ERR_DB_TOO_NEW: { status: 500, message: 'gallery database was written by a newer Visage' },

@@ -1,7 +1,7 @@
 // The Gallery contract: enrolled people (subjects), their faces and each face's embeddings,
 // one vector per embedder model so that several embedding spaces coexist and are never mixed.
-// Every method is async so that a server-backed store (PostgreSQL) can implement it; the SQLite
-// store (sqlite/) is the embedded default. Stores tell listeners about every committed change made
+// Every method is async so that a server-backed store can implement it: the SQLite store (sqlite/)
+// is the embedded default, the PostgreSQL store (postgres/) the shared one. Stores tell listeners about every committed change made
 // through the same object, which is how a SearchIndex (search.ts) stays in step without reloading;
 // changes made by every other writer (another process, another connection) are read from the
 // store's change log (changesSince), so that every reader follows every writer.
@@ -139,8 +139,20 @@ export interface ImportSummary {
   facesSkipped: number;
 }
 
-/** A committed change, as told to listeners (after the transaction commits). */
-export type GalleryChange =
+export interface TransferOptions {
+  /** Called as each subject has been written (export) or added (import): subjects done, subjects in all. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A committed change, as told to listeners (after the transaction commits), with the change log's
+ * sequence number once its write committed (`seq`: its last entry, or the last before it when it
+ * logged nothing). A listener hears a change after its commit, and with a server-backed store
+ * possibly after a snapshot that already holds it was read: `seq` <= the snapshot's `seq` says so.
+ */
+export type GalleryChange = GalleryChangeBody & { seq?: number };
+
+export type GalleryChangeBody =
   | { type: 'subject-added'; subject: { id: number; name: string } }
   | {
       type: 'faces-added';
@@ -190,9 +202,9 @@ export interface Gallery {
   /** Deletes every subject, face and embedding (the schema stays). */
   reset(): Promise<void>;
   /** Writes a portable JSON file (see portable.ts). */
-  exportTo(file: string): Promise<ExportSummary>;
+  exportTo(file: string, options?: TransferOptions): Promise<ExportSummary>;
   /** Adds a portable file's subjects and faces in one transaction (never replaces). */
-  importFrom(file: string): Promise<ImportSummary>;
+  importFrom(file: string, options?: TransferOptions): Promise<ImportSummary>;
   /**
    * Listens to committed changes made through this object (immediately, in this process); returns
    * the unsubscribe function. Other writers' changes: changesSince().

@@ -194,7 +194,7 @@ export class SearchIndex {
           const slot = this.slotOf.get(subjectId);
           if (slot !== undefined) this.slotName[slot] = name;
         }
-        for (const change of this.pending) this.applyNow(change);
+        this.replay(current.seq);
       } finally {
         this.pending = null;
       }
@@ -202,10 +202,7 @@ export class SearchIndex {
     this.seq = changes.seq;
   }
 
-  /**
-   * Snapshot, then the changes heard since, in order. The SQLite store takes its snapshot when
-   * embeddingsFor() is called, so every change queued here happened after it.
-   */
+  /** Snapshot, then the changes heard since that it does not hold, in order (replay). */
   private async reload(): Promise<void> {
     this.pending = [];
     try {
@@ -213,10 +210,23 @@ export class SearchIndex {
       if (!this.gallery) return; // closed meanwhile
       this.clear();
       this.fill(embeddings);
-      for (const change of this.pending) this.applyNow(change);
+      this.replay(embeddings.seq);
       this.seq = embeddings.seq;
     } finally {
       this.pending = null;
+    }
+  }
+
+  /**
+   * The changes heard while a snapshot (sequence number `seq`) was read, in order, but those it
+   * already holds. SQLite reads its snapshot at the call, so every change heard after is newer; a
+   * server-backed store's listener may hear a change committed before the snapshot was read. In a
+   * catch-up, such a change to a face not re-read reaches the index at the next catch-up, which
+   * starts from the log's sequence number before this one.
+   */
+  private replay(seq: number): void {
+    for (const change of this.pending ?? []) {
+      if (change.seq === undefined || change.seq > seq) this.applyNow(change);
     }
   }
 

@@ -1,10 +1,15 @@
-// 'visage/gallery': the people Visage knows. The SQLite gallery, the in-memory search index, the
+// 'visage/gallery': the people Visage knows. The SQLite and PostgreSQL galleries (openGallery picks
+// one by the location), the in-memory search index, the
 // recognizer (enrol, identify with UNKNOWN for strangers, verify, nearest) built on them, and the
 // matching rules they use (strategies, default thresholds).
-export { openSqliteGallery, SCHEMA_VERSION, SearchIndex, contentHash } from '../gallery/index.ts';
+export {
+  openGallery, openSqliteGallery, openPostgresGallery, copyGallery, isPostgresUrl, SCHEMA_VERSION, POSTGRES_SCHEMA_VERSION, CHANGE_CHANNEL,
+  SearchIndex, contentHash,
+} from '../gallery/index.ts';
 export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
   AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, SqliteGallery, SqliteGalleryOptions,
+  PostgresGallery, PostgresGalleryOptions, GalleryOptions, OpenedGallery, TransferOptions, CopyOptions, CopySummary,
   FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions,
   Identification as IndexIdentification, PortableGallery,
 } from '../gallery/index.ts';

@@ -12,7 +12,7 @@ import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
-import { openSqliteGallery } from '../gallery/sqlite/index.ts';
+import { openGallery } from '../gallery/open.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
@@ -62,7 +62,7 @@ export class Recognizer {
     // Settle the options that can fail before opening anything.
     if (options.threshold !== undefined) checkThreshold(options.threshold, 'threshold');
     if (options.strategy !== undefined) checkStrategy(options.strategy);
-    const gallery = options.gallery ?? await openSqliteGallery(options.db!, options.galleryOptions);
+    const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;
     try {

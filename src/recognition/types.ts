@@ -2,7 +2,7 @@
 import type { Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
 import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
-import type { SqliteGalleryOptions } from '../gallery/sqlite/index.ts';
+import type { GalleryOptions } from '../gallery/open.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import type { Box, Face } from '../types.ts';
 import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
@@ -11,11 +11,14 @@ export interface RecognizerOptions {
   /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
   visage?: Visage;
   visageOptions?: Partial<VisageConfig>;
-  /** A gallery to use (left open by close()); else `db` is opened as a SQLite gallery. */
+  /** A gallery to use (left open by close()); else `db` is opened (openGallery). */
   gallery?: Gallery;
-  /** SQLite gallery file, opened (and created unless `galleryOptions.create` is false) when no gallery is given. */
+  /**
+   * The gallery opened (and created unless `galleryOptions.create` is false) when none is given:
+   * a SQLite file, or a PostgreSQL database as a postgres:// URL.
+   */
   db?: string;
-  galleryOptions?: SqliteGalleryOptions;
+  galleryOptions?: GalleryOptions;
   /** Open-set threshold; default the matching embedder's calibrated one (thresholds.ts). */
   threshold?: number;
   /** Per-subject decision; default DEFAULT_STRATEGY. */

@@ -23,7 +23,7 @@ export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody
   const answer = (status: number, code: string, message: string, internal = false) => ({
     status, body: { error: { code, message: message.length > 500 ? `${message.slice(0, 500)}…` : message } }, internal,
   });
-  if (isVisageError(error)) return answer(error.status, error.code, error.message, error.status >= 500 && error.code !== 'VISAGE_ERR_BUSY' && error.code !== 'VISAGE_ERR_DB_LOCKED');
+  if (isVisageError(error)) return answer(error.status, error.code, error.message, error.status >= 500 && error.code !== 'VISAGE_ERR_BUSY' && error.code !== 'VISAGE_ERR_DB_LOCKED' && error.code !== 'VISAGE_ERR_DB_UNAVAILABLE');
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (e?.validation) return answer(400, 'VISAGE_ERR_BAD_INPUT', message);

@@ -23,6 +23,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { VisageError } from '../errors.ts';
 import { isBusy, retryWhileBusy } from '../gallery/sqlite/busy.ts';
+import { isPostgresUrl } from '../gallery/postgres/location.ts';
 
 export const SCOPES = ['admin', 'recognise'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -48,9 +49,13 @@ export interface CreatedKey extends ApiKeyInfo {
   key: string;
 }
 
-/** `visage.db` -> `visage.server.db` (`:memory:` stays in memory). */
+/**
+ * `visage.db` -> `visage.server.db` (`:memory:` stays in memory). A PostgreSQL gallery has no
+ * folder: its server file is `visage.server.db` in the current folder.
+ */
 export function serverStorePath(galleryFile: string): string {
   if (galleryFile === ':memory:') return ':memory:';
+  if (isPostgresUrl(galleryFile)) return 'visage.server.db';
   const ext = path.extname(galleryFile);
   return `${ext ? galleryFile.slice(0, -ext.length) : galleryFile}.server${ext || '.db'}`;
 }

@@ -1,12 +1,11 @@
-// Every reader follows every writer: two SqliteGallery objects on one file (two connections, as
-// two processes would have); what the second writes, the first one's SearchIndex answers on its
-// next catch-up, without refresh(). The log is written by triggers (cascades included), bounded,
-// and an old version-1 file gets it when opened.
+// SQLite's change log: written by triggers (cascades and plain connections included), bounded, and
+// added to an old version-1 file when it is opened; what a catch-up costs. The catch-up tests that
+// hold for every store are in contract.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteGallery, SearchIndex, SCHEMA_VERSION, APPLICATION_ID, type SqliteGallery } from '../../src/gallery/index.ts';
+import { openSqliteGallery, SearchIndex, SCHEMA_VERSION, APPLICATION_ID } from '../../src/gallery/index.ts';
 import { CHANGE_LOG_KEEP, MIGRATIONS } from '../../src/gallery/sqlite/migrations.ts';
 import { face, hashOf, tempDir, unit } from './helpers.ts';
 
@@ -24,104 +23,6 @@ const faceOf = (label: string, seed: number) => face(label, { 'model-a': unit(se
 function whoIs(index: SearchIndex, seed: number): string | null {
   return index.identify(unit(seed), { threshold: 0.99 }).subject?.name ?? null;
 }
-
-/** Reader (a) with its index, writer (b): two connections on one new file with ada (seeds 1, 2) and alan (3). */
-async function pair(): Promise<{ a: SqliteGallery; b: SqliteGallery; index: SearchIndex; close: () => Promise<void> }> {
-  const file = dbPath();
-  const a = await openSqliteGallery(file);
-  await a.addFaces('ada', [faceOf('ada-1', 1), faceOf('ada-2', 2)], { createSubject: true });
-  await a.addFaces('alan', [faceOf('alan-1', 3)], { createSubject: true });
-  const index = await SearchIndex.load(a, 'model-a');
-  const b = await openSqliteGallery(file);
-  return { a, b, index, close: async () => { index.close(); await a.close(); await b.close(); } };
-}
-
-test('a subject deleted through another connection is no longer named after the reader catches up', async () => {
-  const { b, index, close } = await pair();
-  assert.equal(whoIs(index, 1), 'ada');
-  await b.deleteSubject('ada');
-  assert.equal(whoIs(index, 1), 'ada', 'nothing is applied before a catch-up');
-  await index.catchUp();
-  assert.equal(whoIs(index, 1), null);
-  assert.equal(whoIs(index, 2), null);
-  assert.equal(whoIs(index, 3), 'alan');
-  assert.deepEqual([index.size, index.subjects], [1, 1]);
-  await close();
-});
-
-test('a face deleted, faces added, a subject renamed through another connection: caught up', async () => {
-  const { b, index, close } = await pair();
-  const [first] = await b.listFaces('ada');
-  await b.deleteFace(first!.id);
-  await b.addFaces('grace', [faceOf('grace-1', 4)], { createSubject: true });
-  await b.addFaces('alan', [faceOf('alan-2', 5)]);
-  await b.renameSubject('alan', 'Alan Turing');
-  await index.catchUp();
-  assert.equal(whoIs(index, 1), null);
-  assert.equal(whoIs(index, 2), 'ada');
-  assert.equal(whoIs(index, 4), 'grace');
-  assert.equal(whoIs(index, 3), 'Alan Turing');
-  assert.equal(whoIs(index, 5), 'Alan Turing');
-  assert.deepEqual([index.size, index.subjects], [4, 3]);
-  await close();
-});
-
-test('a merge through another connection: the moved faces answer with the subject merged into', async () => {
-  const { b, index, close } = await pair();
-  await b.addFaces('alan', [faceOf('ada-1', 1)]); // an image enrolled for both: dropped by the merge
-  await index.catchUp();
-  const merged = await b.mergeSubjects('alan', 'ada');
-  assert.equal(merged.droppedDuplicates, 1);
-  await index.catchUp();
-  assert.equal(whoIs(index, 3), 'ada');
-  assert.equal(index.searchFaces(unit(1), 5).filter((match) => match.similarity > 0.99).length, 1, 'the dropped duplicate is gone');
-  assert.deepEqual([index.size, index.subjects], [3, 1]);
-  await close();
-});
-
-test('a reset through another connection empties the reader; faces enrolled afterwards are found', async () => {
-  const { b, index, close } = await pair();
-  await b.reset();
-  await index.catchUp();
-  assert.deepEqual([index.size, index.subjects], [0, 0]);
-  await b.addFaces('ada', [faceOf('ada-9', 9)], { createSubject: true });
-  await index.catchUp();
-  assert.equal(whoIs(index, 9), 'ada');
-  assert.equal(whoIs(index, 1), null);
-  await close();
-});
-
-test("the reader's own writes, applied at once through its listener, are re-read harmlessly", async () => {
-  const { a, b, index, close } = await pair();
-  await a.addFaces('ada', [faceOf('ada-3', 6)]);
-  assert.equal(whoIs(index, 6), 'ada', 'applied at commit, before any catch-up');
-  const [first] = await a.listFaces('alan');
-  await a.deleteFace(first!.id);
-  await b.addFaces('grace', [faceOf('grace-1', 4)], { createSubject: true });
-  await index.catchUp();
-  await index.catchUp();
-  assert.deepEqual([index.size, index.subjects], [4, 2], 'no face twice, none lost');
-  assert.equal(index.searchFaces(unit(6), 5).filter((match) => match.similarity > 0.99).length, 1);
-  assert.equal(whoIs(index, 3), null);
-  assert.equal(whoIs(index, 4), 'grace');
-  await close();
-});
-
-test('concurrent catch-ups and searches agree with a fresh load', async () => {
-  const { b, index, close } = await pair();
-  const writes = (async () => {
-    for (let i = 0; i < 20; i++) await b.addFaces(`p${i % 4}`, [faceOf(`p-${i}`, 100 + i)], { createSubject: true });
-    await b.deleteSubject('p1');
-  })();
-  const readers = Array.from({ length: 10 }, async () => { for (let i = 0; i < 10; i++) await index.catchUp(); });
-  await Promise.all([writes, ...readers]);
-  await index.catchUp();
-  const fresh = await SearchIndex.load(b, 'model-a');
-  assert.deepEqual([index.size, index.subjects], [fresh.size, fresh.subjects]);
-  for (let i = 0; i < 20; i++) assert.equal(whoIs(index, 100 + i), whoIs(fresh, 100 + i), `face p-${i}`);
-  fresh.close();
-  await close();
-});
 
 test('the triggers log every writer: a plain SQLite connection, cascaded deletes included', async () => {
   const file = dbPath();

@@ -14,9 +14,9 @@ export const VISAGE_ARGS: readonly string[] = ['--import', TSX, main];
 
 export interface Run { code: number; stdout: string; stderr: string }
 
-/** Runs `visage args...` in a child process; VISAGE_DB is cleared unless given in env. */
+/** Runs `visage args...` in a child process; VISAGE_DB and VISAGE_DATABASE_URL are cleared unless given in env. */
 export function visage(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-  const env = { ...process.env, VISAGE_DB: '', ...options.env };
+  const env = { ...process.env, VISAGE_DB: '', VISAGE_DATABASE_URL: '', ...options.env };
   return new Promise((resolve) => {
     execFile(process.execPath, [...VISAGE_ARGS, ...args], { env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });

@@ -10,7 +10,7 @@ import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
 import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -47,7 +47,7 @@ interface Planned {
 }
 
 /** Codes after which going on would fail every remaining image in the same way. */
-const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
+const FATAL = new Set(['VISAGE_ERR_DB_LOCKED', 'VISAGE_ERR_DB_UNAVAILABLE', 'VISAGE_ERR_DB_NOT_FOUND', 'VISAGE_ERR_DB_READ_ONLY', 'VISAGE_ERR_DB_FAILED', 'VISAGE_ERR_NOT_A_GALLERY', 'VISAGE_ERR_DB_TOO_NEW', 'VISAGE_ERR_MODEL_LOAD_FAILED', 'VISAGE_ERR_MODEL_SOURCE_MISSING', 'VISAGE_ERR_CONVERSION_FAILED']);
 
 async function plan(args: readonly string[], name: string | undefined): Promise<{ items: Planned[]; skippedVideos: string[] }> {
   const { images, skippedVideos } = await expandInputs(args);
@@ -136,7 +136,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     const notAdded = rows.filter((r) => r.status !== 'added' && r.reason !== 'already-enrolled');
     if (notAdded.length) printTable(['file', 'person', 'not added because'], notAdded.map((r) => [r.file, r.subject ?? '-', r.message ?? r.reason ?? '']));
     const why = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
-    process.stdout.write(`added ${added.length} face(s) of ${people} person(s) to ${file}; skipped ${skipped.length + errors.length}${why ? ` (${why})` : ''}\n`);
+    process.stdout.write(`added ${added.length} face(s) of ${people} person(s) to ${dbLabel(file)}; skipped ${skipped.length + errors.length}${why ? ` (${why})` : ''}\n`);
   }
   reportSkippedVideos(skippedVideos);
   if (fatal) {

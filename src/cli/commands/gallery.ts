@@ -1,4 +1,4 @@
-// visage gallery stats|reset|export|import|reindex: the gallery file as a whole.
+// visage gallery create|stats|reset|export|import|copy|reindex: the gallery as a whole.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -8,10 +8,12 @@ import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '
 import { progress } from '../progress.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
+import { copyGallery, type CopySummary } from '../../gallery/copy.ts';
+import { isPostgresUrl } from '../../gallery/open.ts';
 
 
-export const galleryHelp = `Usage: visage gallery <create|stats|reset|export|import|reindex> [options]
+export const galleryHelp = `Usage: visage gallery <create|stats|reset|export|import|copy|reindex> [options]
 
   create <name> <folder>
                        a new gallery <name>.db (or --db FILE) from a folder of per-person folders,
@@ -22,6 +24,9 @@ export const galleryHelp = `Usage: visage gallery <create|stats|reset|export|imp
   export <file>        write a portable JSON file: names, metadata, faces, embeddings, model ids
   import <file>        add a portable file's subjects and faces (never replaces; images already
                        enrolled for a subject are skipped)
+  copy <from> <to>     copy a gallery (subjects, metadata, faces, every embedding) into another,
+                       SQLite file or PostgreSQL URL, either way; one transaction into <to>, which
+                       must be empty unless --merge
   reindex [--from DIR...]
                        embed, with the configured embedders, the faces enrolled before an embedder
                        was added: each face's image is read again from the path recorded at
@@ -31,6 +36,7 @@ Options:
 ${DB_HELP}
   --json               print the result as JSON
   --yes                confirm reset
+  --merge              (copy) add to a target gallery that already holds people
   --from DIR           (reindex) where moved images may be; repeatable
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
@@ -47,6 +53,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
+      merge: { type: 'boolean', default: false },
       from: { type: 'string', multiple: true },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,12 +75,16 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       const [name, folder] = args as [string, string];
       if (!/^[\p{L}\p{N}_-]{1,64}$/u.test(name)) throw new VisageError('VISAGE_ERR_USAGE', `gallery name must be letters, digits, _ or - (at most 64), got "${name}"`);
       const target = values.db ?? `${name}.db`;
-      if (existsSync(target)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${target} already exists (add people to it with: visage enroll <folder> --db ${target})`);
+      if (isPostgresUrl(target)) {
+        const existing = await openGallery(target, { create: true });
+        const { subjects } = await existing.stats().finally(() => existing.close());
+        if (subjects > 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${dbLabel(target)} already holds ${subjects} subject(s) (add people to it with: visage enroll <folder> --db <url>)`);
+      } else if (existsSync(target)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${target} already exists (add people to it with: visage enroll <folder> --db ${target})`);
       const { enrollCommand } = await import('./enroll.ts');
       const passOn = Object.entries(values).flatMap(([key, value]) =>
         key in PIPELINE_OPTIONS && value !== undefined && value !== false ? (value === true ? [`--${key}`] : [`--${key}`, String(value)]) : []);
       const status = await enrollCommand([folder, '--db', target, '--largest', ...(values.json ? ['--json'] : []), ...passOn]);
-      if (!values.json && existsSync(target)) process.stderr.write(`gallery "${name}" is ${target}; serve it with: visage serve --lookalike ${name}=${target}\n`);
+      if (!values.json && (isPostgresUrl(target) || existsSync(target))) process.stderr.write(`gallery "${name}" is ${target}; serve it with: visage serve --lookalike ${name}=${target}\n`);
       return status;
     }
     case 'stats': {
@@ -101,10 +112,10 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       try {
         const stats = await gallery.stats();
         if (!values.yes) {
-          throw new VisageError('VISAGE_ERR_USAGE', `reset deletes ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${file}; add --yes to do it`);
+          throw new VisageError('VISAGE_ERR_USAGE', `reset deletes ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${dbLabel(file)}; add --yes to do it`);
         }
         await gallery.reset();
-        print({ deletedSubjects: stats.subjects, deletedFaces: stats.faces }, `deleted ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${file}\n`);
+        print({ deletedSubjects: stats.subjects, deletedFaces: stats.faces }, `deleted ${stats.subjects} subject(s) and ${stats.faces} face(s) from ${dbLabel(file)}\n`);
       } finally {
         await gallery.close();
       }
@@ -132,6 +143,35 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'copy': {
+      expectArgs(2, 'copy <from> <to> [--merge]');
+      const [from, to] = args as [string, string];
+      const source = await openGallery(from);
+      let summary: CopySummary;
+      try {
+        const target = await openGallery(to, { create: true, write: true });
+        try {
+          const bars = new Map<string, ReturnType<typeof progress>>();
+          summary = await copyGallery(source, target, {
+            merge: values.merge,
+            onProgress: (phase, done, total) => {
+              let bar = bars.get(phase);
+              if (!bar) bars.set(phase, bar = progress(total, phase === 'export' ? `reading ${dbLabel(from)}` : `writing ${dbLabel(to)}`));
+              bar.tick(`subject ${done}`);
+              if (done === total) bar.done();
+            },
+          });
+        } finally {
+          await target.close();
+        }
+      } finally {
+        await source.close();
+      }
+      const { imported } = summary;
+      print(summary, `copied ${dbLabel(from)} to ${dbLabel(to)}: ${imported.facesAdded} face(s) (${summary.exported.models.map((m) => `${m.modelId} ${m.count}`).join(', ') || 'no embeddings'}), `
+        + `${imported.subjectsAdded} new subject(s), ${imported.subjectsMatched} existing; ${imported.facesSkipped} face(s) already enrolled\n`);
+      return 0;
+    }
     case 'reindex': {
       expectArgs(0, 'reindex [--from DIR...] [--embedders A,B] [--db FILE]');
       const gallery = await openGallery(file, { write: true });
@@ -156,8 +196,8 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       }
     }
     case undefined:
-      throw new VisageError('VISAGE_ERR_USAGE', 'visage gallery needs an action: create, stats, reset, export, import or reindex (try: visage gallery --help)');
+      throw new VisageError('VISAGE_ERR_USAGE', 'visage gallery needs an action: create, stats, reset, export, import, copy or reindex (try: visage gallery --help)');
     default:
-      throw new VisageError('VISAGE_ERR_USAGE', `unknown gallery action "${action}": create, stats, reset, export, import or reindex`);
+      throw new VisageError('VISAGE_ERR_USAGE', `unknown gallery action "${action}": create, stats, reset, export, import, copy or reindex`);
   }
 }

@@ -13,7 +13,7 @@ import { DECISION_STRATEGIES, nearMissFloor, nearMisses, type DecisionStrategy, 
 import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -99,7 +99,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const used = recognizer.threshold;
     const coverage = await recognizer.coverage();
     if (coverage.indexed === 0) {
-      process.stderr.write(`visage: warning: ${file} holds no ${coverage.modelId} face${coverage.faces ? `s (its ${coverage.faces} faces were enrolled with other embedders: run visage gallery reindex)` : 's (enrol people first: visage enroll)'}; every face is UNKNOWN\n`);
+      process.stderr.write(`visage: warning: ${dbLabel(file)} holds no ${coverage.modelId} face${coverage.faces ? `s (its ${coverage.faces} faces were enrolled with other embedders: run visage gallery reindex)` : 's (enrol people first: visage enroll)'}; every face is UNKNOWN\n`);
     } else if (coverage.missing > 0) {
       process.stderr.write(`visage: warning: ${coverage.missing} of ${coverage.faces} enrolled faces have no ${coverage.modelId} embedding and cannot be matched (run visage gallery reindex)\n`);
     }
@@ -140,7 +140,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     const faces = reports.flatMap((r) => r.faces ?? []);
     const floor = nearMissFloor(recognizer.modelId, recognizer.strategy, used);
     const near = floor === undefined ? null : nearMisses(faces, used, floor);
-    const document = { gallery: file, modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, nearMisses: near, images: reports };
+    const document = { gallery: dbLabel(file), modelId: recognizer.modelId, threshold: used, strategy: recognizer.strategy, nearMisses: near, images: reports };
     if (out) {
       await writeFile(path.join(out, 'report.json'), formatJson(document));
       const lines = [['file', 'face', 'x', 'y', 'width', 'height', 'name', 'similarity', 'known', 'error'].join(',')];

@@ -1,11 +1,11 @@
-// visage serve: the REST API (src/server) over the SQLite gallery, on localhost by default.
+// visage serve: the REST API (src/server) over the gallery (SQLite or PostgreSQL), on localhost by default.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DEFAULTS } from '../../config.ts';
 import { createVisage, type Visage } from '../../visage.ts';
 import { chooseEmbedders, requestedEmbedders } from '../../recognition/embedder-choice.ts';
-import type { SqliteGallery } from '../../gallery/sqlite/index.ts';
+import type { Gallery } from '../../gallery/gallery.ts';
 import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
 import type { ClassifierModel } from '../../classify/model.ts';
@@ -14,7 +14,7 @@ import type { ServerLimits } from '../../server/context.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { ServerStore } from '../../server/store.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { serverFile } from './keys.ts';
 
 /** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */
@@ -31,7 +31,8 @@ Options:
   --host ADDR          address to listen on (default ${SERVE_DEFAULTS.host}: this machine only). Any other
                        address needs at least one API key (visage keys create --scope admin)
 ${DB_HELP} (created when missing)
-  --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery)
+  --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery; for a
+                       PostgreSQL gallery, visage.server.db in the current folder)
   --lookalike NAME=FILE  a look-alike gallery (e.g. celebrities=celebs.db), repeatable; never written to
   --model NAME=FILE    a trained classifier (visage train DIR --model FILE.visage), served at
                        /v1/classify/NAME; repeatable
@@ -113,11 +114,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const closeAll = async () => { for (const thing of opened.reverse()) await thing.close(); };
   try {
     if (!loopback && store.activeKeyCount() === 0) {
-      throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${values.db}` : ''})`);
+      throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${dbLabel(values.db)}` : ''})`);
     }
-    const gallery: SqliteGallery = await openGallery(db, { create: true });
+    const gallery = await openGallery(db, { create: true });
     opened.push(gallery);
-    const lookalike: Record<string, SqliteGallery> = {};
+    const lookalike: Record<string, Gallery> = {};
     for (const [name, file] of Object.entries(lookalikeFiles)) {
       const g = await openGallery(file);
       opened.push(g);
@@ -143,7 +144,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const address = await app.listen({ port, host });
     const keys = store.activeKeyCount();
     const stats = await gallery.stats();
-    process.stderr.write(`visage: serving ${address} (docs ${address}/docs); gallery ${db}: ${stats.subjects} people, ${stats.faces} faces; `
+    process.stderr.write(`visage: serving ${address} (docs ${address}/docs); gallery ${dbLabel(db)}: ${stats.subjects} people, ${stats.faces} faces; `
       + `${keys ? `${keys} API key(s) required` : 'no API keys: open to this machine only'}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => { process.stderr.write(`visage: ${signal}, stopping\n`); resolve(); };

@@ -1,7 +1,7 @@
 // visage subjects list|show|rename|merge|delete: the enrolled people.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 import { subjectRefFromText } from '../../gallery/validate.ts';
@@ -58,7 +58,7 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
       case 'list': {
         const subjects = await gallery.listSubjects();
         if (values.json) print({ subjects }, '');
-        else if (subjects.length === 0) process.stderr.write(`no subjects in ${file}\n`);
+        else if (subjects.length === 0) process.stderr.write(`no subjects in ${dbLabel(file)}\n`);
         else printTable(['name', 'faces', 'enrolled'], subjects.map((s) => [s.name, String(s.faceCount), s.created.slice(0, 10)]));
         return 0;
       }

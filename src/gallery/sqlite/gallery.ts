@@ -6,30 +6,23 @@
 // after a timer until busyTimeoutMs has passed (busy.ts), so the event loop never waits on a lock.
 // Every committed write, by any connection, is recorded in the change log by triggers
 // (migration 2): changesSince() reads it.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
-  MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef,
+  MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
-import {
-  PORTABLE_FORMAT, PORTABLE_VERSION, base64ToVector, modelDims, validatePortable, vectorToBase64,
-  type PortableFace, type PortableSubject,
-} from '../portable.ts';
-import { lookupName, unitVector, validHash, validMetadata, validName } from '../validate.ts';
+import { PORTABLE_FORMAT, PORTABLE_VERSION, vectorToBase64, type PortableFace, type PortableSubject } from '../portable.ts';
+import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
+import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
 import type { Box, FivePoints } from '../../types.ts';
 
 type Db = Database.Database;
-
-interface PreparedFace {
-  face: NewFace;
-  embeddings: Map<string, Float32Array>;
-}
 
 export class SqliteGallery implements Gallery {
   /** Absolute path of the database file. */
@@ -122,7 +115,7 @@ export class SqliteGallery implements Gallery {
     if (!Array.isArray(faces) || faces.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'addFaces needs at least one face');
     const createName = options.createSubject && typeof subject === 'string' ? validName(subject) : null;
     const metadataJson = validMetadata(options.metadata);
-    const prepared = faces.map((face, i) => this.prepareFace(face, `face ${i}`));
+    const prepared = faces.map((face, i) => prepareFace(face, `face ${i}`));
     return this.write((changes) => {
       let target = this.lookupSubject(subject);
       if (!target) {
@@ -268,7 +261,7 @@ export class SqliteGallery implements Gallery {
     });
   }
 
-  async exportTo(file: string): Promise<ExportSummary> {
+  async exportTo(file: string, options: TransferOptions = {}): Promise<ExportSummary> {
     const target = path.resolve(file);
     const temporary = `${target}.${process.pid}.tmp`;
     let summary: ExportSummary | undefined;
@@ -304,6 +297,7 @@ export class SqliteGallery implements Gallery {
           faceCount += faces.length;
           const portable: PortableSubject = { name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces };
           writeSync(fd, `${s > 0 ? ',\n' : ''}${JSON.stringify(portable)}`);
+          options.onProgress?.(s + 1, subjects.length);
         });
         writeSync(fd, '\n]}\n');
       } finally {
@@ -320,33 +314,13 @@ export class SqliteGallery implements Gallery {
     return summary!;
   }
 
-  async importFrom(file: string): Promise<ImportSummary> {
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot import ${file}: ${why}`, { cause: error });
-    }
-    const portable = validatePortable(data, file);
-    const dims = modelDims(portable);
-    // Decode and check everything before the transaction starts.
-    const subjects = portable.subjects.map((subject) => ({
-      name: validName(subject.name),
-      metadata: validMetadata(subject.metadata ?? {}),
-      created: typeof subject.created === 'string' ? subject.created : null,
-      faces: subject.faces.map((face, f): PreparedFace & { created: string | null } => {
-        const where = `${file}: subject "${subject.name}" face ${f}`;
-        const vectors: Record<string, number[] | Float32Array> = {};
-        for (const [modelId, text] of Object.entries(face.embeddings)) vectors[modelId] = base64ToVector(text, dims.get(modelId)!, where);
-        const prepared = this.prepareFace({ ...face, embeddings: vectors }, where);
-        return { ...prepared, created: typeof face.created === 'string' ? face.created : null };
-      }),
-    }));
+  async importFrom(file: string, options: TransferOptions = {}): Promise<ImportSummary> {
+    // Read, checked and decoded before the transaction starts.
+    const subjects = preparePortableImport(file);
     return this.write((changes) => {
       const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0 };
       const exists = this.stmt('SELECT 1 FROM faces WHERE subject_id = ? AND content_hash = ?');
-      for (const subject of subjects) {
+      subjects.forEach((subject, s) => {
         let target = this.lookupSubject(subject.name);
         if (target) {
           summary.subjectsMatched++;
@@ -367,7 +341,8 @@ export class SqliteGallery implements Gallery {
         }
         summary.facesAdded += added.length;
         if (added.length) changes.push({ type: 'faces-added', subject: { id: target.id, name: target.name }, faces: added });
-      }
+        options.onProgress?.(s + 1, subjects.length);
+      });
       return summary;
     });
   }
@@ -424,10 +399,14 @@ export class SqliteGallery implements Gallery {
     }
     const changes: GalleryChange[] = [];
     return this.read(() => {
+      let seq = 0;
       const result = this.db.transaction(() => {
         changes.length = 0;
-        return work(changes);
+        const done = work(changes);
+        seq = this.currentSeq();
+        return done;
       }).immediate();
+      for (const change of changes) change.seq = seq;
       this.notify(changes);
       return result;
     });
@@ -475,19 +454,6 @@ export class SqliteGallery implements Gallery {
     const id = Number(this.stmt(`INSERT INTO subjects (name, metadata, created) VALUES (?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`)
       .run(name, metadataJson, created).lastInsertRowid);
     return this.requireSubject(id);
-  }
-
-  private prepareFace(face: NewFace, where: string): PreparedFace {
-    if (!face || typeof face !== 'object') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} is not an object`);
-    validHash(face.contentHash);
-    const entries = Object.entries(face.embeddings ?? {});
-    if (entries.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} has no embedding`);
-    const embeddings = new Map<string, Float32Array>();
-    for (const [modelId, values] of entries) {
-      if (!modelId) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where}: empty model id`);
-      embeddings.set(modelId, unitVector(values, `${where} embedding "${modelId}"`));
-    }
-    return { face, embeddings };
   }
 
   /** Inside a write: one face row and its embeddings; a failure aborts the whole transaction. */

@@ -1,0 +1,58 @@
+// What every store checks before a write's transaction begins: a face to enrol (its hash, its
+// embeddings made unit length) and a portable file to import (read, validated, decoded).
+import { readFileSync } from 'node:fs';
+import { VisageError } from '../errors.ts';
+import type { NewFace } from './gallery.ts';
+import { base64ToVector, modelDims, validatePortable } from './portable.ts';
+import { unitVector, validHash, validMetadata, validName } from './validate.ts';
+
+export interface PreparedFace {
+  face: NewFace;
+  embeddings: Map<string, Float32Array>;
+}
+
+export interface PreparedImportSubject {
+  name: string;
+  /** Metadata as JSON text. */
+  metadata: string;
+  created: string | null;
+  faces: (PreparedFace & { created: string | null })[];
+}
+
+export function prepareFace(face: NewFace, where: string): PreparedFace {
+  if (!face || typeof face !== 'object') throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} is not an object`);
+  validHash(face.contentHash);
+  const entries = Object.entries(face.embeddings ?? {});
+  if (entries.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where} has no embedding`);
+  const embeddings = new Map<string, Float32Array>();
+  for (const [modelId, values] of entries) {
+    if (!modelId) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where}: empty model id`);
+    embeddings.set(modelId, unitVector(values, `${where} embedding "${modelId}"`));
+  }
+  return { face, embeddings };
+}
+
+/** Reads a portable file and checks and decodes all of it, before any transaction starts. */
+export function preparePortableImport(file: string): PreparedImportSubject[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot import ${file}: ${why}`, { cause: error });
+  }
+  const portable = validatePortable(data, file);
+  const dims = modelDims(portable);
+  return portable.subjects.map((subject) => ({
+    name: validName(subject.name),
+    metadata: validMetadata(subject.metadata ?? {}),
+    created: typeof subject.created === 'string' ? subject.created : null,
+    faces: subject.faces.map((face, f) => {
+      const where = `${file}: subject "${subject.name}" face ${f}`;
+      const vectors: Record<string, number[] | Float32Array> = {};
+      for (const [modelId, text] of Object.entries(face.embeddings)) vectors[modelId] = base64ToVector(text, dims.get(modelId)!, where);
+      const prepared = prepareFace({ ...face, embeddings: vectors }, where);
+      return { ...prepared, created: typeof face.created === 'string' ? face.created : null };
+    }),
+  }));
+}
