@@ -13,7 +13,9 @@
 //   is clearly larger than the track's best embedded one.
 // - Pairs are scored by geometry, and by appearance when the detection was embedded: a pair whose
 //   similarity to the track's template is under `vetoSimilarity` is refused whatever the overlap
-//   (two people crossing do not swap). Pairs are taken best first.
+//   (two people crossing do not swap), and so is one under `sameSimilarity` whose coarse face
+//   picture (faceSignature) changed since the track's last frame (a cut to someone else standing
+//   where the last person stood). Pairs are taken best first.
 // - A detection left over that was embedded is compared with the tracks lost within `maxGap`
 //   (and, after a cut, with every live track): at `sameSimilarity` or above it continues that
 //   track (a missed detection, a face hidden for a moment, the same person after a cut).
@@ -24,6 +26,8 @@ export interface Detection {
   box: Box;
   score: number;
   keypoints?: Point[];
+  /** A coarse picture of the face (faceSignature()): a face that changes under its box gets embedded. */
+  signature?: Float32Array;
 }
 
 /** What the caller learnt about a detection it embedded. */
@@ -72,6 +76,8 @@ export interface TrackState {
   velocity: { x: number; y: number; w: number };
   /** Embedded faces in a row under `sameSimilarity` with the template. */
   doubts: number;
+  /** The last face's signature. */
+  signature?: Float32Array;
   ended: boolean;
   /** Why it ended: 'gap' (not seen for maxGap), 'split' (appearance changed), 'end' (the video ended). */
   endReason?: 'gap' | 'split' | 'end';
@@ -175,7 +181,8 @@ export class FaceTracker {
         || track.embedded.length < this.minEmbeddings
         || time - track.lastEmbedTime >= this.refreshSeconds
         || track.doubts > 0
-        || d.box.width > 1.3 * track.bestEmbeddedSize;
+        || d.box.width > 1.3 * track.bestEmbeddedSize
+        || signatureDistance(track.signature, d.signature) > SIGNATURE_CHANGE;
     });
     return { embed, isNew: candidates.map((list) => list.length === 0) };
   }
@@ -204,6 +211,8 @@ export class FaceTracker {
         const template = templates[t];
         const similarity = face && template ? dot(face.embedding, template) : null;
         if (similarity !== null && similarity < this.vetoSimilarity) continue;
+        // The face under the box changed and its embedding is not clearly the track's: another person.
+        if (similarity !== null && similarity < this.sameSimilarity && signatureDistance(track.signature, d.signature) > SIGNATURE_CHANGE) continue;
         // Appearance counts twice geometry where known; a face unembedded scores as a middling match.
         pairs.push({ t, d: k, score: g + 2 * (similarity ?? 0.5 * (this.sameSimilarity + this.vetoSimilarity)), similarity });
       }
@@ -289,6 +298,7 @@ export class FaceTracker {
         w: smooth * track.velocity.w + (1 - smooth) * (d.box.width - last.box.width) / dt,
       };
     }
+    if (d.signature) track.signature = d.signature;
     const observation: Observation = { frame, time, box: d.box, score: d.score };
     if (face) {
       observation.embedded = track.embedded.length;
@@ -310,6 +320,43 @@ export class FaceTracker {
     return ended;
   }
 }
+
+/**
+ * A face's coarse picture: 8x8 grey samples of its box, less their mean, over their spread. Two
+ * sampled frames of one face (moved, zoomed, relit) stay close; another face in its place (a cut,
+ * a swap) rarely does.
+ */
+export function faceSignature(frame: { data: Uint8Array; width: number; height: number }, box: Box, cells = 8): Float32Array {
+  const out = new Float32Array(cells * cells);
+  let mean = 0;
+  for (let r = 0; r < cells; r++) {
+    const y = Math.min(frame.height - 1, Math.max(0, Math.floor(box.y + ((r + 0.5) * box.height) / cells)));
+    for (let c = 0; c < cells; c++) {
+      const x = Math.min(frame.width - 1, Math.max(0, Math.floor(box.x + ((c + 0.5) * box.width) / cells)));
+      const at = (y * frame.width + x) * 3;
+      const v = (frame.data[at]! * 299 + frame.data[at + 1]! * 587 + frame.data[at + 2]! * 114) / 1000;
+      out[r * cells + c] = v;
+      mean += v;
+    }
+  }
+  mean /= out.length;
+  let spread = 0;
+  for (let i = 0; i < out.length; i++) { out[i]! -= mean; spread += out[i]! * out[i]!; }
+  spread = Math.sqrt(spread / out.length) || 1;
+  for (let i = 0; i < out.length; i++) out[i]! /= spread;
+  return out;
+}
+
+/** Mean absolute difference of two signatures (0 when either is missing); about 0.8 and more: another face. */
+export function signatureDistance(a: Float32Array | undefined, b: Float32Array | undefined): number {
+  if (!a || !b || a.length !== b.length) return 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+/** Signature distance above which a face linked by geometry is embedded to make sure. */
+export const SIGNATURE_CHANGE = 0.6;
 
 /**
  * Whether the picture changed wholesale between two frames (a cut): the mean absolute difference

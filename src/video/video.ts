@@ -11,7 +11,7 @@ import type { RawPixels } from '../face/image/decode.ts';
 import { defaultThreshold } from '../face/match/thresholds.ts';
 import type { Analysis, Box, Point } from '../types.ts';
 import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
-import { FaceTracker, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
+import { FaceTracker, faceSignature, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
 import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
 
 /** What video needs of a Visage. */
@@ -221,7 +221,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
       timings.detect += performance.now() - t;
       facesDetected += detected.length;
       t = performance.now();
-      const detections: (Detection | null)[] = detected.map((f) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}) }));
+      const detections: (Detection | null)[] = detected.map((f) => ({ box: f.box, score: f.score, signature: faceSignature(frame, f.box), ...(f.keypoints ? { keypoints: f.keypoints } : {}) }));
       const plan = tracker.plan(frame.time, detections as Detection[], cut);
       timings.track += performance.now() - t;
       // New faces pass the face check once; tracked ones are not checked again.
