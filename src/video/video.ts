@@ -49,8 +49,8 @@ export interface VideoOptions extends VideoSourceOptions {
   thumbnails?: boolean;
   /** Each track's box per sampled frame (`boxes` on the track; default true). */
   boxes?: boolean;
-  /** Stops reading (the summary still comes, with what was seen). */
-  signal?: AbortSignal;
+  /** Stops reading when aborted (an AbortSignal); the summary still comes, with what was seen. */
+  signal?: { readonly aborted: boolean };
 }
 
 export interface VideoTrack {
