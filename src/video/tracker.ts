@@ -16,9 +16,14 @@
 //   (two people crossing do not swap), and so is one under `sameSimilarity` whose coarse face
 //   picture (faceSignature) changed since the track's last frame (a cut to someone else standing
 //   where the last person stood). Pairs are taken best first.
-// - A detection left over that was embedded is compared with the tracks lost within `maxGap`
-//   (and, after a cut, with every live track): at `sameSimilarity` or above it continues that
-//   track (a missed detection, a face hidden for a moment, the same person after a cut).
+// - A detection left over that was embedded is compared with the live tracks that found no face
+//   this frame and lie within reach (a few face widths a second) and was not refused above: at
+//   `doubtSimilarity` or above (after a cut: anywhere, at `sameSimilarity`) it continues that track (a missed detection, a face hidden for a
+//   moment, a fast move, the same person after a cut).
+// - Embedded faces under `doubtSimilarity` cast doubt on their track: two in a row split it.
+//   The pair threshold is too strict for that: in street.mp4 and hamilton_clip.mp4 (5 fps,
+//   geometry alone), one person's faces scored 0.72-0.98 against their track's template, many
+//   of them 0.75-0.82 (small, blurred, turning heads).
 // - A track not seen for `maxGap` seconds ends.
 import type { Box, Point } from '../types.ts';
 
@@ -47,6 +52,11 @@ export interface TrackerOptions {
   sameSimilarity: number;
   /** Similarity under which a face is never linked to a track, whatever the geometry. */
   vetoSimilarity: number;
+  /**
+   * Similarity under which an embedded face casts doubt on its track (two in a row split it), and
+   * under which a face whose picture changed is refused. Default: halfway from veto to same.
+   */
+  doubtSimilarity?: number;
   /** Embeddings a track gathers before geometry alone may link it (default 3). */
   minEmbeddings?: number;
   /** A track's faces are embedded again after this many seconds (default 1). */
@@ -126,6 +136,7 @@ export class FaceTracker {
   readonly maxGap: number;
   private readonly sameSimilarity: number;
   private readonly vetoSimilarity: number;
+  private readonly doubtSimilarity: number;
   private readonly minEmbeddings: number;
   private readonly refreshSeconds: number;
   private readonly live: TrackState[] = [];
@@ -136,6 +147,7 @@ export class FaceTracker {
     this.maxGap = options.maxGap ?? 1.5;
     this.sameSimilarity = options.sameSimilarity;
     this.vetoSimilarity = options.vetoSimilarity;
+    this.doubtSimilarity = options.doubtSimilarity ?? (options.sameSimilarity + options.vetoSimilarity) / 2;
     this.minEmbeddings = options.minEmbeddings ?? 3;
     this.refreshSeconds = options.refreshSeconds ?? 1;
   }
@@ -163,8 +175,8 @@ export class FaceTracker {
     const pc = centre(p), bc = centre(box);
     const distance = Math.hypot(pc.x - bc.x, pc.y - bc.y) / Math.max(p.width, box.width);
     if (overlap >= 0.15) return overlap;
-    // A fast move: the centre within half a face of the prediction.
-    return distance < 0.5 ? 0.15 * (1 - distance) : 0;
+    // A fast move: the centre within a face width of the prediction (embedded when unsure, below).
+    return distance < 1 ? 0.15 * (1 - distance / 2) : 0;
   }
 
   /** Which detections of this frame to embed and which are new faces. `cut`: the picture changed wholesale. */
@@ -200,6 +212,7 @@ export class FaceTracker {
     const templates = this.live.map((t) => (t.template ? normalised(t.template) : null));
     // Scored pairs (track index, detection index), best first.
     const pairs: { t: number; d: number; score: number; similarity: number | null }[] = [];
+    const refused = new Set<string>();
     detections.forEach((d, k) => {
       if (!d) return;
       for (const t of plan.candidates[k] ?? []) {
@@ -210,9 +223,9 @@ export class FaceTracker {
         const face = faces[k];
         const template = templates[t];
         const similarity = face && template ? dot(face.embedding, template) : null;
-        if (similarity !== null && similarity < this.vetoSimilarity) continue;
+        if (similarity !== null && similarity < this.vetoSimilarity) { refused.add(`${t}:${k}`); continue; }
         // The face under the box changed and its embedding is not clearly the track's: another person.
-        if (similarity !== null && similarity < this.sameSimilarity && signatureDistance(track.signature, d.signature) > SIGNATURE_CHANGE) continue;
+        if (similarity !== null && similarity < this.sameSimilarity && signatureDistance(track.signature, d.signature) > SIGNATURE_CHANGE) { refused.add(`${t}:${k}`); continue; }
         // Appearance counts twice geometry where known; a face unembedded scores as a middling match.
         pairs.push({ t, d: k, score: g + 2 * (similarity ?? 0.5 * (this.sameSimilarity + this.vetoSimilarity)), similarity });
       }
@@ -224,15 +237,25 @@ export class FaceTracker {
       usedTracks.add(pair.t);
       assigned[pair.d] = pair.t;
     }
-    // Left-over embedded faces: by appearance, a live track that found no face this frame (lost a
-    // moment ago, or moved too far for geometry, or any after a cut).
+    // Left-over embedded faces: by appearance, a live track within reach that found no face this
+    // frame (lost a moment ago, or moved too fast for geometry; any after a cut).
     detections.forEach((d, k) => {
       const face = faces[k];
       if (!d || !face || assigned[k]! >= 0) return;
-      let best = -1, bestSimilarity = this.sameSimilarity;
+      // Within reach, position and appearance together: the doubt level suffices (street.mp4's
+      // fast, blurred faces need it); after a cut, appearance alone: the pair threshold.
+      let best = -1, bestSimilarity = plan.cut ? this.sameSimilarity : this.doubtSimilarity;
       this.live.forEach((track, t) => {
         const template = templates[t];
         if (usedTracks.has(t) || !template || track.ended) return;
+        // A pair refused above stays refused: a cut to someone else where the last person stood
+        // (in the labelled clip two older men with glasses score 0.75).
+        if (refused.has(`${t}:${k}`)) return;
+        // Within reach: a face moves a few of its widths a second (anywhere after a cut).
+        const last = track.observations.at(-1)!;
+        const reach = (1.5 + 3 * Math.max(0, time - last.time)) * Math.max(last.box.width, d.box.width);
+        const a = centre(last.box), b = centre(d.box);
+        if (!plan.cut && Math.hypot(a.x - b.x, a.y - b.y) > reach) return;
         const similarity = dot(face.embedding, template);
         if (similarity >= bestSimilarity) { best = t; bestSimilarity = similarity; }
       });
@@ -248,7 +271,7 @@ export class FaceTracker {
         const track = this.live[t]!;
         const template = templates[t];
         const similarity = face && template ? dot(face.embedding, template) : null;
-        if (similarity !== null && similarity < this.sameSimilarity) track.doubts++;
+        if (similarity !== null && similarity < this.doubtSimilarity) track.doubts++;
         else if (similarity !== null) track.doubts = 0;
         if (track.doubts >= 2) {
           // Two embedded faces in a row unlike the track: another person took its place.
@@ -303,9 +326,13 @@ export class FaceTracker {
     if (face) {
       observation.embedded = track.embedded.length;
       track.embedded.push({ ...face, frame, time, box: d.box, similarityToTrack: similarity });
-      track.template ??= new Float32Array(face.embedding.length);
-      for (let i = 0; i < face.embedding.length; i++) track.template[i]! += face.weight * face.embedding[i]!;
-      track.templateWeight += face.weight;
+      // Only faces at or above the doubt level shape the template: a doubtful one (a link that may
+      // be wrong) would drag the template toward the next person and let them in.
+      if (similarity === null || similarity >= this.doubtSimilarity) {
+        track.template ??= new Float32Array(face.embedding.length);
+        for (let i = 0; i < face.embedding.length; i++) track.template[i]! += face.weight * face.embedding[i]!;
+        track.templateWeight += face.weight;
+      }
       track.lastEmbedTime = time;
       track.bestEmbeddedSize = Math.max(track.bestEmbeddedSize, d.box.width);
     }

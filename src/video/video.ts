@@ -39,6 +39,8 @@ export interface VideoOptions extends VideoSourceOptions {
   sameSimilarity?: number;
   /** Similarity under which a face never joins a track (default sameSimilarity - 0.2). */
   vetoSimilarity?: number;
+  /** Similarity under which a face casts doubt on its track (default halfway from veto to same). */
+  doubtSimilarity?: number;
   /**
    * Seconds between frames searched with the configured tiling (tiles find small faces but cost
    * one detector run each: 7 on a 1080p frame); the frames between are searched whole (default 1;
@@ -106,7 +108,7 @@ export interface VideoSummary {
   cuts: number;
   source: SourceStats;
   timings: VideoTimings;
-  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; tiledEvery: number; identify: boolean };
+  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; tiledEvery: number; identify: boolean };
   stopped: boolean;
 }
 
@@ -120,7 +122,7 @@ export type VideoEvent =
 /** One face, as the tracker's input with the vote's: its embedding, weight and gallery match. */
 type VotedFace = EmbeddedFace & { match: FaceMatchResult | null };
 
-const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'minEmbeddings', 'sameSimilarity', 'vetoSimilarity', 'tiledEvery', 'thumbnails', 'boxes', 'signal']);
+const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'minEmbeddings', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'thumbnails', 'boxes', 'signal']);
 
 function checkOptions(options: VideoOptions): void {
   for (const key of Object.keys(options)) {
@@ -134,7 +136,7 @@ function checkOptions(options: VideoOptions): void {
   positive('refreshSeconds', 3600);
   positive('minEmbeddings', 1000);
   if (options.tiledEvery !== undefined && !(typeof options.tiledEvery === 'number' && options.tiledEvery >= 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option tiledEvery must be seconds >= 0, got ${String(options.tiledEvery)}`);
-  for (const key of ['sameSimilarity', 'vetoSimilarity'] as const) {
+  for (const key of ['sameSimilarity', 'vetoSimilarity', 'doubtSimilarity'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && v >= -1 && v <= 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option ${key} must be a similarity from -1 to 1, got ${String(v)}`);
   }
@@ -162,12 +164,13 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const modelId = analyzer.config.embedders[0]!;
   const sameSimilarity = options.sameSimilarity ?? defaultThreshold(modelId, 'pair');
   const vetoSimilarity = options.vetoSimilarity ?? sameSimilarity - 0.2;
+  const doubtSimilarity = options.doubtSimilarity ?? (sameSimilarity + vetoSimilarity) / 2;
   const maxGap = options.maxGap ?? 1.5;
   const refreshSeconds = options.refreshSeconds ?? 1;
   const minEmbeddings = options.minEmbeddings ?? 3;
   const started = performance.now();
   const video = await openVideo(source, options);
-  const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, refreshSeconds, minEmbeddings });
+  const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, minEmbeddings });
   const strangers = new StrangerGroups(sameSimilarity);
   const timings: VideoTimings = { decode: 0, detect: 0, check: 0, embed: 0, track: 0 };
   const tracks: VideoTrack[] = [];
@@ -280,7 +283,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
     summary: {
       info: video.info, frames, seconds, elapsedMs, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
       facesDetected, facesEmbedded, facesRejected, cuts, source: { ...video.stats }, timings,
-      settings: { modelId, sameSimilarity, vetoSimilarity, maxGap, refreshSeconds, minEmbeddings, tiledEvery, identify: identify !== undefined },
+      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, tiledEvery, identify: identify !== undefined },
       stopped,
     },
   };
