@@ -14,7 +14,7 @@ export const ErrorCodes = {
   VISAGE_ERR_IMAGE_NOT_FOUND: { status: 404, message: 'image not found' },
   VISAGE_ERR_IMAGE_DECODE: { status: 400, message: 'image could not be decoded' },
   VISAGE_ERR_IMAGE_TOO_LARGE: { status: 413, message: 'image too large' },
-  VISAGE_ERR_VIDEO_NOT_IMAGE: { status: 415, message: 'a video was given where an image belongs; video is not supported yet' },
+  VISAGE_ERR_VIDEO_NOT_IMAGE: { status: 415, message: 'a video was given where an image belongs; videos are read by visage video' },
   VISAGE_ERR_VIDEO_NOT_FOUND: { status: 404, message: 'video not found' },
   VISAGE_ERR_VIDEO_DECODE: { status: 400, message: 'video could not be decoded' },
   VISAGE_ERR_VIDEO_TIMEOUT: { status: 504, message: 'the video source sent nothing in time' },
