@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { createRecognizer } from '../../src/recognition/recognizer.ts';
 import { createVisage } from '../../src/visage.ts';
@@ -87,6 +88,27 @@ test('visage video: --json on the crossing shot; --out writes the timeline, the 
   assert.equal(mp4.subarray(4, 8).toString('latin1'), 'ftyp');
   assert.ok((await stat(path.join(out, 'annotated.mp4'))).size > 10_000);
   assert.match(run.stderr, /track\(s\) in 6\.00 s of video/);
+});
+
+test('visage video --events --webhook: JSON lines on stdout and one POST per event', { skip }, async () => {
+  const got: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => { got.push(JSON.parse(body).type); response.end('ok'); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    const run = await visage(['video', clip.video, '--db', db, '--from', '0', '--to', '2', '--events', '--webhook', url]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((l) => l.type), ['track-start', 'track-end']);
+    assert.equal(lines[1].track.label, 'Jennifer Lopez');
+    assert.deepEqual(got, ['track-start', 'track-end']);
+  } finally {
+    server.close();
+  }
 });
 
 test('visage video: bad input is one line and exit 1; bad options exit 2', { skip }, async () => {

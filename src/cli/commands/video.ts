@@ -40,6 +40,7 @@ ${DB_HELP}
   --annotate           with --out: also annotated.mp4 (H.264; boxes, names and track ids)
   --json               print the result as JSON
   --events             print each track as it starts and ends, as JSON lines (streams, cameras)
+  --webhook URL        POST each of those events as JSON to URL (failures are counted, not fatal)
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
   -h, --help           this help
@@ -73,6 +74,17 @@ function videoProgress(stream: NodeJS.WriteStream = process.stderr) {
   };
 }
 
+/** POSTs one event as JSON; false when it failed or took over 10 s. */
+async function post(url: string, body: unknown): Promise<boolean> {
+  try {
+    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    await answer.arrayBuffer().catch(() => undefined);
+    return answer.ok;
+  } catch {
+    return false;
+  }
+}
+
 export async function videoCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -93,6 +105,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
       annotate: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
+      webhook: { type: 'string' },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -106,6 +119,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
   if (values.fps !== undefined && values['every-frame']) throw new VisageError('VISAGE_ERR_USAGE', 'give --fps or --every-frame, not both');
   if (values.annotate && !values.out) throw new VisageError('VISAGE_ERR_USAGE', '--annotate needs --out DIR');
   if (values.json && values.events) throw new VisageError('VISAGE_ERR_USAGE', 'give --json or --events, not both');
+  if (values.webhook !== undefined && !/^https?:\/\/./i.test(values.webhook)) throw new VisageError('VISAGE_ERR_USAGE', `--webhook takes an http(s) URL, got "${values.webhook}"`);
   const fps = numberFlag('fps', values.fps);
   if (fps !== undefined && !(fps > 0 && fps <= 1000)) throw new VisageError('VISAGE_ERR_USAGE', `--fps takes a number above 0, got ${values.fps}`);
   const threshold = numberFlag('threshold', values.threshold);
@@ -143,6 +157,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   let summary: VideoSummary | undefined;
+  const posts: Promise<boolean>[] = [];
   const bar = values.events ? null : videoProgress();
   try {
     const usedThreshold = recognizer.threshold;
@@ -153,12 +168,16 @@ export async function videoCommand(argv: string[]): Promise<number> {
       if (event.type === 'start') from = event.info.from;
       else if (event.type === 'progress') bar?.update(event, from);
       else if (event.type === 'summary') summary = event.summary;
-      if (values.events && (event.type === 'track-start' || event.type === 'track-end')) {
+      if ((values.events || values.webhook) && (event.type === 'track-start' || event.type === 'track-end')) {
         const record = event.type === 'track-end' ? { type: event.type, time: event.time, track: trackRecord(event.track, null, false) } : event;
-        process.stdout.write(`${JSON.stringify(record)}\n`);
+        if (values.events) process.stdout.write(`${JSON.stringify(record)}\n`);
+        if (values.webhook) posts.push(post(values.webhook, record));
       }
     }
     bar?.done();
+    const delivered = await Promise.all(posts);
+    const failedPosts = delivered.filter((ok) => !ok).length;
+    if (failedPosts) process.stderr.write(`visage: warning: ${failedPosts} of ${delivered.length} webhook POSTs to ${values.webhook} failed\n`);
     const result = summary!;
     let thumbs: Map<number, string> = new Map();
     if (out) {
