@@ -42,7 +42,7 @@ function speedRow(name: string, summary: VideoSummary): void {
   speedRows.push([
     name, `${summary.info.width}x${summary.info.height}`, summary.info.fps === null ? '?' : `${+summary.info.fps.toFixed(2)}`,
     String(summary.frames), summary.seconds.toFixed(1), (summary.elapsedMs / 1000).toFixed(1), `${summary.speed.toFixed(2)}x`,
-    `${(summary.frames / (summary.elapsedMs / 1000)).toFixed(1)}`,
+    `${(summary.frames / (summary.elapsedMs / 1000)).toFixed(1)}`, (summary.cpuMs / 1000).toFixed(1), `${(summary.seconds / (summary.cpuMs / 1000 / 2)).toFixed(2)}x`,
     per(t.decode), per(t.detect), per(t.check), per(t.embed), per(t.track),
     `${summary.facesDetected}/${summary.facesEmbedded}`, String(summary.tracks.length),
   ]);
@@ -87,6 +87,7 @@ try {
   const frames = await openVideo(clip.video, { fps: 5 });
   const faces: FrameFace[] = [];
   const baselineStart = Date.now();
+  const baselineCpuStart = process.cpuUsage();
   let baselineFrames = 0;
   for await (const frame of frames.frames()) {
     const result = await recognizer.identify({ data: frame.data, width: frame.width, height: frame.height, channels: 3 }, { k: 1 });
@@ -94,12 +95,14 @@ try {
     baselineFrames++;
   }
   const baselineSeconds = (Date.now() - baselineStart) / 1000;
+  const baselineCpuUsage = process.cpuUsage(baselineCpuStart);
+  const baselineCpu = (baselineCpuUsage.user + baselineCpuUsage.system) / 1000;
   const base = scoreFrames(faces, clip.truth);
   accuracyRows.push([
     'each frame alone (baseline)', `${base.faces} faces`, `${base.correct}/${base.matched} = ${(base.accuracy * 100).toFixed(1)}%`,
     '-', '-', base.namesPerAppearance.toFixed(2), '-', `${base.strangersNamed} faces`, '-', `known faces left UNKNOWN: ${base.knownUnknown}`,
   ]);
-  speedRows.push(['labelled clip, baseline (identify per frame)', '1280x720', '5', String(baselineFrames), (baselineFrames / 5).toFixed(1), baselineSeconds.toFixed(1), `${(baselineFrames / 5 / baselineSeconds).toFixed(2)}x`, (baselineFrames / baselineSeconds).toFixed(1), '-', '-', '-', '-', '-', `${base.faces}/${base.faces}`, '-']);
+  speedRows.push(['labelled clip, baseline (identify per frame)', '1280x720', '5', String(baselineFrames), (baselineFrames / 5).toFixed(1), baselineSeconds.toFixed(1), `${(baselineFrames / 5 / baselineSeconds).toFixed(2)}x`, (baselineFrames / baselineSeconds).toFixed(1), (baselineCpu / 1000).toFixed(1), `${(baselineFrames / 5 / (baselineCpu / 1000 / 2)).toFixed(2)}x`, '-', '-', '-', '-', '-', `${base.faces}/${base.faces}`, '-']);
 
   // Speed on the media clips.
   for (const [file, label] of [['street.mp4', 'street.mp4'], ['hamilton_clip.mp4', 'hamilton_clip.mp4']] as const) {
@@ -122,7 +125,8 @@ try {
   console.log(`Identity on the labelled clip (${clip.truth.appearances.length} appearances of ${people} people, ${clip.truth.appearances.filter((a) => !a.enrolled).length} of them strangers' appearances; --fps 5):\n`);
   table(['method', 'tracks', 'identity accuracy', 'tracks/appearance', 'tracks/person', 'labels/person', 'switches', 'strangers named', 'tracks not in truth', 'strangers grouped'], accuracyRows);
   console.log('Speed (ms per analysed frame in each stage; decode: waiting for ffmpeg):\n');
-  table(['video', 'size', 'fps', 'frames', 'video s', 'wall s', 'speed', 'frames/s', 'decode', 'detect', 'check', 'embed', 'track', 'faces det/emb', 'tracks'], speedRows);
+  console.log('(cpu s: this process\'s CPU time, every thread, ffmpeg not included; cpu-bound speed: video seconds over half of it, what two idle cores would give at best)\n');
+  table(['video', 'size', 'fps', 'frames', 'video s', 'wall s', 'speed', 'frames/s', 'cpu s', 'cpu-bound speed', 'decode', 'detect', 'check', 'embed', 'track', 'faces det/emb', 'tracks'], speedRows);
   console.log(`settings: ${JSON.stringify(main!.settings)}; load average now ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 } finally {
   await recognizer.close();

@@ -97,6 +97,8 @@ export interface VideoSummary {
   /** Seconds of video covered. */
   seconds: number;
   elapsedMs: number;
+  /** CPU time of this process meanwhile (every thread; ffmpeg's own not included), milliseconds. */
+  cpuMs: number;
   /** Seconds of video per second of work (3: three times faster than real time). */
   speed: number;
   tracks: VideoTrack[];
@@ -169,6 +171,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const refreshSeconds = options.refreshSeconds ?? 1;
   const minEmbeddings = options.minEmbeddings ?? 3;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const video = await openVideo(source, options);
   const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, minEmbeddings });
   const strangers = new StrangerGroups(sameSimilarity);
@@ -276,12 +279,13 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
     await video.close();
   }
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
   const seconds = frames === 0 ? 0 : video.info.fps ? frames / video.info.fps : lastTime - video.info.from;
   tracks.sort((a, b) => a.start - b.start || a.id - b.id);
   yield {
     type: 'summary',
     summary: {
-      info: video.info, frames, seconds, elapsedMs, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
+      info: video.info, frames, seconds, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
       facesDetected, facesEmbedded, facesRejected, cuts, source: { ...video.stats }, timings,
       settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, tiledEvery, identify: identify !== undefined },
       stopped,
