@@ -7,7 +7,8 @@
 // Nothing here waits forever: a source that sends no frame within `timeoutMs` (while Visage is
 // waiting for one) is killed and reported (VISAGE_ERR_VIDEO_TIMEOUT). Decoder complaints about
 // damaged data (ffmpeg conceals and goes on) are counted; a frame cut short at the end is
-// dropped and counted.
+// dropped and counted. A failure after some frames ends the video there, kept in `stats.error`
+// (the frames before it are worth their faces); before any frame it is thrown.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -70,6 +71,11 @@ export interface SourceStats {
   decodeErrors: number;
   /** A last frame that came short (a file cut off mid-frame): dropped. */
   truncatedFrames: number;
+  /**
+   * Why the video ended early, when it failed after some frames had come (ffmpeg stopped with an
+   * error, or the source went silent): those frames are kept and the video ends there.
+   */
+  error?: { code: string; message: string };
 }
 
 /** The ffmpeg binary to run: the option, else $VISAGE_FFMPEG, else `ffmpeg` on PATH. */
@@ -270,7 +276,10 @@ export class VideoSource {
         const next = await Promise.race([chunks.next(), timeout]).finally(() => clearTimeout(timer));
         if (next === 'timeout') {
           this.process.kill('SIGKILL');
-          throw new VisageError('VISAGE_ERR_VIDEO_TIMEOUT', `${this.info.source} sent no frame for ${(wait / 1000).toFixed(1)} s (after ${index} frames)`);
+          const error = new VisageError('VISAGE_ERR_VIDEO_TIMEOUT', `${this.info.source} sent no frame for ${(wait / 1000).toFixed(1)} s (after ${index} frames)`);
+          if (index === 0) throw error;
+          this.stats.error = { code: error.code, message: error.message };
+          return;
         }
         if (next.done) break;
         const chunk = next.value as Buffer;
@@ -292,7 +301,9 @@ export class VideoSource {
       if (filled > 0) this.stats.truncatedFrames++;
       const code = await this.exited;
       if (code !== 0 && !this.closed) {
-        throw new VisageError('VISAGE_ERR_VIDEO_DECODE', `${this.info.source}: ffmpeg stopped after ${index} frames: ${failureLine(this.log)}`);
+        const error = new VisageError('VISAGE_ERR_VIDEO_DECODE', `${this.info.source}: ffmpeg stopped after ${index} frames: ${failureLine(this.log)}`);
+        if (index === 0) throw error;
+        this.stats.error = { code: error.code, message: error.message };
       }
     } finally {
       await this.close();

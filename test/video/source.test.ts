@@ -138,10 +138,11 @@ test('a damaged file: bytes overwritten in the middle are concealed and counted;
     const whole = await readFile(front);
     await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
     const shortVideo = await openVideo(cut, { fps: 'all', timeoutMs: 10_000 });
-    let count = 0, error: unknown = null;
-    try { for await (const _ of shortVideo.frames()) count++; } catch (e) { error = e; }
+    let count = 0;
+    for await (const _ of shortVideo.frames()) count++;
     assert.ok(count > 0 && count < 105, `${count} frames`);
-    if (error) assert.equal((error as { code: string }).code, 'VISAGE_ERR_VIDEO_DECODE');
+    // ffmpeg either ends quietly at the cut or says why: then it is kept, the frames before it too.
+    if (shortVideo.stats.error) assert.equal(shortVideo.stats.error.code, 'VISAGE_ERR_VIDEO_DECODE');
     // Without its index (at the end of these files), a cut file is no video any more: one clear line.
     const headless = path.join(temp.dir, 'headless.mp4');
     await writeFile(headless, (await readFile(dataset('media', 'hamilton_clip.mp4'))).subarray(0, 300_000));

@@ -45,7 +45,8 @@ ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
   -h, --help           this help
 
-Exit status: 0 done, 1 the video could not be read (or stopped with an error), 2 bad command line.
+Exit status: 0 done; 1 the video could not be read, or it failed part way (what came before is
+still reported and written, with the reason on stderr); 2 bad command line.
 `;
 
 const fmt = (s: number) => s.toFixed(2);
@@ -192,7 +193,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
     const document = (boxes: boolean) => ({
       source, gallery: file, modelId: recognizer.modelId, threshold: usedThreshold, strategy: recognizer.strategy,
       video: result.info, frames: result.frames, seconds: result.seconds, elapsedMs: Math.round(result.elapsedMs), speed: result.speed,
-      stopped: result.stopped, decodeErrors: result.source.decodeErrors, truncatedFrames: result.source.truncatedFrames,
+      stopped: result.stopped, decodeErrors: result.source.decodeErrors, truncatedFrames: result.source.truncatedFrames, endedEarly: result.source.error ?? null,
       tracks: result.tracks.map((t) => trackRecord(t, thumbs.get(t.id) ?? null, boxes)),
       people: result.people,
       faces: { detected: result.facesDetected, embedded: result.facesEmbedded, rejected: result.facesRejected },
@@ -227,6 +228,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
     }
     const known = result.people.filter((p) => p.subject).length;
     const damaged = result.source.decodeErrors || result.source.truncatedFrames ? `; ffmpeg reported ${result.source.decodeErrors} damaged-data line(s) and ${result.source.truncatedFrames} truncated frame(s)` : '';
+    if (result.source.error) process.stderr.write(`visage: the video ended early: ${result.source.error.message}\n`);
     process.stderr.write(`${result.tracks.length} track(s) in ${fmt(result.seconds)} s of video (${result.frames} frames, ${result.speed.toFixed(2)}x real time): ${known} known people, ${result.people.length - known} stranger(s)${result.stopped ? '; stopped early' : ''}${damaged}${out ? `; written to ${out}` : ''}\n`);
   } finally {
     bar?.done();
@@ -234,5 +236,5 @@ export async function videoCommand(argv: string[]): Promise<number> {
     await recognizer.close();
     await gallery.close();
   }
-  return 0;
+  return summary?.source.error ? 1 : 0;
 }
