@@ -2,7 +2,7 @@
 // entries in src/public/ ('visage/gallery', 'visage/training', 'visage/server', 'visage/models') is
 // public. The root stays small: importing it loads neither SQLite, the server nor the trainers.
 export { createVisage, Visage } from './visage.ts';
-export type { AnalyzeOptions, DetectCallOptions, DetectionResult, KnownFace } from './visage.ts';
+export type { AnalyzeOptions, DetectCallOptions, DetectionResult, KnownFace, FaceToCheck } from './visage.ts';
 export { DEFAULTS, resolveConfig } from './config.ts';
 export type { VisageConfig, DetectorId, LandmarksId, EmbedderId } from './config.ts';
 export type { Analysis, Face, Box, Point, FivePoints, HeadPoseAngles, RgbImage } from './types.ts';
@@ -13,4 +13,11 @@ export type { EnsembleMember } from './face/embed/ensemble.ts';
 export { VisageError, ErrorCodes, isVisageError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 export { annotateImage } from './report/annotate.ts';
+export { videoSummary } from './video/video.ts';
+export type { VideoEvent, VideoOptions, VideoSummary, VideoTrack, VideoTimings } from './video/video.ts';
+export type { VideoInfo, SourceStats } from './video/source.ts';
+export { writeAnnotatedVideo } from './video/annotate.ts';
+export type { AnnotateVideoOptions } from './video/annotate.ts';
+export { timelineCsv, timelineHtml } from './report/video-timeline.ts';
+export type { TimelineTrack, TimelineInput } from './report/video-timeline.ts';
 export type { Annotation, AnnotationKind, AnnotateOptions } from './report/annotate.ts';

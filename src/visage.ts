@@ -17,11 +17,34 @@ import { FACE_CHECK_LANDMARKS, facenessFeatures, passesFaceCheck } from './face/
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
 import { clampBox } from './face/detect/nms.ts';
 import sharp from 'sharp';
+import { trackVideo, type VideoEvent, type VideoOptions } from './video/video.ts';
 
 export interface DetectCallOptions {
   minScore?: number;
   maxFaces?: number;
   minFaceSize?: number;
+  /**
+   * This call's face check, instead of the configured one. Video turns it off for faces it
+   * already tracks and checks only the new ones (checkFaces), since the check costs ~10 ms a face.
+   */
+  faceCheck?: 'on' | 'off';
+  /**
+   * When nothing is found, search again in a shrunk copy framed by a grey border (default true):
+   * for tight face crops. Video frames skip it (a frame without faces is common and not a crop).
+   */
+  retryPadded?: boolean;
+  /**
+   * 'off': this call looks at the whole image only, without the configured tiling (video: tiles
+   * on some frames only, see VideoOptions.tiledEvery). Default: the configured tiling.
+   */
+  tiling?: 'off';
+}
+
+/** A face given to checkFaces(): a detection's box, score and the detector's keypoints. */
+export interface FaceToCheck {
+  box: Box;
+  score?: number;
+  keypoints?: Point[];
 }
 
 export interface AnalyzeOptions extends DetectCallOptions {
@@ -59,7 +82,7 @@ type CheckedFace = DetectedFace & { points68?: Point[] };
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
-const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'embed', 'landmarks68', 'alignedCrops', 'faces']);
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'landmarks68', 'alignedCrops', 'faces']);
 const FIVE_POINT_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
 /** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
@@ -107,6 +130,8 @@ export class Visage {
   // Set when the analysis runs on this thread; with `worker`, only `thread` is.
   private readonly engine!: Engine;
   private readonly detector!: Detector;
+  /** The same detector without tiling, made on first use by a call with tiling 'off'. */
+  private untiledDetector: Detector | null = null;
   private readonly landmarks!: FaceLandmarks68;
   /** The landmark net the face check was fitted with (the same instance when it is the configured one). */
   private readonly checkLandmarks!: FaceLandmarks68;
@@ -169,6 +194,12 @@ export class Visage {
     return { minScore, maxFaces, minFaceSize };
   }
 
+  private faceCheckOf(options: DetectCallOptions): 'on' | 'off' {
+    const value = options.faceCheck ?? this.config.faceCheck;
+    if (value !== 'on' && value !== 'off') throw new VisageError('VISAGE_ERR_BAD_OPTION', `faceCheck must be 'on' or 'off', got ${String(value)}`);
+    return value;
+  }
+
   private async load(input: ImageInput): Promise<LoadedImage> {
     return loadImage(input, { maxInputPixels: this.config.maxInputPixels, maxWorkingPixels: this.config.maxWorkingPixels });
   }
@@ -178,17 +209,23 @@ export class Visage {
     // minFaceSize is in original pixels; the detector sees the working image.
     const scale = image.width / image.originalWidth;
     const options2 = { ...detectOptions, minFaceSize: detectOptions.minFaceSize * scale };
-    const found = await this.checkFaces(image, await this.detector.detect(image, options2));
+    const check = this.faceCheckOf(options);
+    if (options.tiling !== undefined && options.tiling !== 'off') throw new VisageError('VISAGE_ERR_BAD_OPTION', `tiling of one call can only be 'off', got ${String(options.tiling)}`);
+    const detector = options.tiling === 'off' && this.config.tiling !== 'off'
+      ? (this.untiledDetector ??= createDetector(this.engine, this.config.detector, { tiling: 'off' }))
+      : this.detector;
+    const found = await this.applyFaceCheck(image, await detector.detect(image, options2), check);
     // Nothing left after the check counts as nothing found: the padded copy is searched too.
-    return found.length > 0 ? found : this.checkFaces(image, await this.detectInPaddedCopy(image, options2));
+    if (found.length > 0 || options.retryPadded === false) return found;
+    return this.applyFaceCheck(image, await this.detectInPaddedCopy(image, options2), check);
   }
 
   /**
    * The face check (config faceCheck): detections whose 68-landmark fit does not look like a face
    * are dropped; see src/face/quality/faceness.ts and docs/measurements.md ("Phantom faces").
    */
-  private async checkFaces(image: RgbImage, found: DetectedFace[]): Promise<CheckedFace[]> {
-    if (this.config.faceCheck === 'off' || found.length === 0) return found;
+  private async applyFaceCheck(image: RgbImage, found: DetectedFace[], check: 'on' | 'off'): Promise<CheckedFace[]> {
+    if (check === 'off' || found.length === 0) return found;
     const { points, mirrored } = await this.checkLandmarks.locateWithMirror(image, found.map((f) => f.box));
     const reuse = this.checkLandmarks === this.landmarks;
     return found.flatMap((face, i) => {
@@ -237,6 +274,24 @@ export class Visage {
         ...(f.keypoints ? { keypoints: f.keypoints.map((p) => toOriginal.point(p)) } : {}),
       })),
     };
+  }
+
+  /**
+   * The face check (see faceCheck) on faces found by detect(image, { faceCheck: 'off' }): for each,
+   * whether it passes. Boxes and keypoints in the image's pixels, as detect() reports them.
+   */
+  async checkFaces(input: ImageInput, faces: readonly FaceToCheck[]): Promise<boolean[]> {
+    this.check();
+    if (this.thread) return this.thread.call('checkFaces', input, faces) as Promise<boolean[]>;
+    if (faces.length === 0) return [];
+    const image = await this.load(input);
+    const toOriginal = new ToOriginal(image);
+    const working = knownFaces(faces.map((f) => ({ box: f.box, score: f.score })), image, toOriginal)
+      .map((f, i) => ({ ...f, ...(faces[i]!.keypoints ? { keypoints: faces[i]!.keypoints!.map((p) => toOriginal.workingPoint(p)) } : {}) }));
+    const passed = new Set(await this.applyFaceCheck(image, working, 'on'));
+    // applyFaceCheck keeps the objects it passes (or copies them with their 68 points): match by box.
+    const boxes = new Set([...passed].map((f) => f.box));
+    return working.map((f) => boxes.has(f.box));
   }
 
   /** Every face with box, landmarks, pose, quality and embeddings. */
@@ -289,6 +344,16 @@ export class Visage {
       return face;
     });
     return { width: image.originalWidth, height: image.originalHeight, grey: isGreyImage(image), faces };
+  }
+
+  /**
+   * A video's faces as tracks (a file, an http(s)/rtsp URL or /dev/videoN, decoded by ffmpeg):
+   * events as faces come and go, then a summary. Without a gallery every track is a stranger,
+   * grouped within the video as unknown-1, unknown-2, ...; Recognizer.video() names people.
+   */
+  video(source: string, options: VideoOptions = {}): AsyncGenerator<VideoEvent, void, undefined> {
+    this.check();
+    return trackVideo(this, source, options);
   }
 
   async close(): Promise<void> {

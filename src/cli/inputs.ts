@@ -11,7 +11,7 @@ export { IMAGE_EXTENSIONS, isImageName, imagesUnder, listFolder, scanFolder } fr
 /** The one summary line for video files skipped in folders (stderr), or nothing when there were none. */
 export function reportSkippedVideos(videos: readonly string[]): void {
   if (videos.length === 0) return;
-  process.stderr.write(`visage: skipped ${videos.length} video file${videos.length === 1 ? '' : 's'} (${videoSample(videos)}): Visage reads still images; video is not supported yet\n`);
+  process.stderr.write(`visage: skipped ${videos.length} video file${videos.length === 1 ? '' : 's'} (${videoSample(videos)}): this reads still images; videos are read by visage video\n`);
 }
 
 function videoSample(videos: readonly string[]): string {
@@ -66,7 +66,7 @@ export async function expandInputs(args: readonly string[], options: { missing?:
     const found = fromFolder ? await scanFolder(arg) : { images: [arg], videos: [] };
     if (fromFolder && found.images.length === 0) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', found.videos.length
-        ? `no images in folder ${arg}, only ${found.videos.length} video file${found.videos.length === 1 ? '' : 's'} (${videoSample(found.videos)}): Visage reads still images; video is not supported yet`
+        ? `no images in folder ${arg}, only ${found.videos.length} video file${found.videos.length === 1 ? '' : 's'} (${videoSample(found.videos)}): this reads still images; videos are read by visage video`
         : `no images in folder ${arg} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})`);
     }
     for (const file of found.images) {

@@ -10,6 +10,7 @@ Commands:
   enroll <dir|image...>  add people to the gallery (people/<name>/*.jpg, Name.jpg, --name NAME)
   identify <image|dir...>  who is in each photo (UNKNOWN for strangers); --out DIR for annotated copies
   verify <a> <b>     whether two photos show the same person
+  video <file|url>   the faces of a video as tracks, one identity each; --out DIR for a timeline
   subjects list|show|rename|merge|delete   the enrolled people
   gallery stats|reset|export|import|reindex  the gallery file
   calibrate <dir>    propose a threshold from your own folder-per-person photos
@@ -70,6 +71,7 @@ async function dispatch(command: string, rest: string[]): Promise<number> {
     case 'enroll': case 'enrol': return (await import('./commands/enroll.ts')).enrollCommand(rest);
     case 'identify': return (await import('./commands/identify.ts')).identifyCommand(rest);
     case 'verify': return (await import('./commands/verify.ts')).verifyCommand(rest);
+    case 'video': return (await import('./commands/video.ts')).videoCommand(rest);
     case 'subjects': return (await import('./commands/subjects.ts')).subjectsCommand(rest);
     case 'gallery': return (await import('./commands/gallery.ts')).galleryCommand(rest);
     case 'calibrate': return (await import('./commands/calibrate.ts')).calibrateCommand(rest);

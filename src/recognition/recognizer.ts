@@ -21,6 +21,7 @@ import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type Skip
 import { reindexGallery } from './reindex.ts';
 import { chooseEmbedders, requestedEmbedders, type EmbedderChoice } from './embedder-choice.ts';
 import { defaultEmbedders } from '../face/embed/index.ts';
+import { trackVideo, type VideoEvent, type VideoOptions } from '../video/video.ts';
 import type {
   Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
   ReindexOptions, ReindexSummary, SubjectVerification, Verification,
@@ -189,6 +190,22 @@ export class Recognizer {
     this.check();
     const { strategy, threshold } = this.decision(options);
     return this.match(await this.searchIndex(), embedding, { threshold, strategy, k: options.k ?? 3 });
+  }
+
+  /**
+   * A video's faces as tracks, each named by a quality-weighted vote of its faces against the
+   * gallery (this recognizer's threshold and strategy; grey frames get the grey thresholds), or a
+   * stranger grouped within the video as unknown-k. Events as faces come and go, then a summary.
+   */
+  video(source: string, options: VideoOptions & { threshold?: number; strategy?: DecisionStrategy } = {}): AsyncGenerator<VideoEvent, void, undefined> {
+    this.check();
+    const { threshold, strategy, ...rest } = options ?? {};
+    this.decision({ threshold, strategy }); // a bad option or a missing threshold fails before any work
+    return trackVideo(this.visage, source, rest, async (embedding, grey) => {
+      const decision = this.decision({ threshold, strategy }, grey);
+      const { name, subjectId, similarity } = this.match(await this.searchIndex(), embedding, { ...decision, k: 1 });
+      return { name, subjectId, similarity };
+    });
   }
 
   /** The k nearest people to the largest face of an image, best first (no threshold applied). */

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { VisageError, type ErrorCode, ErrorCodes } from '../errors.ts';
 
-export type AnalysisMethod = 'warmUp' | 'detect' | 'analyze' | 'close';
+export type AnalysisMethod = 'warmUp' | 'detect' | 'analyze' | 'checkFaces' | 'close';
 
 interface Pending {
   resolve: (value: unknown) => void;

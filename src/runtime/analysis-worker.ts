@@ -15,6 +15,7 @@ async function handle(method: string, input: never, options: never): Promise<unk
     case 'warmUp': return visage.warmUp();
     case 'detect': return visage.detect(input, options);
     case 'analyze': return visage.analyze(input, options);
+    case 'checkFaces': return visage.checkFaces(input, options);
     case 'close': return visage.close();
     default: throw new Error(`unknown call ${method}`);
   }

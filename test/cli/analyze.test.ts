@@ -44,7 +44,7 @@ test('visage analyze on a video: one line saying it is a video; on a folder: its
   const video = dataset('media', 'tiny5frames.mp4');
   const direct = await visage(['analyze', video]);
   assert.equal(direct.code, 1);
-  assert.equal(direct.stderr, `visage: ${video} is a video (MP4), not an image: Visage reads still images; video is not supported yet\n`);
+  assert.equal(direct.stderr, `visage: ${video} is a video (MP4), not an image: this reads still images; videos are read by visage video\n`);
   assert.doesNotMatch(direct.stderr, /unsupported image format/);
   const { dir, remove } = await tempDir();
   try {
@@ -57,10 +57,10 @@ test('visage analyze on a video: one line saying it is a video; on a folder: its
     const { images } = JSON.parse(folder.stdout);
     assert.deepEqual(images.map((i: { file: string }) => path.basename(i.file)), ['multiface.jpg']);
     assert.equal(images[0].faces.length, 6);
-    assert.equal(folder.stderr, 'visage: skipped 2 video files (street.mkv, tiny5frames.mp4): Visage reads still images; video is not supported yet\n');
+    assert.equal(folder.stderr, 'visage: skipped 2 video files (street.mkv, tiny5frames.mp4): this reads still images; videos are read by visage video\n');
     const only = await visage(['analyze', path.join(dir, 'clips')]);
     assert.equal(only.code, 1);
-    assert.match(only.stderr, /^visage: no images in folder .*clips, only 1 video file \(street\.mkv\): Visage reads still images; video is not supported yet\n$/);
+    assert.match(only.stderr, /^visage: no images in folder .*clips, only 1 video file \(street\.mkv\): this reads still images; videos are read by visage video\n$/);
   } finally {
     await remove();
   }

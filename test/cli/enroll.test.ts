@@ -127,7 +127,7 @@ test('visage enroll: a group photo is skipped with the CLI\'s way out (--largest
     const result = await visage(['enroll', path.join(dir, 'people'), '--db', db]);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /group\.jpg\s+penny\s+5 faces found; an enrolment photo shows one person \(or use --largest\)/);
-    assert.match(result.stderr, /^visage: skipped 1 video file \(clip\.mp4\): Visage reads still images; video is not supported yet$/m);
+    assert.match(result.stderr, /^visage: skipped 1 video file \(clip\.mp4\): this reads still images; videos are read by visage video$/m);
     const largest = await visage(['enroll', path.join(person, 'group.jpg'), '--name', 'penny', '--largest', '--db', db]);
     assert.equal(largest.code, 0, largest.stderr);
     const video = await visage(['enroll', path.join(person, 'clip.mp4'), '--name', 'penny', '--db', db, '--json']);

@@ -158,10 +158,10 @@ test('visage identify on a folder with videos: the images identified, the videos
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /raj\.png\s+1\s+.*raj/);
   const lines = result.stderr.split('\n').filter((l) => /video/.test(l));
-  assert.deepEqual(lines, ['visage: skipped 2 video files (clip.mp4, holiday.MOV): Visage reads still images; video is not supported yet']);
+  assert.deepEqual(lines, ['visage: skipped 2 video files (clip.mp4, holiday.MOV): this reads still images; videos are read by visage video']);
   const video = dataset('media', 'tiny5frames.mp4');
   const direct = await visage(['identify', video, '--db', db, '--json']);
   assert.equal(direct.code, 1);
   assert.equal(JSON.parse(direct.stdout).images[0].error.code, 'VISAGE_ERR_VIDEO_NOT_IMAGE');
-  assert.match(direct.stderr, new RegExp(`^visage: ${video.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a video \\(MP4\\), not an image: Visage reads still images; video is not supported yet$`, 'm'));
+  assert.match(direct.stderr, new RegExp(`^visage: ${video.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a video \\(MP4\\), not an image: this reads still images; videos are read by visage video$`, 'm'));
 });

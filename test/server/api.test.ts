@@ -242,7 +242,7 @@ test('enrol into a subject that does not exist: 404 naming create=true; with cre
 test('a video upload is 415 VISAGE_ERR_VIDEO_NOT_IMAGE with a message that says so (multipart, JSON base64, raw video/mp4 body)', { skip: skip || skipUnless('media', 'tiny5frames.mp4') }, async () => {
   const { app } = server;
   const clip = await readFile(dataset('media', 'tiny5frames.mp4'));
-  const expected = `the data given (${clip.length} bytes) is a video (MP4), not an image: Visage reads still images; video is not supported yet`;
+  const expected = `the data given (${clip.length} bytes) is a video (MP4), not an image: this reads still images; videos are read by visage video`;
   for (const res of [
     await post(app, '/v1/recognise', { image: { data: clip, filename: 'clip.mp4' } }),
     await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: clip.toString('base64') } }),
@@ -253,7 +253,7 @@ test('a video upload is 415 VISAGE_ERR_VIDEO_NOT_IMAGE with a message that says 
   }
   const raw = await app.inject({ method: 'POST', url: '/v1/recognise', headers: { 'content-type': 'video/mp4' }, payload: clip });
   assert.equal(raw.statusCode, 415, raw.body);
-  assert.deepEqual(raw.json(), { error: { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: 'the request body is a video (video/mp4), not an image: Visage reads still images; video is not supported yet' } });
+  assert.deepEqual(raw.json(), { error: { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: 'the request body is a video (video/mp4), not an image: this reads still images; videos are read by visage video' } });
   assert.equal((await app.inject({ url: '/v1/subjects/sheldon' })).json().faceCount, 3, 'nothing enrolled');
 });
 

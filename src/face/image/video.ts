@@ -1,6 +1,6 @@
 // Telling a video from an image, so that a video given where an image belongs is refused with a
-// message that says so (libvips only says "unsupported image format"). Visage reads still images;
-// video is not supported yet. Two ways: the file name's ending (cheap, used when a folder is
+// message that says so (libvips only says "unsupported image format"): videos are read by src/video/
+// (visage video), not here. Two ways: the file name's ending (cheap, used when a folder is
 // searched) and the container's first bytes (used once decoding has failed, so images pay nothing).
 import path from 'node:path';
 import { VisageError } from '../../errors.ts';
@@ -59,5 +59,5 @@ export function videoContainer(bytes: Uint8Array): string | null {
 /** The error for a video given where an image belongs; `what` names it (a path, or "the data given"). */
 export function videoNotImageError(what: string, container: string | null): VisageError {
   return new VisageError('VISAGE_ERR_VIDEO_NOT_IMAGE',
-    `${what} is a video${container ? ` (${container})` : ''}, not an image: Visage reads still images; video is not supported yet`);
+    `${what} is a video${container ? ` (${container})` : ''}, not an image: this reads still images; videos are read by visage video`);
 }

@@ -20,7 +20,7 @@ before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-video-')
 after(async () => { await rm(dir, { recursive: true, force: true }); });
 
 const head = async (file: string) => (await readFile(file)).subarray(0, VIDEO_SNIFF_BYTES);
-const message = (file: string) => `${file} is a video (MP4), not an image: Visage reads still images; video is not supported yet`;
+const message = (file: string) => `${file} is a video (MP4), not an image: this reads still images; videos are read by visage video`;
 
 test('videoContainer: the dataset clips are MP4; photos of every kind, HEIF and AVIF among them, are not videos', { skip }, async () => {
   for (const name of VIDEOS) {
@@ -62,7 +62,7 @@ test('loadImage refuses a video path or buffer with VISAGE_ERR_VIDEO_NOT_IMAGE (
   const bytes = await readFile(clip);
   await assert.rejects(loadImage(bytes), {
     code: 'VISAGE_ERR_VIDEO_NOT_IMAGE',
-    message: `the data given (${bytes.length} bytes) is a video (MP4), not an image: Visage reads still images; video is not supported yet`,
+    message: `the data given (${bytes.length} bytes) is a video (MP4), not an image: this reads still images; videos are read by visage video`,
   });
   // Named like a photo, sniffed as a video; named like a video but no known container: a video by its name.
   const disguised = path.join(dir, 'holiday.jpg');
@@ -70,7 +70,7 @@ test('loadImage refuses a video path or buffer with VISAGE_ERR_VIDEO_NOT_IMAGE (
   await assert.rejects(loadImage(disguised), { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: message(disguised) });
   const unknown = path.join(dir, 'talk.rmvb');
   await writeFile(unknown, Buffer.from('.RMF\0\0\0\x12\0\x01'.repeat(20), 'latin1'));
-  await assert.rejects(loadImage(unknown), { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: `${unknown} is a video, not an image: Visage reads still images; video is not supported yet` });
+  await assert.rejects(loadImage(unknown), { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: `${unknown} is a video, not an image: this reads still images; videos are read by visage video` });
   // Text named .jpg stays a decode error.
   const text = path.join(dir, 'notes.jpg');
   await writeFile(text, 'not a picture\n'.repeat(20));

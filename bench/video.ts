@@ -1,0 +1,134 @@
+// npm run bench:video [-- --quick] [-- --gaps 0.5,1.5]
+//
+// Speed: the labelled clip (720p, built by bench/video/make-clip.ts into a temporary folder) and
+// ../shared/datasets/media/street.mp4 (1080p) and hamilton_clip.mp4 (360p), at --fps 5 and every
+// frame: times real time and milliseconds per analysed frame in each stage.
+// Identity: on the labelled clip, with its people enrolled from other photos, tracks judged
+// against the ground truth (accuracy per track, tracks per appearance and per person, identity
+// switches, strangers named, strangers' labels), beside the same frames judged one at a time
+// without tracking (recognizer.identify on each frame), the baseline.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRecognizer, type Recognizer } from '../src/recognition/recognizer.ts';
+import { openVideo } from '../src/video/source.ts';
+import type { VideoOptions, VideoSummary } from '../src/video/video.ts';
+import { videoSummary } from '../src/video/video.ts';
+import { makeLabelledClip } from './video/make-clip.ts';
+import { scoreFrames, scoreTracks, type FrameFace } from './video/evaluate.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, gaps: { type: 'string', default: '0.3,1.5' }, keep: { type: 'string' } } });
+const media = path.resolve('../shared/datasets/media');
+const dir = values.keep ? path.resolve(values.keep) : await mkdtemp(path.join(tmpdir(), 'visage-bench-video-'));
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('');
+}
+
+async function run(recognizer: Recognizer, source: string, options: VideoOptions): Promise<VideoSummary> {
+  return videoSummary(recognizer.video(source, options));
+}
+
+const speedRows: string[][] = [];
+function speedRow(name: string, summary: VideoSummary): void {
+  const per = (ms: number) => (ms / Math.max(1, summary.frames)).toFixed(0);
+  const t = summary.timings;
+  speedRows.push([
+    name, `${summary.info.width}x${summary.info.height}`, summary.info.fps === null ? '?' : `${+summary.info.fps.toFixed(2)}`,
+    String(summary.frames), summary.seconds.toFixed(1), (summary.elapsedMs / 1000).toFixed(1), `${summary.speed.toFixed(2)}x`,
+    `${(summary.frames / (summary.elapsedMs / 1000)).toFixed(1)}`, (summary.cpuMs / 1000).toFixed(1), `${(summary.seconds / (summary.cpuMs / 1000 / 2)).toFixed(2)}x`,
+    per(t.decode), per(t.detect), per(t.check), per(t.embed), per(t.track),
+    `${summary.facesDetected}/${summary.facesEmbedded}`, String(summary.tracks.length),
+  ]);
+}
+
+const started = Date.now();
+console.log(`bench:video: building the labelled clip in ${dir}`);
+const clip = await makeLabelledClip(dir);
+const recognizer = await createRecognizer({ db: path.join(dir, 'gallery.db') });
+try {
+  for (const [name, photos] of Object.entries(clip.enrol)) {
+    for (const photo of photos) {
+      const outcome = await recognizer.enroll(photo, name, { largest: true });
+      if (outcome.status !== 'added' && outcome.reason !== 'already-enrolled') console.log(`  not enrolled: ${photo} (${outcome.reason})`);
+    }
+  }
+  console.log(`enrolled ${Object.keys(clip.enrol).length} people (${recognizer.modelId}, threshold ${recognizer.threshold}, ${recognizer.strategy}); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+
+  // Identity on the labelled clip, with tracking, at each gap.
+  const accuracyRows: string[][] = [];
+  const people = new Set(clip.truth.appearances.map((a) => a.person)).size;
+  let main: VideoSummary | undefined;
+  for (const gap of values.gaps.split(',').map(Number)) {
+    const summary = await run(recognizer, clip.video, { fps: 5, maxGap: gap });
+    if (gap === 1.5 || !main) main = summary;
+    if (gap === 1.5) speedRow('labelled clip, --fps 5', summary);
+    const score = scoreTracks(summary.tracks, clip.truth);
+    const labelsPerPerson = new Map<string, Set<string>>();
+    for (const t of score.tracks) if (t.person) labelsPerPerson.set(t.person, (labelsPerPerson.get(t.person) ?? new Set()).add(t.label));
+    accuracyRows.push([
+      `tracking, gap ${gap} s`, String(summary.tracks.length), `${score.correct}/${score.matched} = ${(score.accuracy * 100).toFixed(1)}%`,
+      score.tracksPerAppearance.toFixed(2), (score.matched / people).toFixed(2),
+      ([...labelsPerPerson.values()].reduce((n, s) => n + s.size, 0) / labelsPerPerson.size).toFixed(2),
+      String(score.switches), String(score.strangersNamed), `${score.unlisted} (${score.unlistedNamed} named)`,
+      Object.entries(score.strangerLabels).map(([p, l]) => `${p}: ${l.join('+')}`).join('; '),
+    ]);
+    const wrong = score.tracks.filter((t) => t.correct === false);
+    if (wrong.length) console.log(`  gap ${gap}: wrong tracks ${wrong.map((t) => `#${t.id} ${t.label} (truth ${t.person})`).join(', ')}`);
+  }
+
+  // The baseline: every sampled frame judged alone.
+  const frames = await openVideo(clip.video, { fps: 5 });
+  const faces: FrameFace[] = [];
+  const baselineStart = Date.now();
+  const baselineCpuStart = process.cpuUsage();
+  let baselineFrames = 0;
+  for await (const frame of frames.frames()) {
+    const result = await recognizer.identify({ data: frame.data, width: frame.width, height: frame.height, channels: 3 }, { k: 1 });
+    for (const f of result.faces) faces.push({ time: frame.time, box: f.box, name: f.name });
+    baselineFrames++;
+  }
+  const baselineSeconds = (Date.now() - baselineStart) / 1000;
+  const baselineCpuUsage = process.cpuUsage(baselineCpuStart);
+  const baselineCpu = (baselineCpuUsage.user + baselineCpuUsage.system) / 1000;
+  const base = scoreFrames(faces, clip.truth);
+  accuracyRows.push([
+    'each frame alone (baseline)', `${base.faces} faces`, `${base.correct}/${base.matched} = ${(base.accuracy * 100).toFixed(1)}%`,
+    '-', '-', base.namesPerAppearance.toFixed(2), '-', `${base.strangersNamed} faces`, '-', `known faces left UNKNOWN: ${base.knownUnknown}`,
+  ]);
+  speedRows.push(['labelled clip, baseline (identify per frame)', '1280x720', '5', String(baselineFrames), (baselineFrames / 5).toFixed(1), baselineSeconds.toFixed(1), `${(baselineFrames / 5 / baselineSeconds).toFixed(2)}x`, (baselineFrames / baselineSeconds).toFixed(1), (baselineCpu / 1000).toFixed(1), `${(baselineFrames / 5 / (baselineCpu / 1000 / 2)).toFixed(2)}x`, '-', '-', '-', '-', '-', `${base.faces}/${base.faces}`, '-']);
+
+  // Speed on the media clips.
+  for (const [file, label] of [['street.mp4', 'street.mp4'], ['hamilton_clip.mp4', 'hamilton_clip.mp4']] as const) {
+    speedRow(`${label}, --fps 5`, await run(recognizer, path.join(media, file), { fps: 5 }));
+    if (!values.quick) speedRow(`${label}, every frame`, await run(recognizer, path.join(media, file), { fps: 'all' }));
+  }
+  if (!values.quick) speedRow('street.mp4, --fps 5, tiles every frame', await run(recognizer, path.join(media, 'street.mp4'), { fps: 5, tiledEvery: 0 }));
+  // Embeddings without the mirrored face (half the embedding work; thresholds were calibrated with it).
+  const noFlip = await createRecognizer({ db: path.join(dir, 'gallery.db'), visageOptions: { flip: false } });
+  try {
+    speedRow('street.mp4, --fps 5, --no-flip', await run(noFlip, path.join(media, 'street.mp4'), { fps: 5 }));
+    const summary = await run(noFlip, clip.video, { fps: 5 });
+    speedRow('labelled clip, --fps 5, --no-flip', summary);
+    const score = scoreTracks(summary.tracks, clip.truth);
+    console.log(`  --no-flip on the labelled clip: ${score.correct}/${score.matched} tracks right, ${score.switches} switches, ${score.strangersNamed} strangers named`);
+  } finally {
+    await noFlip.close();
+  }
+
+  console.log(`Identity on the labelled clip (${clip.truth.appearances.length} appearances of ${people} people, ${clip.truth.appearances.filter((a) => !a.enrolled).length} of them strangers' appearances; --fps 5):\n`);
+  table(['method', 'tracks', 'identity accuracy', 'tracks/appearance', 'tracks/person', 'labels/person', 'switches', 'strangers named', 'tracks not in truth', 'strangers grouped'], accuracyRows);
+  console.log('Speed (ms per analysed frame in each stage; decode: waiting for ffmpeg):\n');
+  console.log('(cpu s: this process\'s CPU time, every thread, ffmpeg not included; cpu-bound speed: video seconds over half of it, what two idle cores would give at best)\n');
+  table(['video', 'size', 'fps', 'frames', 'video s', 'wall s', 'speed', 'frames/s', 'cpu s', 'cpu-bound speed', 'decode', 'detect', 'check', 'embed', 'track', 'faces det/emb', 'tracks'], speedRows);
+  console.log(`settings: ${JSON.stringify(main!.settings)}; load average now ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+} finally {
+  await recognizer.close();
+  if (!values.keep) await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { createVisage } from './src/visage.ts';
+import { planTiles } from './src/face/detect/tiled.ts';
+import { DETECTORS } from './src/face/detect/index.ts';
+console.log(planTiles(1920, 1080, 256, DETECTORS.blazeface.tiling as any).length, planTiles(640, 360, 256, DETECTORS.blazeface.tiling as any).length, planTiles(960, 540, 256, DETECTORS.blazeface.tiling as any).length);
+const data = new Uint8Array(readFileSync('/tmp/vid/street.rgb'));
+const img = { data, width: 1920, height: 1080, channels: 3 as const };
+const time = async (label: string, fn: () => Promise<any>) => { await fn(); const t = performance.now(); let r; for (let i = 0; i < 5; i++) r = await fn(); console.log(label, ((performance.now() - t) / 5).toFixed(0), 'ms', r?.faces?.length); return r; };
+const v = await createVisage({ });
+await time('detect auto', () => v.detect(img, { faceCheck: 'off', retryPadded: false }));
+const w = await createVisage({ tiling: 'off' });
+await time('detect off', () => w.detect(img, { faceCheck: 'off', retryPadded: false }));
+await time('analyze 0', () => w.analyze(img, { faces: [] }));
+await time('checkFaces 0', () => w.checkFaces(img, []));

@@ -1,0 +1,316 @@
+// A video's faces as tracks, each with one identity: frames from ffmpeg (source.ts), faces from the
+// same pipeline as photos (the analyzer: a Visage), linked by the tracker (tracker.ts), named by a
+// vote of each track's faces against the gallery (vote.ts). Events come as an async iterator;
+// the last is the summary.
+//
+// This module does not import Visage or the recognizer (they import it): it takes what it needs
+// from them as the FrameAnalyzer and IdentifyFace contracts below.
+import sharp from 'sharp';
+import { VisageError } from '../errors.ts';
+import type { RawPixels } from '../face/image/decode.ts';
+import { defaultThreshold } from '../face/match/thresholds.ts';
+import type { Analysis, Box, Point } from '../types.ts';
+import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
+import { FaceTracker, faceSignature, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
+import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
+
+/** What video needs of a Visage. */
+export interface FrameAnalyzer {
+  readonly config: { readonly embedders: readonly string[]; readonly faceCheck: 'on' | 'off' };
+  detect(image: RawPixels, options: { faceCheck: 'on' | 'off'; retryPadded: boolean; tiling?: 'off' }): Promise<{ faces: { box: Box; score: number; keypoints?: Point[] }[] }>;
+  checkFaces(image: RawPixels, faces: readonly { box: Box; score?: number; keypoints?: Point[] }[]): Promise<boolean[]>;
+  analyze(image: RawPixels, options: { faces: { box: Box; score?: number }[] }): Promise<Analysis>;
+}
+
+/** The open-set decision for one embedding (the recognizer's identifyEmbedding). */
+export type IdentifyFace = (embedding: Float32Array, grey: boolean) => Promise<FaceMatchResult>;
+
+export interface VideoOptions extends VideoSourceOptions {
+  /** Seconds a track may go unseen before it ends (default 1.5). */
+  maxGap?: number;
+  /** A tracked face is embedded again after this many seconds (default 1). */
+  refreshSeconds?: number;
+  /** Embeddings a track gathers before geometry alone links it (default 3). */
+  minEmbeddings?: number;
+  /**
+   * Similarity at which two faces (or tracks) are the same person: continuing a track by
+   * appearance, grouping strangers. Default: the embedder's pair threshold (verify's).
+   */
+  sameSimilarity?: number;
+  /** Similarity under which a face never joins a track (default sameSimilarity - 0.2). */
+  vetoSimilarity?: number;
+  /** Similarity under which a face casts doubt on its track (default halfway from veto to same). */
+  doubtSimilarity?: number;
+  /**
+   * Seconds between frames searched with the configured tiling (tiles find small faces but cost
+   * one detector run each: 7 on a 1080p frame); the frames between are searched whole (default 1;
+   * 0: every frame tiled). A cut is always searched with tiles.
+   */
+  tiledEvery?: number;
+  /** A JPEG of each track's best face (`thumbnail` on the track; default false). */
+  thumbnails?: boolean;
+  /** Each track's box per sampled frame (`boxes` on the track; default true). */
+  boxes?: boolean;
+  /** Stops reading when aborted (an AbortSignal); the summary still comes, with what was seen. */
+  signal?: { readonly aborted: boolean };
+}
+
+export interface VideoTrack {
+  id: number;
+  /** The enrolled person, or null. */
+  subject: string | null;
+  subjectId: number | null;
+  /** The person's name, or unknown-k (strangers grouped within this video). */
+  label: string;
+  /** First and last seen, seconds from the video's start. */
+  start: number;
+  end: number;
+  /** Sampled frames the face was seen in. */
+  frames: number;
+  /** Faces embedded and voted with. */
+  embedded: number;
+  /** The winner's share of the vote (see vote.ts). */
+  confidence: number;
+  similarity: number | null;
+  votes: Vote[];
+  bestFace: { time: number; box: Box; quality: { size: number; sharpness: number; frontalness: number }; weight: number } | null;
+  /** JPEG of the best face (with the thumbnails option). */
+  thumbnail?: Uint8Array;
+  /** Its box in each sampled frame it was seen in (with the boxes option). */
+  boxes?: { frame: number; time: number; box: Box }[];
+  endReason: 'gap' | 'split' | 'end';
+}
+
+export interface VideoTimings {
+  /** Milliseconds waiting for frames from ffmpeg. */
+  decode: number;
+  detect: number;
+  check: number;
+  embed: number;
+  track: number;
+}
+
+export interface VideoSummary {
+  info: VideoInfo;
+  /** Sampled frames analysed. */
+  frames: number;
+  /** Seconds of video covered. */
+  seconds: number;
+  elapsedMs: number;
+  /** CPU time of this process meanwhile (every thread; ffmpeg's own not included), milliseconds. */
+  cpuMs: number;
+  /** Seconds of video per second of work (3: three times faster than real time). */
+  speed: number;
+  tracks: VideoTrack[];
+  /** Each label with its tracks and when it is on screen. */
+  people: { label: string; subject: string | null; tracks: number[]; seconds: number; appearances: [number, number][] }[];
+  facesDetected: number;
+  facesEmbedded: number;
+  facesRejected: number;
+  cuts: number;
+  source: SourceStats;
+  timings: VideoTimings;
+  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; tiledEvery: number; identify: boolean };
+  stopped: boolean;
+}
+
+export type VideoEvent =
+  | { type: 'start'; info: VideoInfo }
+  | { type: 'track-start'; time: number; track: { id: number; box: Box } }
+  | { type: 'track-end'; time: number; track: VideoTrack }
+  | { type: 'progress'; frame: number; time: number; frames: number; duration: number | null; elapsedMs: number; framesPerSecond: number }
+  | { type: 'summary'; summary: VideoSummary };
+
+/** One face, as the tracker's input with the vote's: its embedding, weight and gallery match. */
+type VotedFace = EmbeddedFace & { match: FaceMatchResult | null };
+
+const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'minEmbeddings', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'thumbnails', 'boxes', 'signal']);
+
+function checkOptions(options: VideoOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!VIDEO_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown video option "${key}"; known: ${[...VIDEO_KEYS].join(', ')}`);
+  }
+  const positive = (key: keyof VideoOptions, max: number) => {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= max)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option ${key} must be a number above 0 and at most ${max}, got ${String(v)}`);
+  };
+  positive('maxGap', 3600);
+  positive('refreshSeconds', 3600);
+  positive('minEmbeddings', 1000);
+  if (options.tiledEvery !== undefined && !(typeof options.tiledEvery === 'number' && options.tiledEvery >= 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option tiledEvery must be seconds >= 0, got ${String(options.tiledEvery)}`);
+  for (const key of ['sameSimilarity', 'vetoSimilarity', 'doubtSimilarity'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= -1 && v <= 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option ${key} must be a similarity from -1 to 1, got ${String(v)}`);
+  }
+}
+
+async function faceThumbnail(frame: VideoFrame, box: Box): Promise<Uint8Array> {
+  // The box widened by a quarter each way, as the server's face thumbnails are.
+  const grow = 0.25;
+  const x = Math.max(0, Math.floor(box.x - box.width * grow)), y = Math.max(0, Math.floor(box.y - box.height * grow));
+  const right = Math.min(frame.width, Math.ceil(box.x + box.width * (1 + grow))), bottom = Math.min(frame.height, Math.ceil(box.y + box.height * (1 + grow)));
+  const jpeg = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+    .extract({ left: x, top: y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) })
+    .resize(128, 128, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+  return new Uint8Array(jpeg);
+}
+
+/**
+ * The events of one video: start, track-start / track-end as faces come and go, progress after
+ * each sampled frame, and last the summary. `identify` names each embedded face (without it every
+ * track is a stranger, grouped as unknown-k).
+ */
+export async function* trackVideo(analyzer: FrameAnalyzer, source: string, options: VideoOptions = {}, identify?: IdentifyFace): AsyncGenerator<VideoEvent, void, undefined> {
+  if (options === null || typeof options !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'video options must be an object');
+  checkOptions(options);
+  const modelId = analyzer.config.embedders[0]!;
+  const sameSimilarity = options.sameSimilarity ?? defaultThreshold(modelId, 'pair');
+  const vetoSimilarity = options.vetoSimilarity ?? sameSimilarity - 0.2;
+  const doubtSimilarity = options.doubtSimilarity ?? (sameSimilarity + vetoSimilarity) / 2;
+  const maxGap = options.maxGap ?? 1.5;
+  const refreshSeconds = options.refreshSeconds ?? 1;
+  const minEmbeddings = options.minEmbeddings ?? 3;
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const video = await openVideo(source, options);
+  const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, minEmbeddings });
+  const strangers = new StrangerGroups(sameSimilarity);
+  const timings: VideoTimings = { decode: 0, detect: 0, check: 0, embed: 0, track: 0 };
+  const tracks: VideoTrack[] = [];
+  const best = new Map<number, { weight: number; time: number; box: Box; quality: VotedFace['quality']; thumbnail?: Promise<Uint8Array> }>();
+  let frames = 0, facesDetected = 0, facesEmbedded = 0, facesRejected = 0, cuts = 0, lastTime = video.info.from;
+  let previous: Uint8Array | null = null;
+  const tiledEvery = options.tiledEvery ?? 1;
+  let lastTiled = -Infinity;
+  let stopped = false;
+
+  const finish = async (track: TrackState): Promise<VideoTrack> => {
+    const faces = track.embedded as unknown as VotedFace[];
+    const identity = voteIdentity(faces.map((f) => ({ weight: f.weight, match: f.match })));
+    const first = track.observations[0]!, last = track.observations.at(-1)!;
+    const label = identity.subject ?? `unknown-${strangers.assign({ id: track.id, start: first.time, end: last.time, template: track.template })}`;
+    const top = best.get(track.id);
+    best.delete(track.id);
+    const result: VideoTrack = {
+      id: track.id, subject: identity.subject, subjectId: identity.subjectId, label, start: first.time, end: last.time,
+      frames: track.observations.length, embedded: faces.length, confidence: identity.confidence, similarity: identity.similarity, votes: identity.votes,
+      bestFace: top ? { time: top.time, box: top.box, quality: top.quality, weight: top.weight } : null,
+      endReason: track.endReason ?? 'end',
+    };
+    if (top?.thumbnail) result.thumbnail = await top.thumbnail;
+    if (options.boxes ?? true) result.boxes = track.observations.map((o) => ({ frame: o.frame, time: o.time, box: o.box }));
+    tracks.push(result);
+    return result;
+  };
+
+  try {
+    yield { type: 'start', info: video.info };
+    const iterator = video.frames();
+    for (;;) {
+      if (options.signal?.aborted) { stopped = true; break; }
+      let t = performance.now();
+      const next = await iterator.next();
+      timings.decode += performance.now() - t;
+      if (next.done) break;
+      const frame = next.value;
+      const pixels: RawPixels = { data: frame.data, width: frame.width, height: frame.height, channels: 3 };
+      t = performance.now();
+      const small = thumbnail(frame);
+      const cut = isCut(previous, small);
+      previous = small;
+      if (cut) cuts++;
+      timings.track += performance.now() - t;
+      t = performance.now();
+      const tiled = cut || frame.time - lastTiled >= tiledEvery - 1e-6;
+      if (tiled) lastTiled = frame.time;
+      const detected = (await analyzer.detect(pixels, { faceCheck: 'off', retryPadded: false, ...(tiled ? {} : { tiling: 'off' as const }) })).faces;
+      timings.detect += performance.now() - t;
+      facesDetected += detected.length;
+      t = performance.now();
+      const detections: (Detection | null)[] = detected.map((f) => ({ box: f.box, score: f.score, signature: faceSignature(frame, f.box), ...(f.keypoints ? { keypoints: f.keypoints } : {}) }));
+      const plan = tracker.plan(frame.time, detections as Detection[], cut);
+      timings.track += performance.now() - t;
+      // New faces pass the face check once; tracked ones are not checked again.
+      if (analyzer.config.faceCheck === 'on') {
+        const fresh = detections.flatMap((d, k) => (plan.isNew[k] ? [k] : []));
+        if (fresh.length) {
+          t = performance.now();
+          const passed = await analyzer.checkFaces(pixels, fresh.map((k) => detections[k]!));
+          timings.check += performance.now() - t;
+          fresh.forEach((k, i) => { if (!passed[i]) { detections[k] = null; facesRejected++; } });
+        }
+      }
+      const toEmbed = detections.flatMap((d, k) => (d && plan.embed[k] ? [k] : []));
+      const faces: (VotedFace | null)[] = detections.map(() => null);
+      if (toEmbed.length) {
+        t = performance.now();
+        const analysis = await analyzer.analyze(pixels, { faces: toEmbed.map((k) => ({ box: detections[k]!.box, score: detections[k]!.score })) });
+        timings.embed += performance.now() - t;
+        for (const [i, k] of toEmbed.entries()) {
+          const face = analysis.faces[i]!;
+          const embedding = normalised(Float32Array.from(face.embeddings[modelId]!));
+          const match = identify ? await identify(embedding, analysis.grey) : null;
+          faces[k] = { embedding, weight: faceWeight(face.quality, face.score), quality: face.quality, grey: analysis.grey, match };
+        }
+        facesEmbedded += toEmbed.length;
+      }
+      t = performance.now();
+      const update = tracker.update(frame.index, frame.time, detections, faces);
+      timings.track += performance.now() - t;
+      // The best face of each track so far (its thumbnail cut now, while the frame is here).
+      faces.forEach((face, k) => {
+        if (!face) return;
+        const id = update.assigned[k]!;
+        const kept = best.get(id);
+        if (kept && kept.weight >= face.weight) return;
+        const box = detections[k]!.box;
+        best.set(id, { weight: face.weight, time: frame.time, box, quality: face.quality, ...(options.thumbnails ? { thumbnail: faceThumbnail(frame, box) } : {}) });
+      });
+      for (const track of update.started) yield { type: 'track-start', time: frame.time, track: { id: track.id, box: track.observations[0]!.box } };
+      for (const track of update.ended) yield { type: 'track-end', time: frame.time, track: await finish(track) };
+      frames++;
+      lastTime = frame.time;
+      const elapsedMs = performance.now() - started;
+      yield { type: 'progress', frame: frame.index, time: frame.time, frames, duration: video.info.duration, elapsedMs, framesPerSecond: frames / (elapsedMs / 1000) };
+    }
+    await iterator.return(undefined);
+    for (const track of tracker.finish()) yield { type: 'track-end', time: lastTime, track: await finish(track) };
+  } finally {
+    await video.close();
+  }
+  const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
+  const seconds = frames === 0 ? 0 : video.info.fps ? frames / video.info.fps : lastTime - video.info.from;
+  tracks.sort((a, b) => a.start - b.start || a.id - b.id);
+  yield {
+    type: 'summary',
+    summary: {
+      info: video.info, frames, seconds, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
+      facesDetected, facesEmbedded, facesRejected, cuts, source: { ...video.stats }, timings,
+      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, tiledEvery, identify: identify !== undefined },
+      stopped,
+    },
+  };
+}
+
+/** Each label's tracks and its time on screen (a track counts from its first to its last frame, plus one frame). */
+function people(tracks: readonly VideoTrack[], fps: number | null): VideoSummary['people'] {
+  const frame = fps ? 1 / fps : 0;
+  const byLabel = new Map<string, VideoSummary['people'][number]>();
+  for (const track of tracks) {
+    const entry = byLabel.get(track.label) ?? { label: track.label, subject: track.subject, tracks: [], seconds: 0, appearances: [] };
+    entry.tracks.push(track.id);
+    entry.appearances.push([track.start, track.end]);
+    entry.seconds += track.end - track.start + frame;
+    byLabel.set(track.label, entry);
+  }
+  return [...byLabel.values()].sort((a, b) => a.appearances[0]![0] - b.appearances[0]![0]);
+}
+
+/** The summary at the end of a video's events (the events in between are dropped). */
+export async function videoSummary(events: AsyncIterable<VideoEvent>): Promise<VideoSummary> {
+  let summary: VideoSummary | undefined;
+  for await (const event of events) if (event.type === 'summary') summary = event.summary;
+  if (!summary) throw new VisageError('VISAGE_ERR_VIDEO_DECODE', 'the video ended without a summary');
+  return summary;
+}

@@ -1,0 +1,132 @@
+// One identity per track, and strangers grouped. Pure.
+//
+// Vote: every embedded face of a track was searched against the gallery with the open-set rule of
+// identify (the recognizer's threshold and strategy); each gives its weight to the person it was
+// named as, or to UNKNOWN when under the threshold. The track takes the person with the most
+// weight when that is at least half of all the weight (`minShare`) and at least two faces (one
+// when the track has a single embedded face, judged as a photo would be); otherwise UNKNOWN. A
+// stranger's track would need most of its faces each to pass the strict per-face threshold for
+// the same person, which is rarer than one face passing it.
+//
+// Strangers: UNKNOWN tracks whose templates (the quality-weighted mean of their embeddings) are at
+// least the pair threshold apart (verify's: 0.1% of LFW DevTrain's different-person pairs
+// accepted) and that never appear at the same time are one stranger, unknown-1, unknown-2, ... in
+// order of first appearance.
+import { dot, normalised } from './tracker.ts';
+
+export interface FaceMatchResult {
+  name: string | null;
+  subjectId: number | null;
+  /** To the nearest person (null: empty gallery). */
+  similarity: number | null;
+}
+
+export interface VoteInput {
+  weight: number;
+  match: FaceMatchResult | null;
+}
+
+export interface Vote {
+  label: string;
+  subjectId: number | null;
+  weight: number;
+  faces: number;
+}
+
+export interface TrackIdentity {
+  /** The enrolled person, or null (UNKNOWN). */
+  subject: string | null;
+  subjectId: number | null;
+  /** The winner's share of the vote's weight, 0-1 (for UNKNOWN: UNKNOWN's share). */
+  confidence: number;
+  /** The best similarity among the faces that voted for the winner (for UNKNOWN: the best to anyone). */
+  similarity: number | null;
+  /** Every option's weight, best first. */
+  votes: Vote[];
+}
+
+export const VOTE_DEFAULTS = Object.freeze({ minShare: 0.5, minFaces: 2 });
+
+/**
+ * A face's weight in its track's vote: its size, sharpness and frontalness (quality.ts), each
+ * mapped to 0.1-1. Faces of 112 px and more (the embedders' input), frontal, and as sharp as the
+ * enrolment photos count fully; small, blurred or turned faces count less.
+ */
+export function faceWeight(quality: { size: number; sharpness: number; frontalness: number }, score = 1): number {
+  const clamp = (v: number) => Math.min(1, Math.max(0.1, v));
+  return clamp(quality.size / 112) * clamp(quality.frontalness) * clamp(quality.sharpness / 60) * clamp(score);
+}
+
+export function voteIdentity(faces: readonly VoteInput[], options: { minShare?: number; minFaces?: number } = {}): TrackIdentity {
+  const minShare = options.minShare ?? VOTE_DEFAULTS.minShare;
+  const options2 = new Map<string, Vote & { best: number | null }>();
+  let total = 0, bestAny: number | null = null;
+  for (const face of faces) {
+    if (!face.match) continue;
+    const key = face.match.subjectId === null ? '' : String(face.match.subjectId);
+    const entry = options2.get(key) ?? { label: face.match.name ?? 'UNKNOWN', subjectId: face.match.subjectId, weight: 0, faces: 0, best: null };
+    entry.weight += face.weight;
+    entry.faces++;
+    const s = face.match.similarity;
+    if (s !== null) {
+      entry.best = entry.best === null ? s : Math.max(entry.best, s);
+      bestAny = bestAny === null ? s : Math.max(bestAny, s);
+    }
+    options2.set(key, entry);
+    total += face.weight;
+  }
+  const votes = [...options2.values()].sort((a, b) => b.weight - a.weight);
+  const counted = votes.reduce((n, v) => n + v.faces, 0);
+  const minFaces = Math.min(options.minFaces ?? VOTE_DEFAULTS.minFaces, counted);
+  const top = votes.find((v) => v.subjectId !== null);
+  const plain = votes.map(({ label, subjectId, weight, faces: n }) => ({ label, subjectId, weight, faces: n }));
+  if (top && total > 0 && top.weight / total >= minShare && top.faces >= minFaces && top === votes[0]) {
+    return { subject: top.label, subjectId: top.subjectId, confidence: top.weight / total, similarity: top.best, votes: plain };
+  }
+  const unknown = options2.get('');
+  return { subject: null, subjectId: null, confidence: total > 0 ? (unknown?.weight ?? 0) / total : 0, similarity: bestAny, votes: plain };
+}
+
+export interface Groupable {
+  id: number;
+  start: number;
+  end: number;
+  /** Quality-weighted sum of the track's embeddings (normalised here), or null. */
+  template: Float32Array | null;
+}
+
+/**
+ * Strangers' tracks grouped as they end: a track joins the group whose tracks' templates are, on
+ * average, at least `threshold` similar to its own (the most similar such group) and none of
+ * which overlaps it in time; else it starts a group. Groups are numbered 1, 2, ... as they start,
+ * so a stream's labels are final as soon as a track ends.
+ */
+export class StrangerGroups {
+  private readonly threshold: number;
+  private readonly groups: { members: Groupable[]; templates: Float32Array[] }[] = [];
+
+  constructor(threshold: number) {
+    this.threshold = threshold;
+  }
+
+  /** The group number of a track that has just ended. */
+  assign(track: Groupable): number {
+    const template = track.template ? normalised(track.template) : null;
+    let best = -1, bestSimilarity = this.threshold;
+    if (template) {
+      this.groups.forEach((group, i) => {
+        if (group.templates.length === 0) return;
+        if (group.members.some((m) => m.start <= track.end && track.start <= m.end)) return;
+        const mean = group.templates.reduce((s, t) => s + dot(t, template), 0) / group.templates.length;
+        if (mean >= bestSimilarity) { best = i; bestSimilarity = mean; }
+      });
+    }
+    if (best < 0) {
+      this.groups.push({ members: [], templates: [] });
+      best = this.groups.length - 1;
+    }
+    this.groups[best]!.members.push(track);
+    if (template) this.groups[best]!.templates.push(template);
+    return best + 1;
+  }
+}
