@@ -17,9 +17,15 @@ import { getModelSpec } from '../../src/models/registry.ts';
 import { pixelsToInput } from '../../src/models/input.ts';
 import type { Box, Point, RgbImage } from '../../src/types.ts';
 import { dataset } from '../../test/helpers/datasets.ts';
+import { FaceScorer, type Framing } from '../../src/face/quality/face-score.ts';
 import { readWiderGroundTruth, type GroundTruthFace } from '../wider-eval.ts';
 
 const MAX_SIDE = 1024;
+/** The framings of the detector's box that MTCNN's O-Net and R-Net score (src/face/quality/face-score.ts). */
+export const FRAMINGS: readonly Framing[] = Object.freeze([
+  ...[0.9, 1.0, 1.1, 1.25, 1.4, 1.6].map((scale) => ({ scale, shiftY: 0 })),
+  { scale: 1.25, shiftY: -0.1 }, { scale: 1.25, shiftY: 0.1 },
+]);
 const EMBED_MIN_SCORE = 0.3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -27,12 +33,14 @@ export interface CollectedFace {
   box: Box; score: number; keypoints?: Point[];
   points68: Point[]; mirrored68: Point[];
   rawNorm?: number; rawNormMirror?: number; embedding?: number[];
+  /** Face probabilities per FRAMINGS entry: O-Net, O-Net averaged with its mirrored crop, R-Net. */
+  onet?: number[]; onetMirror?: number[]; rnet?: number[];
 }
 export interface CollectedImage {
   set: string; name: string; width: number; height: number;
   groundTruth?: GroundTruthFace[];
   faces: CollectedFace[];
-  ms: { detect: number; landmarks: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number };
+  ms: { detect: number; landmarks: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
 }
 
 /** Every image of the three sets through the default detector at `minScore`, with the candidates' inputs. */
@@ -42,6 +50,7 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
   const landmarks = new FaceLandmarks68(engine, 'faceapi-landmark68');
   const embedder = new ModelEmbedder(engine, 'faceapi-recognition');
   const input = getModelSpec('faceapi-recognition').input;
+  const onet = new FaceScorer(engine, 'onet'), rnet = new FaceScorer(engine, 'rnet');
 
   const jobs: { set: string; name: string; file: string; groundTruth?: GroundTruthFace[] }[] = [];
   const widerRoot = dataset('wider-dev');
@@ -87,7 +96,19 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
     const items = crops.flatMap((c) => [c, mirror(c)]);
     const outputs = items.length ? await engine.runBatched('faceapi-recognition', items.map((c) => pixelsToInput(c.data, 150, 150, 3, input)), [3, 150, 150], 16) : [];
     const msEmbed = performance.now() - t;
-    const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), points68: points[i]!, mirrored68: mirrored68[i]! }));
+    const boxes = found.map((f) => f.box);
+    t = performance.now();
+    await onet.score(image, boxes, [FRAMINGS[3]!]);
+    const msOnet = performance.now() - t;
+    t = performance.now();
+    await onet.score(image, boxes, [FRAMINGS[3]!], true);
+    const msOnetMirror = performance.now() - t;
+    const onetScores = await onet.score(image, boxes, FRAMINGS);
+    const onetMirrorScores = await onet.score(image, boxes, FRAMINGS, true);
+    const rnetScores = await rnet.score(image, boxes, FRAMINGS);
+    const round = (v: number[]) => v.map((x) => Math.round(x * 1e5) / 1e5);
+    const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), points68: points[i]!, mirrored68: mirrored68[i]!,
+      onet: round(onetScores[i]!), onetMirror: round(onetMirrorScores[i]!), rnet: round(rnetScores[i]!) }));
     toEmbed.forEach((i, k) => {
       const a = Float32Array.from(outputs[2 * k]!.descriptor!.data as Float32Array), b = Float32Array.from(outputs[2 * k + 1]!.descriptor!.data as Float32Array);
       const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -97,7 +118,7 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
       face.embedding = Array.from(l2normalise(na.map((x, j) => x + nb[j]!)), (x) => Math.round(x * 1e5) / 1e5);
     });
     results.push({ set: job.set, name: job.name, width: image.width, height: image.height, ...(groundTruth ? { groundTruth } : {}), faces,
-      ms: { detect: msDetect, landmarks: msLandmarks, landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length } });
+      ms: { detect: msDetect, landmarks: msLandmarks, landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length, onet: msOnet, onetMirror: msOnetMirror } });
     if ((n + 1) % 20 === 0) log(`${n + 1}/${jobs.length}`);
   }
   await engine.close();
