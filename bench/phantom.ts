@@ -106,8 +106,8 @@ report('chosen: FACE_CHECK (src/face/quality/faceness.ts)', (f) => !passesFaceCh
 
 // 3. Cost per face.
 const perFace = (key: 'landmarks' | 'landmarksMirror' | 'embed') => {
-  const values = images.filter((i) => (key === 'embed' ? i.ms.embedded : i.faces.length) >= 1)
-    .map((i) => i.ms[key] / (key === 'embed' ? i.ms.embedded : i.faces.length)).sort((a, b) => a - b);
+  const values = images.filter((i) => i.ms[key] !== undefined && (key === 'embed' ? i.ms.embedded : i.faces.length) >= 1)
+    .map((i) => i.ms[key]! / (key === 'embed' ? i.ms.embedded : i.faces.length)).sort((a, b) => a - b);
   return values[values.length >> 1]!.toFixed(2);
 };
 print();

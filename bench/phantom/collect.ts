@@ -21,11 +21,17 @@ import { FaceScorer, type Framing } from '../../src/face/quality/face-score.ts';
 import { readWiderGroundTruth, type GroundTruthFace } from '../wider-eval.ts';
 
 const MAX_SIDE = 1024;
-/** The framings of the detector's box that MTCNN's O-Net and R-Net score (src/face/quality/face-score.ts). */
+/**
+ * The framings of the detector's box that MTCNN's O-Net and R-Net score (src/face/quality/face-score.ts):
+ * the first CORE_FRAMINGS on every detection, the others (and the mirrored O-Net, and R-Net) on
+ * detections scoring at least EXPLORE_MIN_SCORE only (WIDER's images have hundreds of weak ones).
+ */
 export const FRAMINGS: readonly Framing[] = Object.freeze([
-  ...[0.9, 1.0, 1.1, 1.25, 1.4, 1.6].map((scale) => ({ scale, shiftY: 0 })),
-  { scale: 1.25, shiftY: -0.1 }, { scale: 1.25, shiftY: 0.1 },
+  ...[0.9, 1.0, 1.1, 1.25].map((scale) => ({ scale, shiftY: 0 })),
+  { scale: 1.1, shiftY: -0.08 }, { scale: 1.1, shiftY: 0.08 },
 ]);
+export const CORE_FRAMINGS = 4;
+const EXPLORE_MIN_SCORE = 0.3;
 const EMBED_MIN_SCORE = 0.3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -33,14 +39,14 @@ export interface CollectedFace {
   box: Box; score: number; keypoints?: Point[];
   points68: Point[]; mirrored68: Point[];
   rawNorm?: number; rawNormMirror?: number; embedding?: number[];
-  /** Face probabilities per FRAMINGS entry: O-Net, O-Net averaged with its mirrored crop, R-Net. */
-  onet?: number[]; onetMirror?: number[]; rnet?: number[];
+  /** Face probabilities per FRAMINGS entry (null: not computed): O-Net, O-Net averaged with its mirrored crop, R-Net. */
+  onet: (number | null)[]; onetMirror: (number | null)[]; rnet: (number | null)[];
 }
 export interface CollectedImage {
   set: string; name: string; width: number; height: number;
   groundTruth?: GroundTruthFace[];
   faces: CollectedFace[];
-  ms: { detect: number; landmarks: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
+  ms: { detect: number; /** Timings of the landmarks alone and of O-Net: celeb5 and media only. */ landmarks?: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
 }
 
 /** Every image of the three sets through the default detector at `minScore`, with the candidates' inputs. */
@@ -83,8 +89,10 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
     // The library's defaults beside minScore: minFaceSize 16 only outside WIDER (bench:wider uses 0).
     const found = await detector.detect(image, { minScore, maxFaces: 100_000, minFaceSize: job.set === 'wider' ? 0 : 16 });
     const msDetect = performance.now() - t;
+    const boxes = found.map((f) => f.box);
+    const timed = job.set !== 'wider';
     t = performance.now();
-    await landmarks.locate(image, found.map((f) => f.box));
+    if (timed) await landmarks.locate(image, boxes);
     const msLandmarks = performance.now() - t;
     // The library's path: the landmarks and those of the mirrored square, one inference.
     t = performance.now();
@@ -96,19 +104,27 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
     const items = crops.flatMap((c) => [c, mirror(c)]);
     const outputs = items.length ? await engine.runBatched('faceapi-recognition', items.map((c) => pixelsToInput(c.data, 150, 150, 3, input)), [3, 150, 150], 16) : [];
     const msEmbed = performance.now() - t;
-    const boxes = found.map((f) => f.box);
     t = performance.now();
-    await onet.score(image, boxes, [FRAMINGS[3]!]);
+    if (timed) await onet.score(image, boxes, [FRAMINGS[1]!]);
     const msOnet = performance.now() - t;
     t = performance.now();
-    await onet.score(image, boxes, [FRAMINGS[3]!], true);
+    if (timed) await onet.score(image, boxes, [FRAMINGS[1]!], true);
     const msOnetMirror = performance.now() - t;
-    const onetScores = await onet.score(image, boxes, FRAMINGS);
-    const onetMirrorScores = await onet.score(image, boxes, FRAMINGS, true);
-    const rnetScores = await rnet.score(image, boxes, FRAMINGS);
-    const round = (v: number[]) => v.map((x) => Math.round(x * 1e5) / 1e5);
+    const explored = found.map((_, i) => i).filter((i) => found[i]!.score >= EXPLORE_MIN_SCORE);
+    const exploredBoxes = explored.map((i) => boxes[i]!);
+    const core = await onet.score(image, boxes, FRAMINGS.slice(0, CORE_FRAMINGS));
+    const extra = await onet.score(image, exploredBoxes, FRAMINGS.slice(CORE_FRAMINGS));
+    const mirrorScores = await onet.score(image, exploredBoxes, FRAMINGS, true);
+    const rnetScores = await rnet.score(image, exploredBoxes, FRAMINGS);
+    const round = (v: readonly (number | null)[]) => v.map((x) => x === null ? null : Math.round(x * 1e5) / 1e5);
+    const none = FRAMINGS.map(() => null);
     const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), points68: points[i]!, mirrored68: mirrored68[i]!,
-      onet: round(onetScores[i]!), onetMirror: round(onetMirrorScores[i]!), rnet: round(rnetScores[i]!) }));
+      onet: round([...core[i]!, ...FRAMINGS.slice(CORE_FRAMINGS).map(() => null)]), onetMirror: none, rnet: none }));
+    explored.forEach((i, k) => {
+      faces[i]!.onet = round([...core[i]!, ...extra[k]!]);
+      faces[i]!.onetMirror = round(mirrorScores[k]!);
+      faces[i]!.rnet = round(rnetScores[k]!);
+    });
     toEmbed.forEach((i, k) => {
       const a = Float32Array.from(outputs[2 * k]!.descriptor!.data as Float32Array), b = Float32Array.from(outputs[2 * k + 1]!.descriptor!.data as Float32Array);
       const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -118,7 +134,7 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
       face.embedding = Array.from(l2normalise(na.map((x, j) => x + nb[j]!)), (x) => Math.round(x * 1e5) / 1e5);
     });
     results.push({ set: job.set, name: job.name, width: image.width, height: image.height, ...(groundTruth ? { groundTruth } : {}), faces,
-      ms: { detect: msDetect, landmarks: msLandmarks, landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length, onet: msOnet, onetMirror: msOnetMirror } });
+      ms: { detect: msDetect, ...(timed ? { landmarks: msLandmarks, onet: msOnet, onetMirror: msOnetMirror } : {}), landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length } });
     if ((n + 1) % 20 === 0) log(`${n + 1}/${jobs.length}`);
   }
   await engine.close();
