@@ -25,7 +25,7 @@ import { collect, type CollectedImage } from './phantom/collect.ts';
 import { addMeanCosine, fitRule, isPhantom, meanEmbedding, rejects, score, type Rule, type Scored } from './phantom/analyse.ts';
 import { writeSheet, shortName, type SheetItem } from './phantom/sheet.ts';
 import { evaluateBucket, type ImageResult } from './wider-eval.ts';
-import { FACE_CHECK, passesFaceCheck } from '../src/face/quality/faceness.ts';
+import { FACE_CHECK, passesFaceCheck, type FacenessFeatures } from '../src/face/quality/faceness.ts';
 
 const DEFAULT_SCORE = 0.5;
 const MAX_LOST = 0.005;
@@ -38,10 +38,16 @@ const { values: args } = parseArgs({
     sheet: { type: 'string', default: '/tmp/phantom' },
     json: { type: 'boolean', default: false },
     limit: { type: 'string' },
+    'landmarks-min-score': { type: 'string', default: '0' },
+    'skip-embed': { type: 'boolean', default: false },
   },
 });
 
-const images: CollectedImage[] = args.from ? JSON.parse(await readFile(args.from, 'utf8')) : await collect(0.05, args.limit === undefined ? Infinity : Number(args.limit));
+const images: CollectedImage[] = args.from ? JSON.parse(await readFile(args.from, 'utf8')) : await collect(0.05, {
+  widerLimit: args.limit === undefined ? Infinity : Number(args.limit),
+  landmarksMinScore: Number(args['landmarks-min-score']),
+  embed: !args['skip-embed'],
+});
 if (args.save) await writeFile(args.save, JSON.stringify(images));
 
 const all = score(images);
@@ -50,7 +56,9 @@ const widerImages = images.filter((i) => i.set === 'wider');
 const half = (f: Scored) => widerImages.indexOf(f.image) % 2 === 0 ? 'A' : 'B';
 const atDefault = (f: Scored) => f.face.score >= DEFAULT_SCORE;
 const halfA = wider.filter((f) => half(f) === 'A'), halfB = wider.filter((f) => half(f) === 'B');
-addMeanCosine(all, meanEmbedding(halfA.filter((f) => f.label === 'face' && atDefault(f))));
+if (all.some((f) => f.face.embedding)) addMeanCosine(all, meanEmbedding(halfA.filter((f) => f.label === 'face' && atDefault(f))));
+/** The landmark rule; a detection without landmarks (below --landmarks-min-score) is not judged by it. */
+const passesLandmarks = (f: Scored) => !f.face.points68 || passesFaceCheck(f.features as FacenessFeatures);
 
 const pct = (a: number, b: number) => b ? `${(100 * a / b).toFixed(1)}%` : '-';
 const sizeOf = (f: Scored) => f.gtHeight! < 32 ? '<32' : f.gtHeight! < 64 ? '32-64' : '>=64';
@@ -98,11 +106,12 @@ const report = (name: string, test: (f: Scored) => boolean, threshold: string) =
 };
 const rules: Rule[] = [];
 for (const [feature, reject] of candidates) {
+  if (!fitSet.some((f) => f.features[feature] !== undefined)) continue; // not collected (--skip-embed)
   const rule = fitRule(feature, reject, fitSet, MAX_LOST);
   rules.push(rule);
   report(`${feature} ${reject === 'above' ? '>' : '<'} t`, (f) => rejects(rule, f), rule.threshold.toFixed(3));
 }
-report('chosen: FACE_CHECK (src/face/quality/faceness.ts)', (f) => !passesFaceCheck(f.features), JSON.stringify(FACE_CHECK));
+report('chosen: FACE_CHECK (src/face/quality/faceness.ts)', (f) => !passesLandmarks(f), JSON.stringify(FACE_CHECK));
 
 // 3. Cost per face.
 const perFace = (key: 'landmarks' | 'landmarksMirror' | 'embed') => {
@@ -119,7 +128,7 @@ print(`## The face check as built (FACE_CHECK), at score >= ${DEFAULT_SCORE}`);
 print();
 print('| set | false per image before | after | phantoms per image before | after | true faces lost | detections before | after |');
 print('|---|---|---|---|---|---|---|---|');
-const kept = (f: Scored) => passesFaceCheck(f.features);
+const kept = passesLandmarks;
 for (const [name, faces, n] of [['WIDER half B', halfB, nB], ['WIDER all', wider, widerImages.length]] as const) {
   const d = faces.filter(atDefault);
   const fl = d.filter((f) => f.label === 'false'), tr = d.filter((f) => f.label === 'face');

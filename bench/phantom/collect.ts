@@ -27,17 +27,18 @@ const MAX_SIDE = 1024;
  * detections scoring at least EXPLORE_MIN_SCORE only (WIDER's images have hundreds of weak ones).
  */
 export const FRAMINGS: readonly Framing[] = Object.freeze([
-  ...[0.9, 1.0, 1.1, 1.25].map((scale) => ({ scale, shiftY: 0 })),
+  ...[1.0, 1.1, 0.9, 1.25].map((scale) => ({ scale, shiftY: 0 })),
   { scale: 1.1, shiftY: -0.08 }, { scale: 1.1, shiftY: 0.08 },
 ]);
-export const CORE_FRAMINGS = 4;
+export const CORE_FRAMINGS = 2;
 const EXPLORE_MIN_SCORE = 0.3;
 const EMBED_MIN_SCORE = 0.3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export interface CollectedFace {
   box: Box; score: number; keypoints?: Point[];
-  points68: Point[]; mirrored68: Point[];
+  /** The 68 landmarks and their mirrored fit (absent below the collection's landmarksMinScore). */
+  points68?: Point[]; mirrored68?: Point[];
   rawNorm?: number; rawNormMirror?: number; embedding?: number[];
   /** Face probabilities per FRAMINGS entry (null: not computed): O-Net, O-Net averaged with its mirrored crop, R-Net. */
   onet: (number | null)[]; onetMirror: (number | null)[]; rnet: (number | null)[];
@@ -46,11 +47,21 @@ export interface CollectedImage {
   set: string; name: string; width: number; height: number;
   groundTruth?: GroundTruthFace[];
   faces: CollectedFace[];
-  ms: { detect: number; /** Timings of the landmarks alone and of O-Net: celeb5 and media only. */ landmarks?: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
+  ms: { detect: number; /** Timings of the landmarks alone and of O-Net: celeb5 and media only. */ landmarks?: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; /** Detections given landmarks. */ located: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
+}
+
+export interface CollectOptions {
+  /** The first N WIDER images only. */
+  widerLimit?: number;
+  /** Landmarks (and so the landmark check's features) only for detections scoring at least this (default 0: all). */
+  landmarksMinScore?: number;
+  /** The ResNet descriptor of detections >= 0.3 (default true). */
+  embed?: boolean;
 }
 
 /** Every image of the three sets through the default detector at `minScore`, with the candidates' inputs. */
-export async function collect(minScore: number, widerLimit = Infinity): Promise<CollectedImage[]> {
+export async function collect(minScore: number, options: CollectOptions = {}): Promise<CollectedImage[]> {
+  const { widerLimit = Infinity, landmarksMinScore = 0, embed = true } = options;
   const engine = await Engine.create();
   const detector = createDetector(engine, 'blazeface', { tiling: 'auto' });
   const landmarks = new FaceLandmarks68(engine, 'faceapi-landmark68');
@@ -95,11 +106,14 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
     if (timed) await landmarks.locate(image, boxes);
     const msLandmarks = performance.now() - t;
     // The library's path: the landmarks and those of the mirrored square, one inference.
+    const located = found.map((_, i) => i).filter((i) => found[i]!.score >= landmarksMinScore);
     t = performance.now();
-    const { points, mirrored: mirrored68 } = await landmarks.locateWithMirror(image, found.map((f) => f.box));
+    const fits = await landmarks.locateWithMirror(image, located.map((i) => boxes[i]!));
     const msMirror = performance.now() - t;
+    const points: (Point[] | undefined)[] = found.map(() => undefined), mirrored68: (Point[] | undefined)[] = found.map(() => undefined);
+    located.forEach((i, k) => { points[i] = fits.points[k]; mirrored68[i] = fits.mirrored[k]; });
     t = performance.now();
-    const toEmbed = found.map((f, i) => i).filter((i) => found[i]!.score >= EMBED_MIN_SCORE);
+    const toEmbed = embed ? found.map((f, i) => i).filter((i) => found[i]!.score >= EMBED_MIN_SCORE && points[i]) : [];
     const crops = toEmbed.map((i) => embedder.align(image, fivePointsFrom68(points[i]!)));
     const items = crops.flatMap((c) => [c, mirror(c)]);
     const outputs = items.length ? await engine.runBatched('faceapi-recognition', items.map((c) => pixelsToInput(c.data, 150, 150, 3, input)), [3, 150, 150], 16) : [];
@@ -118,7 +132,7 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
     const rnetScores = await rnet.score(image, exploredBoxes, FRAMINGS);
     const round = (v: readonly (number | null)[]) => v.map((x) => x === null ? null : Math.round(x * 1e5) / 1e5);
     const none = FRAMINGS.map(() => null);
-    const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), points68: points[i]!, mirrored68: mirrored68[i]!,
+    const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), ...(points[i] ? { points68: points[i], mirrored68: mirrored68[i] } : {}),
       onet: round([...core[i]!, ...FRAMINGS.slice(CORE_FRAMINGS).map(() => null)]), onetMirror: none, rnet: none }));
     explored.forEach((i, k) => {
       faces[i]!.onet = round([...core[i]!, ...extra[k]!]);
@@ -134,7 +148,7 @@ export async function collect(minScore: number, widerLimit = Infinity): Promise<
       face.embedding = Array.from(l2normalise(na.map((x, j) => x + nb[j]!)), (x) => Math.round(x * 1e5) / 1e5);
     });
     results.push({ set: job.set, name: job.name, width: image.width, height: image.height, ...(groundTruth ? { groundTruth } : {}), faces,
-      ms: { detect: msDetect, ...(timed ? { landmarks: msLandmarks, onet: msOnet, onetMirror: msOnetMirror } : {}), landmarksMirror: msMirror, embed: msEmbed, embedded: toEmbed.length } });
+      ms: { detect: msDetect, ...(timed ? { landmarks: msLandmarks, onet: msOnet, onetMirror: msOnetMirror } : {}), landmarksMirror: msMirror, located: located.length, embed: msEmbed, embedded: toEmbed.length } });
     if ((n + 1) % 20 === 0) log(`${n + 1}/${jobs.length}`);
   }
   await engine.close();

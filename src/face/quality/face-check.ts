@@ -39,10 +39,10 @@ export function onetCheckAvailable(): boolean {
   return sourceInstalled(getModelSpec(ONET_CHECK.model));
 }
 
-/** The check a mode runs: 'on' is O-Net where its package is installed, else the landmark rule. */
-export function faceCheckInEffect(mode: FaceCheckMode): FaceCheckInEffect {
+/** The check a mode runs: 'on' is O-Net where its package is installed (`onetAvailable`), else the landmark rule. */
+export function faceCheckInEffect(mode: FaceCheckMode, onetAvailable = onetCheckAvailable()): FaceCheckInEffect {
   if (mode !== 'on') return mode;
-  return onetCheckAvailable() ? 'onet' : 'landmarks';
+  return onetAvailable ? 'onet' : 'landmarks';
 }
 
 /** The registry models a check runs. */
