@@ -18,6 +18,7 @@ import { pixelsToInput } from '../../src/models/input.ts';
 import type { Box, Point, RgbImage } from '../../src/types.ts';
 import { dataset } from '../../test/helpers/datasets.ts';
 import { FaceScorer, type Framing } from '../../src/face/quality/face-score.ts';
+import { passesOnetCheck } from '../../src/face/quality/face-check.ts';
 import { readWiderGroundTruth, type GroundTruthFace } from '../wider-eval.ts';
 
 const MAX_SIDE = 1024;
@@ -33,6 +34,7 @@ export const FRAMINGS: readonly Framing[] = Object.freeze([
 export const CORE_FRAMINGS = 2;
 const EXPLORE_MIN_SCORE = 0.3;
 const EMBED_MIN_SCORE = 0.3;
+const DEFAULT_SCORE = 0.5;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export interface CollectedFace {
@@ -42,12 +44,18 @@ export interface CollectedFace {
   rawNorm?: number; rawNormMirror?: number; embedding?: number[];
   /** Face probabilities per FRAMINGS entry (null: not computed): O-Net, O-Net averaged with its mirrored crop, R-Net. */
   onet: (number | null)[]; onetMirror: (number | null)[]; rnet: (number | null)[];
+  /**
+   * The library's O-Net check (passesOnetCheck, ONET_CHECK) on this detection, run as the library
+   * runs it on all of the image's detections: those down to 0.05 (as bench:wider at its AP score),
+   * and those at the default score 0.5 (undefined below it).
+   */
+  onetCheck: { all: boolean; atDefault?: boolean };
 }
 export interface CollectedImage {
   set: string; name: string; width: number; height: number;
   groundTruth?: GroundTruthFace[];
   faces: CollectedFace[];
-  ms: { detect: number; /** Timings of the landmarks alone and of O-Net: celeb5 and media only. */ landmarks?: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; /** Detections given landmarks. */ located: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
+  ms: { detect: number; /** Timings of the landmarks alone and of O-Net: celeb5 and media only. */ landmarks?: number; /** landmarksMirror: the landmarks with the mirrored square, one inference, as the face check runs them. */ landmarksMirror: number; /** The library's O-Net check on the detections >= 0.5 (celeb5 and media). */ onetCheck?: number; /** Detections given landmarks. */ located: number; embed: number; embedded: number; /** O-Net, one framing, no mirror; and with its mirror. */ onet?: number; onetMirror?: number };
 }
 
 export interface CollectOptions {
@@ -124,6 +132,11 @@ export async function collect(minScore: number, options: CollectOptions = {}): P
     t = performance.now();
     if (timed) await onet.score(image, boxes, [FRAMINGS[1]!], true);
     const msOnetMirror = performance.now() - t;
+    const checkAll = await passesOnetCheck(engine, image, boxes);
+    const atDefault = found.map((_, i) => i).filter((i) => found[i]!.score >= DEFAULT_SCORE);
+    t = performance.now();
+    const checkDefault = await passesOnetCheck(engine, image, atDefault.map((i) => boxes[i]!));
+    const msOnetCheck = performance.now() - t;
     const explored = found.map((_, i) => i).filter((i) => found[i]!.score >= EXPLORE_MIN_SCORE);
     const exploredBoxes = explored.map((i) => boxes[i]!);
     const core = await onet.score(image, boxes, FRAMINGS.slice(0, CORE_FRAMINGS));
@@ -133,7 +146,8 @@ export async function collect(minScore: number, options: CollectOptions = {}): P
     const round = (v: readonly (number | null)[]) => v.map((x) => x === null ? null : Math.round(x * 1e5) / 1e5);
     const none = FRAMINGS.map(() => null);
     const faces: CollectedFace[] = found.map((f, i) => ({ box: f.box, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints } : {}), ...(points[i] ? { points68: points[i], mirrored68: mirrored68[i] } : {}),
-      onet: round([...core[i]!, ...FRAMINGS.slice(CORE_FRAMINGS).map(() => null)]), onetMirror: none, rnet: none }));
+      onet: round([...core[i]!, ...FRAMINGS.slice(CORE_FRAMINGS).map(() => null)]), onetMirror: none, rnet: none, onetCheck: { all: checkAll[i]! } }));
+    atDefault.forEach((i, k) => { faces[i]!.onetCheck.atDefault = checkDefault[k]!; });
     explored.forEach((i, k) => {
       faces[i]!.onet = round([...core[i]!, ...extra[k]!]);
       faces[i]!.onetMirror = round(mirrorScores[k]!);
@@ -148,7 +162,7 @@ export async function collect(minScore: number, options: CollectOptions = {}): P
       face.embedding = Array.from(l2normalise(na.map((x, j) => x + nb[j]!)), (x) => Math.round(x * 1e5) / 1e5);
     });
     results.push({ set: job.set, name: job.name, width: image.width, height: image.height, ...(groundTruth ? { groundTruth } : {}), faces,
-      ms: { detect: msDetect, ...(timed ? { landmarks: msLandmarks, onet: msOnet, onetMirror: msOnetMirror } : {}), landmarksMirror: msMirror, located: located.length, embed: msEmbed, embedded: toEmbed.length } });
+      ms: { detect: msDetect, ...(timed ? { landmarks: msLandmarks, onet: msOnet, onetMirror: msOnetMirror, onetCheck: msOnetCheck } : {}), landmarksMirror: msMirror, located: located.length, embed: msEmbed, embedded: toEmbed.length } });
     if ((n + 1) % 20 === 0) log(`${n + 1}/${jobs.length}`);
   }
   await engine.close();

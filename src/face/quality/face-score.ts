@@ -69,6 +69,39 @@ export class FaceScorer {
   }
 }
 
+/** O-Net's answer for one square: its face probability, and the face box its regression points to. */
+export interface FaceExamination {
+  probability: number;
+  /** The box O-Net's regression gives (MTCNN's next box for this crop), in image pixels. */
+  refined: Box;
+}
+
+/**
+ * O-Net on each box's square (`framing`): face probability and the regressed box. Only O-Net
+ * regresses here (R-Net's regression is unused). Batched.
+ */
+export async function examineFaces(engine: Engine, image: RgbImage, boxes: readonly Box[], framing: Framing): Promise<FaceExamination[]> {
+  const id = MTCNN_MODEL_IDS.onet;
+  const spec = getModelSpec(id).input;
+  const size = spec.size![0];
+  const crop = 3 * size * size;
+  const found: FaceExamination[] = [];
+  for (let start = 0; start < boxes.length; start += MAX_BATCH) {
+    const squares = boxes.slice(start, start + MAX_BATCH).map((box) => framedSquare(box, framing));
+    const input = new Float32Array(squares.length * crop);
+    squares.forEach((square, n) => sampleBox(image, square, size, spec, input, n * crop));
+    const out = await engine.run(id, input, [squares.length, 3, size, size]);
+    const prob = out['onet/prob1']!.data, reg = out['onet/conv6-2/conv6-2']!.data;
+    squares.forEach((square, n) => {
+      // (x1, y1, x2, y2) offsets as fractions of the square's side, as MTCNN applies them.
+      const x1 = square.x + reg[4 * n]! * square.width, y1 = square.y + reg[4 * n + 1]! * square.height;
+      const x2 = square.x + square.width + reg[4 * n + 2]! * square.width, y2 = square.y + square.height + reg[4 * n + 3]! * square.height;
+      found.push({ probability: prob[2 * n + 1]!, refined: { x: x1, y: y1, width: Math.max(0, x2 - x1), height: Math.max(0, y2 - y1) } });
+    });
+  }
+  return found;
+}
+
 /** Writes the horizontal mirror of the planar crop at `from` to `to`. */
 function mirrorPlanar(data: Float32Array, from: number, to: number, size: number): void {
   for (let c = 0; c < 3; c++) {
