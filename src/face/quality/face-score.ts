@@ -23,6 +23,9 @@ export function framedSquare(box: Box, framing: Framing): Box {
 
 export type FaceScoreNet = 'onet' | 'rnet';
 
+// FaceScorer compares framings, mirroring and the two nets (bench:phantom); the face check itself
+// runs examineFaces() below.
+
 /** Crops per inference: the nets' batch dimension is dynamic; this bounds the input's memory (~3.5 MB for O-Net). */
 const MAX_BATCH = 128;
 
