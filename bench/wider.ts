@@ -38,9 +38,9 @@
 //     compares, which at minConfidence 0.05 takes seconds per crowded image. For the AP pass the
 //     bench memoises Tensor.arraySync per tensor (values unchanged, so are the detections); its
 //     ms/image is timed separately, unpatched, at face-api's default minConfidence 0.5.
-// --face-check: Visage's detectors' detections go through the pipeline's face check (faceCheck 'on',
-//   src/face/quality/faceness.ts: the 68 landmarks and those of the mirrored square) before they
-//   are scored; its time is in ms/image.
+// --face-check MODE: Visage's detectors' detections go through the pipeline's face check (config
+//   faceCheck MODE: on, onet or landmarks; src/face/quality/face-check.ts, as createVisage runs it)
+//   before they are scored; its time is in ms/image.
 //   human-blazeface: Human's detect() with only its face detector (BlazeFace back model, Human's
 //     default), mesh and every other model off, minConfidence = --min-score, maxDetected 1000,
 //     its other detector defaults (NMS IoU 0.1, box enlarged 1.4x and squared), frame caching off.
@@ -58,14 +58,13 @@ import { loadImage } from '../src/face/image/decode.ts';
 import { resizeTo } from '../src/face/image/transform.ts';
 import { createDetector, DEFAULT_TILING, TiledDetector, type DetectorId } from '../src/face/detect/index.ts';
 import type { Detector } from '../src/face/detect/types.ts';
-import { FaceLandmarks68 } from '../src/face/landmarks/faceapi68.ts';
-import { FACE_CHECK_LANDMARKS, facenessFeatures, passesFaceCheck } from '../src/face/quality/faceness.ts';
+import { FaceCheck, FACE_CHECK_MODES, faceCheckInEffect, type FaceCheckMode } from '../src/face/quality/face-check.ts';
 import type { Box, RgbImage } from '../src/types.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import { evaluateBucket, readWiderGroundTruth, type Detection, type GroundTruthFace, type ImageResult } from './wider-eval.ts';
 
 const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 'tiny-tiled', 'mtcnn', 'faceapi-ssd', 'human-blazeface'] as const;
-const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--face-check]
+const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--face-check on|onet|landmarks]
   systems: ${SYSTEM_IDS.join(', ')} (default: all)`;
 type SystemId = typeof SYSTEM_IDS[number];
 /** Visage's default detector setting (createVisage's detector 'blazeface', tiling 'auto'). */
@@ -118,7 +117,7 @@ function parse() {
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         'min-score': { type: 'string', default: '0.05' },
-        'face-check': { type: 'boolean', default: false },
+        'face-check': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -132,7 +131,9 @@ function parse() {
   if (!(limit >= 1)) fail(`--limit must be a number >= 1, got ${values.limit}`);
   const minScore = Number(values['min-score']);
   if (!(minScore > 0 && minScore < 1)) fail(`--min-score must be between 0 and 1, got ${values['min-score']}`);
-  return { systems: systems as SystemId[], json: values.json!, limit, minScore, faceCheck: values['face-check']! };
+  const faceCheck = values['face-check'];
+  if (faceCheck !== undefined && !(FACE_CHECK_MODES as readonly string[]).includes(faceCheck)) fail(`--face-check must be one of ${FACE_CHECK_MODES.join(', ')}\n${USAGE}`);
+  return { systems: systems as SystemId[], json: values.json!, limit, minScore, faceCheck: faceCheck === undefined ? 'off' : faceCheckInEffect(faceCheck as FaceCheckMode) };
 }
 
 async function loadImages(limit: number): Promise<TestImage[]> {
@@ -167,14 +168,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, { wall: number; cpu: 
   return [result, { wall: performance.now() - start, cpu: (used.user + used.system) / 1000 }];
 }
 
-/** The pipeline's face check (faceCheck 'on') after a detector. */
-function withFaceCheck(detector: Detector, landmarks: FaceLandmarks68): Detector {
+/** The pipeline's face check after a detector. */
+function withFaceCheck(detector: Detector, check: FaceCheck): Detector {
   return {
     id: detector.id,
     async detect(image, options) {
-      const found = await detector.detect(image, options);
-      const { points, mirrored } = await landmarks.locateWithMirror(image, found.map((f) => f.box));
-      return found.filter((f, i) => passesFaceCheck(facenessFeatures(f.box, points[i]!, mirrored[i], f.keypoints)));
+      return check.filter(image, await detector.detect(image, options));
     },
   };
 }
@@ -358,12 +357,12 @@ async function main() {
       const id = system.replace(/-tiled$/, '') as DetectorId;
       const tiled = system.endsWith('-tiled');
       const plain = createDetector(engine, id, { tiling: tiled ? 'auto' : 'off' });
-      const detector = args.faceCheck ? withFaceCheck(plain, new FaceLandmarks68(engine, FACE_CHECK_LANDMARKS)) : plain;
+      const detector = args.faceCheck !== 'off' ? withFaceCheck(plain, new FaceCheck(engine, args.faceCheck)) : plain;
       run = await runVisage(detector, images, args.minScore, system);
       const runs = plain instanceof TiledDetector
         ? images.reduce((n, { image }) => n + plain.tilesFor(image.width, image.height).length, 0) / images.length : 1;
       const where = DEFAULT_TILING[id] === null ? describeTiling(id) : `${tiled ? describeTiling(id) : 'whole image'}; ${runs.toFixed(1)} model runs/image`;
-      run.note = `onnxruntime, ${engine.threads} threads; ${where}${args.faceCheck ? '; face check on' : ''}`;
+      run.note = `onnxruntime, ${engine.threads} threads; ${where}${args.faceCheck !== 'off' ? `; face check ${args.faceCheck}` : ''}`;
     }
     rows.push(score(system, run, images));
   }

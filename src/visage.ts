@@ -13,7 +13,7 @@ import type { Embedder, EmbeddedFaces, SharedEmbeddings } from './face/embed/emb
 import { EmbedderSet, modelEmbedderIds } from './face/embed/index.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality, isGreyImage } from './face/quality/quality.ts';
-import { FACE_CHECK_LANDMARKS, facenessFeatures, passesFaceCheck } from './face/quality/faceness.ts';
+import { FaceCheck, faceCheckInEffect, faceCheckModelIds, type CheckedFace } from './face/quality/face-check.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
 import { clampBox } from './face/detect/nms.ts';
 import sharp from 'sharp';
@@ -76,9 +76,6 @@ export interface DetectionResult {
   faces: { box: Box; score: number; keypoints?: Point[] }[];
 }
 
-/** A detection that passed the face check, with the 68 points the check found (analyze reuses them). */
-type CheckedFace = DetectedFace & { points68?: Point[] };
-
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
@@ -133,8 +130,8 @@ export class Visage {
   /** The same detector without tiling, made on first use by a call with tiling 'off'. */
   private untiledDetector: Detector | null = null;
   private readonly landmarks!: FaceLandmarks68;
-  /** The landmark net the face check was fitted with (the same instance when it is the configured one). */
-  private readonly checkLandmarks!: FaceLandmarks68;
+  /** The face check in effect (config faceCheck). */
+  private readonly faceCheck!: FaceCheck;
   /** The configured embedders, in config order. */
   private readonly embedders!: Embedder[];
   /** Every model embedder they need, each once (an ensemble's members included). */
@@ -150,7 +147,7 @@ export class Visage {
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
-    this.checkLandmarks = config.landmarks === FACE_CHECK_LANDMARKS ? this.landmarks : new FaceLandmarks68(engine, FACE_CHECK_LANDMARKS);
+    this.faceCheck = new FaceCheck(engine, faceCheckInEffect(config.faceCheck), this.landmarks);
     this.embedderSet = new EmbedderSet(engine);
     this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
   }
@@ -178,7 +175,7 @@ export class Visage {
     const large: LoadedImage = { width: 1024, height: 768, channels: 3, data: new Uint8Array(1024 * 768 * 3), originalWidth: 1024, originalHeight: 768, scale: 1 };
     await this.detector.detect(large, this.detectOptions({}));
     await this.landmarks.locate(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
-    if (this.config.faceCheck === 'on') await this.checkLandmarks.locateWithMirror(probe, [{ x: 8, y: 8, width: 48, height: 48 }]);
+    if (this.config.faceCheck !== 'off') await this.applyFaceCheck(probe, [{ box: { x: 8, y: 8, width: 48, height: 48 }, score: 1 }], 'on');
     const five: FivePoints = { leftEye: { x: 24, y: 26 }, rightEye: { x: 40, y: 26 }, nose: { x: 32, y: 34 }, mouthLeft: { x: 26, y: 44 }, mouthRight: { x: 38, y: 44 } };
     for (const embedder of this.embedderSet.modelEmbedders()) await embedder.embedFaces(probe, [five], false);
   }
@@ -194,10 +191,11 @@ export class Visage {
     return { minScore, maxFaces, minFaceSize };
   }
 
+  /** This call's face check: 'on' runs the configured one (config.faceCheck, unless that is 'off'). */
   private faceCheckOf(options: DetectCallOptions): 'on' | 'off' {
-    const value = options.faceCheck ?? this.config.faceCheck;
-    if (value !== 'on' && value !== 'off') throw new VisageError('VISAGE_ERR_BAD_OPTION', `faceCheck must be 'on' or 'off', got ${String(value)}`);
-    return value;
+    const value = options.faceCheck ?? 'on';
+    if (value !== 'on' && value !== 'off') throw new VisageError('VISAGE_ERR_BAD_OPTION', `faceCheck of one call must be 'on' or 'off', got ${String(value)}`);
+    return this.config.faceCheck === 'off' ? 'off' : value;
   }
 
   private async load(input: ImageInput): Promise<LoadedImage> {
@@ -221,17 +219,15 @@ export class Visage {
   }
 
   /**
-   * The face check (config faceCheck): detections whose 68-landmark fit does not look like a face
-   * are dropped; see src/face/quality/faceness.ts and docs/measurements.md ("Phantom faces").
+   * The face check (config faceCheck): detections O-Net does not take for a face, or whose
+   * 68-landmark fit does not look like a face's, are dropped; see src/face/quality/face-check.ts
+   * and docs/measurements.md ("Phantom faces"). The landmark check's points are kept for
+   * analyze() when they come from the configured landmark model.
    */
   private async applyFaceCheck(image: RgbImage, found: DetectedFace[], check: 'on' | 'off'): Promise<CheckedFace[]> {
     if (check === 'off' || found.length === 0) return found;
-    const { points, mirrored } = await this.checkLandmarks.locateWithMirror(image, found.map((f) => f.box));
-    const reuse = this.checkLandmarks === this.landmarks;
-    return found.flatMap((face, i) => {
-      if (!passesFaceCheck(facenessFeatures(face.box, points[i]!, mirrored[i], face.keypoints))) return [];
-      return [reuse ? { ...face, points68: points[i]! } : face];
-    });
+    const kept = await this.faceCheck.filter(image, found);
+    return this.faceCheck.landmarks === this.landmarks ? kept : kept.map(({ points68: _, ...face }) => face);
   }
 
   /**
@@ -371,8 +367,7 @@ export class Visage {
 export function modelIdsOf(options: Partial<VisageConfig> = {}): string[] {
   const config = resolveConfig(options);
   const embedders = config.embedders.flatMap(modelEmbedderIds);
-  const check = config.faceCheck === 'on' ? [FACE_CHECK_LANDMARKS] : [];
-  return [...new Set([...DETECTORS[config.detector].modelIds, config.landmarks, ...check, ...embedders])];
+  return [...new Set([...DETECTORS[config.detector].modelIds, config.landmarks, ...faceCheckModelIds(config.faceCheck), ...embedders])];
 }
 
 /** Creates a Visage instance; models are converted and loaded on first use (or by warmUp()). */

