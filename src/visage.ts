@@ -25,7 +25,7 @@ export interface DetectCallOptions {
   minFaceSize?: number;
   /**
    * This call's face check, instead of the configured one. Video turns it off for faces it
-   * already tracks and checks only the new ones (checkFaces), since the check costs ~10 ms a face.
+   * already tracks and checks only the new ones (checkFaces), since the check runs a model per face.
    */
   faceCheck?: 'on' | 'off';
   /**
