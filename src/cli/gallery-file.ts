@@ -4,6 +4,8 @@
 import { VisageError } from '../errors.ts';
 import { openGallery as openStore, isPostgresUrl, type OpenedGallery } from '../gallery/open.ts';
 import { maskPassword } from '../gallery/postgres/location.ts';
+import { createRecognizer, type Recognizer } from '../recognition/recognizer.ts';
+import type { RecognizerOptions } from '../recognition/types.ts';
 
 export const DB_ENV = 'VISAGE_DB';
 export const DATABASE_URL_ENV = 'VISAGE_DATABASE_URL';
@@ -41,4 +43,14 @@ export async function openGallery(location: string, options: { create?: boolean;
     throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `gallery ${gallery.location} is read-only: nothing changed`);
   }
   return gallery;
+}
+
+/**
+ * A recognizer over a gallery the command opened (the gallery is closed again when the recognizer
+ * cannot be made), with the note on which embedder it matches with printed when there is one.
+ */
+export async function recognizerFor(gallery: OpenedGallery, options: Omit<RecognizerOptions, 'gallery' | 'db'> = {}): Promise<Recognizer> {
+  const recognizer = await createRecognizer({ ...options, gallery }).catch(async (error) => { await gallery.close(); throw error; });
+  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
+  return recognizer;
 }

@@ -4,13 +4,12 @@
 // is skipped.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { createRecognizer } from '../../recognition/recognizer.ts';
 import type { EnrollOutcome } from '../../recognition/types.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
 import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -89,8 +88,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const { items, skippedVideos } = await plan(positionals, values.name?.trim());
   const file = dbPath(values.db);
   const gallery = await openGallery(file, { create: true, write: true });
-  const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values) }).catch(async (error) => { await gallery.close(); throw error; });
-  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
+  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values) });
 
   const rows: Row[] = [];
   const bar = items.length > 1 ? progress(items.length, 'enrolling') : undefined;

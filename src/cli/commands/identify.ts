@@ -7,13 +7,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { annotateImage } from '../../report/annotate.ts';
-import { createRecognizer } from '../../recognition/recognizer.ts';
 import type { IdentifiedFace } from '../../recognition/types.ts';
 import { DECISION_STRATEGIES, nearMissFloor, nearMisses, type DecisionStrategy, type NearMisses } from '../../face/match/index.ts';
 import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
-import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -88,9 +87,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const files = inputs.images.map((i) => i.file);
   const file = dbPath(values.db);
   const gallery = await openGallery(file);
-  const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined })
-    .catch(async (error) => { await gallery.close(); throw error; });
-  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
+  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined });
   const out = values.out;
   const reports: ImageReport[] = [];
   let failed = 0;

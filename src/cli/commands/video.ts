@@ -6,14 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
-import { createRecognizer } from '../../recognition/recognizer.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/index.ts';
 import { timelineCsv, timelineHtml, type TimelineTrack } from '../../report/video-timeline.ts';
 import { writeAnnotatedVideo } from '../../video/annotate.ts';
 import { DEFAULT_FPS, DEFAULT_TIMEOUT_MS, FFMPEG_ENV } from '../../video/source.ts';
 import type { VideoEvent, VideoOptions, VideoSummary, VideoTrack } from '../../video/video.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -150,9 +149,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
 
   const file = dbPath(values.db);
   const gallery = await openGallery(file);
-  const recognizer = await createRecognizer({ gallery, visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined })
-    .catch(async (error) => { await gallery.close(); throw error; });
-  if (recognizer.embedderChoice.note) process.stderr.write(`visage: ${recognizer.embedderChoice.note}\n`);
+  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined });
   const out = values.out;
   const abort = new AbortController();
   const onSignal = () => abort.abort();
