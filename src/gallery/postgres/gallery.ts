@@ -10,15 +10,15 @@
 // changes once committed; a snapshot read (embeddingsFor, changesSince) waits for the write in
 // progress and takes its snapshot before the next write starts. So a SearchIndex following this
 // object (search.ts) never gets a change both in a snapshot and from a listener heard after it.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import type pg from 'pg';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
   MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
-import { PORTABLE_FORMAT, PORTABLE_VERSION, vectorToBase64, type PortableFace, type PortableSubject } from '../portable.ts';
+import { vectorToBase64, type PortableFace } from '../portable.ts';
+import { PortableFileWriter } from '../portable-writer.ts';
+import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
 import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
@@ -80,7 +80,7 @@ export class PostgresGallery implements Gallery {
   private readonly pool: pg.Pool;
   private readonly busyTimeoutMs: number;
   private readonly readOnlyReason: string | null;
-  private readonly listeners = new Set<GalleryListener>();
+  private readonly listeners = new GalleryListeners();
   /** This object's writes and snapshots, in call order (see the comment at the top). */
   private order: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -308,24 +308,13 @@ export class PostgresGallery implements Gallery {
   }
 
   async exportTo(file: string, options: TransferOptions = {}): Promise<ExportSummary> {
-    const target = path.resolve(file);
-    const temporary = `${target}.${process.pid}.tmp`;
-    let fd: number;
+    const out = new PortableFileWriter(file);
     try {
-      fd = openSync(temporary, 'w');
-    } catch (error) {
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
-    }
-    let summary: ExportSummary;
-    try {
-      summary = await this.snapshot(async (sql) => {
+      await this.snapshot(async (sql) => {
         const models = await sql.rows<ModelStats>(MODEL_STATS);
         const subjects = await sql.rows<{ id: number; name: string; metadata: Metadata; created: string }>(
           `SELECT id, name, metadata, ${iso('created')} AS created FROM subjects ORDER BY id`);
-        let faceCount = 0;
-        // Written subject by subject, so a large gallery never becomes one giant string.
-        const head = { format: PORTABLE_FORMAT, version: PORTABLE_VERSION, exported: new Date().toISOString(), models };
-        writeSync(fd, `${JSON.stringify(head).slice(0, -1)},"subjects":[\n`);
+        out.begin(models);
         for (let s = 0; s < subjects.length; s++) {
           const subject = subjects[s]!;
           const rows = await sql.arrays<[number, string | null, string, Box | null, FivePoints | null, FaceQuality | null, string, string | null, number | null, Buffer | null]>(
@@ -340,27 +329,15 @@ export class PostgresGallery implements Gallery {
             }
             if (modelId !== null) faces[faces.length - 1]!.embeddings[modelId] = vectorToBase64(vectorFrom(vector!, dim!));
           }
-          faceCount += faces.length;
-          const portable: PortableSubject = { name: subject.name, metadata: subject.metadata, created: subject.created, faces };
-          writeSync(fd, `${s > 0 ? ',\n' : ''}${JSON.stringify(portable)}`);
+          out.addSubject({ name: subject.name, metadata: subject.metadata, created: subject.created, faces });
           options.onProgress?.(s + 1, subjects.length);
         }
-        writeSync(fd, '\n]}\n');
-        return { file: target, subjects: subjects.length, faces: faceCount, models };
       });
+      return out.finish();
     } catch (error) {
-      closeSync(fd);
-      rmSync(temporary, { force: true });
+      out.abort();
       throw error;
     }
-    closeSync(fd);
-    try {
-      renameSync(temporary, target);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
-    }
-    return summary;
   }
 
   async importFrom(file: string, options: TransferOptions = {}): Promise<ImportSummary> {
@@ -398,8 +375,7 @@ export class PostgresGallery implements Gallery {
   }
 
   onChange(listener: GalleryListener): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -504,21 +480,9 @@ export class PostgresGallery implements Gallery {
       } finally {
         client?.release(broken instanceof Error ? broken : undefined);
       }
-      this.notify(changes);
+      this.listeners.notify(changes);
       return result;
     });
-  }
-
-  private notify(changes: GalleryChange[]): void {
-    for (const change of changes) {
-      for (const listener of this.listeners) {
-        try {
-          listener(change);
-        } catch (error) {
-          process.emitWarning(`gallery listener failed on ${change.type}: ${(error as Error).message}`);
-        }
-      }
-    }
   }
 
   private async currentSeq(sql: Sql): Promise<number> {

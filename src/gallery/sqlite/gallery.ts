@@ -6,15 +6,15 @@
 // after a timer until busyTimeoutMs has passed (busy.ts), so the event loop never waits on a lock.
 // Every committed write, by any connection, is recorded in the change log by triggers
 // (migration 2): changesSince() reads it.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
   MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
-import { PORTABLE_FORMAT, PORTABLE_VERSION, vectorToBase64, type PortableFace, type PortableSubject } from '../portable.ts';
+import { vectorToBase64, type PortableFace } from '../portable.ts';
+import { PortableFileWriter } from '../portable-writer.ts';
+import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
 import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
@@ -31,7 +31,7 @@ export class SqliteGallery implements Gallery {
   private readonly displayName: string;
   private readonly busyTimeoutMs: number;
   private readonly readOnlyReason: string | null;
-  private readonly listeners = new Set<GalleryListener>();
+  private readonly listeners = new GalleryListeners();
   private closed = false;
 
   /** @internal Use openSqliteGallery() (./open.ts). */
@@ -262,27 +262,16 @@ export class SqliteGallery implements Gallery {
   }
 
   async exportTo(file: string, options: TransferOptions = {}): Promise<ExportSummary> {
-    const target = path.resolve(file);
-    const temporary = `${target}.${process.pid}.tmp`;
-    let summary: ExportSummary | undefined;
-    await this.read(() => this.db.transaction(() => {
-      const models = this.stmt(`SELECT model_id AS modelId, dim, count(*) AS count FROM embeddings
-        GROUP BY model_id, dim ORDER BY model_id`).all() as ModelStats[];
-      const subjects = this.stmt('SELECT id, name, metadata, created FROM subjects ORDER BY id').all() as SubjectRow[];
-      const facesOf = this.stmt(`SELECT id, source_file AS sourceFile, content_hash AS contentHash, box, landmarks, quality, created
-        FROM faces WHERE subject_id = ? ORDER BY id`);
-      const embeddingsOf = this.stmt('SELECT model_id, dim, vector FROM embeddings WHERE face_id = ? ORDER BY model_id').raw();
-      let fd: number;
-      try {
-        fd = openSync(temporary, 'w');
-      } catch (error) {
-        throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
-      }
-      let faceCount = 0;
-      try {
-        // Written subject by subject, so a large gallery never becomes one giant string.
-        const head = { format: PORTABLE_FORMAT, version: PORTABLE_VERSION, exported: new Date().toISOString(), models };
-        writeSync(fd, `${JSON.stringify(head).slice(0, -1)},"subjects":[\n`);
+    const out = new PortableFileWriter(file);
+    try {
+      await this.read(() => this.db.transaction(() => {
+        const models = this.stmt(`SELECT model_id AS modelId, dim, count(*) AS count FROM embeddings
+          GROUP BY model_id, dim ORDER BY model_id`).all() as ModelStats[];
+        const subjects = this.stmt('SELECT id, name, metadata, created FROM subjects ORDER BY id').all() as SubjectRow[];
+        const facesOf = this.stmt(`SELECT id, source_file AS sourceFile, content_hash AS contentHash, box, landmarks, quality, created
+          FROM faces WHERE subject_id = ? ORDER BY id`);
+        const embeddingsOf = this.stmt('SELECT model_id, dim, vector FROM embeddings WHERE face_id = ? ORDER BY model_id').raw();
+        out.begin(models);
         subjects.forEach((subject, s) => {
           const faces = (facesOf.all(subject.id) as Omit<FaceRow, 'subjectId' | 'subjectName' | 'models'>[]).map((face): PortableFace => {
             const embeddings: Record<string, string> = {};
@@ -294,24 +283,15 @@ export class SqliteGallery implements Gallery {
               landmarks: parseJson<FivePoints>(face.landmarks), quality: parseJson<FaceQuality>(face.quality), created: face.created, embeddings,
             };
           });
-          faceCount += faces.length;
-          const portable: PortableSubject = { name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces };
-          writeSync(fd, `${s > 0 ? ',\n' : ''}${JSON.stringify(portable)}`);
+          out.addSubject({ name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces });
           options.onProgress?.(s + 1, subjects.length);
         });
-        writeSync(fd, '\n]}\n');
-      } finally {
-        closeSync(fd);
-      }
-      summary = { file: target, subjects: subjects.length, faces: faceCount, models };
-    })());
-    try {
-      renameSync(temporary, target);
+      })());
+      return out.finish();
     } catch (error) {
-      rmSync(temporary, { force: true });
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `cannot write ${file} (${(error as Error).message})`, { cause: error });
+      out.abort();
+      throw error;
     }
-    return summary!;
   }
 
   async importFrom(file: string, options: TransferOptions = {}): Promise<ImportSummary> {
@@ -348,8 +328,7 @@ export class SqliteGallery implements Gallery {
   }
 
   onChange(listener: GalleryListener): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -407,22 +386,9 @@ export class SqliteGallery implements Gallery {
         return done;
       }).immediate();
       for (const change of changes) change.seq = seq;
-      this.notify(changes);
+      this.listeners.notify(changes);
       return result;
     });
-  }
-
-  private notify(changes: GalleryChange[]): void {
-    for (const change of changes) {
-      for (const listener of this.listeners) {
-        try {
-          listener(change);
-        } catch (error) {
-          // The write has committed; a listener's failure must not make it look as if it had not.
-          process.emitWarning(`gallery listener failed on ${change.type}: ${(error as Error).message}`);
-        }
-      }
-    }
   }
 
   private lookupSubject(ref: SubjectRef): Subject | null {
