@@ -50,6 +50,12 @@ export interface FaceToCheck {
 export interface AnalyzeOptions extends DetectCallOptions {
   /** Compute embeddings (default true). */
   embed?: boolean;
+  /**
+   * This call's mirror averaging, instead of config.flip: each face is embedded as seen and
+   * mirrored, and the two averaged. Video turns it off (a track's vote over many frames does the
+   * averaging, at half the embedding time).
+   */
+  flip?: boolean;
   /** Include the 68 landmark points (default false: the five points are always there). */
   landmarks68?: boolean;
   /** Include each embedder's aligned crop (default false). */
@@ -79,7 +85,7 @@ export interface DetectionResult {
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
-const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'landmarks68', 'alignedCrops', 'faces']);
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'flip', 'landmarks68', 'alignedCrops', 'faces']);
 const FIVE_POINT_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
 /** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
@@ -296,6 +302,7 @@ export class Visage {
     for (const key of Object.keys(options)) {
       if (!ANALYZE_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown analyze option "${key}"; known: ${[...ANALYZE_KEYS].join(', ')}`);
     }
+    if (options.flip !== undefined && typeof options.flip !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option flip must be true or false, got ${JSON.stringify(options.flip)}`);
     if (this.thread) return this.thread.call('analyze', input, options) as Promise<Analysis>;
     const image = await this.load(input);
     const toOriginal = new ToOriginal(image);
@@ -311,7 +318,7 @@ export class Visage {
     if (wantEmbeddings) {
       // Each model runs once per image, even when it is both an ensemble member and requested alone.
       const shared: SharedEmbeddings = new Map();
-      for (const embedder of this.embedders) perEmbedder.push(await embedder.embedFaces(image, fives, this.config.flip, shared));
+      for (const embedder of this.embedders) perEmbedder.push(await embedder.embedFaces(image, fives, options.flip ?? this.config.flip, shared));
     } else {
       for (const embedder of this.embedders.slice(0, options.alignedCrops ? undefined : 1)) {
         perEmbedder.push({ embeddings: [], crops: fives.map((five) => embedder.align(image, five)) });

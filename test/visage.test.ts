@@ -164,6 +164,18 @@ test('analyze takes known faces: the same faces without detection, in the order 
   await assert.rejects(visage.analyze(file, { faces: 'all' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
 });
 
+test('analyze\'s flip option overrides the configured mirror averaging for one call', { skip }, async () => {
+  const file = lfw('Aaron_Peirsol', 1);
+  const withFlip = (await visage.analyze(file)).faces[0]!.embeddings['faceapi-recognition']!;
+  const without = (await visage.analyze(file, { flip: false })).faces[0]!.embeddings['faceapi-recognition']!;
+  const again = (await visage.analyze(file, { flip: true })).faces[0]!.embeddings['faceapi-recognition']!;
+  // The configured default (flip on) is what flip: true gives; off is another, close vector of the same face.
+  assert.ok(cosine(withFlip, again) > 0.99999);
+  const similarity = cosine(withFlip, without);
+  assert.ok(similarity < 0.9999 && similarity > 0.95, `flip on against off: ${similarity}`);
+  await assert.rejects(visage.analyze(file, { flip: 'no' as never }), { code: 'VISAGE_ERR_BAD_OPTION' });
+});
+
 test('maxFaces, minScore and minFaceSize limit what detect returns; close() ends the instance', { skip }, async () => {
   const file = dataset('media', 'multiface.jpg');
   const all = await visage.detect(file);
