@@ -42,10 +42,13 @@ export class ChangeFeed {
     private readonly events: ChangeFeedEvents,
   ) {}
 
-  /** Starts listening (connects in the background; onConnect says when it is up). */
-  static start(driver: typeof pg, config: pg.ClientConfig, schema: string, events: ChangeFeedEvents): ChangeFeed {
+  /**
+   * Starts listening: resolves after the first attempt to connect, listening or not (a failed
+   * attempt is tried again in the background; onConnect says when it is up).
+   */
+  static async start(driver: typeof pg, config: pg.ClientConfig, schema: string, events: ChangeFeedEvents): Promise<ChangeFeed> {
     const feed = new ChangeFeed(driver, config, schema, events);
-    void feed.connect();
+    await feed.connect();
     return feed;
   }
 
