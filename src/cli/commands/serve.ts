@@ -13,6 +13,8 @@ import { buildApp } from '../../server/app.ts';
 import type { ServerLimits } from '../../server/context.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
 import { openServerStore } from '../../server/open-store.ts';
+import { SqliteServerStore, serverStorePath, type ServerStore } from '../../server/store.ts';
+import { isPostgresUrl } from '../../gallery/postgres/location.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 
@@ -112,12 +114,25 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const opened: { close(): Promise<void> | void }[] = [];
   const closeAll = async () => { for (const thing of opened.reverse()) await thing.close(); };
   try {
+    const requireKey = async (keys: ServerStore) => {
+      if (!loopback && (await keys.activeKeyCount()) === 0) {
+        throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${dbLabel(values.db)}` : ''})`);
+      }
+    };
+    // A server file is opened (and checked) before the gallery, so that a refusal creates no
+    // gallery; a PostgreSQL gallery's keys are tables of its schema, opened with it.
+    const sharedKeys = values['server-file'] === undefined && isPostgresUrl(db);
+    let store: ServerStore | null = sharedKeys ? null : SqliteServerStore.open(values['server-file'] ?? serverStorePath(db));
+    if (store) {
+      opened.push(store);
+      await requireKey(store);
+    }
     const gallery = await openGallery(db, { create: true });
     opened.push(gallery);
-    const store = await openServerStore(gallery, { galleryLocation: db, serverFile: values['server-file'] });
-    opened.push(store);
-    if (!loopback && (await store.activeKeyCount()) === 0) {
-      throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${dbLabel(values.db)}` : ''})`);
+    if (!store) {
+      store = await openServerStore(gallery, { galleryLocation: db });
+      opened.push(store);
+      await requireKey(store);
     }
     const lookalike: Record<string, Gallery> = {};
     for (const [name, file] of Object.entries(lookalikeFiles)) {
