@@ -5,9 +5,9 @@
 // that look's time: B had it before or as A answered).
 //
 // measureSyncLag() is the reusable part (bench:scale calls it with its own nodes). Run alone:
-//   node --import tsx bench/scale/lag.ts [--writes N] [--db postgres://...]
+//   node --import tsx bench/scale/lag.ts [--writes N] [--db postgres://...] [--samples]
 // starts two `visage serve` processes on loopback over a schema of their own (dropped at the end),
-// and prints p50/p99 over N writes. The database: --db, else VISAGE_DATABASE_URL, else VISAGE_TEST_PG_URL.
+// and prints p50/p99 over N writes (--samples: every write's figure too). The database: --db, else VISAGE_DATABASE_URL, else VISAGE_TEST_PG_URL.
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +104,7 @@ export async function lagImages(): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { writes: { type: 'string', default: '40' }, db: { type: 'string' } } });
+  const { values } = parseArgs({ options: { writes: { type: 'string', default: '40' }, db: { type: 'string' }, samples: { type: 'boolean', default: false } } });
   const base = values.db ?? process.env.VISAGE_DATABASE_URL ?? process.env.VISAGE_TEST_PG_URL;
   if (!base) throw new Error('name the database: --db postgres://..., VISAGE_DATABASE_URL or VISAGE_TEST_PG_URL');
   const writes = Number(values.writes);
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const f = (ms: number) => ms.toFixed(1);
     printTable(['writes', 'p50 ms', 'p99 ms', 'max ms', 'held by B at first look', 'last face through B'],
       [[String(lag.samples.length), f(lag.p50), f(lag.p99), f(lag.max), String(lag.heldAtFirstLook), String(match)]]);
-    if (process.env.LAG_SAMPLES) process.stdout.write(`${lag.samples.map((s) => s.toFixed(1)).join(" ")}\n`);
+    if (values.samples) process.stdout.write(`${lag.samples.map((s) => s.toFixed(1)).join(" ")}\n`);
     process.stdout.write(`load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   } finally {
     for (const node of nodes) await stopServe(node.child);
