@@ -113,13 +113,6 @@ export class IndexSync {
     clearTimeout(timer);
   }
 
-  /** Catches up now (and waits): what a caller does that must see every write committed so far. */
-  async current(): Promise<void> {
-    this.catchUp();
-    while (this.running) await this.running;
-    if (this.failuresInRow > 0) throw this.lastError ?? new VisageError('VISAGE_ERR_DB_UNAVAILABLE', 'the gallery cannot be reached');
-  }
-
   status(): SyncStatus {
     const now = Date.now();
     const sequence = this.index.sequence;
@@ -145,8 +138,6 @@ export class IndexSync {
     await this.running?.catch(() => undefined);
   }
 
-  private lastError: unknown = null;
-
   /** Starts a catch-up, or asks for one more after the one under way (which may have read before this commit). */
   private catchUp(): void {
     if (this.closed) return;
@@ -165,15 +156,13 @@ export class IndexSync {
       try {
         await this.index.catchUp();
         this.failuresInRow = 0;
-        this.lastError = null;
         this.currentAt = started;
         const after = this.index.sequence;
         this.databaseSeq = Math.max(this.databaseSeq ?? 0, after);
         if (after !== before) this.appliedAt = Date.now();
-      } catch (error) {
+      } catch {
         // The database is away: the index stays as it was; the feed's reconnect or the poll tries again.
         this.failuresInRow++;
-        this.lastError = error;
         return;
       }
     } while (this.again && !this.closed);

@@ -73,6 +73,9 @@ export class Recognizer {
     if (options.sync !== undefined && options.sync !== 'listen' && options.sync !== 'per-request') {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `sync must be 'listen' or 'per-request', got ${String(options.sync)}`);
     }
+    if (options.safetyPeriodMs !== undefined && !(Number.isInteger(options.safetyPeriodMs) && options.safetyPeriodMs >= 10)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `safetyPeriodMs must be a whole number >= 10, got ${String(options.safetyPeriodMs)}`);
+    }
     const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;

@@ -258,7 +258,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await classifyRoutes(app, context, classifiers);
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
-  if (context.store) await context.store.pruneThumbnails(await gallery.listFaces());
+  if (context.store) await context.store.pruneThumbnails(() => gallery.listFaces());
 
   app.addHook('onReady', async () => { context.metrics.resetEventLoop(); });
   app.addHook('onClose', async () => {

@@ -217,7 +217,7 @@ export class PostgresServerStore implements ServerStore {
   /** Nothing to do: a face's thumbnail is deleted with the face (ON DELETE CASCADE). */
   forgetThumbnails(): void {}
 
-  /** Drops thumbnails whose face does not have the same content hash (none, with the cascade; kept for the contract). */
+  /** Drops thumbnails whose face does not have the same content hash: one statement in the database (the faces are not listed). */
   async pruneThumbnails(): Promise<number> {
     const rows = await this.query(`DELETE FROM $schema.thumbnails t WHERE NOT EXISTS
       (SELECT 1 FROM $schema.faces f WHERE f.id = t.face_id AND f.content_hash = t.content_hash) RETURNING face_id`);

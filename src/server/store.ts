@@ -94,8 +94,8 @@ export interface ServerStore {
   deleteThumbnails(faceIds: readonly number[]): Promise<void>;
   /** Deletes the thumbnails of faces just deleted, without holding up the answer (tried again later when it cannot be done now). */
   forgetThumbnails(faceIds: readonly number[]): void;
-  /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
-  pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number>;
+  /** Drops thumbnails whose face no longer exists with the same content hash (`faces` lists the gallery's, if needed). Returns how many. */
+  pruneThumbnails(faces: () => Promise<readonly { id: number; contentHash: string }[]>): Promise<number>;
   close(): Promise<void> | void;
 }
 
@@ -329,8 +329,8 @@ export class SqliteServerStore implements ServerStore {
   }
 
   /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
-  async pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number> {
-    const live = new Map(faces.map((f) => [f.id, f.contentHash]));
+  async pruneThumbnails(faces: () => Promise<readonly { id: number; contentHash: string }[]>): Promise<number> {
+    const live = new Map((await faces()).map((f) => [f.id, f.contentHash]));
     const rows = this.stmt('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
     const stale = rows.filter((r) => live.get(r.faceId) !== r.contentHash).map((r) => r.faceId);
     if (stale.length) await this.deleteThumbnails(stale);
