@@ -7,7 +7,7 @@ import { SCOPES, SqliteServerStore, serverStorePath, type Scope, type ServerStor
 import { PostgresServerStore } from '../../server/store-postgres.ts';
 import { isPostgresUrl } from '../../gallery/postgres/location.ts';
 import { PostgresGallery } from '../../gallery/postgres/gallery.ts';
-import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
+import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 
@@ -37,7 +37,11 @@ export function serverFile(values: { db?: string; 'server-file'?: string }): str
 async function openKeyStore(values: { db?: string; 'server-file'?: string }, create: boolean): Promise<{ store: ServerStore; close(): Promise<void> }> {
   const db = dbPath(values.db);
   if (values['server-file'] === undefined && isPostgresUrl(db)) {
-    const gallery = await openGallery(db, { create });
+    const gallery = await openGallery(db, { create }).catch((error: unknown) => {
+      // An empty schema (not a missing database, whose message says to create it).
+      if (((error as Error).cause as VisageError | undefined)?.code !== 'VISAGE_ERR_DB_NOT_FOUND') throw error;
+      throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `${dbLabel(db)} holds no gallery and no API keys yet (visage keys create makes them)`, { cause: error });
+    });
     try {
       if (!(gallery instanceof PostgresGallery)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `${db} is not a PostgreSQL gallery`);
       const store = await PostgresServerStore.open(gallery, { create });
