@@ -4,9 +4,10 @@
 //   - a notification (the gallery's change feed: LISTEN on its own connection): catch up at once;
 //   - the feed (re)connecting (first start, a connection lost, PostgreSQL restarted): catch up, since
 //     what was committed while it was down was not heard;
-//   - a safety poll every SAFETY_PERIOD_MS: catch up (one indexed read when nothing changed) and probe
-//     the listening connection, so that a notification missed for any reason costs at most that
-//     period, and a connection that died silently (no error, no answer) is found and made again.
+//   - a safety poll every SAFETY_PERIOD_MS: probe the listening connection (a query for the change
+//     log's latest sequence number) and catch up unless the index already has it, so that a
+//     notification missed for any reason costs at most that period, and a connection that died
+//     silently (no error, no answer) is found and made again.
 // A search (beforeRead) waits for a catch-up already under way, never starts a round trip of its own:
 // while the database is away the index answers from memory, as it was when last known current.
 import { VisageError } from '../errors.ts';
@@ -175,9 +176,12 @@ export class IndexSync {
     if (this.closed || this.polling) return;
     this.polling = true;
     try {
+      const started = Date.now();
       const seq = await this.feed?.probe(Math.max(1000, this.safetyPeriodMs));
       if (typeof seq === 'number') this.databaseSeq = Math.max(this.databaseSeq ?? 0, seq);
-      this.catchUp();
+      // The probe read the log's latest: when the index has it, it is known current without a catch-up.
+      if (typeof seq === 'number' && seq === this.index.sequence && !this.running) this.currentAt = started;
+      else this.catchUp();
     } finally {
       this.polling = false;
     }
