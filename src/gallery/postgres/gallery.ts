@@ -24,6 +24,7 @@ import { prepareFace, preparePortableImport, type PreparedFace } from '../prepar
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
 import { ChangeFeed, type ChangeFeedEvents } from './listen.ts';
+import type { FeedHandle } from '../sync.ts';
 import type { Box, FivePoints } from '../../types.ts';
 
 /** A query runner: the pool (one statement, any connection) or one connection inside a transaction. */
@@ -383,7 +384,7 @@ export class PostgresGallery implements Gallery {
    * Every writer's commits as they happen (any process): a connection of its own that LISTENs on
    * the gallery's change channel, made again when lost (listen.ts). Close it before the gallery.
    */
-  async openChangeFeed(events: ChangeFeedEvents): Promise<ChangeFeed> {
+  async openChangeFeed(events: ChangeFeedEvents): Promise<FeedHandle> {
     this.checkOpen();
     const { default: driver } = await import('pg');
     return ChangeFeed.start(driver, this.pool.options as pg.ClientConfig, this.schema, events);

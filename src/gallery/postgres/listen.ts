@@ -43,6 +43,7 @@ export class ChangeFeed {
   ) {}
 
   /**
+   * @internal (pg's types stay out of the published declarations: a consumer needs no @types/pg)
    * Starts listening: resolves after the first attempt to connect, listening or not (a failed
    * attempt is tried again in the background; onConnect says when it is up).
    */
