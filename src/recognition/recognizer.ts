@@ -14,6 +14,7 @@ import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/i
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
+import { hasChangeFeed, IndexSync, type SyncStatus } from '../gallery/sync.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
@@ -41,6 +42,10 @@ export class Recognizer {
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
+  /** Set when the index follows the gallery by LISTEN/NOTIFY (RecognizerOptions.sync). */
+  private sync: IndexSync | null = null;
+  private readonly syncMode: 'listen' | 'per-request';
+  private readonly safetyPeriodMs: number | undefined;
   private closed = false;
 
   private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }, choice: EmbedderChoice) {
@@ -53,6 +58,8 @@ export class Recognizer {
     this.enrolmentQuality = options.enrolmentQuality ?? {};
     this.ownsVisage = owns.visage;
     this.ownsGallery = owns.gallery;
+    this.syncMode = options.sync === 'per-request' || !hasChangeFeed(gallery) ? 'per-request' : 'listen';
+    this.safetyPeriodMs = options.safetyPeriodMs;
   }
 
   static async create(options: RecognizerOptions): Promise<Recognizer> {
@@ -63,6 +70,12 @@ export class Recognizer {
     // Settle the options that can fail before opening anything.
     if (options.threshold !== undefined) checkThreshold(options.threshold, 'threshold');
     if (options.strategy !== undefined) checkStrategy(options.strategy);
+    if (options.sync !== undefined && options.sync !== 'listen' && options.sync !== 'per-request') {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `sync must be 'listen' or 'per-request', got ${String(options.sync)}`);
+    }
+    if (options.safetyPeriodMs !== undefined && !(Number.isInteger(options.safetyPeriodMs) && options.safetyPeriodMs >= 10)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `safetyPeriodMs must be a whole number >= 10, got ${String(options.safetyPeriodMs)}`);
+    }
     const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;
@@ -110,20 +123,51 @@ export class Recognizer {
 
   /** The search index over the matching model, loaded on first use (alongside an image's analysis). */
   private loadIndex(): Promise<SearchIndex> {
-    this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
+    this.index ??= this.openIndex().catch((error) => { this.index = null; throw error; });
     return this.index;
   }
 
+  private async openIndex(): Promise<SearchIndex> {
+    const index = await SearchIndex.load(this.gallery, this.modelId);
+    if (this.syncMode === 'listen' && hasChangeFeed(this.gallery)) {
+      try {
+        this.sync = await IndexSync.start(index, this.gallery, { safetyPeriodMs: this.safetyPeriodMs });
+      } catch (error) {
+        index.close();
+        throw error;
+      }
+      if (this.closed) await this.sync.close();
+    }
+    return index;
+  }
+
   /**
-   * The search index caught up with every write committed so far, by any process: this gallery
-   * object's own as they commit, every other writer's from the gallery's change log (one indexed
-   * read when nothing changed). Called right before matching, after the image's analysis, so that
-   * a write committed while the image was analysed is seen too.
+   * The search index in step with the writes committed so far, by any process: this gallery
+   * object's own as they commit; every other writer's from the gallery's change log, either right
+   * here (one indexed read when nothing changed: SQLite, or sync 'per-request') or as PostgreSQL
+   * notifies them (sync 'listen': a catch-up under way is waited for, no round trip of its own).
+   * Called right before matching, after the image's analysis, so that a write committed while the
+   * image was analysed is seen too.
    */
   private async searchIndex(): Promise<SearchIndex> {
     const index = await this.loadIndex();
-    await index.catchUp();
+    if (this.sync) await this.sync.beforeRead();
+    else await index.catchUp();
     return index;
+  }
+
+  /**
+   * Loads the search index now (rather than at the first search) and, with sync 'listen', starts
+   * following the gallery: a server calls it at start so that its first answers and /health have it.
+   */
+  async prepare(): Promise<void> {
+    this.check();
+    await this.loadIndex();
+  }
+
+  /** Where the index stands against a shared gallery (sync 'listen' once loaded), else null. */
+  syncStatus(): SyncStatus | null {
+    return this.sync?.status() ?? null;
   }
 
   /** Reloads the search index in full (catching up happens anyway before each use). */
@@ -284,7 +328,7 @@ export class Recognizer {
     this.closed = true;
     const index = this.index;
     this.index = null;
-    if (index) await index.then((i) => i.close(), () => undefined);
+    if (index) await index.then(async (i) => { await this.sync?.close(); i.close(); }, () => undefined);
     if (this.ownsVisage) await this.visage.close();
     if (this.ownsGallery) await this.gallery.close();
   }

@@ -31,6 +31,17 @@ export interface RecognizerOptions {
    * (see embedder-choice.ts); 'default' always uses the default (reindexing needs that).
    */
   embedders?: 'gallery' | 'default';
+  /**
+   * How the search index follows the writes of other processes to a shared gallery (PostgreSQL).
+   * 'listen' (the default there): a LISTEN connection, a catch-up from the change log on every
+   * notification, on every reconnect and every safetyPeriodMs (src/gallery/sync.ts); searches read
+   * memory only, and go on from memory while the database is away. 'per-request': a catch-up before
+   * every search (one round trip; a search fails while the database is away). A SQLite gallery
+   * always catches up per request (a local read of its file).
+   */
+  sync?: 'listen' | 'per-request';
+  /** The safety catch-up's period in ms for sync 'listen' (default SAFETY_PERIOD_MS, 2000). */
+  safetyPeriodMs?: number;
 }
 
 export interface EnrollOptions {

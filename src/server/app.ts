@@ -28,6 +28,7 @@ import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
 import type { ServerStore } from './store.ts';
+import { startIndexSync } from './sync.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,7 +42,7 @@ export interface AppOptions {
   visage: Visage;
   /** Who is enrolled; left open by app.close(). */
   gallery: Gallery;
-  /** API keys and thumbnails (ServerStore.open(serverStorePath(db))); left open. Without one: no keys, no thumbnails. */
+  /** API keys and thumbnails (openServerStore(gallery, ...): a SQLite file, or the PostgreSQL gallery's schema); left open. Without one: no keys, no thumbnails. */
   store?: ServerStore | null;
   /** Serve without a key while no key exists (only ever set for a loopback listener; see auth.ts). Default false. */
   openWithoutKeys?: boolean;
@@ -152,6 +153,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const recognizers: Recognizer[] = [];
   const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy });
   recognizers.push(recognizer);
+  try {
+    await startIndexSync(recognizer, gallery);
+  } catch (error) {
+    await recognizer.close();
+    throw error;
+  }
   const lookalike = new Map<string, LookalikeGallery>();
   for (const [name, lookalikeGallery] of Object.entries(options.lookalike ?? {})) {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `look-alike gallery name "${name}": letters, digits, . _ - only`);
@@ -251,7 +258,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await classifyRoutes(app, context, classifiers);
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
-  if (context.store) await context.store.pruneThumbnails(await gallery.listFaces());
+  if (context.store) await context.store.pruneThumbnails(() => gallery.listFaces());
 
   app.addHook('onReady', async () => { context.metrics.resetEventLoop(); });
   app.addHook('onClose', async () => {

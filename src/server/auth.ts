@@ -68,7 +68,7 @@ export function authHook(options: AuthOptions) {
     if (needed === 'public') return undefined;
     const key = keyFromRequest(request);
     if (key === null) {
-      if (options.openWithoutKeys && (!options.store || options.store.activeKeyCount() === 0)) {
+      if (options.openWithoutKeys && (!options.store || (await options.store.activeKeyCount()) === 0)) {
         const host = hostName(request.headers.host ?? '', false);
         const origin = request.headers.origin;
         if (!host || !isLoopbackHost(host)) return refuse(request, reply, 'VISAGE_ERR_FORBIDDEN', 'this server has no API keys and answers only to localhost');

@@ -1,6 +1,8 @@
-// The server's own SQLite file, beside the gallery: API keys and face thumbnails. Kept apart
-// from the gallery so that the gallery schema (shared by the CLI, the library and other stores)
-// carries nothing that only the server needs; `visage.db` gets `visage.server.db`.
+// The server's own store: API keys and face thumbnails. For a SQLite gallery, a SQLite file beside
+// it (SqliteServerStore, below), kept apart so that the gallery file (shared by the CLI, the library
+// and other stores) carries nothing that only the server needs; `visage.db` gets `visage.server.db`.
+// For a PostgreSQL gallery, tables in the gallery's own schema (store-postgres.ts), so that every
+// API node on that database sees the same keys and thumbnails.
 //
 // Keys: a key is "vsk_" + 32 random bytes (base64url), shown once when created; only its SHA-256
 // is stored. A hash of a random 256-bit secret cannot be reversed or guessed, so no slow
@@ -74,6 +76,47 @@ function toInfo(row: KeyRow): ApiKeyInfo {
   return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
 }
 
+/** API keys and thumbnails, as the server and `visage keys` use them (SQLite file or PostgreSQL tables). */
+export interface ServerStore {
+  /** Where it is kept (a file path, or the database URL with its password masked). */
+  readonly location: string;
+  createKey(scope: Scope, name?: string): Promise<CreatedKey>;
+  listKeys(options?: { includeRevoked?: boolean }): Promise<ApiKeyInfo[]>;
+  /** Marks a key revoked (kept, for the record); null when there is no such key. */
+  revokeKey(id: number): Promise<ApiKeyInfo | null>;
+  /** Active (not revoked) keys. */
+  activeKeyCount(): Promise<number>;
+  /** The active key with this secret, or null (looked up at every request: a revoke takes effect at the next one). */
+  findKey(key: string): Promise<ApiKeyInfo | null>;
+  putThumbnail(faceId: number, contentHash: string, jpeg: Buffer): Promise<void>;
+  /** The face's thumbnail while the face still has this content hash, else null. */
+  getThumbnail(faceId: number, contentHash: string): Promise<Buffer | null>;
+  deleteThumbnails(faceIds: readonly number[]): Promise<void>;
+  /** Deletes the thumbnails of faces just deleted, without holding up the answer (tried again later when it cannot be done now). */
+  forgetThumbnails(faceIds: readonly number[]): void;
+  /** Drops thumbnails whose face no longer exists with the same content hash (`faces` lists the gallery's, if needed). Returns how many. */
+  pruneThumbnails(faces: () => Promise<readonly { id: number; contentHash: string }[]>): Promise<number>;
+  close(): Promise<void> | void;
+}
+
+/** A new key's secret and the prefix shown in lists. */
+export function newKeySecret(): { key: string; prefix: string } {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  return { key, prefix: key.slice(0, KEY_PREFIX.length + 6) };
+}
+
+/** Whether a text can be a key at all (checked before any lookup). */
+export function plausibleKey(key: string): boolean {
+  return key.startsWith(KEY_PREFIX) && key.length <= 100;
+}
+
+export function checkKeyRequest(scope: Scope, name?: string): string {
+  if (!SCOPES.includes(scope)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `scope must be one of ${SCOPES.join(', ')}, got ${String(scope)}`);
+  const label = (name ?? '').trim() || `${scope} key`;
+  if (label.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'key name longer than 200 characters');
+  return label;
+}
+
 export interface ServerStoreOptions {
   /** Create the file when it does not exist (default true). */
   create?: boolean;
@@ -81,7 +124,8 @@ export interface ServerStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export class ServerStore {
+/** The SQLite server file (see the top of this file). */
+export class SqliteServerStore implements ServerStore {
   private readonly db: Database.Database;
   /** Prepared statements, each SQL text prepared once (preparing costs more than running: auth runs per request). */
   private readonly statements = new Map<string, Database.Statement>();
@@ -102,7 +146,7 @@ export class ServerStore {
   }
 
   /** Opens (creating unless `create` is false) the server file. */
-  static open(file: string, options: ServerStoreOptions = {}): ServerStore {
+  static open(file: string, options: ServerStoreOptions = {}): SqliteServerStore {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
@@ -159,7 +203,7 @@ export class ServerStore {
       db.close();
       throw error;
     }
-    return new ServerStore(db, location, busyTimeoutMs);
+    return new SqliteServerStore(db, location, busyTimeoutMs);
   }
 
   /** One IMMEDIATE transaction, tried again without blocking while another connection holds the lock. */
@@ -183,18 +227,15 @@ export class ServerStore {
   // --- keys
 
   async createKey(scope: Scope, name?: string): Promise<CreatedKey> {
-    if (!SCOPES.includes(scope)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `scope must be one of ${SCOPES.join(', ')}, got ${String(scope)}`);
-    const label = (name ?? '').trim() || `${scope} key`;
-    if (label.length > 200) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'key name longer than 200 characters');
-    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-    const prefix = key.slice(0, KEY_PREFIX.length + 6);
+    const label = checkKeyRequest(scope, name);
+    const { key, prefix } = newKeySecret();
     const created = now();
     const insert = this.stmt('INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES (?, ?, ?, ?, ?)');
     const { lastInsertRowid } = await this.write(() => insert.run(label, scope, hashKey(key), prefix, created));
     return { id: Number(lastInsertRowid), name: label, scope, prefix, created, lastUsed: null, revoked: null, key };
   }
 
-  listKeys(options: { includeRevoked?: boolean } = {}): ApiKeyInfo[] {
+  async listKeys(options: { includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
     const rows = this.stmt(`SELECT * FROM api_keys ${options.includeRevoked ? '' : 'WHERE revoked IS NULL'} ORDER BY id`).all() as KeyRow[];
     return rows.map(toInfo);
   }
@@ -211,7 +252,7 @@ export class ServerStore {
   }
 
   /** Active (not revoked) keys. */
-  activeKeyCount(): number {
+  async activeKeyCount(): Promise<number> {
     return (this.stmt('SELECT count(*) AS n FROM api_keys WHERE revoked IS NULL').get() as { n: number }).n;
   }
 
@@ -221,7 +262,7 @@ export class ServerStore {
    * written at a later request; authentication never waits for it.
    */
   async findKey(key: string): Promise<ApiKeyInfo | null> {
-    if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
+    if (!plausibleKey(key)) return null;
     const select = this.stmt('SELECT * FROM api_keys WHERE hash = ? AND revoked IS NULL');
     const row = await this.retried(() => select.get(hashKey(key)) as KeyRow | undefined);
     if (!row) return null;
@@ -244,7 +285,7 @@ export class ServerStore {
     await this.write(() => insert.run(faceId, contentHash, jpeg, now()));
   }
 
-  getThumbnail(faceId: number, contentHash: string): Buffer | null {
+  async getThumbnail(faceId: number, contentHash: string): Promise<Buffer | null> {
     const row = this.stmt('SELECT jpeg FROM thumbnails WHERE face_id = ? AND content_hash = ?').get(faceId, contentHash) as { jpeg: Buffer } | undefined;
     return row?.jpeg ?? null;
   }
@@ -288,8 +329,8 @@ export class ServerStore {
   }
 
   /** Drops thumbnails whose face no longer exists with the same content hash. Returns how many. */
-  async pruneThumbnails(faces: readonly { id: number; contentHash: string }[]): Promise<number> {
-    const live = new Map(faces.map((f) => [f.id, f.contentHash]));
+  async pruneThumbnails(faces: () => Promise<readonly { id: number; contentHash: string }[]>): Promise<number> {
+    const live = new Map((await faces()).map((f) => [f.id, f.contentHash]));
     const rows = this.stmt('SELECT face_id AS faceId, content_hash AS contentHash FROM thumbnails').all() as { faceId: number; contentHash: string }[];
     const stale = rows.filter((r) => live.get(r.faceId) !== r.contentHash).map((r) => r.faceId);
     if (stale.length) await this.deleteThumbnails(stale);

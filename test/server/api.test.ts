@@ -174,10 +174,10 @@ test('faces and subjects deleted with their thumbnails', { skip }, async () => {
   const created = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { name: 'temp' } });
   await post(app, '/v1/subjects/temp/faces', { image: { data: await person('howard', 1) } });
   const tempFaces = (await app.inject({ url: '/v1/subjects/temp/faces' })).json().faces;
-  assert.ok(server.store.getThumbnail(tempFaces[0].id, tempFaces[0].contentHash));
+  assert.ok(await server.store.getThumbnail(tempFaces[0].id, tempFaces[0].contentHash));
   const deleted = await app.inject({ method: 'DELETE', url: `/v1/subjects/${created.json().id}` });
   assert.equal(deleted.json().deletedFaces, 1);
-  assert.equal(server.store.getThumbnail(tempFaces[0].id, tempFaces[0].contentHash), null);
+  assert.equal(await server.store.getThumbnail(tempFaces[0].id, tempFaces[0].contentHash), null);
   const stats = await server.gallery.stats();
   assert.deepEqual([stats.subjects, stats.faces], [2, 5]);
 });

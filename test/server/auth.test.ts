@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ServerStore, serverStorePath, hashKey } from '../../src/server/index.ts';
+import { SqliteServerStore, serverStorePath, hashKey } from '../../src/server/index.ts';
 import { startServer, testVisage, type TestServer } from './helpers.ts';
 
 let locked: TestServer;
@@ -56,7 +56,7 @@ test('scopes: recognise keys read, admin keys write; bad and revoked keys are 40
   const kiosk = made.json();
   assert.match(kiosk.key, /^vsk_[\w-]{43}$/);
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: as(kiosk.key) })).statusCode, 200);
-  const other = ServerStore.open(path.join(locked.dir, 'g.server.db'), { create: false });
+  const other = SqliteServerStore.open(path.join(locked.dir, 'g.server.db'), { create: false });
   await other.revokeKey(kiosk.id);
   other.close();
   assert.equal((await locked.app.inject({ url: '/v1/subjects', headers: as(kiosk.key) })).statusCode, 401, 'revoked: refused at the next request');

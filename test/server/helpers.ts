@@ -6,12 +6,12 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { createVisage, type Visage } from '../../src/index.ts';
 import { openSqliteGallery, type SqliteGallery } from '../../src/public/gallery.ts';
-import { buildApp, ServerStore, type AppOptions } from '../../src/server/index.ts';
+import { buildApp, SqliteServerStore, type AppOptions } from '../../src/server/index.ts';
 
 export interface TestServer {
   app: FastifyInstance;
   gallery: SqliteGallery;
-  store: ServerStore;
+  store: SqliteServerStore;
   dir: string;
   close(): Promise<void>;
 }
@@ -27,7 +27,7 @@ export async function startServer(options: Partial<AppOptions> = {}): Promise<Te
   const dir = await mkdtemp(path.join(tmpdir(), 'visage-server-'));
   const visage = await testVisage();
   const gallery = await openSqliteGallery(path.join(dir, 'g.db'));
-  const store = ServerStore.open(path.join(dir, 'g.server.db'));
+  const store = SqliteServerStore.open(path.join(dir, 'g.server.db'));
   const app = await buildApp({ visage, gallery, store, ...options });
   return {
     app, gallery, store, dir,

@@ -108,7 +108,7 @@ test('item 3: with the server file locked by another process, a delete is answer
   assert.equal(enrolled.statusCode, 201, enrolled.body);
   const faceId = enrolled.json().results[0].faceId as number;
   const contentHash = enrolled.json().results[0].contentHash as string;
-  assert.ok(store.getThumbnail(faceId, contentHash));
+  assert.ok(await store.getThumbnail(faceId, contentHash));
   const { released } = await holdWriteLockInProcess(`${dir}/g.server.db`, 1500);
   const started = performance.now();
   const deleted = await app.inject({ method: 'DELETE', url: '/v1/subjects/raj' });
@@ -119,8 +119,8 @@ test('item 3: with the server file locked by another process, a delete is answer
   await released;
   // The retry holds it within busyTimeoutMs (5 s) of the lock: gone once the other process let go.
   const end = Date.now() + 8000;
-  while (store.getThumbnail(faceId, contentHash) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(store.getThumbnail(faceId, contentHash), null);
+  while ((await store.getThumbnail(faceId, contentHash)) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await store.getThumbnail(faceId, contentHash), null);
 });
 
 test('item 2: a multipart body past maxBodyBytes is refused (413) though every part is under the image limit', { skip }, async () => {

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ServerStore } from '../../src/server/store.ts';
+import { SqliteServerStore } from '../../src/server/store.ts';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { holdWriteLockInProcess, watchEventLoop } from '../helpers/locks.ts';
 import { startServer, testVisage } from './helpers.ts';
@@ -27,7 +27,7 @@ const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 
 test('findKey under another connection\'s lock answers at once; its last-used note waits for a free file', async () => {
   const file = storePath();
-  const store = ServerStore.open(file);
+  const store = SqliteServerStore.open(file);
   const created = await store.createKey('recognise', 'kiosk');
   const holder = new Database(file);
   holder.exec('BEGIN IMMEDIATE');
@@ -36,17 +36,17 @@ test('findKey under another connection\'s lock answers at once; its last-used no
   const took = performance.now() - start;
   assert.equal(found?.id, created.id);
   assert.ok(took < 50, `authentication did not wait for the lock (${took} ms)`);
-  assert.equal(store.listKeys()[0]!.lastUsed, null, 'skipped while the file was locked');
+  assert.equal((await store.listKeys())[0]!.lastUsed, null, 'skipped while the file was locked');
   holder.exec('ROLLBACK');
   holder.close();
   await store.findKey(created.key);
-  assert.notEqual(store.listKeys()[0]!.lastUsed, null, 'written at the next request');
+  assert.notEqual((await store.listKeys())[0]!.lastUsed, null, 'written at the next request');
   store.close();
 });
 
 test('putThumbnail under another connection\'s lock: waits without blocking, succeeds on release; past busyTimeoutMs VISAGE_ERR_DB_LOCKED', async () => {
   const file = storePath();
-  const store = ServerStore.open(file, { busyTimeoutMs: 1000 });
+  const store = SqliteServerStore.open(file, { busyTimeoutMs: 1000 });
   const holder = new Database(file);
   holder.exec('BEGIN IMMEDIATE');
   setTimeout(() => holder.exec('ROLLBACK'), 300);
@@ -57,7 +57,7 @@ test('putThumbnail under another connection\'s lock: waits without blocking, suc
   let { maxLagMs } = loop.stop();
   assert.ok(waited >= 280, `waited for the lock (${waited} ms)`);
   assert.ok(maxLagMs < 100, `max lag ${maxLagMs} ms`);
-  assert.deepEqual(store.getThumbnail(1, hash), jpeg);
+  assert.deepEqual(await store.getThumbnail(1, hash), jpeg);
 
   holder.exec('BEGIN IMMEDIATE');
   loop = watchEventLoop();
@@ -75,15 +75,15 @@ test('putThumbnail under another connection\'s lock: waits without blocking, suc
   holder.close();
   assert.ok(waited >= 980, `gave up after busyTimeoutMs (${waited} ms)`);
   assert.ok(maxLagMs < 100, `max lag ${maxLagMs} ms`);
-  assert.equal(store.getThumbnail(2, hash), null, 'nothing written');
-  assert.deepEqual(store.getThumbnail(1, hash), jpeg, 'nothing deleted');
-  assert.equal(store.listKeys().length, 0);
+  assert.equal(await store.getThumbnail(2, hash), null, 'nothing written');
+  assert.deepEqual(await store.getThumbnail(1, hash), jpeg, 'nothing deleted');
+  assert.equal((await store.listKeys()).length, 0);
   store.close();
 });
 
 test('another process holding the server file\'s lock for 1.5 s: auth answers at once, the thumbnail is written after, the event loop runs', async (t) => {
   const file = storePath();
-  const store = ServerStore.open(file);
+  const store = SqliteServerStore.open(file);
   const created = await store.createKey('admin');
   const { released } = await holdWriteLockInProcess(file, 1500);
   const loop = watchEventLoop();
@@ -99,7 +99,7 @@ test('another process holding the server file\'s lock for 1.5 s: auth answers at
   assert.ok(authMs < 50, `findKey ${authMs} ms`);
   assert.ok(waited >= 1000, `the thumbnail waited for the other process (${waited} ms)`);
   assert.ok(maxLagMs < 100, `max lag ${maxLagMs} ms`);
-  assert.deepEqual(store.getThumbnail(7, hash), jpeg);
+  assert.deepEqual(await store.getThumbnail(7, hash), jpeg);
   store.close();
 });
 

@@ -12,10 +12,11 @@ import type { ClassifierModel } from '../../classify/model.ts';
 import { buildApp } from '../../server/app.ts';
 import type { ServerLimits } from '../../server/context.ts';
 import { isLoopbackHost } from '../../server/auth.ts';
-import { ServerStore } from '../../server/store.ts';
+import { openServerStore } from '../../server/open-store.ts';
+import { SqliteServerStore, serverStorePath, type ServerStore } from '../../server/store.ts';
+import { isPostgresUrl } from '../../gallery/postgres/location.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
-import { serverFile } from './keys.ts';
 
 /** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */
 export const SERVE_DEFAULTS = Object.freeze({ port: 3000, host: '127.0.0.1', maxFaces: 20, maxMegapixels: 40, maxUploadMb: 15 });
@@ -31,8 +32,9 @@ Options:
   --host ADDR          address to listen on (default ${SERVE_DEFAULTS.host}: this machine only). Any other
                        address needs at least one API key (visage keys create --scope admin)
 ${DB_HELP} (created when missing)
-  --server-file FILE   API keys and face thumbnails (default: visage.server.db beside the gallery; for a
-                       PostgreSQL gallery, visage.server.db in the current folder)
+  --server-file FILE   API keys and face thumbnails in this SQLite file (default: visage.server.db beside
+                       a SQLite gallery; a PostgreSQL gallery keeps them in its own schema, shared by
+                       every server on it)
   --lookalike NAME=FILE  a look-alike gallery (e.g. celebrities=celebs.db), repeatable; never written to
   --model NAME=FILE    a trained classifier (visage train DIR --model FILE.visage), served at
                        /v1/classify/NAME; repeatable
@@ -109,15 +111,29 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const loopback = isLoopbackHost(host);
 
   const db = dbPath(values.db);
-  const store = ServerStore.open(serverFile(values));
-  const opened: { close(): Promise<void> | void }[] = [store];
+  const opened: { close(): Promise<void> | void }[] = [];
   const closeAll = async () => { for (const thing of opened.reverse()) await thing.close(); };
   try {
-    if (!loopback && store.activeKeyCount() === 0) {
-      throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${dbLabel(values.db)}` : ''})`);
+    const requireKey = async (keys: ServerStore) => {
+      if (!loopback && (await keys.activeKeyCount()) === 0) {
+        throw new VisageError('VISAGE_ERR_USAGE', `refusing to listen on ${host} without an API key: create one first (visage keys create --scope admin${values.db ? ` --db ${dbLabel(values.db)}` : ''})`);
+      }
+    };
+    // A server file is opened (and checked) before the gallery, so that a refusal creates no
+    // gallery; a PostgreSQL gallery's keys are tables of its schema, opened with it.
+    const sharedKeys = values['server-file'] === undefined && isPostgresUrl(db);
+    let store: ServerStore | null = sharedKeys ? null : SqliteServerStore.open(values['server-file'] ?? serverStorePath(db));
+    if (store) {
+      opened.push(store);
+      await requireKey(store);
     }
     const gallery = await openGallery(db, { create: true });
     opened.push(gallery);
+    if (!store) {
+      store = await openServerStore(gallery, { galleryLocation: db });
+      opened.push(store);
+      await requireKey(store);
+    }
     const lookalike: Record<string, Gallery> = {};
     for (const [name, file] of Object.entries(lookalikeFiles)) {
       const g = await openGallery(file);
@@ -142,7 +158,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     app.server.requestTimeout = 120_000;
     app.server.headersTimeout = 30_000;
     const address = await app.listen({ port, host });
-    const keys = store.activeKeyCount();
+    const keys = await store.activeKeyCount();
     const stats = await gallery.stats();
     process.stderr.write(`visage: serving ${address} (docs ${address}/docs); gallery ${dbLabel(db)}: ${stats.subjects} people, ${stats.faces} faces; `
       + `${keys ? `${keys} API key(s) required` : 'no API keys: open to this machine only'}\n`);

@@ -23,6 +23,8 @@ import { lookupName, validHash, validMetadata, validName } from '../validate.ts'
 import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
+import { ChangeFeed, type ChangeFeedEvents } from './listen.ts';
+import type { FeedHandle } from '../sync.ts';
 import type { Box, FivePoints } from '../../types.ts';
 
 /** A query runner: the pool (one statement, any connection) or one connection inside a transaction. */
@@ -376,6 +378,22 @@ export class PostgresGallery implements Gallery {
 
   onChange(listener: GalleryListener): () => void {
     return this.listeners.add(listener);
+  }
+
+  /**
+   * Every writer's commits as they happen (any process): a connection of its own that LISTENs on
+   * the gallery's change channel, made again when lost (listen.ts). Close it before the gallery.
+   */
+  async openChangeFeed(events: ChangeFeedEvents): Promise<FeedHandle> {
+    this.checkOpen();
+    const { default: driver } = await import('pg');
+    return ChangeFeed.start(driver, this.pool.options as pg.ClientConfig, this.schema, events);
+  }
+
+  /** @internal The connections, for the server's tables in the same schema (src/server/store-postgres.ts). */
+  get connectionPool(): pg.Pool {
+    this.checkOpen();
+    return this.pool;
   }
 
   async close(): Promise<void> {

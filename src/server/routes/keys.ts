@@ -11,7 +11,7 @@ export async function keyRoutes(app: FastifyInstance, context: ServerContext): P
     return context.store;
   };
 
-  app.get('/v1/keys', { config: { scope: 'admin' } }, async () => ({ keys: store().listKeys({ includeRevoked: true }) }));
+  app.get('/v1/keys', { config: { scope: 'admin' } }, async () => ({ keys: await store().listKeys({ includeRevoked: true }) }));
 
   app.post('/v1/keys', { config: { scope: 'admin' }, schema: { body: schemas.keyCreate } }, async (request, reply) => {
     const { scope, name } = request.body as { scope: Scope; name?: string };

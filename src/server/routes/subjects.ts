@@ -27,7 +27,7 @@ function faceJson(face: StoredFace, thumbnail: boolean) {
 
 export async function subjectRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { gallery, recognizer, store } = context;
-  const hasThumbnail = (face: StoredFace) => store?.getThumbnail(face.id, face.contentHash) != null;
+  const hasThumbnail = async (face: StoredFace) => (await store?.getThumbnail(face.id, face.contentHash)) != null;
 
   app.get('/v1/subjects', { config: { scope: 'recognise' } }, async () => ({ subjects: await gallery.listSubjects() }));
 
@@ -56,7 +56,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   app.get<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', { config: { scope: 'recognise' } }, async (request) => {
     const subject = await gallery.getSubject(subjectRefFromText(request.params.subject));
     const faces = await gallery.listFaces(subject.id);
-    return { subject, faces: faces.map((f) => faceJson(f, hasThumbnail(f))) };
+    return { subject, faces: await Promise.all(faces.map(async (f) => faceJson(f, await hasThumbnail(f)))) };
   });
 
   // Enrol: every uploaded image adds the one face it shows (see chooseEnrolmentFace); an image
@@ -124,7 +124,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
 
   app.get<{ Params: { subject: string; face: string } }>('/v1/subjects/:subject/faces/:face/thumbnail', { config: { scope: 'recognise' } }, async (request, reply) => {
     const face = await findFace(request.params.subject, request.params.face);
-    const jpeg = store?.getThumbnail(face.id, face.contentHash);
+    const jpeg = await store?.getThumbnail(face.id, face.contentHash);
     if (!jpeg) throw new VisageError('VISAGE_ERR_NOT_FOUND', `face ${face.id} has no thumbnail (faces enrolled outside the server have none)`);
     return sendThumbnail(reply, jpeg);
   });
@@ -134,7 +134,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const subject = await gallery.getSubject(subjectRefFromText(request.params.subject));
     const faces = (await gallery.listFaces(subject.id)).sort((a, b) => (b.quality?.size ?? 0) - (a.quality?.size ?? 0));
     for (const face of faces) {
-      const jpeg = store?.getThumbnail(face.id, face.contentHash);
+      const jpeg = await store?.getThumbnail(face.id, face.contentHash);
       if (jpeg) return sendThumbnail(reply, jpeg);
     }
     throw new VisageError('VISAGE_ERR_NOT_FOUND', `${subject.name} has no face with a thumbnail`);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { docsPage } from '../docs.ts';
 import { defaultEmbedders } from '../../face/embed/index.ts';
+import { syncHealth } from '../sync.ts';
 
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -18,9 +19,13 @@ const PAGE_HEADERS = {
 };
 
 export async function systemRoutes(app: FastifyInstance, context: ServerContext, spec: () => object): Promise<void> {
-  // Answered without touching the model or the queue: it says whether the process is alive and how
-  // loaded it is, and stays fast under load.
-  const health = async () => ({ status: 'ok', version: context.version, uptimeSeconds: Math.round(process.uptime()), queue: context.queue.stats(), uploads: context.buffered.stats() });
+  // Answered without touching the model, the queue or the database: it says whether the process is
+  // alive and how loaded it is, and stays fast under load. On a shared (PostgreSQL) gallery, `sync`
+  // says where this node's index stands (src/server/sync.ts).
+  const health = async () => ({
+    status: 'ok', version: context.version, uptimeSeconds: Math.round(process.uptime()), queue: context.queue.stats(), uploads: context.buffered.stats(),
+    ...syncHealth(context.recognizer),
+  });
   app.get('/health', { config: { scope: 'public' } }, health);
   app.get('/v1/health', { config: { scope: 'public' } }, health);
 
@@ -48,7 +53,7 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
       gallery: { subjects: stats.subjects, faces: stats.faces },
       lookalike: [...context.lookalike.keys()],
       limits: { ...context.limits, maxInputPixels: context.visage.config.maxInputPixels, maxFacesPerImage: context.visage.config.maxFaces },
-      auth: context.openWithoutKeys && (!context.store || context.store.activeKeyCount() === 0) ? 'open (localhost, no keys)' : 'api-keys',
+      auth: context.openWithoutKeys && (!context.store || (await context.store.activeKeyCount()) === 0) ? 'open (localhost, no keys)' : 'api-keys',
     };
   });
 
