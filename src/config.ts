@@ -5,7 +5,7 @@ import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/in
 import { EMBEDDER_IDS, PRESETS, PRESET_IDS, defaultEmbedders, type EmbedderId, type PresetId } from './face/embed/index.ts';
 import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
 import { FACE_CHECK_MODES, faceCheckInEffect, type FaceCheckMode } from './face/quality/face-check.ts';
-import { DEFAULT_ATTRIBUTE_MODELS, resolveAttributeModels, type AttributeModels } from './attributes/attributes.ts';
+import { resolveAttributeModels, type AttributeModels } from './attributes/attributes.ts';
 
 export type { LandmarksId };
 
@@ -65,7 +65,7 @@ export interface VisageConfig {
   /**
    * The model behind each attribute analyze() can compute (option `attributes`), e.g.
    * { age: 'faceapi-age-gender' }; attributes not named keep their default (chosen by
-   * `npm run bench:attributes`, see DEFAULT_ATTRIBUTE_MODELS).
+   * `npm run bench:attributes`, see ATTRIBUTE_PREFERENCE; {} here: resolveConfig() fills them in).
    */
   attributeModels: Partial<AttributeModels>;
 }
@@ -86,7 +86,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
   maxWorkingPixels: 40_000_000,
   worker: false,
   faceCheck: 'on',
-  attributeModels: DEFAULT_ATTRIBUTE_MODELS,
+  attributeModels: {},
 } satisfies VisageConfig);
 
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {

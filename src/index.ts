@@ -23,5 +23,5 @@ export type { TimelineTrack, TimelineInput } from './report/video-timeline.ts';
 export type { Annotation, AnnotationKind, AnnotateOptions } from './report/annotate.ts';
 export { ATTRIBUTE_NAMES, EMOTIONS } from './attributes/heads.ts';
 export type { AttributeName, Emotion } from './attributes/heads.ts';
-export { DEFAULT_ATTRIBUTE_MODELS, attributeModelIds } from './attributes/attributes.ts';
+export { ATTRIBUTE_PREFERENCE, defaultAttributeModels, attributeModelIds } from './attributes/attributes.ts';
 export type { FaceAttributes, AgeAttribute, GenderAttribute, EmotionAttribute, LivenessAttribute, AttributeModels } from './attributes/attributes.ts';

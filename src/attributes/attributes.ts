@@ -48,25 +48,35 @@ export interface FaceAttributes {
 export type AttributeModels = Record<AttributeName, string>;
 
 /**
- * The defaults, chosen by `npm run bench:attributes` (README, "Face attributes"): for each
- * attribute the head with the best figure on its dataset; the liveness threshold was chosen on
- * NUAA's calibration subjects only.
+ * Per attribute, the heads in the order `npm run bench:attributes` ranks them (README, "Face
+ * attributes and liveness"): the default is the first whose npm package is installed (Faceplugin's
+ * and Human's extra models are optional packages). The last of each list ships with Visage's own
+ * dependencies.
  */
-export const DEFAULT_ATTRIBUTE_MODELS: Readonly<AttributeModels> = Object.freeze({
-  age: 'human-gear',
-  gender: 'human-gear',
-  emotion: 'human-emotion',
-  liveness: 'human-antispoof',
+export const ATTRIBUTE_PREFERENCE: Readonly<Record<AttributeName, readonly string[]>> = Object.freeze({
+  age: Object.freeze(['faceapi-age-gender']),
+  gender: Object.freeze(['faceapi-age-gender']),
+  emotion: Object.freeze(['faceplugin-expression', 'faceapi-expression']),
+  liveness: Object.freeze(['faceplugin-liveness', 'human-antispoof']),
 });
 
+/** The default head of each attribute on this installation (see ATTRIBUTE_PREFERENCE). */
+export function defaultAttributeModels(): AttributeModels {
+  const pick = (name: AttributeName) => ATTRIBUTE_PREFERENCE[name].find((id) => sourceInstalled(getModelSpec(attributeHead(id).model))) ?? ATTRIBUTE_PREFERENCE[name].at(-1)!;
+  return { age: pick('age'), gender: pick('gender'), emotion: pick('emotion'), liveness: pick('liveness') };
+}
+
 /**
- * Live-score thresholds per liveness head, each chosen on NUAA's calibration subjects
- * (0001, 0003, 0005, 0007, 0009) at the lowest ACER there; see bench/attributes.ts.
+ * Live-score thresholds per liveness head. Faceplugin's was chosen by `npm run bench:attributes`
+ * on NUAA's calibration subjects (0001, 0003, 0005, 0007, 0009: lowest ACER there, 5.5%; on the
+ * held-back subjects ACER 9.0%). Human's two models do not separate NUAA's live frames from its
+ * printed photos at any threshold (calibration ACER 50%: the lowest is "everything is a spoof"),
+ * so they keep Human's own 0.5 rather than a threshold that refuses everyone.
  */
 export const LIVENESS_THRESHOLDS: Readonly<Record<string, number>> = Object.freeze({
+  'faceplugin-liveness': 0.0215,
   'human-antispoof': 0.5,
   'human-liveness': 0.5,
-  'faceplugin-liveness': 0.5,
 });
 
 export function attributeHead(id: string): AttributeHead {
@@ -86,9 +96,9 @@ export function checkAttributeNames(value: unknown, what = 'attributes'): Attrib
 
 /** Checks a choice of heads per attribute over the defaults; a head must give the attribute it is chosen for. */
 export function resolveAttributeModels(chosen: Partial<AttributeModels> | undefined): Readonly<AttributeModels> {
-  if (chosen === undefined) return DEFAULT_ATTRIBUTE_MODELS;
+  if (chosen === undefined) return Object.freeze(defaultAttributeModels());
   if (chosen === null || typeof chosen !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'option attributeModels must be an object such as { "age": "human-gear" }');
-  const models = { ...DEFAULT_ATTRIBUTE_MODELS };
+  const models = defaultAttributeModels();
   for (const [name, id] of Object.entries(chosen)) {
     if (!ATTRIBUTE_NAMES.includes(name as AttributeName)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `attributeModels: unknown attribute "${name}"; known: ${ATTRIBUTE_NAMES.join(', ')}`);
     const head = HEADS.find((h) => h.id === id);
@@ -173,5 +183,6 @@ export function describe(name: AttributeName, reading: HeadReading, model: strin
 /** The selectable models of each attribute, the default first. */
 export function attributeModelIds(attribute: AttributeName): string[] {
   const ids = HEADS.filter((h) => h.provides.includes(attribute)).map((h) => h.id);
-  return [DEFAULT_ATTRIBUTE_MODELS[attribute], ...ids.filter((id) => id !== DEFAULT_ATTRIBUTE_MODELS[attribute])];
+  const first = defaultAttributeModels()[attribute];
+  return [first, ...ids.filter((id) => id !== first)];
 }

@@ -8,7 +8,7 @@ import { PIPELINE_DETECTOR_IDS } from '../face/detect/index.ts';
 import { FALLBACK_EMBEDDER } from '../face/embed/index.ts';
 import { isEnsembleId } from '../face/embed/ensemble.ts';
 import { ATTRIBUTE_NAMES, type AttributeName } from '../attributes/heads.ts';
-import { DEFAULT_ATTRIBUTE_MODELS, type AttributeModels, type FaceAttributes } from '../attributes/attributes.ts';
+import { defaultAttributeModels, type AttributeModels, type FaceAttributes } from '../attributes/attributes.ts';
 
 const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
 
@@ -108,7 +108,7 @@ export const ATTRIBUTE_OPTIONS = {
 export const ATTRIBUTE_HELP = `  --attributes LIST    ${ATTRIBUTE_NAMES.join(',')} (any of them): computed per face, one model each
   --attribute-model A=ID
                        the model for attribute A (repeatable), e.g. age=faceapi-age-gender; defaults:
-                       ${ATTRIBUTE_NAMES.map((a) => `${a} ${DEFAULT_ATTRIBUTE_MODELS[a]}`).join(', ')}`;
+                       ${Object.entries(defaultAttributeModels()).map(([a, id]) => `${a} ${id}`).join(', ')}`;
 
 export function attributeList(value: string | undefined): AttributeName[] | undefined {
   if (value === undefined) return undefined;
