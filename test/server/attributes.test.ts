@@ -42,7 +42,7 @@ test('requireLive: a printed photo is refused at enrolment (not-live), verify (4
   const spoof = await frame('spoof', 0), live = await frame('live', 1), live2 = await frame('live', 2);
   const refused = await post(app, '/v1/subjects/person4/faces?create=true&requireLive=true', { image: { data: spoof, filename: 'spoof.jpg' } });
   assert.equal(refused.json().results[0].reason, 'not-live', refused.body);
-  const added = await post(app, '/v1/subjects/person4/faces?create=true&requireLive=true', { image: { data: live, filename: 'live.jpg' } });
+  const added = await post(app, '/v1/subjects/person4/faces?create=true&requireLive=true&largest=true', { image: { data: live, filename: 'live.jpg' } });
   assert.equal(added.json().results[0].status, 'added', added.body);
   const verify = await post(app, '/v1/verify', { a: { data: live2, filename: 'a.jpg' }, b: { data: spoof, filename: 'b.jpg' }, requireLive: 'true' });
   assert.equal(verify.statusCode, 422, verify.body);
