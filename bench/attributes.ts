@@ -14,8 +14,8 @@
 // thread (TF.js WASM). Anchor faces not found count as wrong answers (age: excluded from MAE,
 // counted in "found"), and as "not live" for liveness.
 //
-// Options: --limit N (each set, evenly spaced: a quick look), --no-anchors, --out DIR (PNGs;
-// default out/attributes).
+// Options: --limit N (each set, evenly spaced: a quick look), --no-anchors, --sets utkface,fer2013,nuaa
+// (default all three), --out DIR (PNGs; default out/attributes).
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     'no-anchors': { type: 'boolean', default: false },
     out: { type: 'string', default: 'out/attributes' },
+    sets: { type: 'string', default: 'utkface,fer2013,nuaa' },
   },
 });
 const limit = values.limit === undefined ? Infinity : Number(values.limit);
@@ -275,9 +276,11 @@ async function nuaaReport(): Promise<void> {
 await mkdir(values.out!, { recursive: true });
 const started = performance.now();
 console.log(`# bench:attributes (${new Date().toISOString()}), one thread per system`);
-await utkReport();
-await ferReport(values.out!);
-await nuaaReport();
+const sets = values.sets!.split(',');
+for (const set of sets) if (!['utkface', 'fer2013', 'nuaa'].includes(set)) throw new Error(`--sets takes utkface, fer2013, nuaa; got ${set}`);
+if (sets.includes('utkface')) await utkReport();
+if (sets.includes('fer2013')) await ferReport(values.out!);
+if (sets.includes('nuaa')) await nuaaReport();
 console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s in all`);
 (humanInstance as { close(): void } | null)?.close();
 await visage.close();
