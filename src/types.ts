@@ -1,4 +1,4 @@
-import type { FaceAttributes } from './attributes/attributes.ts';
+import type { FaceAttributes } from './attributes/types.ts';
 
 // Plain, JSON-serialisable data that flows through Visage. Coordinates are pixels of the
 // original image (after EXIF orientation), origin top-left, x to the right, y down.

@@ -8,41 +8,10 @@ import { getModelSpec } from '../models/registry.ts';
 import { sourceInstalled } from '../models/store.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { RgbImage } from '../types.ts';
-import { ATTRIBUTE_NAMES, EMOTIONS, HEADS, type AttributeHead, type AttributeName, type Emotion, type FaceGeometry, type HeadReading } from './heads.ts';
+import { HEADS, type AttributeHead, type FaceGeometry, type HeadReading } from './heads.ts';
+import { ATTRIBUTE_NAMES, EMOTIONS, type AttributeName, type Emotion, type FaceAttributes, type LivenessAttribute } from './types.ts';
 
-export interface AgeAttribute {
-  /** Years. */
-  value: number;
-  model: string;
-}
-export interface GenderAttribute {
-  value: 'female' | 'male';
-  /** The probability of that value, 0.5-1. */
-  confidence: number;
-  model: string;
-}
-export interface EmotionAttribute {
-  value: Emotion;
-  confidence: number;
-  /** Every class's probability. */
-  scores: Record<Emotion, number>;
-  model: string;
-}
-export interface LivenessAttribute {
-  value: 'live' | 'spoof';
-  /** The model's live score, 0-1; 'live' when it reaches `threshold`. */
-  score: number;
-  threshold: number;
-  /** How far the score is from the threshold, as a fraction of the way to 1 (live) or to 0 (spoof). */
-  confidence: number;
-  model: string;
-}
-export interface FaceAttributes {
-  age?: AgeAttribute;
-  gender?: GenderAttribute;
-  emotion?: EmotionAttribute;
-  liveness?: LivenessAttribute;
-}
+export type { AgeAttribute, GenderAttribute, EmotionAttribute, LivenessAttribute, FaceAttributes } from './types.ts';
 
 /** Which head gives each attribute. */
 export type AttributeModels = Record<AttributeName, string>;

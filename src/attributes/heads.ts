@@ -4,13 +4,10 @@
 import type { Affine } from '../face/align/index.ts';
 import type { Outputs } from '../runtime/engine.ts';
 import type { Box, FivePoints } from '../types.ts';
+import { EMOTIONS, type AttributeName, type Emotion } from './types.ts';
 
-export const ATTRIBUTE_NAMES = ['age', 'gender', 'emotion', 'liveness'] as const;
-export type AttributeName = typeof ATTRIBUTE_NAMES[number];
-
-/** FER-2013's seven classes, in its order; every emotion head reports scores under these names. */
-export const EMOTIONS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
-export type Emotion = typeof EMOTIONS[number];
+export { ATTRIBUTE_NAMES, EMOTIONS } from './types.ts';
+export type { AttributeName, Emotion } from './types.ts';
 
 /** What one head says of one face, before thresholds: the raw material of AttributeResults. */
 export interface HeadReading {
