@@ -5,6 +5,7 @@ import { PIPELINE_DETECTOR_IDS, type PipelineDetectorId } from './face/detect/in
 import { EMBEDDER_IDS, PRESETS, PRESET_IDS, defaultEmbedders, type EmbedderId, type PresetId } from './face/embed/index.ts';
 import { LANDMARK_MODELS, type LandmarksId } from './face/landmarks/faceapi68.ts';
 import { FACE_CHECK_MODES, faceCheckInEffect, type FaceCheckMode } from './face/quality/face-check.ts';
+import { resolveAttributeModels, type AttributeModels } from './attributes/attributes.ts';
 
 export type { LandmarksId };
 
@@ -61,6 +62,12 @@ export interface VisageConfig {
    * Visage's `config.faceCheck` says which runs (src/face/quality/face-check.ts).
    */
   faceCheck: FaceCheckMode;
+  /**
+   * The model behind each attribute analyze() can compute (option `attributes`), e.g.
+   * { age: 'faceapi-age-gender' }; attributes not named keep their default (chosen by
+   * `npm run bench:attributes`, see ATTRIBUTE_PREFERENCE; {} here: resolveConfig() fills them in).
+   */
+  attributeModels: Partial<AttributeModels>;
 }
 
 export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
@@ -79,6 +86,7 @@ export const DEFAULTS: Readonly<VisageConfig> = Object.freeze({
   maxWorkingPixels: 40_000_000,
   worker: false,
   faceCheck: 'on',
+  attributeModels: {},
 } satisfies VisageConfig);
 
 const CHOICES: Partial<Record<keyof VisageConfig, readonly string[]>> = {
@@ -130,5 +138,5 @@ export function resolveConfig(options: Partial<VisageConfig> = {}): Readonly<Vis
   }
   if (new Set(config.embedders).size !== config.embedders.length) bad('option embedders lists an embedder twice');
   if (config.modelDir !== undefined && typeof config.modelDir !== 'string') bad('option modelDir must be a folder path');
-  return Object.freeze({ ...config, faceCheck: faceCheckInEffect(config.faceCheck), embedders: Object.freeze([...config.embedders]) as EmbedderId[] });
+  return Object.freeze({ ...config, attributeModels: resolveAttributeModels(defined.attributeModels as Partial<AttributeModels> | undefined), faceCheck: faceCheckInEffect(config.faceCheck), embedders: Object.freeze([...config.embedders]) as EmbedderId[] });
 }

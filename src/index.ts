@@ -21,3 +21,7 @@ export type { AnnotateVideoOptions } from './video/annotate.ts';
 export { timelineCsv, timelineHtml } from './report/video-timeline.ts';
 export type { TimelineTrack, TimelineInput } from './report/video-timeline.ts';
 export type { Annotation, AnnotationKind, AnnotateOptions } from './report/annotate.ts';
+export { ATTRIBUTE_NAMES, EMOTIONS } from './attributes/heads.ts';
+export type { AttributeName, Emotion } from './attributes/heads.ts';
+export { ATTRIBUTE_PREFERENCE, defaultAttributeModels, attributeModelIds } from './attributes/attributes.ts';
+export type { FaceAttributes, AgeAttribute, GenderAttribute, EmotionAttribute, LivenessAttribute, AttributeModels } from './attributes/attributes.ts';

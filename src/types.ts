@@ -1,3 +1,5 @@
+import type { FaceAttributes } from './attributes/types.ts';
+
 // Plain, JSON-serialisable data that flows through Visage. Coordinates are pixels of the
 // original image (after EXIF orientation), origin top-left, x to the right, y down.
 
@@ -56,6 +58,8 @@ export interface Face {
   embeddings: Record<string, number[]>;
   /** On request: the aligned crop each embedder saw (raw RGB pixels). */
   alignedCrops?: Record<string, RgbImage>;
+  /** On request (analyze option `attributes`): age, gender, emotion, liveness, each from its model. */
+  attributes?: FaceAttributes;
 }
 
 export interface Analysis {

@@ -18,6 +18,8 @@ import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.t
 import { clampBox } from './face/detect/nms.ts';
 import sharp from 'sharp';
 import { trackVideo, type VideoEvent, type VideoOptions } from './video/video.ts';
+import { AttributeRunner, checkAttributeNames, type AttributeModels } from './attributes/attributes.ts';
+import type { AttributeName } from './attributes/heads.ts';
 
 export interface DetectCallOptions {
   minScore?: number;
@@ -66,6 +68,11 @@ export interface AnalyzeOptions extends DetectCallOptions {
    * align the face; without, the landmark model finds them in the box.
    */
   faces?: readonly KnownFace[];
+  /**
+   * Attributes to compute for each face: 'age', 'gender', 'emotion', 'liveness' (none by default:
+   * each costs a model run per face). The model behind each is config.attributeModels'.
+   */
+  attributes?: readonly AttributeName[];
 }
 
 /** A face given to analyze() instead of being detected. */
@@ -85,7 +92,7 @@ export interface DetectionResult {
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
-const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'flip', 'landmarks68', 'alignedCrops', 'faces']);
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'flip', 'landmarks68', 'alignedCrops', 'faces', 'attributes']);
 const FIVE_POINT_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
 /** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
@@ -142,6 +149,7 @@ export class Visage {
   private readonly embedders!: Embedder[];
   /** Every model embedder they need, each once (an ensemble's members included). */
   private readonly embedderSet!: EmbedderSet;
+  private readonly attributeRunner!: AttributeRunner;
   /** With the `worker` option: the worker thread where an ordinary Visage of this configuration runs. */
   private readonly thread: AnalysisThread | null;
   private closed = false;
@@ -156,6 +164,7 @@ export class Visage {
     this.faceCheck = new FaceCheck(engine, faceCheckInEffect(config.faceCheck), this.landmarks);
     this.embedderSet = new EmbedderSet(engine);
     this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
+    this.attributeRunner = new AttributeRunner(engine);
   }
 
   static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
@@ -303,6 +312,7 @@ export class Visage {
       if (!ANALYZE_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown analyze option "${key}"; known: ${[...ANALYZE_KEYS].join(', ')}`);
     }
     if (options.flip !== undefined && typeof options.flip !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option flip must be true or false, got ${JSON.stringify(options.flip)}`);
+    const attributes = options.attributes === undefined ? [] : checkAttributeNames(options.attributes, 'analyze option attributes');
     if (this.thread) return this.thread.call('analyze', input, options) as Promise<Analysis>;
     const image = await this.load(input);
     const toOriginal = new ToOriginal(image);
@@ -346,6 +356,11 @@ export class Visage {
       }
       return face;
     });
+    if (attributes.length > 0) {
+      const geometry = found.map((detection, i) => ({ box: detection.box, five: fives[i]! }));
+      const results = await this.attributeRunner.attributes(image, geometry, attributes, this.config.attributeModels as AttributeModels);
+      faces.forEach((face, i) => { face.attributes = results[i]!; });
+    }
     return { width: image.originalWidth, height: image.originalHeight, grey: isGreyImage(image), faces };
   }
 

@@ -7,6 +7,8 @@ import { DEFAULTS, EMBEDDER_IDS, type DetectorId, type EmbedderId, type VisageCo
 import { PIPELINE_DETECTOR_IDS } from '../face/detect/index.ts';
 import { FALLBACK_EMBEDDER } from '../face/embed/index.ts';
 import { isEnsembleId } from '../face/embed/ensemble.ts';
+import { ATTRIBUTE_NAMES, type AttributeName } from '../attributes/heads.ts';
+import { defaultAttributeModels, type AttributeModels, type FaceAttributes } from '../attributes/attributes.ts';
 
 const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
 
@@ -95,4 +97,48 @@ export function pipelineConfig(values: PipelineValues): Partial<VisageConfig> {
     modelDir: values['model-dir'],
     faceCheck: values['face-check'] as VisageConfig['faceCheck'] | undefined,
   };
+}
+
+/** --attributes and --attribute-model: face attributes on analyze and identify. */
+export const ATTRIBUTE_OPTIONS = {
+  attributes: { type: 'string' },
+  'attribute-model': { type: 'string', multiple: true },
+} satisfies ParseArgsConfig['options'];
+
+export const ATTRIBUTE_HELP = `  --attributes LIST    ${ATTRIBUTE_NAMES.join(',')} (any of them): computed per face, one model each
+  --attribute-model A=ID
+                       the model for attribute A (repeatable), e.g. age=faceapi-age-gender; defaults:
+                       ${Object.entries(defaultAttributeModels()).map(([a, id]) => `${a} ${id}`).join(', ')}`;
+
+export function attributeList(value: string | undefined): AttributeName[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!ATTRIBUTE_NAMES.includes(name as AttributeName)) throw new VisageError('VISAGE_ERR_USAGE', `--attributes takes ${ATTRIBUTE_NAMES.join(', ')}, got "${name}"`);
+  }
+  return names as AttributeName[];
+}
+
+export function attributeModelsFlag(values: readonly string[] | undefined): Partial<AttributeModels> | undefined {
+  if (!values?.length) return undefined;
+  const chosen: Partial<AttributeModels> = {};
+  for (const item of values) {
+    const [name, id] = item.split('=');
+    if (!name || !id || !ATTRIBUTE_NAMES.includes(name as AttributeName)) {
+      throw new VisageError('VISAGE_ERR_USAGE', `--attribute-model takes ATTRIBUTE=MODEL with ATTRIBUTE one of ${ATTRIBUTE_NAMES.join(', ')}, got "${item}"`);
+    }
+    chosen[name as AttributeName] = id;
+  }
+  return chosen;
+}
+
+/** One face's attributes in a table cell: "34y male 0.97 happy 0.81 live 0.93". */
+export function attributeCell(attributes: FaceAttributes | undefined): string {
+  if (!attributes) return '';
+  const parts: string[] = [];
+  if (attributes.age) parts.push(`${Math.round(attributes.age.value)}y`);
+  if (attributes.gender) parts.push(`${attributes.gender.value} ${attributes.gender.confidence.toFixed(2)}`);
+  if (attributes.emotion) parts.push(`${attributes.emotion.value} ${attributes.emotion.confidence.toFixed(2)}`);
+  if (attributes.liveness) parts.push(`${attributes.liveness.value} ${attributes.liveness.score.toFixed(2)}`);
+  return parts.join(' ');
 }

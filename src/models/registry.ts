@@ -306,6 +306,57 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     input: rgb([32, 32], [0, 0, 0], [255, 255, 255]),
     outputs: [{ name: 'activation_6', shape: ['batch', 2], meaning: 'probabilities; Human takes [0] as live' }],
   }),
+  shippedOnnx('faceplugin-age', FACEPLUGIN, 'model/fr_age.onnx', '74c9b01700cb9ef96f7190a2230218414ff99d231415c4b091a755780cad5e8a', MIT_FACEPLUGIN, {
+    role: 'attribute',
+    title: 'Faceplugin age (SSR-Net style, three stages)',
+    // As the package's own code feeds it (lib/fr_age.js): RGB / 255, then ImageNet mean and std.
+    input: rgb([64, 64], [123.675, 116.28, 103.53], [58.395, 57.12, 57.375], 1),
+    outputs: [
+      { name: 'prob_stage_1', shape: [1, 3], meaning: 'stage 1 bin probabilities (SSR-Net)' },
+      { name: 'prob_stage_2', shape: [1, 3], meaning: 'stage 2 bin probabilities' },
+      { name: 'prob_stage_3', shape: [1, 3], meaning: 'stage 3 bin probabilities' },
+      { name: 'stage1_delta_k', shape: [1, 1], meaning: 'stage 1 width shift' },
+      { name: 'stage2_delta_k', shape: [1, 1], meaning: 'stage 2 width shift' },
+      { name: 'stage3_delta_k', shape: [1, 1], meaning: 'stage 3 width shift' },
+      { name: 'index_offset_stage1', shape: [1, 3], meaning: 'stage 1 index offsets' },
+      { name: 'index_offset_stage2', shape: [1, 3], meaning: 'stage 2 index offsets' },
+      { name: 'index_offset_stage3', shape: [1, 3], meaning: 'stage 3 index offsets' },
+    ],
+    notes: 'SSR-Net soft stagewise regression: age = 101 x the merged stages; crop: the face box x1.4, 64x64',
+  }),
+  shippedOnnx('faceplugin-gender', FACEPLUGIN, 'model/fr_gender.onnx', 'a003e8392a617ca834c7ca2c01e0895f5c354217fb56cd0373935e6e9b9c396e', MIT_FACEPLUGIN, {
+    role: 'attribute',
+    title: 'Faceplugin gender (SSR-Net style, three stages)',
+    input: rgb([64, 64], [123.675, 116.28, 103.53], [58.395, 57.12, 57.375], 1),
+    outputs: [
+      { name: 'prob_stage_1', shape: [1, 3], meaning: 'stage 1 bin probabilities (SSR-Net)' },
+      { name: 'prob_stage_2', shape: [1, 3], meaning: 'stage 2 bin probabilities' },
+      { name: 'prob_stage_3', shape: [1, 3], meaning: 'stage 3 bin probabilities' },
+      { name: 'stage1_delta_k', shape: [1, 1], meaning: 'stage 1 width shift' },
+      { name: 'stage2_delta_k', shape: [1, 1], meaning: 'stage 2 width shift' },
+      { name: 'stage3_delta_k', shape: [1, 1], meaning: 'stage 3 width shift' },
+      { name: 'index_offset_stage1', shape: [1, 3], meaning: 'stage 1 index offsets' },
+      { name: 'index_offset_stage2', shape: [1, 3], meaning: 'stage 2 index offsets' },
+      { name: 'index_offset_stage3', shape: [1, 3], meaning: 'stage 3 index offsets' },
+    ],
+    notes: 'SSR-Net soft stagewise regression to 0-1; crop: the face box x1.4, 64x64',
+  }),
+  shippedOnnx('faceplugin-expression', FACEPLUGIN, 'model/fr_expression.onnx', '88959314d9dc14d6c968cca31dc068e4350bf1944154e3bdd2eece5d0f318d05', MIT_FACEPLUGIN, {
+    role: 'attribute',
+    title: 'Faceplugin facial expression, 224x224',
+    // As lib/fr_expression.js feeds it: RGB / 255.
+    input: rgb([224, 224], [0, 0, 0], [255, 255, 255], 1),
+    outputs: [{ name: 'output', shape: [1, 'classes'], meaning: 'expression logits (the package does not name the classes)' }],
+    notes: 'crop: from the face box corner, 1.2 x its width and height (as the package does)',
+  }),
+  shippedOnnx('faceplugin-liveness', FACEPLUGIN, 'model/fr_liveness.onnx', 'afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d', MIT_FACEPLUGIN, {
+    role: 'liveness',
+    title: 'Faceplugin passive liveness, 128x128',
+    // As lib/fr_liveness.js feeds it: raw 0-255 RGB.
+    input: rgb([128, 128], [0, 0, 0], [1, 1, 1], 1),
+    outputs: [{ name: 'output', shape: [1, 'classes'], meaning: 'logits; the package takes softmax [0] as its score' }],
+    notes: 'crop: the face box x2.7 (kept inside the image), 128x128',
+  }),
 ]);
 
 

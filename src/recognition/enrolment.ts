@@ -4,7 +4,7 @@
 import type { Box, Face } from '../types.ts';
 
 /** Why an image was not enrolled (stable strings, for reports and the server). */
-export type SkipReason = 'already-enrolled' | 'no-face' | 'several-faces' | 'low-quality' | 'no-name';
+export type SkipReason = 'already-enrolled' | 'no-face' | 'several-faces' | 'low-quality' | 'no-name' | 'not-live';
 
 export interface EnrolmentQuality {
   /** Shorter side of the face box, pixels (default 32). */

@@ -1,7 +1,7 @@
 // The recognition layer's public surface: enrol, identify, verify, nearest people, reindex.
 export { createRecognizer, Recognizer, verifyFaces } from './recognizer.ts';
 export type {
-  RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
+  RecognizerOptions, EnrollOptions, EnrollOutcome, VerifyCallOptions, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
   Verification, Coverage, ReindexOptions, ReindexSummary,
 } from './types.ts';
 export { reindexGallery } from './reindex.ts';

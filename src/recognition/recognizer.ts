@@ -20,12 +20,13 @@ import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
 import { reindexGallery } from './reindex.ts';
+import type { LivenessAttribute } from '../attributes/attributes.ts';
 import { chooseEmbedders, requestedEmbedders, type EmbedderChoice } from './embedder-choice.ts';
 import { defaultEmbedders } from '../face/embed/index.ts';
 import { trackVideo, type VideoEvent, type VideoOptions } from '../video/video.ts';
 import type {
   Candidate, Coverage, EnrollOptions, EnrollOutcome, IdentifiedFace, Identification, IdentifyCallOptions, RecognizerOptions,
-  ReindexOptions, ReindexSummary, SubjectVerification, Verification,
+  ReindexOptions, ReindexSummary, SubjectVerification, Verification, VerifyCallOptions,
 } from './types.ts';
 
 
@@ -39,6 +40,8 @@ export class Recognizer {
   private readonly thresholdOption: number | undefined;
   readonly strategy: DecisionStrategy;
   private readonly enrolmentQuality: Partial<EnrolmentQuality>;
+  /** Refuse faces the liveness model calls a spoof unless a call says otherwise. */
+  readonly requireLive: boolean;
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
@@ -56,6 +59,7 @@ export class Recognizer {
     this.thresholdOption = options.threshold;
     this.strategy = checkStrategy(options.strategy ?? DEFAULT_STRATEGY);
     this.enrolmentQuality = options.enrolmentQuality ?? {};
+    this.requireLive = checkRequireLive(options.requireLive) ?? false;
     this.ownsVisage = owns.visage;
     this.ownsGallery = owns.gallery;
     this.syncMode = options.sync === 'per-request' || !hasChangeFeed(gallery) ? 'per-request' : 'listen';
@@ -192,15 +196,20 @@ export class Recognizer {
     const sourceFile = typeof image === 'string' ? path.resolve(image) : options.sourceFile ?? null;
     const skipped = (reason: SkipReason, message: string, faces: number): EnrollOutcome => ({ status: 'skipped', subject, reason, message, faces, contentHash: hash });
     if (await this.gallery.hasContentHash(hash, subject)) return skipped('already-enrolled', `already enrolled for ${subject}`, 0);
-    const { faces } = await this.visage.analyze(bytes);
+    const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
+    const { faces } = await this.visage.analyze(bytes, requireLive ? { attributes: ['liveness'] } : {});
     const choice = chooseEnrolmentFace(faces, { largest: options.largest, quality: this.enrolmentQuality });
     if ('reason' in choice) return skipped(choice.reason, choice.message, faces.length);
     const face = choice.face;
+    const liveness = face.attributes?.liveness;
+    if (liveness?.value === 'spoof') {
+      return { ...skipped('not-live', notLiveMessage(liveness), faces.length), liveness };
+    }
     try {
       const [stored] = await this.gallery.addFaces(subject, [{
         contentHash: hash, sourceFile, box: face.box, landmarks: face.landmarks.five, quality: face.quality, embeddings: face.embeddings,
       }], { createSubject: true, metadata: options.metadata });
-      return { status: 'added', subject: stored!.subjectName, faces: faces.length, faceId: stored!.id, box: face.box, quality: face.quality, contentHash: hash };
+      return { status: 'added', subject: stored!.subjectName, faces: faces.length, faceId: stored!.id, box: face.box, quality: face.quality, ...(liveness ? { liveness } : {}), contentHash: hash };
     } catch (error) {
       // Another process enrolled the same image for this subject meanwhile.
       if ((error as VisageError).code === 'VISAGE_ERR_DUPLICATE_FACE') return skipped('already-enrolled', `already enrolled for ${subject}`, faces.length);
@@ -214,17 +223,24 @@ export class Recognizer {
     this.decision(options); // a bad option or a missing threshold fails before any work
     const k = options.k ?? 3;
     const once = options.oncePerImage ?? true;
-    const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
+    const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
+    const attributes = [...new Set([...(options.attributes ?? []), ...(requireLive ? ['liveness' as const] : [])])];
+    const [analysis] = await Promise.all([this.visage.analyze(image, attributes.length ? { attributes } : {}), this.loadIndex()]);
     // A grey image is held to the grey thresholds (thresholds.ts, GREY_THRESHOLDS).
     const { strategy, threshold } = this.decision(options, analysis.grey);
     const index = await this.searchIndex();
     // With oncePerImage, search a few more subjects than listed, for the alternatives.
     const searchK = once ? Math.max(k, 5) : k;
     const faces: IdentifiedFace[] = analysis.faces.map((face) => {
+      const extra = face.attributes ? { attributes: face.attributes } : {};
+      if (requireLive && face.attributes?.liveness?.value === 'spoof') {
+        // Not matched at all: a spoof must not learn whom it resembles either.
+        return { box: face.box, score: face.score, quality: face.quality, name: null, subjectId: null, similarity: null, candidates: [], ...extra, refused: 'not-live' as const };
+      }
       const result = this.match(index, face.embeddings[this.modelId]!, { threshold, strategy, k: searchK });
-      return { box: face.box, score: face.score, quality: face.quality, ...result };
+      return { box: face.box, score: face.score, quality: face.quality, ...result, ...extra };
     });
-    if (once) assignOncePerImage(faces, threshold);
+    if (once) assignOncePerImage(faces.filter((f) => !f.refused), threshold);
     for (const face of faces) face.candidates = face.candidates.slice(0, k);
     return { width: analysis.width, height: analysis.height, modelId: this.modelId, threshold, strategy, faces };
   }
@@ -276,24 +292,26 @@ export class Recognizer {
   }
 
   /** Whether the largest faces of two images are the same person. No gallery involved. */
-  async verify(a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
+  async verify(a: ImageInput, b: ImageInput, options: VerifyCallOptions = {}): Promise<Verification> {
     this.check();
-    return verifyFaces(this.visage, a, b, { threshold: options.threshold });
+    return verifyFaces(this.visage, a, b, { threshold: options.threshold, requireLive: checkRequireLive(options.requireLive) ?? this.requireLive });
   }
 
   /**
    * Whether the largest face of an image is an enrolled subject: compared with that subject's
    * closest face, at the pair threshold (one face against one).
    */
-  async verifySubject(image: ImageInput, subject: SubjectRef, options: { threshold?: number } = {}): Promise<SubjectVerification> {
+  async verifySubject(image: ImageInput, subject: SubjectRef, options: VerifyCallOptions = {}): Promise<SubjectVerification> {
     this.check();
     if (options.threshold === undefined) defaultThreshold(this.modelId, 'pair'); else checkThreshold(options.threshold, 'threshold');
-    const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image), this.loadIndex()]);
+    const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
+    const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image, requireLive ? { attributes: ['liveness'] } : {}), this.loadIndex()]);
     const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair', analysis.grey) : options.threshold;
     const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const face = analysis.faces[i]!;
+    if (requireLive) refuseSpoof(face, image);
     const match = index.bestFaceOf(face.embeddings[this.modelId]!, known.id);
     if (!match) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${known.name} has no face enrolled with ${this.modelId}`);
     return {
@@ -335,16 +353,35 @@ export class Recognizer {
 }
 
 
+function checkRequireLive(value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `requireLive must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function notLiveMessage(liveness: LivenessAttribute): string {
+  return `the face did not pass the liveness check (${liveness.model} live score ${liveness.score.toFixed(3)} < ${liveness.threshold}): a photo or a screen?`;
+}
+
+/** Throws VISAGE_ERR_NOT_LIVE for a face the liveness model calls a spoof. */
+function refuseSpoof(face: Face, image: ImageInput): void {
+  const liveness = face.attributes?.liveness;
+  if (liveness?.value === 'spoof') {
+    throw new VisageError('VISAGE_ERR_NOT_LIVE', `${typeof image === 'string' ? `${image}: ` : ''}${notLiveMessage(liveness)}`);
+  }
+}
+
 function toCandidate(match: SubjectMatch): Candidate {
   return { subjectId: match.subjectId, name: match.name, similarity: match.similarity };
 }
 
 /** Whether the largest faces of two images are the same person, by the first embedder's similarity. */
-export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, options: { threshold?: number } = {}): Promise<Verification> {
+export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, options: VerifyCallOptions = {}): Promise<Verification> {
   const modelId = visage.config.embedders[0]!;
   if (options.threshold === undefined) defaultThreshold(modelId, 'pair'); else checkThreshold(options.threshold, 'threshold');
-  const first = await visage.analyze(a);
-  const second = await visage.analyze(b);
+  const requireLive = checkRequireLive(options.requireLive) ?? false;
+  const analyzeOptions = requireLive ? { attributes: ['liveness' as const] } : {};
+  const first = await visage.analyze(a, analyzeOptions);
+  const second = await visage.analyze(b, analyzeOptions);
   // Either image grey: the grey pair threshold (thresholds.ts, GREY_THRESHOLDS).
   const threshold = options.threshold === undefined ? defaultThreshold(modelId, 'pair', first.grey || second.grey) : options.threshold;
   const pick = (faces: Face[], image: ImageInput) => {
@@ -353,6 +390,7 @@ export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, 
     return faces[i]!;
   };
   const fa = pick(first.faces, a), fb = pick(second.faces, b);
+  if (requireLive) { refuseSpoof(fa, a); refuseSpoof(fb, b); }
   const similarity = cosine(fa.embeddings[modelId]!, fb.embeddings[modelId]!);
   return { same: similarity >= threshold, similarity, threshold, modelId, a: { box: fa.box, faces: first.faces.length }, b: { box: fb.box, faces: second.faces.length } };
 }

@@ -6,6 +6,8 @@ import type { GalleryOptions } from '../gallery/open.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import type { Box, Face } from '../types.ts';
 import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
+import type { AttributeName } from '../attributes/heads.ts';
+import type { FaceAttributes, LivenessAttribute } from '../attributes/attributes.ts';
 
 export interface RecognizerOptions {
   /** A Visage to use (left open by close()); else one is created from `visageOptions`. */
@@ -42,6 +44,11 @@ export interface RecognizerOptions {
   sync?: 'listen' | 'per-request';
   /** The safety catch-up's period in ms for sync 'listen' (default SAFETY_PERIOD_MS, 2000). */
   safetyPeriodMs?: number;
+  /**
+   * Refuse faces the liveness model calls a spoof (a printed photo, a screen) in enroll, identify,
+   * verify and verifySubject, unless a call says otherwise (default false). See requireLive there.
+   */
+  requireLive?: boolean;
 }
 
 export interface EnrollOptions {
@@ -51,6 +58,8 @@ export interface EnrollOptions {
   sourceFile?: string;
   /** Metadata of the subject, when this call creates it. */
   metadata?: Metadata;
+  /** Skip the image (reason 'not-live') when the liveness model calls its face a spoof; default the recognizer's requireLive. */
+  requireLive?: boolean;
 }
 
 export interface EnrollOutcome {
@@ -65,6 +74,8 @@ export interface EnrollOutcome {
   faceId?: number;
   box?: Box;
   quality?: Face['quality'];
+  /** The liveness reading, when the call required a live face. */
+  liveness?: LivenessAttribute;
   contentHash: string;
 }
 
@@ -85,6 +96,10 @@ export interface IdentifiedFace {
   similarity: number | null;
   /** The k nearest people, best first, whatever the threshold. */
   candidates: Candidate[];
+  /** The attributes asked for (option `attributes`; liveness also with requireLive). */
+  attributes?: FaceAttributes;
+  /** Set when the face was not matched because the call required a live face and this one is not. */
+  refused?: 'not-live';
 }
 
 export interface Identification {
@@ -108,6 +123,19 @@ export interface IdentifyCallOptions {
    * the woman it belongs to, who was also found (0.968).
    */
   oncePerImage?: boolean;
+  /** Attributes to report per face (see AnalyzeOptions.attributes). */
+  attributes?: readonly AttributeName[];
+  /**
+   * Faces the liveness model calls a spoof are not matched: name null, refused 'not-live'
+   * (default the recognizer's requireLive).
+   */
+  requireLive?: boolean;
+}
+
+export interface VerifyCallOptions {
+  threshold?: number;
+  /** Throw VISAGE_ERR_NOT_LIVE when a compared face is called a spoof (default the recognizer's requireLive). */
+  requireLive?: boolean;
 }
 
 export interface Verification {

@@ -79,6 +79,9 @@ export class Engine {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
+      // Errors only: Faceplugin's age and gender files list their weights as graph inputs, and
+      // onnxruntime warns about each of them on every load (about 100 lines) although they run.
+      logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: this.spinning ? '1' : '0' } } },
     };
   }

@@ -99,6 +99,7 @@ export const EXAMPLES = {
     409: { error: { code: 'VISAGE_ERR_DUPLICATE_SUBJECT', message: 'a subject named "sheldon" exists' } },
     413: { error: { code: 'VISAGE_ERR_IMAGE_TOO_LARGE', message: 'image image buffer (67 bytes) is 60000x60000 (3600 megapixels), more than the limit of 40 (maxInputPixels)' } },
     415: { error: { code: 'VISAGE_ERR_VIDEO_NOT_IMAGE', message: 'the data given (51958 bytes) is a video (MP4), not an image: this reads still images; videos are read by visage video' } },
+    422: { error: { code: 'VISAGE_ERR_NOT_LIVE', message: 'the face did not pass the liveness check (faceplugin-liveness live score 0.012 < 0.05): a photo or a screen?' } },
     503: { error: { code: 'VISAGE_ERR_BUSY', message: 'the server is busy; try again shortly' } },
   } as Record<number, unknown>,
 };

@@ -67,7 +67,7 @@ export function openApiDocument(version: string): Json {
       '/v1/recognise': {
         post: op('recognition', 'Every face of an image, with the person recognised (or UNKNOWN) and the nearest people', {
           requestBody: imageBody({ image: 'the photo' }, { ...OPTIONS, annotate: { type: 'boolean', description: 'answer a JPEG with boxes and names drawn instead of JSON' } }),
-          parameters: [queryParam('threshold', OPTIONS.threshold.description, OPTIONS.threshold), queryParam('k', OPTIONS.k.description, OPTIONS.k), queryParam('strategy', OPTIONS.strategy.description, OPTIONS.strategy), queryParam('annotate', 'JPEG answer with boxes and names', { type: 'boolean' })],
+          parameters: [queryParam('threshold', OPTIONS.threshold.description, OPTIONS.threshold), queryParam('k', OPTIONS.k.description, OPTIONS.k), queryParam('strategy', OPTIONS.strategy.description, OPTIONS.strategy), queryParam('annotate', 'JPEG answer with boxes and names', { type: 'boolean' }), queryParam('attributes', 'comma-separated: age, gender, emotion, liveness; each face then carries "attributes"', { type: 'string' }), queryParam('requireLive', 'faces the liveness model calls a spoof are not matched (name null, refused "not-live")', { type: 'boolean' })],
           responses: {
             200: {
               description: 'the faces found, best detections first',
@@ -91,10 +91,10 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/verify': {
         post: op('recognition', 'Whether two photos (a, b), or a photo and an enrolled subject, show the same person', {
-          requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold }, false),
+          requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold, requireLive: { type: 'boolean', description: 'refuse (422 VISAGE_ERR_NOT_LIVE) when a compared face is called a spoof' } }, false),
           responses: {
             200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' } } }, 'the decision; the largest face of each photo is compared', EXAMPLES.verify),
-            ...errors(400, 401, 403, 404, 413, 415, 503),
+            ...errors(400, 401, 403, 404, 413, 415, 422, 503),
           },
         }),
       },
@@ -156,7 +156,7 @@ export function openApiDocument(version: string): Json {
         post: op('subjects', 'Enrol faces from uploaded photos, one face per photo (admin); create=true creates a new person', {
           description: 'Each photo must show one face of sufficient quality (else it is skipped, with the reason: no-face, several-faces, low-quality, already-enrolled). `largest=true` takes the largest face of a photo with several. A 128-px JPEG thumbnail of each face is kept by the server.\n\n'
             + 'A subject that does not exist is a 404 (`VISAGE_ERR_UNKNOWN_SUBJECT`) unless `create=true` is given in the query: then the subject (named by the path) is created with its first added face, and `created` is true. When every photo is skipped nobody is created and `subject` is null. A subject is created by name only: an unknown id (digits) stays a 404.',
-          parameters: [queryParam('create', 'create the subject named in the path when it does not exist (default false)', { type: 'boolean', default: false }), queryParam('largest', 'take the largest face of a photo with several', { type: 'boolean', default: false })],
+          parameters: [queryParam('create', 'create the subject named in the path when it does not exist (default false)', { type: 'boolean', default: false }), queryParam('largest', 'take the largest face of a photo with several', { type: 'boolean', default: false }), queryParam('requireLive', 'skip photos whose face the liveness model calls a spoof (reason not-live)', { type: 'boolean', default: false })],
           requestBody: imageBody({ image: 'one or more photos (repeat the field; in JSON, "images": [...])' }, { largest: { type: 'boolean' } }),
           responses: {
             201: json({
@@ -218,7 +218,7 @@ export function openApiDocument(version: string): Json {
         ApiKey: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'recognise'] }, prefix: { type: 'string' }, created: { type: 'string' }, lastUsed: { type: ['string', 'null'] }, revoked: { type: ['string', 'null'] } } },
         ErrorCode: { type: 'string', enum: allErrorCodes().map((e) => e.code) },
       },
-      responses: Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 503].map((status) => [`E${status}`, {
+      responses: Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 422, 503].map((status) => [`E${status}`, {
         description: allErrorCodes().filter((e) => e.status === status).map((e) => `${e.code}: ${e.message}`).join('; '),
         content: { 'application/json': { schema: ref('Error'), example: EXAMPLES.errors[status] } },
       }])),

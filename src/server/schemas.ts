@@ -73,6 +73,8 @@ export const schemas = {
       subjectId: { type: ['integer', 'null'] },
       similarity: { type: ['number', 'null'], description: 'similarity to the best subject, whether or not it passed' },
       candidates: { type: 'array', items: candidate, description: 'the k nearest people, best first' },
+      attributes: { type: 'object', description: 'with attributes=...: age {value}, gender {value, confidence}, emotion {value, confidence, scores}, liveness {value, score, threshold, confidence}; each names its model' },
+      refused: { type: 'string', enum: ['not-live'], description: 'with requireLive: the face was not matched because the liveness model called it a spoof' },
     },
   },
   error: {

@@ -30,6 +30,8 @@ An image is enrolled when it shows exactly one face of sufficient quality (the l
 Options:
   --name NAME          every image is this person's
   --largest            take the largest face of images that show several
+  --require-live       skip images whose face the liveness model calls a spoof (a printed photo,
+                       a screen); reason not-live
 ${DB_HELP}
   --json               print what was added and skipped as JSON
 ${EMBEDDER_HELP}
@@ -73,6 +75,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       largest: { type: 'boolean', default: false },
+      'require-live': { type: 'boolean', default: false },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
@@ -99,7 +102,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
         rows.push({ file: item.file, subject: null, status: 'skipped', reason: 'no-name', message: 'the file name does not name a person (use --name)' });
       } else {
         try {
-          const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest });
+          const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest, requireLive: values['require-live'] });
           const message = outcome.reason === 'several-faces' ? `${outcome.message} (or use --largest)` : outcome.message;
           rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message, faceId: outcome.faceId });
         } catch (error) {

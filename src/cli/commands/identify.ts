@@ -10,7 +10,7 @@ import { annotateImage } from '../../report/annotate.ts';
 import type { IdentifiedFace } from '../../recognition/types.ts';
 import { DECISION_STRATEGIES, nearMissFloor, nearMisses, type DecisionStrategy, type NearMisses } from '../../face/match/index.ts';
 import { expandInputs, imageErrorLine, outputName, reportSkippedVideos } from '../inputs.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { ATTRIBUTE_HELP, ATTRIBUTE_OPTIONS, EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, attributeCell, attributeList, attributeModelsFlag, numberFlag, pipelineConfig } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
@@ -32,6 +32,9 @@ Options:
                        best-face (their closest enrolled face)
 ${DB_HELP}
   --json               print the results as JSON
+${ATTRIBUTE_HELP}
+  --require-live       faces the liveness model calls a spoof (a photo, a screen) are not matched:
+                       shown as NOT LIVE (JSON: "refused": "not-live")
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
   -h, --help           this help
@@ -68,6 +71,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
+      ...ATTRIBUTE_OPTIONS,
+      'require-live': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,7 +92,8 @@ export async function identifyCommand(argv: string[]): Promise<number> {
   const files = inputs.images.map((i) => i.file);
   const file = dbPath(values.db);
   const gallery = await openGallery(file);
-  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined });
+  const attributes = attributeList(values.attributes);
+  const recognizer = await recognizerFor(gallery, { visageOptions: { ...pipelineConfig(values), attributeModels: attributeModelsFlag(values['attribute-model']) }, threshold, strategy: values.strategy as DecisionStrategy | undefined });
   const out = values.out;
   const reports: ImageReport[] = [];
   let failed = 0;
@@ -106,7 +112,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
     try {
       for (const image of files) {
         try {
-          const result = await recognizer.identify(image, { k: top });
+          const result = await recognizer.identify(image, { k: top, ...(attributes ? { attributes } : {}), requireLive: values['require-live'] });
           const report: ImageReport = {
             file: image, width: result.width, height: result.height,
             faces: result.faces.map((f) => (values.json || top > 1 ? f : { ...f, candidates: undefined })),
@@ -158,12 +164,13 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         if (r.error) rows.push([r.file, '-', '', `error: ${r.error.message}`, '']);
         else if (r.faces!.length === 0) rows.push([r.file, '-', '', 'no face', '']);
         for (const [i, f] of (r.faces ?? []).entries()) {
-          const row = [r.file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`, f.name ?? 'UNKNOWN', fixed(f.similarity)];
+          const row = [r.file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`, f.refused ? 'NOT LIVE' : f.name ?? 'UNKNOWN', fixed(f.similarity)];
           if (top > 1) row.push((f.candidates ?? []).map((c) => `${c.name} ${c.similarity.toFixed(3)}`).join(', '));
+          if (attributes) row.push(attributeCell(f.attributes));
           rows.push(row);
         }
       }
-      printTable(['file', 'face', 'box (x,y wxh)', 'name', 'similarity', ...(top > 1 ? [`nearest ${top}`] : [])], rows);
+      printTable(['file', 'face', 'box (x,y wxh)', 'name', 'similarity', ...(top > 1 ? [`nearest ${top}`] : []), ...(attributes ? ['attributes'] : [])], rows);
       const known = faces.filter((f) => f.name).length;
       process.stderr.write(`${faces.length} face(s) in ${reports.length - failed} image(s): ${known} recognised, ${faces.length - known} UNKNOWN (threshold ${used.toFixed(4)}, ${recognizer.strategy})${failed ? `; ${failed} image(s) unreadable` : ''}${out ? `; written to ${out}` : ''}\n`);
       if (near?.count) process.stderr.write(nearMissLine(near, faces.length - known, values.threshold !== undefined));

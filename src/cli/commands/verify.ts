@@ -18,6 +18,8 @@ Options:
   --json               print {"same","similarity","threshold","modelId","a","b"} as JSON
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP}
+  --require-live       refuse (exit 1, VISAGE_ERR_NOT_LIVE) when either face is called a spoof
+                       by the liveness model (a printed photo, a screen)
   -h, --help           this help
 
 Exit status: 0 whether or not they match, 1 when an image cannot be read or shows no face,
@@ -31,6 +33,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     options: {
       threshold: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'require-live': { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,7 +48,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const visage = await createVisage(pipelineConfig(values));
   try {
     if (threshold === undefined) defaultThreshold(visage.config.embedders[0]!, 'pair'); // no calibrated one: fail before any work
-    const result = await verifyFaces(visage, positionals[0]!, positionals[1]!, { threshold });
+    const result = await verifyFaces(visage, positionals[0]!, positionals[1]!, { threshold, requireLive: values['require-live'] });
     if (values.json) {
       process.stdout.write(formatJson(result));
     } else {

@@ -10,6 +10,18 @@ import type { Face } from '../../types.ts';
 import { booleanField, field, numberField, oneImage, readInput, type RequestInput } from '../images.ts';
 import { imageRoute, infer, type ServerContext } from '../context.ts';
 import { subjectRefFromText } from '../../gallery/validate.ts';
+import { ATTRIBUTE_NAMES, type AttributeName } from '../../attributes/heads.ts';
+
+/** `attributes=age,gender,emotion,liveness` (any of them), as a form field or query parameter. */
+function attributesField(request: FastifyRequest, input: RequestInput): AttributeName[] | undefined {
+  const value = field(request, input, 'attributes');
+  if (value === undefined || value === '') return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!ATTRIBUTE_NAMES.includes(name as AttributeName)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `attributes takes ${ATTRIBUTE_NAMES.join(', ')}, got ${shown(name)}`);
+  }
+  return names as AttributeName[];
+}
 
 function strategyField(request: FastifyRequest, input: RequestInput): DecisionStrategy | undefined {
   const value = field(request, input, 'strategy');
@@ -41,8 +53,10 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
     const k = numberField(request, input, 'k', 1, 50, true);
     const strategy = strategyField(request, input);
     const annotate = booleanField(request, input, 'annotate') ?? false;
-    const result = await infer(context, request, () => recognizer.identify(image.data, { threshold, k, strategy }));
-    const faces = result.faces.map((f) => ({ ...f, label: f.name ?? 'UNKNOWN' }));
+    const attributes = attributesField(request, input);
+    const requireLive = booleanField(request, input, 'requireLive');
+    const result = await infer(context, request, () => recognizer.identify(image.data, { threshold, k, strategy, ...(attributes ? { attributes } : {}), requireLive }));
+    const faces = result.faces.map((f) => ({ ...f, label: f.refused ? 'NOT LIVE' : f.name ?? 'UNKNOWN' }));
     if (annotate) {
       const annotations: Annotation[] = faces.map((f) => ({
         box: f.box, label: f.label, detail: f.similarity === null ? undefined : f.similarity.toFixed(2), kind: f.name ? 'known' : 'unknown',
@@ -62,12 +76,13 @@ export async function recognitionRoutes(app: FastifyInstance, context: ServerCon
     const threshold = numberField(request, input, 'threshold', -1, 1);
     if (threshold === undefined) defaultThreshold(modelId, 'pair');
     const subjectText = field(request, input, 'subject');
+    const requireLive = booleanField(request, input, 'requireLive');
     if (subjectText === undefined || subjectText === '') {
       const a = oneImage(input, 'a'), b = oneImage(input, 'b');
-      return infer(context, request, () => recognizer.verify(a.data, b.data, { threshold }));
+      return infer(context, request, () => recognizer.verify(a.data, b.data, { threshold, requireLive }));
     }
     const image = input.files.has('image') ? oneImage(input, 'image') : oneImage(input, 'a');
-    return infer(context, request, () => recognizer.verifySubject(image.data, subjectRefFromText(subjectText), { threshold }));
+    return infer(context, request, () => recognizer.verifySubject(image.data, subjectRefFromText(subjectText), { threshold, requireLive }));
   });
 
   // Faces only: boxes and detector scores (no landmarks or embeddings: the cheap call).

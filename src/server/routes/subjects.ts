@@ -74,6 +74,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     }
     const input = await readInput(request, context.limits);
     const largest = booleanField(request, input, 'largest') ?? false;
+    const requireLive = booleanField(request, input, 'requireLive');
     const uploads = input.files.get('image') ?? [];
     if (uploads.length === 0 || input.files.size > 1) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', 'send the images as "image" (multipart files, or base64 in "image"/"images")');
@@ -82,7 +83,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const results = [];
     for (const [i, upload] of uploads.entries()) {
       const sourceFile = `upload:${upload.filename ?? `image-${i + 1}`}`;
-      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject?.name ?? String(ref), { largest, sourceFile }));
+      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject?.name ?? String(ref), { largest, sourceFile, requireLive }));
       if (!subject && outcome.status === 'added') subject = await gallery.getSubject(outcome.subject);
       let thumbnail: string | null = null;
       if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store && subject) {

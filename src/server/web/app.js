@@ -146,7 +146,7 @@ function drawLabels(ctx, faces, scale, canvasWidth, canvasHeight) {
   const shorter = Math.min(canvasWidth, canvasHeight);
   const stroke = Math.max(2, Math.round(shorter / 300));
   for (const face of faces) {
-    const colour = face.name ? COLOURS.known : COLOURS.unknown;
+    const colour = face.name && !face.refused ? COLOURS.known : COLOURS.unknown;
     const [x, y, width, height] = [face.box.x, face.box.y, face.box.width, face.box.height].map((v) => v * scale);
     ctx.lineWidth = stroke;
     ctx.strokeStyle = colour;
@@ -164,15 +164,43 @@ function drawLabels(ctx, faces, scale, canvasWidth, canvasHeight) {
     ctx.fillStyle = '#fff';
     ctx.textBaseline = 'top';
     ctx.fillText(text, tagX + pad, tagY + pad);
+    // The attributes, when asked for, in a second tag under the box.
+    const extra = attributeText(face.attributes);
+    if (extra) {
+      const small = Math.max(10, Math.round(font * 0.75));
+      ctx.font = `${small}px system-ui, sans-serif`;
+      const width2 = ctx.measureText(extra).width + 2 * pad;
+      const y2 = Math.min(y + height, canvasHeight - small - 2 * pad);
+      const x2 = Math.min(Math.max(0, x), Math.max(0, canvasWidth - width2));
+      ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
+      ctx.fillRect(x2, y2, width2, small + 2 * pad);
+      ctx.fillStyle = '#fff';
+      ctx.fillText(extra, x2 + pad, y2 + pad);
+    }
   }
+}
+
+/** A face's attributes in words: "34 y · male 0.97 · happy 0.81 · live 0.93". */
+function attributeText(attributes) {
+  if (!attributes) return '';
+  const parts = [];
+  if (attributes.age) parts.push(`${Math.round(attributes.age.value)} y`);
+  if (attributes.gender) parts.push(`${attributes.gender.value} ${attributes.gender.confidence.toFixed(2)}`);
+  if (attributes.emotion) parts.push(`${attributes.emotion.value} ${attributes.emotion.confidence.toFixed(2)}`);
+  if (attributes.liveness) parts.push(`${attributes.liveness.value} ${attributes.liveness.score.toFixed(2)}`);
+  return parts.join(' · ');
 }
 
 handle($('recognise-form'), async (data) => {
   const file = data.get('photo');
   const upload = new FormData();
   upload.append('image', file, file.name);
-  const result = await api('/v1/recognise', { method: 'POST', body: upload });
+  const query = data.get('attributes') ? '?attributes=age,gender,emotion,liveness' : '';
+  const result = await api(`/v1/recognise${query}`, { method: 'POST', body: upload });
   await drawFaces($('recognise-canvas'), file, result.faces);
+  const list = $('recognise-attributes');
+  list.replaceChildren(...result.faces.filter((f) => f.attributes).map((f) => element('li', { textContent: `${f.label}: ${attributeText(f.attributes)}` })));
+  list.dataset.attributes = JSON.stringify(result.faces.map((f) => f.attributes ?? null));
   const names = result.faces.map((f) => f.label);
   $('recognise-caption').textContent = result.faces.length
     ? `${result.faces.length} face${result.faces.length === 1 ? '' : 's'}: ${names.join(', ')} (threshold ${result.threshold.toFixed(3)})`
@@ -280,7 +308,9 @@ async function liveLoop() {
     const started = performance.now();
     try {
       const frame = await grabFrame(Number($('live-width').value), 0.8);
-      const result = await api('/v1/recognise?k=1', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: frame.blob });
+      // With "require a live face": the liveness model runs on each face, and a spoof is not named (label NOT LIVE).
+      const live = $('live-require').checked ? '&requireLive=true&attributes=liveness' : '';
+      const result = await api(`/v1/recognise?k=1${live}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: frame.blob });
       if (!camera.live) break;
       if (frame.width !== width) { // a new frame size: the figures start again
         [done, frames, latencySum, width] = [[], 0, 0, frame.width];
