@@ -12,7 +12,8 @@
 // through an IVF index (ivf.ts): only the faces of the lists nearest the query are scored, with
 // the same stored vectors, so a face found has its exact score and only faces elsewhere can be
 // missed (recall@5 measured by bench/search.ts). Mean templates (one row per subject) stay exact.
-// Rows can be stored as float16 (precision option): half the memory, scores within 2e-3.
+// Rows can be stored as float16 (precision option): half the memory; a score moves by at most
+// 2^-11 (about 5e-4) for unit vectors, as each value moves by at most 2^-11 of itself.
 import { VisageError } from '../errors.ts';
 import { DotMatrix, type Precision } from './dot-kernel.ts';
 import { IvfLists } from './ivf.ts';
@@ -76,9 +77,9 @@ export interface SearchOptions {
   /** Default 1,000,000 (exact search takes about 25 ms per million 128-d faces). */
   approximateAbove?: number;
   /**
-   * How face vectors are stored: 'float32' (default; 4 bytes a value) or 'float16' (2 bytes;
-   * scores within 2e-3 of float32's). One matrix holds at most 4 GiB: about 8.3M faces of 128
-   * values in float32, 16.6M in float16.
+   * How face vectors are stored: 'float32' (default; 4 bytes a value) or 'float16' (2 bytes).
+   * One matrix holds at most 4 GiB: about 8.3M faces of 128
+   * values in float32, 16.6M in float16. float16 scores are within 5e-4 of float32's.
    */
   precision?: Precision;
   /** IVF lists; default about sqrt(faces), at most 2048. */
@@ -90,10 +91,10 @@ export interface SearchOptions {
 const MODES: readonly SearchMode[] = ['exact', 'approximate', 'auto'];
 export const DEFAULT_APPROXIMATE_ABOVE = 1_000_000;
 /** Share of the lists probed by default: chosen on bench/search.ts (recall@5 >= 0.99 on face-like data). */
-const DEFAULT_PROBES_FRACTION = 1 / 32;
+const DEFAULT_PROBES_FRACTION = 1 / 16;
 const MAX_LISTS = 2048;
 
-interface SearchSettings {
+export interface SearchSettings {
   mode: SearchMode;
   approximateAbove: number;
   precision: Precision;
@@ -101,7 +102,8 @@ interface SearchSettings {
   probes: number | undefined;
 }
 
-function searchSettings(options: SearchOptions = {}, base?: SearchSettings): SearchSettings {
+/** Validated search options over `base` (or the defaults); throws VISAGE_ERR_BAD_OPTION. */
+export function searchSettings(options: SearchOptions = {}, base?: SearchSettings): SearchSettings {
   if (options === null || typeof options !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'search options must be an object');
   for (const key of Object.keys(options)) {
     if (!['mode', 'approximateAbove', 'precision', 'lists', 'probes'].includes(key)) {
@@ -439,6 +441,13 @@ export class SearchIndex {
     }
   }
 
+  /** Makes room for `total` faces at once (a load knows its count: no doubling slack). */
+  reserve(total: number, dim = this.dimension): void {
+    if (dim <= 0) return;
+    this.matrixFor(dim).reserve(total);
+    this.growRows(total);
+  }
+
   /** Removes a face; false when it is not in the index. */
   removeFace(faceId: number): boolean {
     const n = this.size;
@@ -595,12 +604,19 @@ export class SearchIndex {
     const trained = this.ivf?.trainedRows ?? 0;
     if (!this.ivf || rows > 2 * trained || rows < trained / 2) {
       this.ivf = null; // frees the old lists before the new ones are built
-      this.ivf = IvfLists.train(this.faces, this.settings.lists ?? defaultLists(rows));
+      const ivf = IvfLists.train(this.faces, this.settings.lists ?? defaultLists(rows));
+      const order = ivf.contiguousOrder();
+      this.faces.permute(order);
+      this.rowFace = Float64Array.from(order, (row) => this.rowFace[row]!);
+      this.rowSlot = Int32Array.from(order, (row) => this.rowSlot[row]!);
+      ivf.renumbered();
+      this.ivf = ivf;
     }
     return this.ivf;
   }
 
   private fill(embeddings: ModelEmbeddings): void {
+    if (embeddings.count > 0) this.reserve(this.size + embeddings.count, embeddings.vectors.length / embeddings.count);
     if (embeddings.count > 0) this.addMany(embeddings.faceIds, embeddings.subjectIds, embeddings.vectors, embeddings.subjectNames);
   }
 

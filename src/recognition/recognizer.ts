@@ -13,7 +13,7 @@ import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
-import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
+import { SearchIndex, searchSettings, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
@@ -38,6 +38,7 @@ export class Recognizer {
   private readonly thresholdOption: number | undefined;
   readonly strategy: DecisionStrategy;
   private readonly enrolmentQuality: Partial<EnrolmentQuality>;
+  private readonly searchOptions: SearchOptions | undefined;
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
@@ -51,6 +52,7 @@ export class Recognizer {
     this.thresholdOption = options.threshold;
     this.strategy = checkStrategy(options.strategy ?? DEFAULT_STRATEGY);
     this.enrolmentQuality = options.enrolmentQuality ?? {};
+    this.searchOptions = options.search;
     this.ownsVisage = owns.visage;
     this.ownsGallery = owns.gallery;
   }
@@ -63,6 +65,7 @@ export class Recognizer {
     // Settle the options that can fail before opening anything.
     if (options.threshold !== undefined) checkThreshold(options.threshold, 'threshold');
     if (options.strategy !== undefined) checkStrategy(options.strategy);
+    if (options.search !== undefined) searchSettings(options.search);
     const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;
@@ -110,7 +113,7 @@ export class Recognizer {
 
   /** The search index over the matching model, loaded on first use (alongside an image's analysis). */
   private loadIndex(): Promise<SearchIndex> {
-    this.index ??= SearchIndex.load(this.gallery, this.modelId).catch((error) => { this.index = null; throw error; });
+    this.index ??= SearchIndex.load(this.gallery, this.modelId, this.searchOptions).catch((error) => { this.index = null; throw error; });
     return this.index;
   }
 

@@ -3,6 +3,7 @@ import type { Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
 import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
 import type { GalleryOptions } from '../gallery/open.ts';
+import type { SearchOptions } from '../gallery/search.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import type { Box, Face } from '../types.ts';
 import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
@@ -31,6 +32,11 @@ export interface RecognizerOptions {
    * (see embedder-choice.ts); 'default' always uses the default (reindexing needs that).
    */
   embedders?: 'gallery' | 'default';
+  /**
+   * How the search index scans faces: exact up to 1M faces then approximate (IVF) by default;
+   * float16 storage halves the memory (see SearchOptions in gallery/search.ts).
+   */
+  search?: SearchOptions;
 }
 
 export interface EnrollOptions {
