@@ -1,11 +1,12 @@
-// npm run bench:search [-- --json] [--sizes 100000,1000000] [--data faces,gaussian] [--probes 16,32,64]
+// npm run bench:search [-- --json] [--sizes 100000] [--data faces,gaussian] [--probes 16,32,64]
 //                      [--lists N] [--queries N] [--k K] [--dim D]
 // The in-memory gallery index (src/gallery/search.ts), size x method: exact float32, approximate
 // (IVF) over float32, exact float16, approximate over float16. Per row: build seconds (adding the
 // faces; for IVF rows the training and filing), ms per top-k face search p50/p99, recall@k against
 // exact float32 for returning people and for strangers, bytes per face held by the index and the
-// process's RSS. 10M faces: --sizes 10000000 (about 12 min on the 2-core machine, peak RSS ~6 GB:
-// float32 needs two matrices there, see exactFloat32; the float16 rows hold 2.6 GB of vectors).
+// process's RSS. The default (100k faces) takes about 1 min on the 2-core machine; --sizes 1000000
+// about 12 min for both data sets with other work running; 10M faces: --sizes 10000000 --data faces
+// --queries 50 (TEN_MINUTES below; float32 needs two matrices there, see exactFloat32).
 //
 // Data (--data):
 //  faces     face-like: identities of 10 faces, built to match the faceapi-recognition ResNet's
@@ -24,7 +25,7 @@ import { topK } from '../src/face/match/index.ts';
 const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    sizes: { type: 'string', default: '100000,1000000' },
+    sizes: { type: 'string', default: '100000' },
     data: { type: 'string', default: 'faces,gaussian' },
     probes: { type: 'string', default: '16,32,64' },
     lists: { type: 'string' },
