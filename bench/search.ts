@@ -6,7 +6,8 @@
 // exact float32 for returning people and for strangers, bytes per face held by the index and the
 // process's RSS. The default (100k faces) takes about 1 min on the 2-core machine; --sizes 1000000
 // about 12 min for both data sets with other work running; 10M faces: --sizes 10000000 --data faces
-// --queries 50 (TEN_MINUTES below; float32 needs two matrices there, see exactFloat32).
+// --queries 50 (42 min on the shared 2-core machine, peak RSS 5.2 GB; float32 needs two matrices
+// there, see exactFloat32).
 //
 // Data (--data):
 //  faces     face-like: identities of 10 faces, built to match the faceapi-recognition ResNet's
