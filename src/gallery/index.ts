@@ -14,6 +14,6 @@ export { openSqliteGallery, SqliteGallery } from './sqlite/index.ts';
 export type { SqliteGalleryOptions } from './sqlite/index.ts';
 export { SCHEMA_VERSION, APPLICATION_ID } from './sqlite/index.ts';
 export { SearchIndex } from './search.ts';
-export type { FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions } from './search.ts';
+export type { FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions, SearchOptions, SearchMode } from './search.ts';
 export { contentHash, PORTABLE_FORMAT, PORTABLE_VERSION } from './portable.ts';
 export type { PortableGallery, PortableSubject, PortableFace } from './portable.ts';

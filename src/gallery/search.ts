@@ -7,8 +7,16 @@
 //
 // Per-subject scores under both strategies (see src/face/match/decision.ts); identify() applies
 // the open-set decision to them.
+//
+// Past `approximateAbove` faces (mode 'auto'; always with mode 'approximate') the face scans go
+// through an IVF index (ivf.ts): only the faces of the lists nearest the query are scored, with
+// the same stored vectors, so a face found has its exact score and only faces elsewhere can be
+// missed (recall@5 measured by bench/search.ts). Mean templates (one row per subject) stay exact.
+// Rows can be stored as float16 (precision option): half the memory; a score moves by at most
+// 2^-11 (about 5e-4) for unit vectors, as each value moves by at most 2^-11 of itself.
 import { VisageError } from '../errors.ts';
-import { DotMatrix } from './dot-kernel.ts';
+import { DotMatrix, type Precision } from './dot-kernel.ts';
+import { IvfLists } from './ivf.ts';
 import { checkStrategy, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
 import type { Gallery, GalleryChange, ModelEmbeddings } from './gallery.ts';
 
@@ -57,6 +65,75 @@ function positiveInteger(value: unknown, what: string): number {
   return value as number;
 }
 
+export type SearchMode = 'exact' | 'approximate' | 'auto';
+
+/** How the index scans faces (SearchIndex.create/load, RecognizerOptions.search). */
+export interface SearchOptions {
+  /**
+   * 'exact' scores every face; 'approximate' scores the faces of the IVF lists nearest the query;
+   * 'auto' (default): exact up to `approximateAbove` faces, approximate above.
+   */
+  mode?: SearchMode;
+  /** Default 1,000,000 (exact search takes about 25 ms per million 128-d faces). */
+  approximateAbove?: number;
+  /**
+   * How face vectors are stored: 'float32' (default; 4 bytes a value) or 'float16' (2 bytes).
+   * One matrix holds at most 4 GiB: about 8.3M faces of 128
+   * values in float32, 16.6M in float16. float16 scores are within 5e-4 of float32's.
+   */
+  precision?: Precision;
+  /** IVF lists; default about sqrt(faces), at most 2048. */
+  lists?: number;
+  /** Lists scored per query; default DEFAULT_PROBES_FRACTION of the lists (at least 8). */
+  probes?: number;
+}
+
+const MODES: readonly SearchMode[] = ['exact', 'approximate', 'auto'];
+export const DEFAULT_APPROXIMATE_ABOVE = 1_000_000;
+/** Share of the lists probed by default: chosen on bench/search.ts (recall@5 >= 0.99 on face-like data). */
+const DEFAULT_PROBES_FRACTION = 1 / 16;
+const MAX_LISTS = 2048;
+
+export interface SearchSettings {
+  mode: SearchMode;
+  approximateAbove: number;
+  precision: Precision;
+  lists: number | undefined;
+  probes: number | undefined;
+}
+
+/** Validated search options over `base` (or the defaults); throws VISAGE_ERR_BAD_OPTION. */
+export function searchSettings(options: SearchOptions = {}, base?: SearchSettings): SearchSettings {
+  if (options === null || typeof options !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'search options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!['mode', 'approximateAbove', 'precision', 'lists', 'probes'].includes(key)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown search option "${key}"; known: mode, approximateAbove, precision, lists, probes`);
+    }
+  }
+  const mode = options.mode ?? base?.mode ?? 'auto';
+  if (!MODES.includes(mode)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `search mode must be one of ${MODES.join(', ')}, got ${String(mode)}`);
+  const precision = options.precision ?? base?.precision ?? 'float32';
+  if (precision !== 'float32' && precision !== 'float16') throw new VisageError('VISAGE_ERR_BAD_OPTION', `search precision must be float32 or float16, got ${String(precision)}`);
+  const whole = (value: number | undefined, what: string) => (value === undefined ? undefined : positiveInteger(value, `search ${what}`));
+  return {
+    mode,
+    precision,
+    approximateAbove: whole(options.approximateAbove, 'approximateAbove') ?? base?.approximateAbove ?? DEFAULT_APPROXIMATE_ABOVE,
+    lists: whole(options.lists, 'lists') ?? base?.lists,
+    probes: whole(options.probes, 'probes') ?? base?.probes,
+  };
+}
+
+/** The default number of IVF lists for `rows` faces. */
+export function defaultLists(rows: number): number {
+  return Math.max(1, Math.min(MAX_LISTS, Math.round(Math.sqrt(rows))));
+}
+
+/** The default number of lists probed out of `lists`. */
+export function defaultProbes(lists: number): number {
+  return Math.min(lists, Math.max(8, Math.round(lists * DEFAULT_PROBES_FRACTION)));
+}
+
 
 /**
  * Above this many changed faces (and this fraction of the index), catchUp() reloads everything
@@ -92,20 +169,24 @@ export class SearchIndex {
   private slotSum = new Float64Array(0);
   private templates: DotMatrix | null = null;
   private readonly dirtySlots = new Set<number>();
+  private settings: SearchSettings;
+  /** The approximate index over `faces`, trained on first use past the threshold (see ivfInUse). */
+  private ivf: IvfLists | null = null;
 
-  private constructor(modelId: string, dim: number) {
+  private constructor(modelId: string, dim: number, options?: SearchOptions) {
     this.modelId = modelId;
     this.dimension = dim;
+    this.settings = searchSettings(options);
   }
 
   /** An empty index not tied to a gallery (fill it with add()/addMany()). dim 0: from the first vector. */
-  static create(modelId: string, dim = 0): SearchIndex {
-    return new SearchIndex(modelId, dim);
+  static create(modelId: string, dim = 0, options?: SearchOptions): SearchIndex {
+    return new SearchIndex(modelId, dim, options);
   }
 
   /** Loads every embedding of `modelId` from the gallery and follows its changes until close(). */
-  static async load(gallery: Gallery, modelId: string): Promise<SearchIndex> {
-    const index = new SearchIndex(modelId, 0);
+  static async load(gallery: Gallery, modelId: string, options?: SearchOptions): Promise<SearchIndex> {
+    const index = new SearchIndex(modelId, 0, options);
     index.gallery = gallery;
     index.unsubscribe = gallery.onChange((change) => index.apply(change));
     try {
@@ -130,6 +211,53 @@ export class SearchIndex {
   /** Subjects with at least one face in the index. */
   get subjects(): number {
     return this.slotOf.size;
+  }
+
+  /** The search settings in force (defaults filled in but lists and probes, which follow the size). */
+  get search(): Readonly<Required<Omit<SearchOptions, 'lists' | 'probes'>>> & { lists: number | undefined; probes: number | undefined } {
+    return { ...this.settings };
+  }
+
+  /**
+   * Changes how the index searches. mode, approximateAbove, lists and probes apply from the next
+   * search (new lists retrain the IVF index); precision only before the first face.
+   */
+  configure(options: SearchOptions): void {
+    const next = searchSettings(options, this.settings);
+    if (next.precision !== this.settings.precision && this.faces) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', 'search precision can only be set before the first face');
+    }
+    if (next.lists !== this.settings.lists) this.ivf = null;
+    this.settings = next;
+  }
+
+  /** Whether the next face search is approximate (IVF) under the settings and the size now. */
+  get approximate(): boolean {
+    const { mode, approximateAbove } = this.settings;
+    return this.size > 0 && (mode === 'approximate' || (mode === 'auto' && this.size > approximateAbove));
+  }
+
+  /**
+   * Trains the IVF index now rather than on the first approximate search (a server may call it
+   * after loading). Rebuild policy: trained when first needed; new faces go to their nearest list;
+   * trained again when the index has doubled or halved since, or on reload. Returns false when
+   * searches are exact.
+   */
+  prepareApproximate(): boolean {
+    return this.ivfInUse() !== null;
+  }
+
+  /** The IVF index's lists and how full they are (null while searches are exact or before training). */
+  get approximateIndex(): { lists: number; probes: number; trainedRows: number; largestList: number; meanList: number } | null {
+    if (!this.ivf) return null;
+    const { largest, mean } = this.ivf.balance();
+    return { lists: this.ivf.lists, probes: this.probes(this.ivf), trainedRows: this.ivf.trainedRows, largestList: largest, meanList: mean };
+  }
+
+  /** Bytes held by the index's arrays (vectors, row maps, subject sums and templates, IVF). */
+  get bytes(): number {
+    return (this.faces?.bytes ?? 0) + this.rowFace.byteLength + this.rowSlot.byteLength + this.slotSum.byteLength
+      + (this.templates?.bytes ?? 0) + (this.ivf?.bytes ?? 0);
   }
 
   /** Reloads everything from the gallery. */
@@ -294,9 +422,11 @@ export class SearchIndex {
     try {
       matrix.append(vectors, count);
     } catch (error) {
-      throw new VisageError('VISAGE_ERR_BAD_INPUT', `search index: ${(error as Error).message}`, { cause: error });
+      const hint = this.settings.precision === 'float32' ? " (search precision 'float16' holds twice as many)" : '';
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `search index: ${(error as Error).message}${hint}`, { cause: error });
     }
     this.growRows(matrix.rows);
+    this.ivf?.addRows(matrix, start, count);
     for (let i = 0; i < count; i++) {
       const subjectId = subjectIds[i]!;
       let slot = this.slotOf.get(subjectId);
@@ -309,6 +439,13 @@ export class SearchIndex {
       for (let j = 0; j < dim; j++) this.slotSum[sum + j]! += vectors[from + j]!;
       this.dirtySlots.add(slot);
     }
+  }
+
+  /** Makes room for `total` faces at once (a load knows its count: no doubling slack). */
+  reserve(total: number, dim = this.dimension): void {
+    if (dim <= 0) return;
+    this.matrixFor(dim).reserve(total);
+    this.growRows(total);
   }
 
   /** Removes a face; false when it is not in the index. */
@@ -374,10 +511,11 @@ export class SearchIndex {
     positiveInteger(k, 'k');
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
-    const scores = this.faces.dotAll(unit);
+    const { scores, rows } = this.scan(unit);
     return topK(scores, scores.length, k).map(({ index, score }) => {
-      const slot = this.rowSlot[index]!;
-      return { faceId: this.rowFace[index]!, subjectId: this.slotSubject[slot]!, name: this.slotName[slot]!, similarity: score };
+      const row = rows ? rows[index]! : index;
+      const slot = this.rowSlot[row]!;
+      return { faceId: this.rowFace[row]!, subjectId: this.slotSubject[slot]!, name: this.slotName[slot]!, similarity: score };
     });
   }
 
@@ -403,18 +541,19 @@ export class SearchIndex {
     const slots = this.slotSubject.length;
     let perSlot: Float32Array;
     if (strategy === 'best-face') {
-      const scores = this.faces.dotAll(unit);
+      const { scores, rows } = this.scan(unit);
       perSlot = new Float32Array(slots).fill(-Infinity);
       const rowSlot = this.rowSlot;
-      for (let row = 0; row < scores.length; row++) {
-        const slot = rowSlot[row]!;
-        if (scores[row]! > perSlot[slot]!) perSlot[slot] = scores[row]!;
+      for (let i = 0; i < scores.length; i++) {
+        const slot = rowSlot[rows ? rows[i]! : i]!;
+        if (scores[i]! > perSlot[slot]!) perSlot[slot] = scores[i]!;
       }
     } else {
       perSlot = this.templateMatrix().dotAll(unit);
     }
     const counts = this.slotCount;
-    return topK(perSlot, slots, k, (slot) => counts[slot]! > 0).map(({ index, score }) => ({
+    // Approximate scans leave subjects unseen (-Infinity): they are not candidates.
+    return topK(perSlot, slots, k, (slot) => counts[slot]! > 0 && perSlot[slot]! > -Infinity).map(({ index, score }) => ({
       subjectId: this.slotSubject[index]!, name: this.slotName[index]!, similarity: score, faces: counts[index]!,
     }));
   }
@@ -440,7 +579,44 @@ export class SearchIndex {
 
   // --- internals ---
 
+  /**
+   * Scores of the faces a search looks at: every row (rows null), or the rows of the probed IVF
+   * lists (scores[i] belongs to row rows[i]). Views valid until the next scan.
+   */
+  private scan(unit: Float32Array): { scores: Float32Array; rows: Int32Array | null } {
+    const faces = this.faces!;
+    const ivf = this.ivfInUse();
+    if (!ivf) return { scores: faces.dotAll(unit), rows: null };
+    const rows = ivf.candidates(unit, this.probes(ivf));
+    return { scores: faces.dotRows(unit, rows), rows };
+  }
+
+  private probes(ivf: IvfLists): number {
+    return Math.min(ivf.lists, this.settings.probes ?? defaultProbes(ivf.lists));
+  }
+
+  /** The IVF index when searches are approximate, (re)trained when missing or the size doubled or halved. */
+  private ivfInUse(): IvfLists | null {
+    if (!this.approximate || !this.faces) {
+      return null;
+    }
+    const rows = this.faces.rows;
+    const trained = this.ivf?.trainedRows ?? 0;
+    if (!this.ivf || rows > 2 * trained || rows < trained / 2) {
+      this.ivf = null; // frees the old lists before the new ones are built
+      const ivf = IvfLists.train(this.faces, this.settings.lists ?? defaultLists(rows));
+      const order = ivf.contiguousOrder();
+      this.faces.permute(order);
+      this.rowFace = Float64Array.from(order, (row) => this.rowFace[row]!);
+      this.rowSlot = Int32Array.from(order, (row) => this.rowSlot[row]!);
+      ivf.renumbered();
+      this.ivf = ivf;
+    }
+    return this.ivf;
+  }
+
   private fill(embeddings: ModelEmbeddings): void {
+    if (embeddings.count > 0) this.reserve(this.size + embeddings.count, embeddings.vectors.length / embeddings.count);
     if (embeddings.count > 0) this.addMany(embeddings.faceIds, embeddings.subjectIds, embeddings.vectors, embeddings.subjectNames);
   }
 
@@ -449,7 +625,7 @@ export class SearchIndex {
     if (dim !== this.dimension) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', `vectors of ${dim} values do not fit an index of ${this.modelId} (${this.dimension} values)`);
     }
-    this.faces ??= new DotMatrix(dim);
+    this.faces ??= new DotMatrix(dim, 1024, this.settings.precision);
     return this.faces;
   }
 
@@ -518,6 +694,7 @@ export class SearchIndex {
     this.slotCount[slot]!--;
     this.dirtySlots.add(slot);
     const last = faces.rows - 1;
+    this.ivf?.removeRow(row, last);
     faces.swapRemove(row);
     this.rowFace[row] = this.rowFace[last]!;
     this.rowSlot[row] = this.rowSlot[last]!;
@@ -526,6 +703,7 @@ export class SearchIndex {
 
   private clear(): void {
     this.faces?.clear();
+    this.ivf = null;
     this.slotOf.clear();
     this.slotSubject = [];
     this.slotName = [];

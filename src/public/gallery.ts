@@ -10,7 +10,7 @@ export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
   AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, SqliteGallery, SqliteGalleryOptions,
   PostgresGallery, PostgresGalleryOptions, GalleryOptions, OpenedGallery, TransferOptions, CopyOptions, CopySummary,
-  FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions,
+  FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions, SearchOptions, SearchMode,
   Identification as IndexIdentification, PortableGallery,
 } from '../gallery/index.ts';
 export {

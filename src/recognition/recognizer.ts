@@ -13,7 +13,7 @@ import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
-import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
+import { SearchIndex, searchSettings, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
 import { hasChangeFeed, IndexSync, type SyncStatus } from '../gallery/sync.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
@@ -42,6 +42,7 @@ export class Recognizer {
   private readonly enrolmentQuality: Partial<EnrolmentQuality>;
   /** Refuse faces the liveness model calls a spoof unless a call says otherwise. */
   readonly requireLive: boolean;
+  private readonly searchOptions: SearchOptions | undefined;
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
@@ -60,6 +61,7 @@ export class Recognizer {
     this.strategy = checkStrategy(options.strategy ?? DEFAULT_STRATEGY);
     this.enrolmentQuality = options.enrolmentQuality ?? {};
     this.requireLive = checkRequireLive(options.requireLive) ?? false;
+    this.searchOptions = options.search;
     this.ownsVisage = owns.visage;
     this.ownsGallery = owns.gallery;
     this.syncMode = options.sync === 'per-request' || !hasChangeFeed(gallery) ? 'per-request' : 'listen';
@@ -80,6 +82,7 @@ export class Recognizer {
     if (options.safetyPeriodMs !== undefined && !(Number.isInteger(options.safetyPeriodMs) && options.safetyPeriodMs >= 10)) {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `safetyPeriodMs must be a whole number >= 10, got ${String(options.safetyPeriodMs)}`);
     }
+    if (options.search !== undefined) searchSettings(options.search);
     const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;
@@ -132,7 +135,7 @@ export class Recognizer {
   }
 
   private async openIndex(): Promise<SearchIndex> {
-    const index = await SearchIndex.load(this.gallery, this.modelId);
+    const index = await SearchIndex.load(this.gallery, this.modelId, this.searchOptions);
     if (this.syncMode === 'listen' && hasChangeFeed(this.gallery)) {
       try {
         this.sync = await IndexSync.start(index, this.gallery, { safetyPeriodMs: this.safetyPeriodMs });

@@ -3,6 +3,7 @@ import type { Visage } from '../visage.ts';
 import type { VisageConfig } from '../config.ts';
 import type { Gallery, Metadata, StoredFace } from '../gallery/gallery.ts';
 import type { GalleryOptions } from '../gallery/open.ts';
+import type { SearchOptions } from '../gallery/search.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import type { Box, Face } from '../types.ts';
 import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
@@ -49,6 +50,11 @@ export interface RecognizerOptions {
    * verify and verifySubject, unless a call says otherwise (default false). See requireLive there.
    */
   requireLive?: boolean;
+  /**
+   * How the search index scans faces: exact up to 1M faces then approximate (IVF) by default;
+   * float16 storage halves the memory (see SearchOptions in gallery/search.ts).
+   */
+  search?: SearchOptions;
 }
 
 export interface EnrollOptions {

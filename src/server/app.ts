@@ -11,6 +11,7 @@ import type { Gallery } from '../gallery/gallery.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import { VisageError, shown } from '../errors.ts';
 import { videoNotImageError } from '../face/image/video.ts';
+import type { SearchOptions } from '../gallery/search.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
 import { admissionHook } from './admission.ts';
@@ -49,6 +50,8 @@ export interface AppOptions {
   /** Open-set threshold and strategy (default: the recognition layer's). */
   threshold?: number;
   strategy?: DecisionStrategy;
+  /** How the search index scans faces (exact up to 1M faces, then approximate, by default). */
+  search?: SearchOptions;
   limits?: Partial<ServerLimits>;
   /** Look-alike galleries by name (e.g. { celebrities: gallery }); left open. */
   lookalike?: Record<string, Gallery>;
@@ -58,7 +61,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'limits', 'lookalike', 'classifiers', 'logger']);
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger']);
 /** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
 const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
 
@@ -151,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = checkLimits(options.limits);
   const { visage, gallery } = options;
   const recognizers: Recognizer[] = [];
-  const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy });
+  const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy, search: options.search });
   recognizers.push(recognizer);
   try {
     await startIndexSync(recognizer, gallery);

@@ -8,6 +8,7 @@ import { chooseEmbedders, requestedEmbedders } from '../../recognition/embedder-
 import type { Gallery } from '../../gallery/gallery.ts';
 import type { DecisionStrategy } from '../../face/match/index.ts';
 import { loadModel } from '../../classify/model.ts';
+import { searchSettings, type SearchMode } from '../../gallery/search.ts';
 import type { ClassifierModel } from '../../classify/model.ts';
 import { buildApp } from '../../server/app.ts';
 import type { ServerLimits } from '../../server/context.ts';
@@ -40,6 +41,8 @@ ${DB_HELP} (created when missing)
                        /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
   --strategy S         mean-template (default) or best-face
+  --search MODE        auto (default: exact up to 1M faces, approximate above), exact or approximate
+  --search-float16     keep the face vectors in half precision (half the memory; needed past ~8M faces)
   --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels},
                        at most ${SERVE_MAXIMA.maxMegapixels})
   --max-upload-mb N    refuse images larger than N MB (default ${SERVE_DEFAULTS.maxUploadMb}, at most ${SERVE_MAXIMA.maxUploadMb}); a request
@@ -69,6 +72,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       model: { type: 'string', multiple: true },
       threshold: { type: 'string' },
       strategy: { type: 'string' },
+      search: { type: 'string' },
+      'search-float16': { type: 'boolean', default: false },
       'max-megapixels': { type: 'string' },
       'max-upload-mb': { type: 'string' },
       queue: { type: 'string' },
@@ -92,6 +97,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const threads = numberFlag('threads', values.threads) ?? Math.max(1, availableParallelism() - 1);
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new VisageError('VISAGE_ERR_USAGE', `--threads takes a whole number from 1 to 1024, got ${values.threads}`);
   const threshold = numberFlag('threshold', values.threshold);
+  const search = asUsage(() => searchSettings({ mode: values.search as SearchMode | undefined, precision: values['search-float16'] ? 'float16' : undefined }));
   if (!(megapixels > 0 && megapixels <= SERVE_MAXIMA.maxMegapixels)) throw new VisageError('VISAGE_ERR_USAGE', `--max-megapixels takes a number above 0, at most ${SERVE_MAXIMA.maxMegapixels}, got ${values['max-megapixels']}`);
   if (!(uploadMb > 0 && uploadMb <= SERVE_MAXIMA.maxUploadMb)) throw new VisageError('VISAGE_ERR_USAGE', `--max-upload-mb takes a number above 0, at most ${SERVE_MAXIMA.maxUploadMb}, got ${values['max-upload-mb']}`);
   if (queue !== undefined && !(Number.isInteger(queue) && queue >= 1 && queue <= SERVE_MAXIMA.queue)) throw new VisageError('VISAGE_ERR_USAGE', `--queue takes a whole number from 1 to ${SERVE_MAXIMA.queue}, got ${values.queue}`);
@@ -150,6 +156,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await visage.warmUp();
     const app = await buildApp({
       visage, gallery, store, lookalike, classifiers, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
+      search: { mode: search.mode, precision: search.precision },
       limits: serveLimits(uploadMb, queue),
       logger: values.log ? { level: 'info' } : false,
     });
