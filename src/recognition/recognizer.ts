@@ -11,10 +11,10 @@ import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
-import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
+import type { Gallery, Negative, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
 import { SearchIndex, type SubjectMatch } from '../gallery/search.ts';
-import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
+import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, isNegative, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
@@ -27,6 +27,9 @@ import type {
   ReindexOptions, ReindexSummary, SubjectVerification, Verification,
 } from './types.ts';
 
+
+/** How old the negative examples read from the gallery may be (another process may add some). */
+const NEGATIVES_FRESH_MS = 1000;
 
 export class Recognizer {
   readonly visage: Visage;
@@ -41,6 +44,8 @@ export class Recognizer {
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
+  /** Negative examples ("not this person") of the matching model, read again at most once a second. */
+  private negatives: { list: Negative[]; read: number } | null = null;
   private closed = false;
 
   private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }, choice: EmbedderChoice) {
@@ -123,12 +128,16 @@ export class Recognizer {
   private async searchIndex(): Promise<SearchIndex> {
     const index = await this.loadIndex();
     await index.catchUp();
+    if (!this.negatives || Date.now() - this.negatives.read > NEGATIVES_FRESH_MS) {
+      this.negatives = { list: await this.gallery.listNegatives(this.modelId), read: Date.now() };
+    }
     return index;
   }
 
   /** Reloads the search index in full (catching up happens anyway before each use). */
   async refresh(): Promise<void> {
     this.check();
+    this.negatives = null;
     if (this.index) await (await this.index).refresh();
   }
 
@@ -221,7 +230,10 @@ export class Recognizer {
 
   private match(index: SearchIndex, embedding: ArrayLike<number>, options: { threshold: number; strategy: DecisionStrategy; k: number }) {
     // The index scores the people; the decision is the matching rule's (src/face/match).
-    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k });
+    // A subject this face was said not to be (a negative example) is passed over.
+    const negatives = this.negatives?.list ?? [];
+    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k + (negatives.length ? 3 : 0) })
+      .filter((c) => !isNegative(negatives, c.subjectId, embedding)).slice(0, options.k);
     const named = openSetDecision(candidates, options.threshold);
     return {
       name: named?.name ?? null,
