@@ -1,4 +1,4 @@
-// npm run bench:cluster -- [--cache DIR] [--sizes 1000,5000,10000] [--json]
+// npm run bench:cluster -- [--cache DIR] [--sizes 1000,5000,10000|none] [--embedder ID] [--grid 0.75,0.98] [--json]
 // Clustering faces by identity on LFW View 1 (all 4,992 images), ORL and celeb5, every method on
 // the same embeddings (Visage's default pipeline, through the training embedding cache: the first
 // run embeds every image, about 10-40 minutes on 2 cores, later runs read the cache).
@@ -15,14 +15,14 @@ import { defaultCacheDir } from '../src/classify/cache.ts';
 import { FaceSource } from '../src/classify/faces.ts';
 import { resolveConfig } from '../src/config.ts';
 import { agglomerative, chineseWhispers, dbscan, samePhotoViolations, similarityMatrix, type Clustering, type SimilarityMatrix } from '../src/cluster/index.ts';
-import { VISAGE_CLUSTERING } from '../src/cluster/faces.ts';
+import { CLUSTER_PARAMETERS } from '../src/cluster/faces.ts';
 import { cutMerges, mergeSequence } from '../src/cluster/agglomerative.ts';
 import { scoreClustering, type ClusteringScores } from '../src/eval/clustering.ts';
 import { datasetsRoot } from '../test/helpers/datasets.ts';
 import { facesOf, readSets, type ClusterFace } from './cluster/sets.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const { values: args } = parseArgs({ options: { cache: { type: 'string' }, sizes: { type: 'string', default: '1000,5000,10000' }, json: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { cache: { type: 'string' }, sizes: { type: 'string', default: '1000,5000,10000' }, embedder: { type: 'string' }, grid: { type: 'string', default: '0.75,0.98' }, json: { type: 'boolean', default: false } } });
 
 interface Method {
   name: string;
@@ -36,7 +36,9 @@ interface Method {
 const range = (from: number, to: number, step: number) => { const out: number[] = []; for (let v = from; v <= to + 1e-9; v += step) out.push(Math.round(v * 1000) / 1000); return out; };
 // The fusion's similarities are compressed (LFW DevTrain: different people median 0.71, 99.99th
 // percentile 0.85; same person 5th percentile 0.86), so every grid spans that range.
-const THRESHOLDS = range(0.75, 0.98, 0.005);
+// --grid FROM,TO: the ResNet alone is more compressed still (different people 0.85 at the median).
+const [gridFrom, gridTo] = args.grid.split(',').map(Number) as [number, number];
+const THRESHOLDS = range(gridFrom, gridTo, 0.005);
 
 function agglomerativeFit(cohesions: number[]) {
   return (similarity: SimilarityMatrix, photoOf: Int32Array) => cohesions.flatMap((cohesion) => {
@@ -79,7 +81,7 @@ function prepare(faces: ClusterFace[]) {
   return { faces, sim: similarityMatrix(faces.map((f) => f.vector)), photoOf: Int32Array.from(faces.map((f) => f.photo)), labels: faces.map((f) => f.label) };
 }
 
-const embedder = resolveConfig({}).embedders[0]!;
+const embedder = args.embedder ?? resolveConfig({}).embedders[0]!;
 const source = await FaceSource.create({ embedders: [embedder], cacheDir: args.cache ?? defaultCacheDir(), details: true });
 const sets = await readSets(datasetsRoot);
 let done = 0, last = performance.now();
@@ -126,8 +128,9 @@ for (const method of METHODS) {
 }
 // The library's own default must be what the fit chose for Visage's method.
 const visageFit = results.at(-1)!.params;
-if (visageFit.threshold !== VISAGE_CLUSTERING.threshold || visageFit.cohesion !== VISAGE_CLUSTERING.cohesion) {
-  log(`note: the fit chose ${JSON.stringify(visageFit)}; the library's default (src/cluster/faces.ts) is ${JSON.stringify(VISAGE_CLUSTERING)}`);
+const inLibrary = CLUSTER_PARAMETERS[embedder];
+if (visageFit.threshold !== inLibrary?.threshold || visageFit.cohesion !== inLibrary?.cohesion) {
+  log(`note: the fit chose ${JSON.stringify(visageFit)}; the library's parameters for ${embedder} (src/cluster/faces.ts) are ${JSON.stringify(inLibrary ?? null)}`);
 }
 
 // Timing: faces of LFW, then synthetic identities (a random unit centre per person and 1-8 faces

@@ -15,6 +15,9 @@ export interface ClusterParameters {
 export const VISAGE_CLUSTERING: ClusterParameters = { threshold: 0.865, cohesion: 0.1 };
 export const CLUSTER_PARAMETERS: Readonly<Record<string, ClusterParameters>> = {
   fusion: VISAGE_CLUSTERING,
+  // The ResNet alone (the default where faceplugin-face-recognition-js is not installed):
+  // bench:cluster -- --embedder faceapi-recognition --grid 0.88,0.99.
+  'faceapi-recognition': { threshold: 0.945, cohesion: 0.1 },
 };
 
 export function clusterParameters(embedder: string): ClusterParameters {

@@ -9,7 +9,7 @@
 // person (a named cluster's faces; "not this person") goes into the gallery, where identify sees it.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { FaceSource } from '../classify/faces.ts';
-import { clusterFaces, clusterParameters } from '../cluster/faces.ts';
+import { CLUSTER_PARAMETERS, clusterFaces, clusterParameters, VISAGE_CLUSTERING } from '../cluster/faces.ts';
 import { VisageError } from '../errors.ts';
 import { defaultThreshold, DEFAULT_STRATEGY, isNegative } from '../face/match/index.ts';
 import type { Gallery } from '../gallery/gallery.ts';
@@ -144,7 +144,8 @@ async function photoFaces(files: readonly string[], source: FaceSource, embedder
 }
 
 export async function clusterPhotos(files: readonly string[], options: ClusterPhotosOptions): Promise<{ report: ClusterReport; state: ClusterStateFile }> {
-  const fitted = clusterParameters(options.embedder);
+  // An embedder without fitted parameters clusters at the threshold given, with the fusion's cohesion.
+  const fitted = CLUSTER_PARAMETERS[options.embedder] ?? (options.threshold !== undefined ? { threshold: options.threshold, cohesion: VISAGE_CLUSTERING.cohesion } : clusterParameters(options.embedder));
   const threshold = options.threshold ?? fitted.threshold;
   const gate = { ...DEFAULT_QUALITY_GATE, ...options.gate };
   const previous = options.state ?? emptyState(options.embedder);
