@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Box } from '../types.ts';
+import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
 
 export const CACHE_FORMAT = 'visage-embedding-cache';
 export const CACHE_VERSION = 1;
@@ -20,6 +20,10 @@ export interface CachedFace {
   score: number;
   /** Base64 of little-endian float32. */
   embedding: string;
+  /** Written since clustering needs them (older entries lack them: FaceSource analyses those again when asked for details). */
+  five?: FivePoints;
+  pose?: HeadPoseAngles;
+  quality?: { size: number; sharpness: number; frontalness: number };
 }
 
 export interface CachedImage {

@@ -14,7 +14,7 @@ import { MODEL_EMBEDDERS, type ModelEmbedderId } from '../face/embed/embedder.ts
 import { modelEmbedderIds } from '../face/embed/index.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './cache.ts';
 import { augmentation, renderAugmentation, type Augmentation } from './augment.ts';
-import type { Box } from '../types.ts';
+import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
 
 /** Pipeline settings that change which faces are found or their vectors (the cache key). */
 const KEY_FIELDS = ['detector', 'tiling', 'minScore', 'maxFaces', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels', 'faceCheck'] as const;
@@ -24,6 +24,10 @@ export interface FoundFace {
   score: number;
   /** By embedder id (every requested one, the ensemble included). */
   embeddings: Record<string, Float32Array>;
+  /** Present when the source was created with `details: true` (always for entries written since they were added). */
+  five?: FivePoints;
+  pose?: HeadPoseAngles;
+  quality?: { size: number; sharpness: number; frontalness: number };
 }
 
 export interface ImageFaces {
@@ -39,6 +43,8 @@ export interface FaceSourceOptions {
   pipeline?: Partial<VisageConfig>;
   /** Cache folder; null for no file cache. */
   cacheDir: string | null;
+  /** Every face's five points, pose and quality are needed: a cached entry without them is analysed again. */
+  details?: boolean;
 }
 
 export interface FaceSourceStats {
@@ -75,6 +81,7 @@ export class FaceSource {
     private readonly modelIds: readonly string[],
     private readonly config: Readonly<VisageConfig>,
     private readonly caches: Map<string, EmbeddingCache>,
+    private readonly details: boolean,
   ) {
     // Fusers only combine cached member embeddings.
     for (const id of embedders) if (isEnsembleId(id)) this.fusers.set(id, ensembleFuser(id));
@@ -91,7 +98,7 @@ export class FaceSource {
     const key = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));
     const caches = new Map<string, EmbeddingCache>();
     for (const id of modelIds) caches.set(id, await EmbeddingCache.open(options.cacheDir, id, { ...key, embedder: embedderFingerprint(id) }));
-    return new FaceSource(options.embedders, modelIds, config, caches);
+    return new FaceSource(options.embedders, modelIds, config, caches, options.details ?? false);
   }
 
   /** The pipeline settings that are part of the cache key (recorded in model files). */
@@ -109,7 +116,8 @@ export class FaceSource {
   private async analyse(key: string, input: () => Promise<string | Uint8Array>): Promise<ImageFaces> {
     const cached = this.modelIds.map((id) => this.caches.get(id)!.get(key));
     let records: CachedImage[];
-    if (cached.every((c) => c !== undefined)) {
+    const complete = (c: CachedImage | undefined) => c !== undefined && (!this.details || c.faces.every((f) => f.quality && f.pose && f.five));
+    if (cached.every(complete)) {
       this.stats.cached++;
       records = cached as CachedImage[];
     } else {
@@ -120,7 +128,9 @@ export class FaceSource {
         const record: CachedImage = {
           width: analysis.width,
           height: analysis.height,
-          faces: analysis.faces.map((f) => ({ box: f.box, score: f.score, embedding: encodeVector(f.embeddings[id]!) })),
+          faces: analysis.faces.map((f) => ({
+            box: f.box, score: f.score, embedding: encodeVector(f.embeddings[id]!), five: f.landmarks.five, pose: f.pose, quality: f.quality,
+          })),
         };
         this.caches.get(id)!.set(key, record);
         return record;
@@ -134,7 +144,11 @@ export class FaceSource {
         const fuser = this.fusers.get(id);
         embeddings[id] = fuser ? fuser.fuse(fuser.members.map((m) => byModel.get(m.id)!)) : byModel.get(id)!;
       }
-      return { box: face.box, score: face.score, embeddings };
+      const found: FoundFace = { box: face.box, score: face.score, embeddings };
+      if (face.five) found.five = face.five;
+      if (face.pose) found.pose = face.pose;
+      if (face.quality) found.quality = face.quality;
+      return found;
     });
     return { width: first.width, height: first.height, faces };
   }

@@ -11,6 +11,7 @@ Commands:
   identify <image|dir...>  who is in each photo (UNKNOWN for strangers); --out DIR for annotated copies
   verify <a> <b>     whether two photos show the same person
   video <file|url>   the faces of a video as tracks, one identity each; --out DIR for a timeline
+  cluster <dir...>   group unknown faces by person (contact sheet, --json); cluster name|merge|split|not
   subjects list|show|rename|merge|delete   the enrolled people
   gallery stats|reset|export|import|reindex  the gallery file
   calibrate <dir>    propose a threshold from your own folder-per-person photos
@@ -70,6 +71,7 @@ async function dispatch(command: string, rest: string[]): Promise<number> {
     case 'detect': return (await import('./commands/detect.ts')).detectCommand(rest);
     case 'enroll': case 'enrol': return (await import('./commands/enroll.ts')).enrollCommand(rest);
     case 'identify': return (await import('./commands/identify.ts')).identifyCommand(rest);
+    case 'cluster': return (await import('./commands/cluster.ts')).clusterCommand(rest);
     case 'verify': return (await import('./commands/verify.ts')).verifyCommand(rest);
     case 'video': return (await import('./commands/video.ts')).videoCommand(rest);
     case 'subjects': return (await import('./commands/subjects.ts')).subjectsCommand(rest);

@@ -168,6 +168,27 @@ export type GalleryChangeBody =
 
 export type GalleryListener = (change: GalleryChange) => void;
 
+/** "Not this person": a face the user said is not `subject`, so it is never matched to them again. */
+export interface NewNegative {
+  contentHash: string;
+  sourceFile?: string | null;
+  box?: Box | null;
+  /** By model id; stored L2-normalised. */
+  embeddings: Record<string, ArrayLike<number>>;
+}
+
+/** One model's vector of a negative example. */
+export interface Negative {
+  id: number;
+  subjectId: number;
+  contentHash: string;
+  sourceFile: string | null;
+  box: Box | null;
+  modelId: string;
+  vector: Float32Array;
+  created: string;
+}
+
 export interface Gallery {
   addSubject(name: string, metadata?: Metadata): Promise<Subject>;
   /** Throws VISAGE_ERR_UNKNOWN_SUBJECT. */
@@ -185,6 +206,10 @@ export interface Gallery {
   listFaces(subject?: SubjectRef): Promise<StoredFace[]>;
   /** Throws VISAGE_ERR_UNKNOWN_FACE. */
   deleteFace(faceId: number): Promise<void>;
+  /** Keeps a negative example of a subject (one row per model); deleted with the subject. Returns its id. */
+  addNegative(subject: SubjectRef, negative: NewNegative): Promise<number>;
+  /** Every negative example with a vector of this model, by id. */
+  listNegatives(modelId: string): Promise<Negative[]>;
   /** Whether an image with this content hash is enrolled (for this subject, when given). */
   hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean>;
   /**

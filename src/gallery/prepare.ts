@@ -2,7 +2,7 @@
 // embeddings made unit length) and a portable file to import (read, validated, decoded).
 import { readFileSync } from 'node:fs';
 import { VisageError } from '../errors.ts';
-import type { NewFace } from './gallery.ts';
+import type { NewFace, NewNegative } from './gallery.ts';
 import { base64ToVector, modelDims, validatePortable } from './portable.ts';
 import { unitVector, validHash, validMetadata, validName } from './validate.ts';
 
@@ -30,6 +30,11 @@ export function prepareFace(face: NewFace, where: string): PreparedFace {
     embeddings.set(modelId, unitVector(values, `${where} embedding "${modelId}"`));
   }
   return { face, embeddings };
+}
+
+/** A negative example checked like a face (hash, unit-length embeddings). */
+export function prepareNegative(negative: NewNegative): Map<string, Float32Array> {
+  return prepareFace({ ...negative, embeddings: negative.embeddings } as NewFace, 'negative example').embeddings;
 }
 
 /** Reads a portable file and checks and decodes all of it, before any transaction starts. */

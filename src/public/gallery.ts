@@ -24,3 +24,16 @@ export type {
   RecognizerOptions, EnrollOptions, EnrollOutcome, Candidate, IdentifiedFace, Identification, IdentifyCallOptions,
   Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
 } from '../recognition/index.ts';
+export type { NewNegative, Negative } from '../gallery/gallery.ts';
+// Clustering faces by identity: the pure methods over embeddings, and the photo-library workflow.
+export {
+  clusterFaces, clusterParameters, CLUSTER_PARAMETERS, agglomerative, dbscan, chineseWhispers, similarityMatrix, samePhotoViolations,
+} from '../cluster/index.ts';
+export type { Clustering, ClusterFacesOptions, ClusterParameters, FaceToCluster, AgglomerativeOptions } from '../cluster/index.ts';
+export {
+  clusterPhotos, nameCluster, notThisPerson, mergeClusters, splitCluster, readClusterState, writeClusterState, DEFAULT_QUALITY_GATE, gateReasons,
+} from '../recognition/clustering.ts';
+export type { ClusterReport, ClusterStateFile, ClusterPhotosOptions, QualityGate, GateReason, PhotoFace } from '../recognition/clustering.ts';
+export { isNegative, NEGATIVE_MATCH } from '../face/match/index.ts';
+export { scoreClustering } from '../eval/clustering.ts';
+export type { ClusteringScores } from '../eval/clustering.ts';

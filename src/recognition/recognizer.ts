@@ -11,11 +11,11 @@ import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
-import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
+import type { Gallery, Negative, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
 import { SearchIndex, searchSettings, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
 import { hasChangeFeed, IndexSync, type SyncStatus } from '../gallery/sync.ts';
-import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
+import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, isNegative, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
@@ -29,6 +29,9 @@ import type {
   ReindexOptions, ReindexSummary, SubjectVerification, Verification, VerifyCallOptions,
 } from './types.ts';
 
+
+/** How old the negative examples read from the gallery may be (another process may add some). */
+const NEGATIVES_FRESH_MS = 1000;
 
 export class Recognizer {
   readonly visage: Visage;
@@ -50,6 +53,8 @@ export class Recognizer {
   private sync: IndexSync | null = null;
   private readonly syncMode: 'listen' | 'per-request';
   private readonly safetyPeriodMs: number | undefined;
+  /** Negative examples ("not this person") of the matching model, read again at most once a second. */
+  private negatives: { list: Negative[]; read: number } | null = null;
   private closed = false;
 
   private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }, choice: EmbedderChoice) {
@@ -160,6 +165,16 @@ export class Recognizer {
     const index = await this.loadIndex();
     if (this.sync) await this.sync.beforeRead();
     else await index.catchUp();
+    if (!this.negatives || Date.now() - this.negatives.read > NEGATIVES_FRESH_MS) {
+      // Following by LISTEN, searches go on from memory while the database is away: so do the
+      // negatives (the list read last is kept; no wait for a database known to be unreachable).
+      if (this.sync && this.negatives && !this.sync.status().listening) return index;
+      try {
+        this.negatives = { list: await this.gallery.listNegatives(this.modelId), read: Date.now() };
+      } catch (error) {
+        if (!this.sync || !this.negatives) throw error;
+      }
+    }
     return index;
   }
 
@@ -180,6 +195,7 @@ export class Recognizer {
   /** Reloads the search index in full (catching up happens anyway before each use). */
   async refresh(): Promise<void> {
     this.check();
+    this.negatives = null;
     if (this.index) await (await this.index).refresh();
   }
 
@@ -284,7 +300,10 @@ export class Recognizer {
 
   private match(index: SearchIndex, embedding: ArrayLike<number>, options: { threshold: number; strategy: DecisionStrategy; k: number }) {
     // The index scores the people; the decision is the matching rule's (src/face/match).
-    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k });
+    // A subject this face was said not to be (a negative example) is passed over.
+    const negatives = this.negatives?.list ?? [];
+    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k + (negatives.length ? 3 : 0) })
+      .filter((c) => !isNegative(negatives, c.subjectId, embedding)).slice(0, options.k);
     const named = openSetDecision(candidates, options.threshold);
     return {
       name: named?.name ?? null,

@@ -90,8 +90,8 @@ test('a version-1 gallery file is migrated to version 2, and its change log work
   old.prepare("INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, 'model-a', 8, ?)").run(faceId, Buffer.from(Float32Array.from(unit(1)).buffer));
   old.close();
   const a = await openSqliteGallery(file);
-  assert.equal(SCHEMA_VERSION, 2);
-  assert.equal((await a.stats()).schemaVersion, 2);
+  assert.equal(SCHEMA_VERSION, 3);
+  assert.equal((await a.stats()).schemaVersion, 3);
   const index = await SearchIndex.load(a, 'model-a');
   assert.equal(whoIs(index, 1), 'ada', 'the faces of version 1 are kept');
   const b = await openSqliteGallery(file);

@@ -311,4 +311,24 @@ for (const store of galleryStores()) {
     fresh.close();
     await close();
   });
+  it('negative examples: kept per model, listed with their subject, refused for an unknown subject, deleted with the subject', async () => {
+    const gallery = await fresh();
+    await gallery.addFaces('ada', [faceOf('ada-1', 1)], { createSubject: true });
+    await gallery.addFaces('alan', [faceOf('alan-1', 2)], { createSubject: true });
+    const ada = await gallery.getSubject('ada');
+    const id = await gallery.addNegative('ada', { contentHash: hashOf('stranger-1'), sourceFile: 'stranger-1.jpg', box: { x: 1, y: 2, width: 30, height: 40 }, embeddings: { 'model-a': unit(7), 'model-b': unit(8, 4) } });
+    const second = await gallery.addNegative(ada.id, { contentHash: hashOf('stranger-2'), embeddings: { 'model-a': unit(9) } });
+    assert.ok(second > id);
+    const listed = await gallery.listNegatives('model-a');
+    assert.deepEqual(listed.map((n) => [n.id, n.subjectId, n.contentHash, n.sourceFile, n.box]), [
+      [id, ada.id, hashOf('stranger-1'), 'stranger-1.jpg', { x: 1, y: 2, width: 30, height: 40 }], [second, ada.id, hashOf('stranger-2'), null, null],
+    ]);
+    assert.deepEqual([...listed[0]!.vector].map((v) => +v.toFixed(5)), unit(7).map((v) => +v.toFixed(5)));
+    assert.equal((await gallery.listNegatives('model-b')).length, 1);
+    assert.equal((await gallery.listNegatives('model-b'))[0]!.vector.length, 4);
+    await rejectsWith(gallery.addNegative('nobody', { contentHash: hashOf('x'), embeddings: { 'model-a': unit(1) } }), 'VISAGE_ERR_UNKNOWN_SUBJECT');
+    await rejectsWith(gallery.addNegative('ada', { contentHash: 'nope', embeddings: { 'model-a': unit(1) } }), 'VISAGE_ERR_BAD_INPUT');
+    await gallery.deleteSubject('ada');
+    assert.deepEqual(await gallery.listNegatives('model-a'), []);
+  });
 }

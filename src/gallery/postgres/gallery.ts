@@ -14,13 +14,13 @@ import type pg from 'pg';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
-  MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef, TransferOptions,
+  MergeResult, Metadata, ModelEmbeddings, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
 import { vectorToBase64, type PortableFace } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
 import { ChangeFeed, type ChangeFeedEvents } from './listen.ts';
@@ -200,6 +200,29 @@ export class PostgresGallery implements Gallery {
       if (!row) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
       changes.push({ type: 'face-deleted', faceId, subjectId: row[0] });
     });
+  }
+
+  async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
+    const embeddings = prepareNegative(negative);
+    return this.write(async (sql) => {
+      const target = await this.requireSubject(sql, subject);
+      const [[id]] = await sql.arrays<[string]>("SELECT nextval('negatives_id')") as [[string]];
+      for (const [modelId, vector] of embeddings) {
+        await sql.rows('INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [id, target.id, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, bytes(vector)]);
+      }
+      return Number(id);
+    });
+  }
+
+  async listNegatives(modelId: string): Promise<Negative[]> {
+    return this.read(async (sql) => (await sql.rows<{
+      id: string; subjectId: string; contentHash: string; sourceFile: string | null; box: Box | null; modelId: string; dim: number; vector: Buffer; created: string;
+    }>(`SELECT id, subject_id AS "subjectId", content_hash AS "contentHash", source_file AS "sourceFile", box, model_id AS "modelId", dim, vector, ${iso('created')} AS created
+      FROM negatives WHERE model_id = $1 ORDER BY id`, [modelId])).map((r) => ({
+      id: Number(r.id), subjectId: Number(r.subjectId), contentHash: r.contentHash, sourceFile: r.sourceFile, box: r.box, modelId: r.modelId,
+      vector: vectorFrom(r.vector, r.dim), created: r.created,
+    })));
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {

@@ -129,6 +129,26 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION change_log_logged();
     `,
   },
+  {
+    version: 2,
+    description: 'negative examples: faces said not to be a subject ("not this person")',
+    sql: () => `
+      CREATE SEQUENCE negatives_id;
+      CREATE TABLE negatives (
+        id bigint NOT NULL,
+        subject_id bigint NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+        content_hash text NOT NULL CHECK (content_hash ~ '^[0-9a-f]{64}$'),
+        source_file text,
+        box json,
+        model_id text NOT NULL CHECK (model_id <> ''),
+        dim integer NOT NULL CHECK (dim > 0),
+        vector bytea NOT NULL CHECK (octet_length(vector) = 4 * dim),
+        created timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (id, model_id)
+      );
+      CREATE INDEX negatives_model ON negatives (model_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

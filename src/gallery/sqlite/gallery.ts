@@ -10,13 +10,13 @@ import type Database from 'better-sqlite3';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
-  MergeResult, Metadata, ModelEmbeddings, ModelStats, NewFace, StoredFace, Subject, SubjectRef, TransferOptions,
+  MergeResult, Metadata, ModelEmbeddings, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
 import { vectorToBase64, type PortableFace } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { prepareFace, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
@@ -148,6 +148,28 @@ export class SqliteGallery implements Gallery {
       this.stmt('DELETE FROM faces WHERE id = ?').run(faceId);
       changes.push({ type: 'face-deleted', faceId, subjectId });
     });
+  }
+
+  async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
+    const embeddings = prepareNegative(negative);
+    return this.write(() => {
+      const target = this.requireSubject(subject);
+      const id = (this.stmt('SELECT coalesce(max(id), 0) + 1 FROM negatives').pluck().get() as number);
+      const insert = this.stmt('INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const [modelId, vector] of embeddings) {
+        insert.run(id, target.id, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, blob(vector));
+      }
+      return id;
+    });
+  }
+
+  async listNegatives(modelId: string): Promise<Negative[]> {
+    return this.read(() => (this.stmt('SELECT id, subject_id, content_hash, source_file, box, model_id, dim, vector, created FROM negatives WHERE model_id = ? ORDER BY id').all(modelId) as {
+      id: number; subject_id: number; content_hash: string; source_file: string | null; box: string | null; model_id: string; dim: number; vector: Buffer; created: string;
+    }[]).map((r) => ({
+      id: r.id, subjectId: r.subject_id, contentHash: r.content_hash, sourceFile: r.source_file, box: r.box ? JSON.parse(r.box) as Box : null,
+      modelId: r.model_id, vector: vectorFromBlob(r.vector, r.dim), created: r.created,
+    })));
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {

@@ -96,6 +96,25 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    description: 'negative examples: faces said not to be a subject ("not this person")',
+    sql: `
+      CREATE TABLE negatives (
+        id INTEGER NOT NULL,
+        subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL CHECK (length(content_hash) = 64),
+        source_file TEXT,
+        box TEXT CHECK (box IS NULL OR json_valid(box)),
+        model_id TEXT NOT NULL,
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+        created TEXT NOT NULL DEFAULT ${NOW},
+        PRIMARY KEY (id, model_id)
+      );
+      CREATE INDEX negatives_model ON negatives (model_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

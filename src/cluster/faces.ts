@@ -1,0 +1,59 @@
+// Visage's clustering of faces by identity: the cohesion-normalised agglomerative rule
+// (agglomerative.ts) with faces of one photo kept apart, at parameters fitted per embedder on LFW
+// DevTrain's people (npm run bench:cluster, which reports them on the other sets).
+import { VisageError } from '../errors.ts';
+import { agglomerative } from './agglomerative.ts';
+import { similarityMatrix } from './similarity.ts';
+import type { Clustering } from './types.ts';
+
+export interface ClusterParameters {
+  threshold: number;
+  cohesion: number;
+}
+
+/** Fitted on LFW DevTrain's people (bench:cluster), per embedder. */
+export const VISAGE_CLUSTERING: ClusterParameters = { threshold: 0.865, cohesion: 0.1 };
+export const CLUSTER_PARAMETERS: Readonly<Record<string, ClusterParameters>> = {
+  fusion: VISAGE_CLUSTERING,
+  // The ResNet alone (the default where faceplugin-face-recognition-js is not installed):
+  // bench:cluster -- --embedder faceapi-recognition --grid 0.88,0.99.
+  'faceapi-recognition': { threshold: 0.945, cohesion: 0.1 },
+};
+
+export function clusterParameters(embedder: string): ClusterParameters {
+  const found = CLUSTER_PARAMETERS[embedder];
+  if (!found) throw new VisageError('VISAGE_ERR_BAD_OPTION', `no clustering threshold is fitted for embedder "${embedder}" (fitted: ${Object.keys(CLUSTER_PARAMETERS).join(', ')}); give one`);
+  return found;
+}
+
+export interface FaceToCluster {
+  vector: Float32Array;
+  /** Faces of one photo never share a cluster. */
+  photo: string;
+}
+
+export interface ClusterFacesOptions {
+  embedder: string;
+  /** Overrides the fitted threshold / cohesion. */
+  threshold?: number;
+  cohesion?: number;
+  /** Groups kept together (earlier clusters, user merges): indices into `faces`. */
+  initial?: ReadonlyArray<readonly number[]>;
+  /** Pairs never put together (user splits). */
+  cannotLink?: ReadonlyArray<readonly [number, number]>;
+}
+
+export function clusterFaces(faces: readonly FaceToCluster[], options: ClusterFacesOptions): Clustering {
+  const fitted = options.threshold !== undefined && options.cohesion !== undefined ? null : clusterParameters(options.embedder);
+  const photoIds = new Map<string, number>();
+  const photoOf = Int32Array.from(faces.map((f) => {
+    let id = photoIds.get(f.photo);
+    if (id === undefined) photoIds.set(f.photo, id = photoIds.size);
+    return id;
+  }));
+  return agglomerative(similarityMatrix(faces.map((f) => f.vector)), {
+    threshold: options.threshold ?? fitted!.threshold,
+    cohesion: options.cohesion ?? fitted!.cohesion,
+    photoOf, initial: options.initial, cannotLink: options.cannotLink,
+  });
+}
