@@ -207,7 +207,7 @@ export class JobStore {
     const limit = Math.min(Math.max(0, filter.limit ?? 1000), 100_000);
     const offset = Math.max(0, filter.offset ?? 0);
     const states = filter.states?.length ? filter.states : null;
-    const items = await this.query<JobItem & { input: Record<string, unknown> }>(`SELECT seq, input, subject, content_hash AS "contentHash", state, reason, message,
+    const items = await this.query<Omit<JobItem, 'item'> & { input: Record<string, unknown> }>(`SELECT seq, input, subject, content_hash AS "contentHash", state, reason, message,
       to_json(face_ids) AS "faceIds", attempts FROM ${this.schema}.job_items WHERE job_id = $1 AND ($2::text[] IS NULL OR state = ANY($2::text[]))
       ORDER BY seq LIMIT ${limit} OFFSET ${offset}`, [id, states]);
     const [counted] = await this.query<{ n: number; faces: number }>(`SELECT count(*)::int AS n, coalesce(sum(cardinality(face_ids)), 0)::int AS faces
@@ -218,7 +218,7 @@ export class JobStore {
     return {
       ...summary,
       result: { faceIds: faces!.n, reasons },
-      items: items.map(({ input, ...item }) => ({ ...item, item: itemName(input) })),
+      items: items.map(({ input, seq, ...item }) => ({ seq, item: itemName(input), ...item })),
       moreItems: Math.max(0, counted!.n - offset - items.length),
     };
   }
