@@ -17,11 +17,12 @@ import type { EnrolJobOptions, EnrolmentImage, ItemFilter, JobDetail, JobKind, J
 
 export interface JobQueueOptions {
   /**
-   * Seconds a worker may hold one chunk before pg-boss hands it to another worker (a worker killed
-   * or cut off loses its chunk for this long). Default 300: 8 images take 2-10 s on 2 cores.
+   * Seconds a worker may hold one chunk of the jobs submitted through this queue before pg-boss
+   * hands it to another worker (a worker killed or cut off loses its chunk for this long); set on
+   * each chunk when the job is submitted. Default 300: 8 images take 2-10 s on 2 busy cores.
    */
   chunkExpireSeconds?: number;
-  /** Times a chunk is tried again after its worker failed or vanished (default 3), then its items fail. */
+  /** Times a chunk of the jobs submitted here is tried again after its worker failed or vanished (default 3), then its items fail. */
   retryLimit?: number;
   /** How often some process checks for expired chunks, seconds (default 30; pg-boss runs it in one process at a time). */
   maintenanceIntervalSeconds?: number;

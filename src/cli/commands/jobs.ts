@@ -32,6 +32,9 @@ ${DB_HELP}
   --name NAME          (enroll) every image is this person's
   --largest            (enroll) take the largest face of images that show several
   --chunk-size N       (enroll, reindex) items per chunk, the unit a worker takes (default 8)
+  --chunk-expire S     (enroll, reindex) seconds a worker may hold a chunk before it is handed to another
+                       (a worker killed loses its chunk this long; default 300)
+  --retry-limit N      (enroll, reindex) times a chunk is tried again before its items fail (default 3)
   --embedders A,B      (reindex) the embedders every face must have (default: the default embedders)
   --search DIR         (reindex) a folder (on the workers' machines) searched for moved images, repeatable
   -h, --help           this help
@@ -97,6 +100,8 @@ export async function jobsCommand(argv: string[]): Promise<number> {
       name: { type: 'string' },
       largest: { type: 'boolean', default: false },
       'chunk-size': { type: 'string' },
+      'chunk-expire': { type: 'string' },
+      'retry-limit': { type: 'string' },
       embedders: { type: 'string' },
       search: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
@@ -120,7 +125,11 @@ export async function jobsCommand(argv: string[]): Promise<number> {
   const chunkSize = wholeFlag('--chunk-size', values['chunk-size'], 1, 10_000);
   const print = (data: unknown, text: string) => process.stdout.write(values.json ? formatJson(data) : text);
 
-  const queue = await openJobQueue(dbPath(values.db));
+  const chunkExpireSeconds = wholeFlag('--chunk-expire', values['chunk-expire'], 10, 86_400);
+  const retryLimit = wholeFlag('--retry-limit', values['retry-limit'], 0, 100);
+  const queue = await openJobQueue(dbPath(values.db), {
+    ...(chunkExpireSeconds === undefined ? {} : { chunkExpireSeconds }), ...(retryLimit === undefined ? {} : { retryLimit }),
+  });
   try {
     const follow = async (job: JobSummary): Promise<number> => {
       if (!values.wait) {

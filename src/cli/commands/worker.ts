@@ -12,13 +12,11 @@ Takes batch jobs (visage jobs enroll|reindex, POST /v1/jobs/...) from the galler
 does them, one chunk of items at a time, until stopped. Start as many as you like, on any machine
 that reaches the database (paths in jobs must be readable there). SIGINT or SIGTERM stops it
 cleanly: the chunks under way finish first (a second signal stops at once; their chunks are then
-handed to another worker after --chunk-expire seconds, as for a worker killed).
+handed to another worker once they expire, as for a worker killed: visage jobs enroll --chunk-expire).
 
 Options:
 ${DB_HELP}
   --concurrency N      chunks worked on at once (default 1; inference already uses the cores)
-  --chunk-expire S     seconds before a chunk held by a silent worker goes to another (default 300)
-  --retry-limit N      times a chunk is retried before its items fail (default 3)
   --maintenance S      how often this process checks for expired chunks (default 30)
   --json               one JSON line per item done on stdout
   --quiet              no line per item
@@ -45,8 +43,6 @@ export async function workerCommand(argv: string[]): Promise<number> {
     options: {
       db: { type: 'string' },
       concurrency: { type: 'string' },
-      'chunk-expire': { type: 'string' },
-      'retry-limit': { type: 'string' },
       maintenance: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -63,8 +59,6 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const whole = (flag: string, text: string | undefined, min: number, max: number) => wholeFlag(flag, text, min, max);
   const options = asUsage(() => ({
     concurrency: whole('--concurrency', values.concurrency, 1, 64),
-    chunkExpireSeconds: whole('--chunk-expire', values['chunk-expire'], 10, 86_400),
-    retryLimit: whole('--retry-limit', values['retry-limit'], 0, 100),
     maintenanceIntervalSeconds: whole('--maintenance', values.maintenance, 1, 3600),
     visageOptions: pipelineConfig(values),
   }));

@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { VisageError } from '../../errors.ts';
 import { scanFolder } from '../../face/image/files.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
-import type { JobKindSpec } from '../kinds.ts';
+import type { JobKindSpec } from '../kind.ts';
 import type { EnrolmentImage } from '../types.ts';
 
 export const ENROL_KIND: JobKindSpec = {

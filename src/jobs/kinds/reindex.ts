@@ -18,7 +18,7 @@ import type { FaceQuality, StoredFace } from '../../gallery/gallery.ts';
 import { faceAgain, imageOfFace } from '../../recognition/reindex.ts';
 import type { Box, FivePoints } from '../../types.ts';
 import { resolveConfig } from '../../config.ts';
-import type { JobKindSpec } from '../kinds.ts';
+import type { JobKindSpec } from '../kind.ts';
 import type { NewItem } from '../store.ts';
 
 /** A face as the item keeps it (at planning, and as saved before its removal). */

@@ -82,8 +82,11 @@ export async function jobRoutes(app: FastifyInstance, context: ServerContext, op
       const resolved = [];
       for (const given of paths) resolved.push(await insideRoot(options.root, given));
       const planned = await enrolmentImages(resolved, subject);
+      // Folders are walked following links: an image reached through a link that leads out is refused too.
+      for (const image of planned.images) await insideRoot(options.root, image.file!);
       images = planned.images;
-      unnamed.push(...planned.unnamed.map((file) => path.relative(options.root!, file)));
+      const realRoot = await realpath(options.root!);
+      unnamed.push(...planned.unnamed.map((file) => path.relative(realRoot, file)));
     } else {
       if (subjects && subjects.length !== uploads.length) throw new VisageError('VISAGE_ERR_BAD_INPUT', `"subjects" names ${subjects.length} people for ${uploads.length} images`);
       images = [];
