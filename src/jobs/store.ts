@@ -171,10 +171,11 @@ export class JobStore {
     return rows.length;
   }
 
-  /** Cancels a job: its pending items become cancelled; an item being worked on finishes. False when already final. */
+  /** Cancels a job: its pending items become cancelled; an item being worked on finishes. False when cancelled already or complete. */
   async cancel(id: string): Promise<boolean> {
     return this.transaction(async (sql) => {
-      const { rows } = await sql.executeSql(`UPDATE ${this.schema}.jobs SET cancelled = now() WHERE id = $1 AND cancelled IS NULL RETURNING id`, [checkJobId(id)]);
+      const { rows } = await sql.executeSql(`UPDATE ${this.schema}.jobs SET cancelled = now() WHERE id = $1 AND cancelled IS NULL
+        AND EXISTS (SELECT 1 FROM ${this.schema}.job_items WHERE job_id = $1 AND state IN ('pending', 'working')) RETURNING id`, [checkJobId(id)]);
       if (rows.length === 0) return false;
       await sql.executeSql(`UPDATE ${this.schema}.job_items SET state = 'cancelled', data = NULL, updated = now() WHERE job_id = $1 AND state = 'pending'`, [id]);
       return true;
