@@ -1,6 +1,7 @@
 // npm run bench:jobs: enrolment throughput through the job queue with 1 and then 2 `visage worker`
 // processes on this machine, on real photos (LFW View 1: the first IMAGES images, people/<name>/).
-// Each run gets a fresh gallery (a schema of its own, dropped afterwards), submits one job, starts
+// The first row is the baseline: the same images enrolled in this process by Recognizer.enroll
+// one after the other (as `visage enroll` does), no queue. Each run gets a fresh gallery (a schema of its own, dropped afterwards), submits one job, starts
 // the workers (child processes, models loaded before the clock starts: the clock starts when the
 // job is submitted after every worker printed "ready") and polls the job until it is complete.
 //
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { openJobQueue, enrolmentImages } from '../src/public/jobs.ts';
-import { openGallery } from '../src/public/gallery.ts';
+import { openGallery, createRecognizer } from '../src/public/gallery.ts';
 import { dataset } from '../test/helpers/datasets.ts';
 import { jobDatabase, spawnWorker } from '../test/helpers/workers.ts';
 
@@ -31,6 +32,23 @@ const all = (await enrolmentImages([dataset('lfw-view1', 'images')])).images.sli
 console.log(`bench:jobs — ${all.length} LFW View 1 images, chunks of ${chunkSize}, --preset ${values.preset}, ${os.availableParallelism()} cores; load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const rows: string[][] = [];
 try {
+  {
+    const url = db.url();
+    const recognizer = await createRecognizer({ db: url, visageOptions: { preset: values.preset as 'fast' } });
+    await recognizer.enroll(all[0]!.file!, all[0]!.subject); // models loaded before the clock starts
+    const load = os.loadavg()[0]!;
+    const started = Date.now();
+    let added = 1, skipped = 0;
+    for (const image of all.slice(1)) {
+      const outcome = await recognizer.enroll(image.file!, image.subject);
+      if (outcome.status === 'added') added++; else skipped++;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const faces = (await recognizer.gallery.stats()).faces;
+    await recognizer.close();
+    rows.push(['none (in-process loop)', String(all.length - 1), String(added - 1), String(skipped), '0', String(faces), seconds.toFixed(1), ((all.length - 1) / seconds).toFixed(2), '-', `${load.toFixed(1)} / ${os.loadavg()[0]!.toFixed(1)}`]);
+    console.log(`baseline: ${all.length - 1} images in ${seconds.toFixed(1)} s`);
+  }
   for (const workers of runs) {
     const url = db.url();
     const queue = await openJobQueue(url, { maintenanceIntervalSeconds: 5 });

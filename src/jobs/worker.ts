@@ -57,6 +57,8 @@ export class JobWorker {
   private readonly visages = new Map<string, Promise<Visage>>();
   private readonly finders = new Map<string, (hash: string) => Promise<string | null>>();
   private stopping = false;
+  /** When stop() stops waiting for the chunks under way (they are then given back): no item starts after it. */
+  private giveUpAt = Infinity;
   private stopped: Promise<void> | null = null;
   /** Items done by this worker since it started. */
   done = 0;
@@ -115,6 +117,8 @@ export class JobWorker {
   }
 
   private async runChunk(kind: JobKind, data: ChunkData, expireInSeconds: number): Promise<{ items: number }> {
+    // Fetched while stopping (pg-boss's poll was under way): given back at once.
+    if (this.stopping) throw new VisageError('VISAGE_ERR_CLOSED', 'worker stopping');
     const started = Date.now();
     const deadline = started + Math.max(1, expireInSeconds - EXPIRY_MARGIN_SECONDS) * 1000;
     const store = this.queue.store;
@@ -124,6 +128,7 @@ export class JobWorker {
     let count = 0;
     for (let seq = data.from; seq < data.to; seq++) {
       if (Date.now() > deadline) throw new VisageError('VISAGE_ERR_BUSY', `chunk ${data.from}-${data.to - 1} of job ${data.jobId} outlived its expiry; handed back`);
+      if (Date.now() > this.giveUpAt) throw new VisageError('VISAGE_ERR_CLOSED', `worker stopping: chunk ${data.from}-${data.to - 1} of job ${data.jobId} handed back`);
       const item = await store.claim(data.jobId, seq);
       if (!item) continue;
       const t0 = Date.now();
@@ -151,8 +156,10 @@ export class JobWorker {
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.stopped) return this.stopped;
     this.stopping = true;
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    this.giveUpAt = Date.now() + timeoutMs - 1000;
     this.stopped = (async () => {
-      await this.queue.close({ timeoutMs: options.timeoutMs ?? 60_000 });
+      await this.queue.close({ timeoutMs });
       const recognizer = await this.recognizer?.catch(() => null);
       await recognizer?.close();
       for (const visage of this.visages.values()) await (await visage.catch(() => null))?.close();

@@ -148,6 +148,33 @@ test('a worker killed with kill -9 mid-job: its chunk expires, a new worker fini
   }
 });
 
+test('SIGTERM mid-job: the worker finishes the chunk under way, takes no other, exits 0; the next worker does the rest', { skip, timeout: 300_000 }, async () => {
+  const url = db.url();
+  const queue = await openJobQueue(url, { maintenanceIntervalSeconds: 1 });
+  try {
+    const job = await queue.submitEnrolment((await enrolmentImages([people])).images, { chunkSize: 4 });
+    const first = spawnWorker(url, [...FAST, '--quiet']);
+    await first.ready;
+    while ((await queue.get(job.id, { limit: 0 })).progress.added < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.stderr());
+    const between = (await queue.get(job.id, { limit: 0 })).progress;
+    assert.equal(between.working, 0, 'no item left half done');
+    assert.equal(between.added % 4, 0, `whole chunks done: ${between.added}`);
+    assert.ok(between.added < 40);
+    assert.equal(between.pending, 40 - between.added);
+    const second = spawnWorker(url, [...FAST, '--quiet']);
+    await second.ready;
+    const done = await queue.waitFor(job.id, { timeoutMs: 240_000, intervalMs: 250 });
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 0);
+    assert.equal(done.progress.added, 40);
+    assert.equal((await galleryFaces(url)).length, 40);
+  } finally {
+    await queue.close();
+  }
+});
+
 test('cancel: the items not started are cancelled, the one under way finishes, nothing is stored afterwards', { skip, timeout: 300_000 }, async () => {
   const url = db.url();
   const queue = await openJobQueue(url, { maintenanceIntervalSeconds: 1 });
