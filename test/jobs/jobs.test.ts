@@ -148,6 +148,36 @@ test('a worker killed with kill -9 mid-job: its chunk expires, a new worker fini
   }
 });
 
+test('a face stored by a worker that died before recording it is recorded as added by the job; one enrolled before the job as already-enrolled', { skip, timeout: 300_000 }, async () => {
+  const url = db.url();
+  const queue = await openJobQueue(url, { maintenanceIntervalSeconds: 1 });
+  const { createRecognizer } = await import('../../src/public/gallery.ts');
+  const recognizer = await createRecognizer({ db: url, visageOptions: { preset: 'fast' } });
+  try {
+    const images = (await enrolmentImages([path.join(people, 'amy')])).images;
+    // amy1 enrolled before the job exists.
+    assert.equal((await recognizer.enroll(images[0]!.file!, 'amy')).status, 'added');
+    const job = await queue.submitEnrolment(images, { chunkSize: 5 });
+    // A worker takes amy2, stores its face, and dies before recording it (done here by hand).
+    assert.ok(await queue.store.claim(job.id, 1));
+    assert.equal((await recognizer.enroll(images[1]!.file!, 'amy')).status, 'added');
+    const worker = await startWorker(url, { visageOptions: { preset: 'fast' } });
+    const done = await queue.waitFor(job.id, { timeoutMs: 120_000 });
+    await worker.stop();
+    const [first, second] = done.items;
+    assert.deepEqual([first!.state, first!.reason, first!.attempts], ['skipped', 'already-enrolled', 1]);
+    assert.deepEqual([second!.state, second!.attempts], ['added', 2]);
+    assert.match(second!.message!, /stored by an earlier attempt/);
+    assert.deepEqual([done.progress.added, done.progress.skipped], [4, 1]);
+    const faces = await galleryFaces(url);
+    assert.equal(faces.length, 5);
+    assert.deepEqual(done.items.flatMap((i) => i.faceIds).sort((a, b) => a - b), faces.map((f) => f.id).sort((a, b) => a - b));
+  } finally {
+    await recognizer.close();
+    await queue.close();
+  }
+});
+
 test('SIGTERM mid-job: the worker finishes the chunk under way, takes no other, exits 0; the next worker does the rest', { skip, timeout: 300_000 }, async () => {
   const url = db.url();
   const queue = await openJobQueue(url, { maintenanceIntervalSeconds: 1 });

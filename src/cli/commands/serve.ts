@@ -125,7 +125,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const gallery = await openGallery(db, { create: true });
     opened.push(gallery);
     // A PostgreSQL gallery has a job queue: /v1/jobs submits to it, `visage worker` processes do the work.
-    const jobs = isPostgresUrl(db) ? await openJobQueue(db) : null;
+    // Not fatal: a role that may not create the job schemas still serves the gallery, without jobs.
+    const jobs = isPostgresUrl(db) ? await openJobQueue(db).catch((error: Error) => {
+      process.stderr.write(`visage: no batch jobs on this server: the job queue could not be opened (${error.message})\n`);
+      return null;
+    }) : null;
     if (jobs) opened.push(jobs);
     if (values['jobs-root'] && !statSync(values['jobs-root'], { throwIfNoEntry: false })?.isDirectory()) throw new VisageError('VISAGE_ERR_USAGE', `--jobs-root: no such folder: ${values['jobs-root']}`);
     if (values['jobs-root'] && !jobs) throw new VisageError('VISAGE_ERR_USAGE', '--jobs-root needs a PostgreSQL gallery (--db postgres://...): jobs live in its queue');

@@ -55,7 +55,7 @@ async function insideRoot(root: string | null, given: string): Promise<string> {
 
 export async function jobRoutes(app: FastifyInstance, context: ServerContext, options: JobRouteOptions): Promise<void> {
   const queueOf = (): JobQueue => {
-    if (!options.queue) throw new VisageError('VISAGE_ERR_JOBS_NEED_POSTGRES', 'batch jobs need a PostgreSQL gallery: this server runs on a SQLite file (visage serve --db postgres://...)');
+    if (!options.queue) throw new VisageError('VISAGE_ERR_JOBS_NEED_POSTGRES', 'batch jobs need a PostgreSQL gallery and its job queue: this server has none (a SQLite gallery: visage serve --db postgres://...; or the queue could not be opened: see the server\'s log)');
     return options.queue;
   };
   const chunkSize = (request: FastifyRequest, input: Awaited<ReturnType<typeof readInput>> | null) => numberField(request, input, 'chunkSize', 1, 10_000, true);
