@@ -136,12 +136,8 @@ export class JobQueue {
     const job = await this.store.job(checkJobId(id));
     if (!job) throw new VisageError('VISAGE_ERR_UNKNOWN_JOB', `no job ${id}`);
     if (await this.store.cancel(id)) {
-      try {
-        await this.boss.cancel(JOB_KINDS[job.kind].queue, job.chunks);
-      } catch (error) {
-        // The chunks left find their items cancelled and end at once: withdrawing them only saves a fetch.
-        void error;
-      }
+      // Withdrawing the chunks only saves workers a fetch: a chunk left finds its items cancelled and ends at once.
+      await this.boss.cancel(JOB_KINDS[job.kind].queue, job.chunks).catch(() => undefined);
     }
     return this.store.get(id, { limit: 0 });
   }

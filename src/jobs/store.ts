@@ -69,10 +69,9 @@ export class JobStore {
     this.display = display;
   }
 
+  /** Coded as the gallery's errors ("gallery <url>: ..."): the jobs live in the gallery's database. */
   private mapError(error: unknown): unknown {
-    const mapped = mapPostgresError(error, this.display, 0);
-    // The gallery's wording ("gallery ...") fits: the jobs live in the gallery's database.
-    return mapped;
+    return mapPostgresError(error, this.display, 0);
   }
 
   private async query<T = any>(text: string, values?: unknown[]): Promise<T[]> {
