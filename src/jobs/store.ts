@@ -19,7 +19,7 @@ export interface ClaimedItem {
   seq: number;
   input: Record<string, unknown>;
   subject: string | null;
-  data: Buffer | null;
+  data: Uint8Array | null;
   attempts: number;
   /** What an earlier attempt saved (JobStore.save), or null. */
   saved: Record<string, unknown> | null;

@@ -33,7 +33,7 @@ export function hashFinder(folders: readonly string[] | undefined): (hash: strin
 }
 
 /** The bytes a face was enrolled from: its recorded file while its hash matches, else a file with that hash; null when neither. */
-export async function imageOfFace(face: Pick<StoredFace, 'sourceFile' | 'contentHash'>, findByHash: (hash: string) => Promise<string | null>): Promise<Buffer | null> {
+export async function imageOfFace(face: Pick<StoredFace, 'sourceFile' | 'contentHash'>, findByHash: (hash: string) => Promise<string | null>): Promise<Uint8Array | null> {
   if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
     const read = await readFile(face.sourceFile);
     if (contentHash(read) === face.contentHash) return read;
