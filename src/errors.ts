@@ -32,6 +32,8 @@ export const ErrorCodes = {
   VISAGE_ERR_NOT_A_GALLERY: { status: 400, message: 'not a Visage gallery database' },
   VISAGE_ERR_DB_TOO_NEW: { status: 500, message: 'gallery database was written by a newer Visage' },
   VISAGE_ERR_DB_FAILED: { status: 500, message: 'gallery database error' },
+  VISAGE_ERR_JOBS_NEED_POSTGRES: { status: 400, message: 'batch jobs need a PostgreSQL gallery (--db postgres://...)' },
+  VISAGE_ERR_UNKNOWN_JOB: { status: 404, message: 'unknown job' },
   // Conditions that exist only over HTTP (the REST server):
   VISAGE_ERR_UNAUTHORIZED: { status: 401, message: 'an API key is needed (Authorization: Bearer <key> or X-API-Key)' },
   VISAGE_ERR_FORBIDDEN: { status: 403, message: 'this API key does not allow this call' },

@@ -19,6 +19,8 @@ Commands:
   classify <image|dir...> --model M --out DIR   name every face with a trained model (UNKNOWN below its threshold)
   evaluate <dir> --model M   accuracy, classification report, confusion matrix, --folds K, --report DIR
   serve              the REST API on http://127.0.0.1:3000 (docs at /docs)
+  worker             do batch jobs from a PostgreSQL gallery's job queue (any number, any machine)
+  jobs list|show|cancel|enroll|reindex   the batch jobs of a PostgreSQL gallery
   keys create|list|revoke   API keys of the REST server
   models list        list the models and whether they are converted
   models prepare     convert every model to ONNX ahead of time
@@ -81,6 +83,8 @@ async function dispatch(command: string, rest: string[]): Promise<number> {
     case 'classify': return (await import('./commands/classify.ts')).classifyCommand(rest);
     case 'evaluate': return (await import('./commands/evaluate.ts')).evaluateCommand(rest);
     case 'serve': return (await import('./commands/serve.ts')).serveCommand(rest);
+    case 'worker': return (await import('./commands/worker.ts')).workerCommand(rest);
+    case 'jobs': return (await import('./commands/jobs.ts')).jobsCommand(rest);
     case 'keys': return (await import('./commands/keys.ts')).keysCommand(rest);
     case 'models': return (await import('./commands/models.ts')).modelsCommand(rest);
     default:

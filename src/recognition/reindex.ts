@@ -10,9 +10,49 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Visage } from '../visage.ts';
 import { imagesUnder } from '../face/image/files.ts';
-import type { Gallery } from '../gallery/gallery.ts';
+import type { Gallery, StoredFace } from '../gallery/gallery.ts';
+import type { Face } from '../types.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { ReindexOptions, ReindexSummary } from './types.ts';
+
+/** Finds an image by content hash under `folders` (hashed on first use, once); null without folders. */
+export function hashFinder(folders: readonly string[] | undefined): (hash: string) => Promise<string | null> {
+  let byHash: Map<string, string> | null = null;
+  return async (hash) => {
+    if (!folders?.length) return null;
+    if (!byHash) {
+      byHash = new Map();
+      for (const folder of folders) {
+        for (const file of await imagesUnder(folder)) {
+          try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
+        }
+      }
+    }
+    return byHash.get(hash) ?? null;
+  };
+}
+
+/** The bytes a face was enrolled from: its recorded file while its hash matches, else a file with that hash; null when neither. */
+export async function imageOfFace(face: Pick<StoredFace, 'sourceFile' | 'contentHash'>, findByHash: (hash: string) => Promise<string | null>): Promise<Uint8Array | null> {
+  if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
+    const read = await readFile(face.sourceFile);
+    if (contentHash(read) === face.contentHash) return read;
+  }
+  const found = await findByHash(face.contentHash);
+  return found ? readFile(found) : null;
+}
+
+/**
+ * The enrolled face where it was enrolled (its box, and its five points when stored), embedded by
+ * `visage`: no detection; a face stored without a box is found again only when it is alone in its
+ * image. Null when it is not found.
+ */
+export async function faceAgain(visage: Visage, bytes: Uint8Array, face: Pick<StoredFace, 'box' | 'landmarks'>): Promise<Face | null> {
+  const { faces } = face.box
+    ? await visage.analyze(bytes, { faces: [{ box: face.box, ...(face.landmarks ? { five: face.landmarks } : {}) }] })
+    : await visage.analyze(bytes);
+  return faces.length === 1 ? faces[0]! : null;
+}
 
 export async function reindexGallery(visage: Visage, gallery: Gallery, options: ReindexOptions = {}): Promise<ReindexSummary> {
   const wanted = [...visage.config.embedders];
@@ -31,44 +71,19 @@ export async function reindexGallery(visage: Visage, gallery: Gallery, options: 
       existing.set(faceIds[i]!, record);
     }
   }
-  let byHash: Map<string, string> | null = null;
-  const findByHash = async (hash: string): Promise<string | null> => {
-    if (!options.search?.length) return null;
-    if (!byHash) {
-      byHash = new Map();
-      for (const folder of options.search) {
-        for (const file of await imagesUnder(folder)) {
-          try { byHash.set(contentHash(await readFile(file)), file); } catch { /* unreadable: not a candidate */ }
-        }
-      }
-    }
-    return byHash.get(hash) ?? null;
-  };
+  const findByHash = hashFinder(options.search);
   let done = 0;
   for (const face of todo) {
     const skip = (reason: string) => summary.skipped.push({ faceId: face.id, subject: face.subjectName, sourceFile: face.sourceFile, reason });
     try {
-      let bytes: Buffer | null = null;
-      if (face.sourceFile && path.isAbsolute(face.sourceFile) && await stat(face.sourceFile).then((s) => s.isFile(), () => false)) {
-        const read = await readFile(face.sourceFile);
-        if (contentHash(read) === face.contentHash) bytes = read;
-      }
-      if (!bytes) {
-        const found = await findByHash(face.contentHash);
-        if (found) bytes = await readFile(found);
-      }
+      const bytes = await imageOfFace(face, findByHash);
       if (!bytes) {
         skip(face.sourceFile ? `image not found or changed since enrolment: ${face.sourceFile}` : 'no source file recorded');
       } else {
-        // The enrolled face where it was enrolled (its box, and its five points when stored): no
-        // detection; a face stored without a box is found again only when it is alone in its image.
-        const { faces } = face.box
-          ? await visage.analyze(bytes, { faces: [{ box: face.box, ...(face.landmarks ? { five: face.landmarks } : {}) }] })
-          : await visage.analyze(bytes);
-        if (faces.length !== 1) {
+        const found = await faceAgain(visage, bytes, face);
+        if (!found) {
           skip('the enrolled face was not found again in its image');
         } else {
-          const found = faces[0]!;
           const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
           for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
           // Replace the face: the gallery has no "add an embedding to a face" write, and one image

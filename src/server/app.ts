@@ -24,12 +24,14 @@ import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { InferenceQueue } from './queue.ts';
 import { classifyRoutes, type ServedClassifier } from './routes/classify.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
 import type { ServerStore } from './store.ts';
 import { startIndexSync } from './sync.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,11 +59,15 @@ export interface AppOptions {
   lookalike?: Record<string, Gallery>;
   /** Trained classifiers (.visage files, loadModel()) by name, served at /v1/classify/{name}. */
   classifiers?: Record<string, ClassifierModel>;
+  /** The gallery's job queue (openJobQueue, PostgreSQL only); left open. Without one the /v1/jobs routes answer VISAGE_ERR_JOBS_NEED_POSTGRES. */
+  jobs?: JobQueue | null;
+  /** The folder under which /v1/jobs requests may name paths (default none: uploads only). */
+  jobsRoot?: string | null;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions['logger'];
 }
 
-const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger']);
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot']);
 /** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
 const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
 
@@ -259,6 +265,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await recognitionRoutes(app, context);
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
+  await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
   if (context.store) await context.store.pruneThumbnails(() => gallery.listFaces());

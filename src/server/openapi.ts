@@ -2,6 +2,7 @@
 // that every route is in it and every path in it is a route). Schemas come from schemas.ts.
 import { allErrorCodes } from './errors.ts';
 import { EXAMPLES } from './openapi-examples.ts';
+import { jobPaths } from './openapi-jobs.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -61,6 +62,7 @@ export function openApiDocument(version: string): Json {
       { name: 'recognition', description: 'who is in a photo; needs a recognise or admin key' },
       { name: 'subjects', description: 'enrolled people and their faces; reading needs a recognise key, changes an admin key' },
       { name: 'keys', description: 'API keys; admin keys only' },
+      { name: 'jobs', description: 'batch jobs on a PostgreSQL gallery (enrol many images, reindex), done by visage worker processes; admin keys only' },
       { name: 'system', description: 'health, metrics, this document' },
     ],
     paths: {
@@ -193,6 +195,7 @@ export function openApiDocument(version: string): Json {
         parameters: [pathParam('id', 'key id', '1')],
         delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }, 'OK', EXAMPLES.keyRevoked), ...errors(400, 401, 403, 404) } }),
       },
+      ...jobPaths(op),
       '/v1/info': {
         get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),
       },

@@ -78,7 +78,7 @@ export function cycles(graph: ImportGraph): string[][] {
 export interface FloorRule { from: RegExp; mustNotImport: RegExp; why: string }
 
 export const FLOOR_RULES: readonly FloorRule[] = [
-  { from: /^(face|gallery|recognition|classify|learn|eval|models|runtime|report|convert)\//, mustNotImport: /^(cli|server)\//, why: 'the library never depends on its shells (CLI, server)' },
+  { from: /^(face|gallery|recognition|classify|learn|eval|models|runtime|report|convert|jobs)\//, mustNotImport: /^(cli|server)\//, why: 'the library never depends on its shells (CLI, server)' },
   { from: /^(face|runtime|gallery|recognition|classify|report)\//, mustNotImport: /^convert\//, why: 'running models never needs the converter' },
   { from: /^convert\//, mustNotImport: /^(face|runtime|gallery|recognition|classify)\//, why: 'the converter stands alone' },
   { from: /^(?!cli\/|server\/|public\/|index\.ts$)/, mustNotImport: /^(public\/|index\.ts$)/, why: 'the public entries only re-export; inside, modules import each other directly' },

@@ -1,4 +1,5 @@
 // visage serve: the REST API (src/server) over the gallery (SQLite or PostgreSQL), on localhost by default.
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
@@ -18,6 +19,7 @@ import { SqliteServerStore, serverStorePath, type ServerStore } from '../../serv
 import { isPostgresUrl } from '../../gallery/postgres/location.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
+import { openJobQueue } from '../../jobs/queue.ts';
 
 /** Server defaults that differ from the library's: tighter, since the images come from anyone with a key. */
 export const SERVE_DEFAULTS = Object.freeze({ port: 3000, host: '127.0.0.1', maxFaces: 20, maxMegapixels: 40, maxUploadMb: 15 });
@@ -51,6 +53,8 @@ ${DB_HELP} (created when missing)
                        answering requests while images are analysed)
   --queue N            images waiting for inference before 503 busy (default 64, at most ${SERVE_MAXIMA.queue})
   --log                log every request (JSON lines on stdout)
+  --jobs-root DIR      (PostgreSQL gallery) POST /v1/jobs/... may name folders and images under DIR
+                       (admin keys only; default: uploads only). Workers must see DIR at the same path
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP.replace(`(default ${DEFAULTS.maxFaces})`, `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
   -h, --help           this help
@@ -79,6 +83,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       queue: { type: 'string' },
       threads: { type: 'string' },
       log: { type: 'boolean', default: false },
+      'jobs-root': { type: 'string' },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -140,6 +145,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
       opened.push(store);
       await requireKey(store);
     }
+    // A PostgreSQL gallery has a job queue: /v1/jobs submits to it, `visage worker` processes do the work.
+    // Not fatal: a role that may not create the job schemas still serves the gallery, without jobs.
+    const jobs = isPostgresUrl(db) ? await openJobQueue(db).catch((error: Error) => {
+      process.stderr.write(`visage: no batch jobs on this server: the job queue could not be opened (${error.message})\n`);
+      return null;
+    }) : null;
+    if (jobs) opened.push(jobs);
+    if (values['jobs-root'] && !statSync(values['jobs-root'], { throwIfNoEntry: false })?.isDirectory()) throw new VisageError('VISAGE_ERR_USAGE', `--jobs-root: no such folder: ${values['jobs-root']}`);
+    if (values['jobs-root'] && !jobs) throw new VisageError('VISAGE_ERR_USAGE', '--jobs-root needs a PostgreSQL gallery (--db postgres://...): jobs live in its queue');
     const lookalike: Record<string, Gallery> = {};
     for (const [name, file] of Object.entries(lookalikeFiles)) {
       const g = await openGallery(file);
@@ -159,6 +173,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       search: { mode: search.mode, precision: search.precision },
       limits: serveLimits(uploadMb, queue),
       logger: values.log ? { level: 'info' } : false,
+      jobs, jobsRoot: values['jobs-root'] ?? null,
     });
     opened.push(app);
     // A slow or stalled client cannot hold a connection for ever.

@@ -1,0 +1,109 @@
+// The reindex job: one item per face lacking a vector of one of the wanted embedders. The gallery
+// keeps no pixels: each face keeps the path it was enrolled from and the SHA-256 of the image, so a
+// face is reindexed from its file while the file is unchanged, else from an image with the same
+// hash under the folders given (`search`, on the workers' machines). Faces enrolled from uploads
+// (sourceFile "upload:...") can only be reindexed from such a folder. The face is found again at
+// its stored box and replaced by one carrying its old vectors and the new ones.
+//
+// The gallery has no "add a vector to a face" write, so replacing is two transactions (remove,
+// store). Before removing, the item saves the face's record and vectors (JobStore.save): a worker
+// killed between the two leaves the face absent and the save present, and the next attempt stores
+// it from the save. A face found with every wanted vector under a new id was stored by an earlier
+// attempt. So a reindexed face is neither lost nor stored twice.
+import { VisageError } from '../../errors.ts';
+import { defaultEmbedders } from '../../face/embed/index.ts';
+import { openGallery } from '../../gallery/open.ts';
+import { base64ToVector, vectorToBase64 } from '../../gallery/portable.ts';
+import type { FaceQuality, StoredFace } from '../../gallery/gallery.ts';
+import { faceAgain, imageOfFace } from '../../recognition/reindex.ts';
+import type { Box, FivePoints } from '../../types.ts';
+import { resolveConfig } from '../../config.ts';
+import type { JobKindSpec } from '../kind.ts';
+import type { NewItem } from '../store.ts';
+
+/** A face as the item keeps it (at planning, and as saved before its removal). */
+interface FaceRecord {
+  faceId: number;
+  subjectId: number;
+  subject: string;
+  contentHash: string;
+  sourceFile: string | null;
+  box: Box | null;
+  landmarks: FivePoints | null;
+  quality: FaceQuality | null;
+}
+
+const record = (face: StoredFace): FaceRecord => ({
+  faceId: face.id, subjectId: face.subjectId, subject: face.subjectName, contentHash: face.contentHash,
+  sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality,
+});
+
+export const REINDEX_KIND: JobKindSpec = {
+  queue: 'visage-reindex',
+  async plan(url, options) {
+    const embedders = options.embedders?.length ? [...options.embedders] : defaultEmbedders();
+    resolveConfig({ embedders: embedders as never }); // unknown or repeated embedders fail here, before anything is queued
+    const search = (options.search ?? []).map(String);
+    const gallery = await openGallery(url, { create: false });
+    try {
+      const faces = await gallery.listFaces();
+      const items: NewItem[] = faces
+        .filter((face) => embedders.some((id) => !face.models.includes(id)))
+        .map((face) => ({ input: { ...record(face) }, subject: face.subjectName }));
+      return { params: { embedders, search, faces: faces.length }, items };
+    } finally {
+      await gallery.close();
+    }
+  },
+  async run(context, job, item) {
+    const wanted = job.params.embedders as string[];
+    const search = (job.params.search ?? []) as string[];
+    const planned = item.input as unknown as FaceRecord;
+    const gallery = await context.gallery();
+    const faces = await gallery.listFaces(planned.subjectId).catch((error: VisageError) => {
+      if (error.code === 'VISAGE_ERR_UNKNOWN_SUBJECT') return [] as StoredFace[];
+      throw error;
+    });
+    const current = faces.find((face) => face.contentHash === planned.contentHash) ?? null;
+    const saved = item.saved as { face: FaceRecord; vectors: Record<string, { dim: number; base64: string }> } | null;
+    if (current && wanted.every((id) => current.models.includes(id))) {
+      return current.id === planned.faceId
+        ? { state: 'skipped', contentHash: current.contentHash, reason: 'already-indexed', message: 'the face has every vector asked for', faceIds: [current.id] }
+        : { state: 'added', contentHash: current.contentHash, faceIds: [current.id], message: 'stored by an earlier attempt of this job' };
+    }
+    if (!current && !saved) return { state: 'skipped', contentHash: planned.contentHash, reason: 'face-deleted', message: 'the face was deleted since the job was submitted' };
+    const face = current ? record(current) : saved!.face;
+    const bytes = await imageOfFace(face, context.hashFinder(search));
+    if (!bytes) {
+      return {
+        state: 'skipped', contentHash: face.contentHash, reason: 'image-not-found',
+        message: face.sourceFile?.startsWith('upload:') || !face.sourceFile
+          ? 'enrolled from an upload: give a folder holding the image (search)'
+          : `image not found or changed since enrolment: ${face.sourceFile} (give a folder holding it: search)`,
+      };
+    }
+    const visage = await context.visageFor(wanted);
+    const found = await faceAgain(visage, bytes, face);
+    if (!found) return { state: 'skipped', contentHash: face.contentHash, reason: 'face-not-found', message: 'the enrolled face was not found again in its image' };
+    const vectors: Record<string, Float32Array> = {};
+    if (current) {
+      for (const modelId of current.models) {
+        const one = await gallery.embeddingsFor(modelId, [current.id]);
+        if (one.count === 1) vectors[modelId] = one.vectors.slice(0, one.dim);
+      }
+    } else {
+      for (const [modelId, { dim, base64 }] of Object.entries(saved!.vectors)) vectors[modelId] = base64ToVector(base64, dim, `saved vector ${modelId}`);
+    }
+    for (const id of wanted) if (!vectors[id]) vectors[id] = Float32Array.from(found.embeddings[id]!);
+    if (current) {
+      await context.store.save(item.jobId, item.seq, {
+        face, vectors: Object.fromEntries(Object.entries(vectors).filter(([id]) => current.models.includes(id)).map(([id, v]) => [id, { dim: v.length, base64: vectorToBase64(v) }])),
+      });
+      await gallery.deleteFace(current.id);
+    }
+    const [stored] = await gallery.addFaces(face.subject, [{
+      contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings: vectors,
+    }], { createSubject: true });
+    return { state: 'added', contentHash: face.contentHash, faceIds: [stored!.id] };
+  },
+};

@@ -1,0 +1,100 @@
+// What the job layer takes and gives: plain JSON-serialisable records, the same for the library,
+// the CLI (--json) and the server.
+
+/** The kinds of job (kinds.ts registers each one). */
+export type JobKind = 'enrol' | 'reindex';
+
+/** queued: no item started; running; completed: every item final; cancelled: stopped on request. */
+export type JobState = 'queued' | 'running' | 'completed' | 'cancelled';
+
+/** pending -> working -> added | skipped | failed | cancelled. */
+export type ItemState = 'pending' | 'working' | 'added' | 'skipped' | 'failed' | 'cancelled';
+
+export const FINAL_ITEM_STATES: readonly ItemState[] = ['added', 'skipped', 'failed', 'cancelled'];
+
+/** One image to enrol: a path readable by the workers, or bytes (an upload), and who it shows. */
+export interface EnrolmentImage {
+  /** A path on the workers' file system (absolute, or relative to the submitting process's folder). */
+  file?: string;
+  /** The image itself (kept in the database until its item is done). */
+  data?: Uint8Array;
+  /** Its name, shown in results (an upload's file name); default the file's path. */
+  name?: string;
+  subject: string;
+}
+
+export interface EnrolJobOptions {
+  /** Take the largest face of images that show several (default: they are skipped). */
+  largest?: boolean;
+}
+
+export interface ReindexJobOptions {
+  /** The embedders every face must have a vector of (default: the configured default embedders). */
+  embedders?: string[];
+  /** Folders (on the workers' machines) searched for images whose file moved, matched by content hash. */
+  search?: string[];
+}
+
+export interface SubmitOptions {
+  /** Items per pg-boss job: the unit a worker takes, retries, and loses when killed (default 8). */
+  chunkSize?: number;
+}
+
+export interface JobProgress {
+  total: number;
+  pending: number;
+  working: number;
+  added: number;
+  skipped: number;
+  failed: number;
+  cancelled: number;
+  /** Items final, over total, 0-100. */
+  percent: number;
+  /** Items made final per second since the first started (null before two are). */
+  itemsPerSecond: number | null;
+  /** Seconds left at that rate (null when unknown or done). */
+  etaSeconds: number | null;
+}
+
+export interface JobSummary {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  params: Record<string, unknown>;
+  created: string;
+  /** When the first item was taken by a worker. */
+  started: string | null;
+  /** When the last item became final (completed) or the job was cancelled. */
+  finished: string | null;
+  progress: JobProgress;
+}
+
+export interface JobItem {
+  seq: number;
+  /** The image (path or upload name) or the face (`face 12`) this item is about. */
+  item: string;
+  subject: string | null;
+  contentHash: string | null;
+  state: ItemState;
+  /** Why it was skipped (already-enrolled, no-face, ...) or the error code when it failed. */
+  reason: string | null;
+  message: string | null;
+  faceIds: number[];
+  attempts: number;
+}
+
+export interface JobDetail extends JobSummary {
+  /** Counts by outcome and the faces stored, once there are any. */
+  result: { faceIds: number; reasons: Record<string, number> };
+  items: JobItem[];
+  /** Items left out of `items` (see ItemFilter). */
+  moreItems: number;
+}
+
+export interface ItemFilter {
+  /** Only items in these states (default all). */
+  states?: ItemState[];
+  /** At most this many items (default 1000). */
+  limit?: number;
+  offset?: number;
+}
