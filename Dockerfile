@@ -6,7 +6,7 @@
 #   docker build -t visage .
 #   docker run --rm -v visage-data:/data visage keys create --scope admin --name admin
 #   docker run -d -p 3000:3000 -v visage-data:/data visage
-# or: docker compose run --rm visage keys create --scope admin --name admin && docker compose up -d
+# Several nodes and workers on PostgreSQL: compose.yaml (see the README, "Several machines").
 
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles from source when it cannot fetch a prebuilt binary.
