@@ -71,6 +71,13 @@ const FACEPLUGIN = 'faceplugin-face-recognition-js';
 const MIT_FACEPLUGIN = `MIT (${FACEPLUGIN}, as its package states; by Faceplugin)`;
 
 /** A model its package ships as ONNX: run as shipped once its sha256 matches (no conversion). */
+/** The outputs of Faceplugin's age and gender files, both SSR-Net style (three stages). */
+const SSR_NET_OUTPUTS: ModelSpec['outputs'] = [1, 2, 3].flatMap((k) => [
+  { name: `prob_stage_${k}`, shape: [1, 3], meaning: `stage ${k} bin probabilities (SSR-Net)` },
+  { name: `stage${k}_delta_k`, shape: [1, 1], meaning: `stage ${k} width shift` },
+  { name: `index_offset_stage${k}`, shape: [1, 3], meaning: `stage ${k} index offsets` },
+]);
+
 function shippedOnnx(id: string, pkg: typeof FACEPLUGIN, file: string, sha256: string, licence: string, spec: Omit<ModelSpec, 'id' | 'source' | 'convert'>): ModelSpec {
   return { id, source: { package: pkg, file, format: 'onnx', sha256, licence, optional: true }, ...spec };
 }
@@ -311,34 +318,14 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     title: 'Faceplugin age (SSR-Net style, three stages)',
     // As the package's own code feeds it (lib/fr_age.js): RGB / 255, then ImageNet mean and std.
     input: rgb([64, 64], [123.675, 116.28, 103.53], [58.395, 57.12, 57.375], 1),
-    outputs: [
-      { name: 'prob_stage_1', shape: [1, 3], meaning: 'stage 1 bin probabilities (SSR-Net)' },
-      { name: 'prob_stage_2', shape: [1, 3], meaning: 'stage 2 bin probabilities' },
-      { name: 'prob_stage_3', shape: [1, 3], meaning: 'stage 3 bin probabilities' },
-      { name: 'stage1_delta_k', shape: [1, 1], meaning: 'stage 1 width shift' },
-      { name: 'stage2_delta_k', shape: [1, 1], meaning: 'stage 2 width shift' },
-      { name: 'stage3_delta_k', shape: [1, 1], meaning: 'stage 3 width shift' },
-      { name: 'index_offset_stage1', shape: [1, 3], meaning: 'stage 1 index offsets' },
-      { name: 'index_offset_stage2', shape: [1, 3], meaning: 'stage 2 index offsets' },
-      { name: 'index_offset_stage3', shape: [1, 3], meaning: 'stage 3 index offsets' },
-    ],
+    outputs: SSR_NET_OUTPUTS,
     notes: 'SSR-Net soft stagewise regression: age = 101 x the merged stages; crop: the face box x1.4, 64x64',
   }),
   shippedOnnx('faceplugin-gender', FACEPLUGIN, 'model/fr_gender.onnx', 'a003e8392a617ca834c7ca2c01e0895f5c354217fb56cd0373935e6e9b9c396e', MIT_FACEPLUGIN, {
     role: 'attribute',
     title: 'Faceplugin gender (SSR-Net style, three stages)',
     input: rgb([64, 64], [123.675, 116.28, 103.53], [58.395, 57.12, 57.375], 1),
-    outputs: [
-      { name: 'prob_stage_1', shape: [1, 3], meaning: 'stage 1 bin probabilities (SSR-Net)' },
-      { name: 'prob_stage_2', shape: [1, 3], meaning: 'stage 2 bin probabilities' },
-      { name: 'prob_stage_3', shape: [1, 3], meaning: 'stage 3 bin probabilities' },
-      { name: 'stage1_delta_k', shape: [1, 1], meaning: 'stage 1 width shift' },
-      { name: 'stage2_delta_k', shape: [1, 1], meaning: 'stage 2 width shift' },
-      { name: 'stage3_delta_k', shape: [1, 1], meaning: 'stage 3 width shift' },
-      { name: 'index_offset_stage1', shape: [1, 3], meaning: 'stage 1 index offsets' },
-      { name: 'index_offset_stage2', shape: [1, 3], meaning: 'stage 2 index offsets' },
-      { name: 'index_offset_stage3', shape: [1, 3], meaning: 'stage 3 index offsets' },
-    ],
+    outputs: SSR_NET_OUTPUTS,
     notes: 'SSR-Net soft stagewise regression to 0-1; crop: the face box x1.4, 64x64',
   }),
   shippedOnnx('faceplugin-expression', FACEPLUGIN, 'model/fr_expression.onnx', '88959314d9dc14d6c968cca31dc068e4350bf1944154e3bdd2eece5d0f318d05', MIT_FACEPLUGIN, {
