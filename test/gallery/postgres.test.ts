@@ -43,7 +43,8 @@ it('a new schema gets the tables, the version table and the triggers; opening ag
   const schema = schemaOf(location);
   const tables = (await client.query('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema])).rows.map((row) => row.tablename);
   assert.deepEqual(tables, ['change_log', 'embeddings', 'faces', 'negatives', 'subjects', 'visage_gallery']);
-  assert.deepEqual((await client.query(`SELECT version FROM ${schema}.visage_gallery`)).rows, [{ version: 1 }]);
+  // Every migration recorded once, in order (1 .. the current version).
+  assert.deepEqual((await client.query(`SELECT version FROM ${schema}.visage_gallery ORDER BY version`)).rows, Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
   await client.end();
   await a.close();
   await b.close();
