@@ -35,7 +35,7 @@ test('a new file gets the whole schema: WAL, foreign keys, user_version, applica
   assert.equal(db.pragma('application_id', { simple: true }), APPLICATION_ID);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-  assert.deepEqual(tables, ['change_log', 'embeddings', 'faces', 'sqlite_sequence', 'subjects']);
+  assert.deepEqual(tables, ['change_log', 'embeddings', 'faces', 'negatives', 'sqlite_sequence', 'subjects']);
   db.close();
 });
 
