@@ -12,7 +12,7 @@
 // The database: --db, else VISAGE_DATABASE_URL, else VISAGE_TEST_PG_URL; the run uses a schema of
 // its own (dropped at the end unless --keep). Prints a table; the machine is shared, so the
 // figures come with the load average.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openJobQueue } from '../src/jobs/index.ts';
 import type { EnrolmentImage } from '../src/jobs/index.ts';
-import { datasets, printTable, root, startServe, stopServe, visageArgv, type ServeProcess } from './serve-process.ts';
+import { datasets, printTable, startServe, stopServe, type ServeProcess } from './serve-process.ts';
+import { spawnWorker, type WorkerProcess } from '../test/helpers/workers.ts';
 import { lagImages, measureSyncLag, percentile } from './scale/lag.ts';
 
 const { values } = parseArgs({
@@ -74,22 +75,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface WorkerProcess { child: ChildProcess; stderr: () => string }
-
+/** `visage worker` as a child process (test/helpers/workers.ts), resolved once it takes jobs. */
 async function startWorker(db: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, visageArgv('sources', ['worker', '--db', db, '--quiet', '--maintenance', '2', ...pipeline]), {
-    cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: process.env,
-  });
-  let text = '';
-  child.stderr!.on('data', (chunk: Buffer) => { text = (text + chunk.toString()).slice(-65_536); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${text}`)), 180_000);
-    const onData = () => { if (/visage worker: ready/.test(text)) { clearTimeout(timer); child.stderr!.off('data', onData); child.off('exit', onExit); resolve(); } };
-    const onExit = (code: number | null) => { clearTimeout(timer); reject(new Error(`worker exited (${code}):\n${text}`)); };
-    child.stderr!.on('data', onData);
-    child.once('exit', onExit);
-  });
-  return { child, stderr: () => text };
+  const worker = spawnWorker(db, ['--quiet', '--maintenance', '2', ...pipeline]);
+  await worker.ready;
+  return worker;
 }
 
 function killNow(child: ChildProcess): Promise<void> {
