@@ -175,3 +175,22 @@ test('a gallery written by a newer schema is refused (VISAGE_ERR_DB_TOO_NEW), no
   check.close();
 });
 
+
+test(':memory: is a gallery in memory: it works, and no file of that name is written', async () => {
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const gallery = await openSqliteGallery(':memory:');
+    await gallery.addFaces('ada', [face('m1'), face('m2')], { createSubject: true });
+    const stats = await gallery.stats();
+    assert.deepEqual([stats.subjects, stats.faces, stats.schemaVersion], [1, 2, SCHEMA_VERSION]);
+    await gallery.close();
+    assert.equal(existsSync(path.join(dir, ':memory:')), false);
+    const again = await openSqliteGallery(':memory:');
+    assert.equal((await again.stats()).faces, 0, 'each opening is a new, empty gallery');
+    await again.close();
+    await rejectsWith(openSqliteGallery(':memory:', { readOnly: true }), 'VISAGE_ERR_BAD_OPTION');
+  } finally {
+    process.chdir(cwd);
+  }
+});

@@ -31,16 +31,20 @@ export async function openSqliteGallery(file: string, options: SqliteGalleryOpti
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new VisageError('VISAGE_ERR_BAD_OPTION', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
   }
-  const location = path.resolve(file);
-  const exists = existsSync(location);
-  if (!exists) {
+  // ':memory:' is SQLite's name for a database that lives in this connection only.
+  const inMemory = file === ':memory:';
+  const location = inMemory ? file : path.resolve(file);
+  const exists = !inMemory && existsSync(location);
+  if (inMemory) {
+    if (options.readOnly) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'an in-memory gallery (:memory:) cannot be opened read-only');
+  } else if (!exists) {
     if (options.readOnly || options.create === false) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `gallery ${file} does not exist`);
     if (!existsSync(path.dirname(location))) throw new VisageError('VISAGE_ERR_DB_NOT_FOUND', `cannot create gallery ${file}: folder ${path.dirname(location)} does not exist`);
   } else {
     refuseNonSqlite(location, file);
   }
   let readOnlyReason: string | null = options.readOnly ? 'opened read-only' : null;
-  if (!readOnlyReason && !writable(exists ? location : path.dirname(location))) {
+  if (!inMemory && !readOnlyReason && !writable(exists ? location : path.dirname(location))) {
     if (!exists) throw new VisageError('VISAGE_ERR_DB_READ_ONLY', `cannot create gallery ${file}: folder ${path.dirname(location)} is not writable`);
     readOnlyReason = 'the file is not writable';
   }
@@ -53,7 +57,7 @@ export async function openSqliteGallery(file: string, options: SqliteGalleryOpti
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     identify(db, file);
-    if (!readOnlyReason) {
+    if (!readOnlyReason && !inMemory) {
       // Only now, once the file is known to be ours or empty, is anything written to it.
       db.pragma('journal_mode = WAL');
     }
