@@ -104,6 +104,11 @@ export interface GalleryChanges {
   faceIds: number[];
   /** Subjects renamed, with their current names (subjects deleted since are left out). */
   renamed: { id: number; name: string }[];
+  /**
+   * Negative examples added, deleted (their subject's deletion included) or moved to another subject
+   * (a merge), each once: re-read them (negativesFor(model, ids)); those no longer there were deleted.
+   */
+  negativeIds: number[];
 }
 
 export interface ModelStats {
@@ -127,6 +132,8 @@ export interface ExportSummary {
   file: string;
   subjects: number;
   faces: number;
+  /** Negative examples written (each with its vectors of every model). */
+  negatives: number;
   models: ModelStats[];
 }
 
@@ -137,6 +144,9 @@ export interface ImportSummary {
   facesAdded: number;
   /** Faces whose image was already enrolled for that subject. */
   facesSkipped: number;
+  negativesAdded: number;
+  /** Negative examples the subject already had (same image, same box). */
+  negativesSkipped: number;
 }
 
 export interface TransferOptions {
@@ -161,7 +171,14 @@ export type GalleryChangeBody =
       faces: { id: number; embeddings: Record<string, Float32Array> }[];
     }
   | { type: 'face-deleted'; faceId: number; subjectId: number }
+  | {
+      type: 'negative-added';
+      subjectId: number;
+      /** Vectors as stored: L2-normalised, by model id. */
+      negatives: { id: number; embeddings: Record<string, Float32Array> }[];
+    }
   | { type: 'subject-renamed'; subjectId: number; name: string }
+  /** `from`'s faces (but those dropped as duplicates) and its negative examples now belong to `into`. */
   | { type: 'subjects-merged'; fromId: number; into: { id: number; name: string }; droppedFaceIds: number[] }
   | { type: 'subject-deleted'; subjectId: number }
   | { type: 'reset' };
@@ -175,6 +192,14 @@ export interface NewNegative {
   box?: Box | null;
   /** By model id; stored L2-normalised. */
   embeddings: Record<string, ArrayLike<number>>;
+}
+
+/** Every negative example of one model (or those asked for), read in one snapshot. */
+export interface ModelNegatives {
+  modelId: string;
+  negatives: { id: number; subjectId: number; vector: Float32Array }[];
+  /** The change log's sequence number this snapshot reflects. */
+  seq: number;
 }
 
 /** One model's vector of a negative example. */
@@ -206,10 +231,18 @@ export interface Gallery {
   listFaces(subject?: SubjectRef): Promise<StoredFace[]>;
   /** Throws VISAGE_ERR_UNKNOWN_FACE. */
   deleteFace(faceId: number): Promise<void>;
-  /** Keeps a negative example of a subject (one row per model); deleted with the subject. Returns its id. */
+  /**
+   * Keeps a negative example of a subject (one row per model); deleted with the subject, moved with
+   * its faces by a merge; logged in the change log like a face. Returns its id.
+   */
   addNegative(subject: SubjectRef, negative: NewNegative): Promise<number>;
   /** Every negative example with a vector of this model, by id. */
   listNegatives(modelId: string): Promise<Negative[]>;
+  /**
+   * The vectors of one model's negative examples (for SearchIndex), all of them or only those
+   * listed (those that no longer exist, or have no vector of this model, are left out).
+   */
+  negativesFor(modelId: string, ids?: readonly number[]): Promise<ModelNegatives>;
   /** Whether an image with this content hash is enrolled (for this subject, when given). */
   hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean>;
   /**
@@ -226,9 +259,9 @@ export interface Gallery {
   stats(): Promise<GalleryStats>;
   /** Deletes every subject, face and embedding (the schema stays). */
   reset(): Promise<void>;
-  /** Writes a portable JSON file (see portable.ts). */
+  /** Writes a portable JSON file (see portable.ts): subjects, faces and negative examples. */
   exportTo(file: string, options?: TransferOptions): Promise<ExportSummary>;
-  /** Adds a portable file's subjects and faces in one transaction (never replaces). */
+  /** Adds a portable file's subjects, faces and negative examples in one transaction (never replaces). */
   importFrom(file: string, options?: TransferOptions): Promise<ImportSummary>;
   /**
    * Listens to committed changes made through this object (immediately, in this process); returns

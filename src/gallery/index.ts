@@ -2,7 +2,7 @@
 // openGallery() that picks one by the location, the search index and the portable export format.
 export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
-  AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, TransferOptions,
+  AddFacesOptions, MergeResult, ModelEmbeddings, ModelNegatives, ModelStats, ExportSummary, ImportSummary, TransferOptions,
 } from './gallery.ts';
 export { openGallery, isPostgresUrl } from './open.ts';
 export type { GalleryOptions, OpenedGallery } from './open.ts';

@@ -5,7 +5,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { VisageError } from '../errors.ts';
 import type { ExportSummary, ModelStats } from './gallery.ts';
-import { PORTABLE_FORMAT, PORTABLE_VERSION, type PortableSubject } from './portable.ts';
+import { PORTABLE_FORMAT, PORTABLE_VERSION, PORTABLE_VERSION_WITHOUT_NEGATIVES, type PortableSubject } from './portable.ts';
 
 export class PortableFileWriter {
   private readonly target: string;
@@ -14,6 +14,7 @@ export class PortableFileWriter {
   private models: ModelStats[] = [];
   private subjects = 0;
   private faces = 0;
+  private negatives = 0;
 
   /** Opens the temporary file; a place that cannot be written is VISAGE_ERR_BAD_INPUT. */
   constructor(private readonly file: string) {
@@ -26,17 +27,21 @@ export class PortableFileWriter {
     }
   }
 
-  /** The file's head: call once, before the subjects. */
-  begin(models: ModelStats[]): void {
+  /** The file's head: call once, before the subjects, saying whether any subject has negative examples. */
+  begin(models: ModelStats[], withNegatives: boolean): void {
     this.models = models;
-    const head = { format: PORTABLE_FORMAT, version: PORTABLE_VERSION, exported: new Date().toISOString(), models };
+    const version = withNegatives ? PORTABLE_VERSION : PORTABLE_VERSION_WITHOUT_NEGATIVES;
+    const head = { format: PORTABLE_FORMAT, version, exported: new Date().toISOString(), models };
     writeSync(this.fd!, `${JSON.stringify(head).slice(0, -1)},"subjects":[\n`);
   }
 
+  /** One subject; `negatives` is left out when empty (a version-1 file has none). */
   addSubject(subject: PortableSubject): void {
+    if (subject.negatives?.length === 0) delete subject.negatives;
     writeSync(this.fd!, `${this.subjects > 0 ? ',\n' : ''}${JSON.stringify(subject)}`);
     this.subjects++;
     this.faces += subject.faces.length;
+    this.negatives += subject.negatives?.length ?? 0;
   }
 
   /** Ends the file and puts it in place; on failure nothing is left behind. */
@@ -52,7 +57,7 @@ export class PortableFileWriter {
       rmSync(this.temporary, { force: true });
       throw this.cannotWrite(error);
     }
-    return { file: this.target, subjects: this.subjects, faces: this.faces, models: this.models };
+    return { file: this.target, subjects: this.subjects, faces: this.faces, negatives: this.negatives, models: this.models };
   }
 
   /** After a failure: the temporary file is removed (safe to call more than once). */

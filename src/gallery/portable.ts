@@ -7,15 +7,24 @@
 //   "subjects": [{ "name": "Ada", "metadata": {}, "created": "...", "faces": [
 //     { "contentHash": "<sha256>", "sourceFile": "ada-1.jpg", "box": {...} | null,
 //       "landmarks": {...} | null, "quality": {...} | null, "created": "...",
-//       "embeddings": { "faceapi-recognition": "<base64>" } } ] }]
+//       "embeddings": { "faceapi-recognition": "<base64>" } } ],
+//     "negatives": [{ "contentHash": "<sha256>", "sourceFile": ..., "box": ..., "created": "...",
+//       "embeddings": { "faceapi-recognition": "<base64>" } }] }]
 // }
+// "negatives" (a subject's negative examples, "not this person") came with version 2: a file that
+// holds some is written as version 2, so that a Visage that reads only version 1 refuses it rather
+// than import it without them (and match those faces to that subject again); a file without any
+// stays version 1. A negative's model need not be in "models" (which counts faces): its dim is then
+// its vector's length.
 import { createHash } from 'node:crypto';
 import { VisageError } from '../errors.ts';
 import type { FaceQuality, Metadata, ModelStats } from './gallery.ts';
 import type { Box, FivePoints } from '../types.ts';
 
 export const PORTABLE_FORMAT = 'visage-gallery';
-export const PORTABLE_VERSION = 1;
+export const PORTABLE_VERSION = 2;
+/** The version written when a file holds no negative example (readable by every Visage). */
+export const PORTABLE_VERSION_WITHOUT_NEGATIVES = 1;
 
 export interface PortableFace {
   contentHash: string;
@@ -27,11 +36,21 @@ export interface PortableFace {
   embeddings: Record<string, string>;
 }
 
+export interface PortableNegative {
+  contentHash: string;
+  sourceFile: string | null;
+  box: Box | null;
+  created: string;
+  embeddings: Record<string, string>;
+}
+
 export interface PortableSubject {
   name: string;
   metadata: Metadata;
   created: string;
   faces: PortableFace[];
+  /** Since version 2; absent: none. */
+  negatives?: PortableNegative[];
 }
 
 export interface PortableGallery {
@@ -94,6 +113,15 @@ export function validatePortable(data: unknown, file: string): PortableGallery {
       if (!face.embeddings || typeof face.embeddings !== 'object') fail(`${where}: no embeddings`);
       for (const [modelId, text] of Object.entries(face.embeddings)) {
         if (!dims.has(modelId)) fail(`${where}: model "${modelId}" is not listed in "models"`);
+        if (typeof text !== 'string') fail(`${where}: embedding of "${modelId}" must be a base64 string`);
+      }
+    });
+    if (subject.negatives !== undefined && !Array.isArray(subject.negatives)) fail(`subject "${subject.name}": "negatives" must be an array`);
+    (subject.negatives ?? []).forEach((negative, n) => {
+      const where = `subject "${subject.name}" negative ${n}`;
+      if (!isContentHash(negative?.contentHash)) fail(`${where}: contentHash must be 64 lowercase hex digits`);
+      if (!negative.embeddings || typeof negative.embeddings !== 'object' || Object.keys(negative.embeddings).length === 0) fail(`${where}: no embeddings`);
+      for (const [modelId, text] of Object.entries(negative.embeddings)) {
         if (typeof text !== 'string') fail(`${where}: embedding of "${modelId}" must be a base64 string`);
       }
     });

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { VisageError } from '../errors.ts';
 import type { NewFace, NewNegative } from './gallery.ts';
+import type { Box } from '../types.ts';
 import { base64ToVector, modelDims, validatePortable } from './portable.ts';
 import { unitVector, validHash, validMetadata, validName } from './validate.ts';
 
@@ -11,12 +12,19 @@ export interface PreparedFace {
   embeddings: Map<string, Float32Array>;
 }
 
+export interface PreparedNegative {
+  negative: NewNegative;
+  embeddings: Map<string, Float32Array>;
+  created: string | null;
+}
+
 export interface PreparedImportSubject {
   name: string;
   /** Metadata as JSON text. */
   metadata: string;
   created: string | null;
   faces: (PreparedFace & { created: string | null })[];
+  negatives: PreparedNegative[];
 }
 
 export function prepareFace(face: NewFace, where: string): PreparedFace {
@@ -35,6 +43,14 @@ export function prepareFace(face: NewFace, where: string): PreparedFace {
 /** A negative example checked like a face (hash, unit-length embeddings). */
 export function prepareNegative(negative: NewNegative): Map<string, Float32Array> {
   return prepareFace({ ...negative, embeddings: negative.embeddings } as NewFace, 'negative example').embeddings;
+}
+
+/**
+ * What tells two negative examples of one subject apart: the image and the face's box in it. An
+ * import skips a negative example its subject already has.
+ */
+export function negativeKey(contentHash: string, box: Box | null | undefined): string {
+  return box ? `${contentHash} ${box.x} ${box.y} ${box.width} ${box.height}` : contentHash;
 }
 
 /** Reads a portable file and checks and decodes all of it, before any transaction starts. */
@@ -58,6 +74,18 @@ export function preparePortableImport(file: string): PreparedImportSubject[] {
       for (const [modelId, text] of Object.entries(face.embeddings)) vectors[modelId] = base64ToVector(text, dims.get(modelId)!, where);
       const prepared = prepareFace({ ...face, embeddings: vectors }, where);
       return { ...prepared, created: typeof face.created === 'string' ? face.created : null };
+    }),
+    negatives: (subject.negatives ?? []).map((negative, n) => {
+      const where = `${file}: subject "${subject.name}" negative ${n}`;
+      const vectors: Record<string, Float32Array> = {};
+      for (const [modelId, text] of Object.entries(negative.embeddings)) {
+        // A model no face has is not listed in "models": the vector's length is its dim.
+        const dim = dims.get(modelId) ?? Buffer.byteLength(text, 'base64') / 4;
+        if (!Number.isInteger(dim) || dim <= 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${where}: embedding of "${modelId}" is not float32 values`);
+        vectors[modelId] = base64ToVector(text, dim, where);
+      }
+      const prepared: NewNegative = { contentHash: negative.contentHash, sourceFile: negative.sourceFile ?? null, box: negative.box ?? null, embeddings: vectors };
+      return { negative: prepared, embeddings: prepareFace({ ...prepared } as NewFace, where).embeddings, created: typeof negative.created === 'string' ? negative.created : null };
     }),
   }));
 }

@@ -6,7 +6,9 @@
 // connection), from the gallery's change log. refresh() reloads everything.
 //
 // Per-subject scores under both strategies (see src/face/match/decision.ts); identify() applies
-// the open-set decision to them.
+// the open-set decision to them. The gallery's negative examples of this model ("not this person")
+// are held too and followed the same ways: a subject the query is a negative example of is passed
+// over by searchSubjects() and identify() (face/match/negatives.ts).
 //
 // Past `approximateAbove` faces (mode 'auto'; always with mode 'approximate') the face scans go
 // through an IVF index (ivf.ts): only the faces of the lists nearest the query are scored, with
@@ -17,8 +19,8 @@
 import { VisageError } from '../errors.ts';
 import { DotMatrix, type Precision } from './dot-kernel.ts';
 import { IvfLists } from './ivf.ts';
-import { checkStrategy, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
-import type { Gallery, GalleryChange, ModelEmbeddings } from './gallery.ts';
+import { checkStrategy, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
+import type { Gallery, GalleryChange, ModelEmbeddings, ModelNegatives } from './gallery.ts';
 
 
 export interface FaceMatch {
@@ -52,6 +54,8 @@ export interface SubjectSearchOptions {
   k?: number;
   /** Default 'best-face'. */
   strategy?: DecisionStrategy;
+  /** Pass over the subjects the query is a negative example of (default true). */
+  honourNegatives?: boolean;
 }
 
 export interface IdentifyOptions extends SubjectSearchOptions {
@@ -172,6 +176,8 @@ export class SearchIndex {
   private settings: SearchSettings;
   /** The approximate index over `faces`, trained on first use past the threshold (see ivfInUse). */
   private ivf: IvfLists | null = null;
+  /** Negative examples of this model by id: the subject they are not, and their unit vector. */
+  private readonly negatives = new Map<number, { subjectId: number; vector: Float32Array }>();
 
   private constructor(modelId: string, dim: number, options?: SearchOptions) {
     this.modelId = modelId;
@@ -211,6 +217,21 @@ export class SearchIndex {
   /** Subjects with at least one face in the index. */
   get subjects(): number {
     return this.slotOf.size;
+  }
+
+  /** Negative examples held (of this model). */
+  get negativeCount(): number {
+    return this.negatives.size;
+  }
+
+  /** Keeps a negative example: `vector` (unit length, this model's) is never matched to `subjectId`. */
+  addNegative(id: number, subjectId: number, vector: ArrayLike<number>): void {
+    // One of another length (the gallery does not hold a model's negatives to its faces' length) never matches.
+    this.negatives.set(id, { subjectId, vector: vector instanceof Float32Array ? vector : Float32Array.from(vector) });
+  }
+
+  removeNegative(id: number): boolean {
+    return this.negatives.delete(id);
   }
 
   /** The search settings in force (defaults filled in but lists and probes, which follow the size). */
@@ -311,18 +332,28 @@ export class SearchIndex {
       const slot = this.slotOf.get(id);
       if (slot !== undefined) this.slotName[slot] = name;
     }
-    if (changes.faceIds.length > 0) {
+    const negativeIds = changes.negativeIds ?? [];
+    if (changes.faceIds.length > 0 || negativeIds.length > 0) {
       this.pending = [];
       try {
-        const current = await gallery.embeddingsFor(this.modelId, changes.faceIds);
+        // Both read after the log: each holds at least what the log listed (re-reading is harmless).
+        const current = changes.faceIds.length > 0 ? await gallery.embeddingsFor(this.modelId, changes.faceIds) : null;
+        const negatives = negativeIds.length > 0 ? await gallery.negativesFor(this.modelId, negativeIds) : null;
         if (!this.gallery) return;
-        this.removeFaces(new Set(changes.faceIds));
-        this.fill(current);
-        for (const [subjectId, name] of current.subjectNames) {
-          const slot = this.slotOf.get(subjectId);
-          if (slot !== undefined) this.slotName[slot] = name;
+        if (current) {
+          this.removeFaces(new Set(changes.faceIds));
+          this.fill(current);
+          for (const [subjectId, name] of current.subjectNames) {
+            const slot = this.slotOf.get(subjectId);
+            if (slot !== undefined) this.slotName[slot] = name;
+          }
         }
-        this.replay(current.seq);
+        if (negatives) {
+          for (const id of negativeIds) this.negatives.delete(id);
+          this.fillNegatives(negatives);
+        }
+        // Changes heard meanwhile that neither snapshot holds (the older of the two decides).
+        this.replay(Math.min(current?.seq ?? Infinity, negatives?.seq ?? Infinity));
       } finally {
         this.pending = null;
       }
@@ -335,9 +366,13 @@ export class SearchIndex {
     this.pending = [];
     try {
       const embeddings = await this.requireGallery().embeddingsFor(this.modelId);
+      const negatives = await this.requireGallery().negativesFor(this.modelId);
       if (!this.gallery) return; // closed meanwhile
       this.clear();
       this.fill(embeddings);
+      this.fillNegatives(negatives);
+      // The negatives were read after the faces: what changed between the two is in the log after
+      // embeddings.seq, which the next catch-up reads again (a negative re-read is harmless).
       this.replay(embeddings.seq);
       this.seq = embeddings.seq;
     } finally {
@@ -387,6 +422,12 @@ export class SearchIndex {
       case 'face-deleted':
         this.removeFace(change.faceId);
         break;
+      case 'negative-added':
+        for (const negative of change.negatives) {
+          const vector = negative.embeddings[this.modelId];
+          if (vector) this.addNegative(negative.id, change.subjectId, vector);
+        }
+        break;
       case 'subject-renamed': {
         const slot = this.slotOf.get(change.subjectId);
         if (slot !== undefined) this.slotName[slot] = change.name;
@@ -395,9 +436,11 @@ export class SearchIndex {
       case 'subjects-merged':
         for (const faceId of change.droppedFaceIds) this.removeFace(faceId);
         this.mergeSubjects(change.fromId, change.into.id, change.into.name);
+        for (const negative of this.negatives.values()) if (negative.subjectId === change.fromId) negative.subjectId = change.into.id;
         break;
       case 'subject-deleted':
         this.removeSubject(change.subjectId);
+        for (const [id, negative] of this.negatives) if (negative.subjectId === change.subjectId) this.negatives.delete(id);
         break;
       case 'reset':
         this.clear();
@@ -538,6 +581,8 @@ export class SearchIndex {
     const strategy = checkStrategy(options.strategy ?? 'best-face');
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
+    // Subjects this face was said not to be: never candidates (their slots are left out below).
+    const refused = options.honourNegatives === false || this.negatives.size === 0 ? null : negativeSubjects(this.negatives.values(), unit);
     const slots = this.slotSubject.length;
     let perSlot: Float32Array;
     if (strategy === 'best-face') {
@@ -553,7 +598,8 @@ export class SearchIndex {
     }
     const counts = this.slotCount;
     // Approximate scans leave subjects unseen (-Infinity): they are not candidates.
-    return topK(perSlot, slots, k, (slot) => counts[slot]! > 0 && perSlot[slot]! > -Infinity).map(({ index, score }) => ({
+    const subjectOf = this.slotSubject;
+    return topK(perSlot, slots, k, (slot) => counts[slot]! > 0 && perSlot[slot]! > -Infinity && !refused?.has(subjectOf[slot]!)).map(({ index, score }) => ({
       subjectId: this.slotSubject[index]!, name: this.slotName[index]!, similarity: score, faces: counts[index]!,
     }));
   }
@@ -565,7 +611,7 @@ export class SearchIndex {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `identify needs a numeric threshold, got ${String(threshold)}`);
     }
     const strategy = checkStrategy(options.strategy ?? 'best-face');
-    const candidates = this.searchSubjects(query, { k: options.k ?? 5, strategy });
+    const candidates = this.searchSubjects(query, { k: options.k ?? 5, strategy, honourNegatives: options.honourNegatives });
     const best = candidates[0];
     const accepted = openSetDecision(candidates, threshold);
     return {
@@ -613,6 +659,10 @@ export class SearchIndex {
       this.ivf = ivf;
     }
     return this.ivf;
+  }
+
+  private fillNegatives(negatives: ModelNegatives): void {
+    for (const { id, subjectId, vector } of negatives.negatives) this.addNegative(id, subjectId, vector);
   }
 
   private fill(embeddings: ModelEmbeddings): void {
@@ -703,6 +753,7 @@ export class SearchIndex {
 
   private clear(): void {
     this.faces?.clear();
+    this.negatives.clear();
     this.ivf = null;
     this.slotOf.clear();
     this.slotSubject = [];

@@ -8,7 +8,7 @@ export {
 } from '../gallery/index.ts';
 export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
-  AddFacesOptions, MergeResult, ModelEmbeddings, ModelStats, ExportSummary, ImportSummary, SqliteGallery, SqliteGalleryOptions,
+  AddFacesOptions, MergeResult, ModelEmbeddings, ModelNegatives, ModelStats, ExportSummary, ImportSummary, SqliteGallery, SqliteGalleryOptions,
   PostgresGallery, PostgresGalleryOptions, GalleryOptions, OpenedGallery, TransferOptions, CopyOptions, CopySummary,
   FaceMatch, SubjectMatch, IdentifyOptions, SubjectSearchOptions, SearchOptions, SearchMode,
   Identification as IndexIdentification, PortableGallery,

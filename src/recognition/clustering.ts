@@ -11,7 +11,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { FaceSource } from '../classify/faces.ts';
 import { CLUSTER_PARAMETERS, clusterFaces, clusterParameters, VISAGE_CLUSTERING } from '../cluster/faces.ts';
 import { VisageError } from '../errors.ts';
-import { defaultThreshold, DEFAULT_STRATEGY, isNegative } from '../face/match/index.ts';
+import { defaultThreshold, DEFAULT_STRATEGY } from '../face/match/index.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import { SearchIndex } from '../gallery/search.ts';
 import { contentHash } from '../gallery/portable.ts';
@@ -176,10 +176,10 @@ export async function clusterPhotos(files: readonly string[], options: ClusterPh
     const index = await SearchIndex.load(options.gallery, options.embedder);
     try {
       if (index.size > 0) {
-        const negatives = await options.gallery.listNegatives(options.embedder);
         const need = defaultThreshold(options.embedder, DEFAULT_STRATEGY);
         kept = kept.filter(({ face, vector }) => {
-          const best = index.searchSubjects(vector, { k: 5, strategy: DEFAULT_STRATEGY }).find((c) => !isNegative(negatives, c.subjectId, vector));
+          // The index passes over a person this face is a negative example of.
+          const [best] = index.searchSubjects(vector, { k: 1, strategy: DEFAULT_STRATEGY });
           if (!best || best.similarity < need) return true;
           const list = matched.get(best.name) ?? [];
           list.push({ ...face, similarity: best.similarity });

@@ -11,11 +11,11 @@ import { createVisage, type Visage } from '../visage.ts';
 import { VisageError } from '../errors.ts';
 import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
-import type { Gallery, Negative, SubjectRef } from '../gallery/gallery.ts';
+import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
 import { SearchIndex, searchSettings, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
 import { hasChangeFeed, IndexSync, type SyncStatus } from '../gallery/sync.ts';
-import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, isNegative, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
+import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
@@ -29,9 +29,6 @@ import type {
   ReindexOptions, ReindexSummary, SubjectVerification, Verification, VerifyCallOptions,
 } from './types.ts';
 
-
-/** How old the negative examples read from the gallery may be (another process may add some). */
-const NEGATIVES_FRESH_MS = 1000;
 
 export class Recognizer {
   readonly visage: Visage;
@@ -53,8 +50,6 @@ export class Recognizer {
   private sync: IndexSync | null = null;
   private readonly syncMode: 'listen' | 'per-request';
   private readonly safetyPeriodMs: number | undefined;
-  /** Negative examples ("not this person") of the matching model, read again at most once a second. */
-  private negatives: { list: Negative[]; read: number } | null = null;
   private closed = false;
 
   private constructor(visage: Visage, gallery: Gallery, options: RecognizerOptions, owns: { visage: boolean; gallery: boolean }, choice: EmbedderChoice) {
@@ -158,6 +153,8 @@ export class Recognizer {
    * object's own as they commit; every other writer's from the gallery's change log, either right
    * here (one indexed read when nothing changed: SQLite, or sync 'per-request') or as PostgreSQL
    * notifies them (sync 'listen': a catch-up under way is waited for, no round trip of its own).
+   * Negative examples ("not this person") are part of the index and of the change log: they are
+   * followed the same way, and kept in memory while the database is away.
    * Called right before matching, after the image's analysis, so that a write committed while the
    * image was analysed is seen too.
    */
@@ -165,16 +162,6 @@ export class Recognizer {
     const index = await this.loadIndex();
     if (this.sync) await this.sync.beforeRead();
     else await index.catchUp();
-    if (!this.negatives || Date.now() - this.negatives.read > NEGATIVES_FRESH_MS) {
-      // Following by LISTEN, searches go on from memory while the database is away: so do the
-      // negatives (the list read last is kept; no wait for a database known to be unreachable).
-      if (this.sync && this.negatives && !this.sync.status().listening) return index;
-      try {
-        this.negatives = { list: await this.gallery.listNegatives(this.modelId), read: Date.now() };
-      } catch (error) {
-        if (!this.sync || !this.negatives) throw error;
-      }
-    }
     return index;
   }
 
@@ -195,7 +182,6 @@ export class Recognizer {
   /** Reloads the search index in full (catching up happens anyway before each use). */
   async refresh(): Promise<void> {
     this.check();
-    this.negatives = null;
     if (this.index) await (await this.index).refresh();
   }
 
@@ -287,7 +273,10 @@ export class Recognizer {
     });
   }
 
-  /** The k nearest people to the largest face of an image, best first (no threshold applied). */
+  /**
+   * The k nearest people to the largest face of an image, best first (no threshold applied), but
+   * those the face is a negative example of ("not this person"), as identify.
+   */
   async nearest(image: ImageInput, options: { k?: number; strategy?: DecisionStrategy } = {}): Promise<Candidate[]> {
     this.check();
     const [analysis] = await Promise.all([this.visage.analyze(image), this.loadIndex()]);
@@ -299,11 +288,9 @@ export class Recognizer {
   }
 
   private match(index: SearchIndex, embedding: ArrayLike<number>, options: { threshold: number; strategy: DecisionStrategy; k: number }) {
-    // The index scores the people; the decision is the matching rule's (src/face/match).
-    // A subject this face was said not to be (a negative example) is passed over.
-    const negatives = this.negatives?.list ?? [];
-    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k + (negatives.length ? 3 : 0) })
-      .filter((c) => !isNegative(negatives, c.subjectId, embedding)).slice(0, options.k);
+    // The index scores the people, passing over a subject this face was said not to be (a negative
+    // example); the decision is the matching rule's (src/face/match).
+    const candidates = index.searchSubjects(embedding, { strategy: options.strategy, k: options.k });
     const named = openSetDecision(candidates, options.threshold);
     return {
       name: named?.name ?? null,

@@ -5,7 +5,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { defaultEmbedders, embedderInstalled } from '../../src/face/embed/index.ts';
-import { face, unit } from '../gallery/helpers.ts';
+import { face, hashOf, unit } from '../gallery/helpers.ts';
 import { galleryStores, postgresStore, sqliteStore, PG_URL_ENV } from '../helpers/stores.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
@@ -32,6 +32,7 @@ for (const store of galleryStores()) {
       await gallery.addFaces('Ada', [face('a1')], { createSubject: true });
       await gallery.addFaces('Ada', [face('a2')]);
       await gallery.addFaces('Grace', [face('g1')], { createSubject: true });
+      await gallery.addNegative('Grace', { contentHash: hashOf('x1'), embeddings: { 'model-a': unit(5) } });
       await gallery.close();
       const stats = await visage(['gallery', 'stats', '--db', db, '--json']);
       assert.equal(stats.code, 0, stats.stderr);
@@ -41,14 +42,14 @@ for (const store of galleryStores()) {
       const file = path.join(dir, 'export.json');
       const exported = await visage(['gallery', 'export', file, '--db', db]);
       assert.equal(exported.code, 0, exported.stderr);
-      assert.match(exported.stdout, /exported 2 subject\(s\), 3 face\(s\)/);
+      assert.match(exported.stdout, /exported 2 subject\(s\), 3 face\(s\) \(model-a 3\), 1 negative example\(s\)/);
       assert.equal(JSON.parse(await readFile(file, 'utf8')).format, 'visage-gallery');
       const other = await store.newLocation();
       const imported = await visage(['gallery', 'import', file, '--db', other, '--json']);
       assert.equal(imported.code, 0, imported.stderr);
-      assert.deepEqual(JSON.parse(imported.stdout), { subjectsAdded: 2, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0 });
+      assert.deepEqual(JSON.parse(imported.stdout), { subjectsAdded: 2, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0, negativesAdded: 1, negativesSkipped: 0 });
       const again = await visage(['gallery', 'import', file, '--db', other]);
-      assert.match(again.stdout, /imported 0 face\(s\).*3 face\(s\) already enrolled/);
+      assert.match(again.stdout, /imported 0 face\(s\).*3 face\(s\) already enrolled; 0 negative example\(s\) \(1 already kept\)/);
       const refuse = await visage(['gallery', 'reset', '--db', other]);
       assert.equal(refuse.code, 2);
       assert.match(refuse.stderr, /reset deletes 2 subject\(s\) and 3 face\(s\).*add --yes/);
@@ -65,11 +66,12 @@ test('visage gallery copy: SQLite to PostgreSQL and back, progress on stderr; a 
   const { gallery, location: file } = await files.create();
   await gallery.addFaces('Ada', [face('a1', { 'model-a': unit(1), 'model-b': unit(2, 4) })], { createSubject: true, metadata: { born: 1815 } });
   await gallery.addFaces('Grace', [face('g1')], { createSubject: true });
+  await gallery.addNegative('Ada', { contentHash: hashOf('x1'), box: { x: 1, y: 2, width: 3, height: 4 }, embeddings: { 'model-a': unit(5) } });
   await gallery.close();
   const url = await postgres.newLocation();
   const there = await visage(['gallery', 'copy', file, url]);
   assert.equal(there.code, 0, there.stderr);
-  assert.match(there.stdout, /^copied .* to postgres:\/\/visage_test:\*\*\*@.*: 2 face\(s\) \(model-a 2, model-b 1\), 2 new subject\(s\)/);
+  assert.match(there.stdout, /^copied .* to postgres:\/\/visage_test:\*\*\*@.*: 2 face\(s\) \(model-a 2, model-b 1\), 2 new subject\(s\).*; 1 negative example\(s\)\n$/);
   assert.match(there.stderr, /reading .*2\/2/);
   assert.match(there.stderr, /writing postgres:\/\/visage_test:\*\*\*@.*2\/2/);
   const refused = await visage(['gallery', 'copy', file, url]);
@@ -77,7 +79,7 @@ test('visage gallery copy: SQLite to PostgreSQL and back, progress on stderr; a 
   assert.match(refused.stderr, /^visage: gallery .* already holds 2 subject\(s\) and 2 face\(s\).*--merge\)\n$/);
   const merged = await visage(['gallery', 'copy', file, url, '--merge', '--json']);
   assert.equal(merged.code, 0, merged.stderr);
-  assert.deepEqual(JSON.parse(merged.stdout).imported, { subjectsAdded: 0, subjectsMatched: 2, facesAdded: 0, facesSkipped: 2 });
+  assert.deepEqual(JSON.parse(merged.stdout).imported, { subjectsAdded: 0, subjectsMatched: 2, facesAdded: 0, facesSkipped: 2, negativesAdded: 0, negativesSkipped: 1 });
   // PostgreSQL as the default gallery (VISAGE_DATABASE_URL), copied back into a new SQLite file.
   const back = await files.newLocation();
   const copied = await visage(['gallery', 'copy', url, back, '--json']);
@@ -89,6 +91,8 @@ test('visage gallery copy: SQLite to PostgreSQL and back, progress on stderr; a 
   const local = await openSqliteGallery(back);
   assert.deepEqual((await local.listSubjects()).map((subject) => [subject.name, subject.faceCount, subject.metadata]), [['Ada', 1, { born: 1815 }], ['Grace', 1, {}]]);
   assert.deepEqual((await local.embeddingsFor('model-b')).vectors, Float32Array.from(unit(2, 4)));
+  assert.deepEqual((await local.listNegatives('model-a')).map((n) => [n.subjectId, n.contentHash, n.box, [...n.vector]]),
+    [[(await local.getSubject('Ada')).id, hashOf('x1'), { x: 1, y: 2, width: 3, height: 4 }, [...Float32Array.from(unit(5))]]], 'the negative example went there and back');
   await local.close();
   assert.equal((await visage(['gallery', 'copy', file])).code, 2);
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openGallery, SearchIndex, type Gallery, type GalleryChange } from '../../src/gallery/index.ts';
-import { face, hashOf, rejectsWith, tempDir, unit } from './helpers.ts';
+import { face, hashOf, negativesByName, rejectsWith, tempDir, unit } from './helpers.ts';
 import { galleryStores } from '../helpers/stores.ts';
 
 let dir: string;
@@ -204,11 +204,12 @@ for (const store of galleryStores()) {
     assert.deepEqual(summary.models.map((m) => [m.modelId, m.dim, m.count]), [['model-a', 8, 3], ['model-b', 4, 1]]);
     const json = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(json.format, 'visage-gallery');
-    assert.equal(json.version, 1);
+    assert.equal(json.version, 1, 'a gallery without negative examples is written as version 1, which every Visage reads');
+    assert.equal(summary.negatives, 0);
 
     const target = await fresh();
     const imported = await target.importFrom(file);
-    assert.deepEqual(imported, { subjectsAdded: 3, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0 });
+    assert.deepEqual(imported, { subjectsAdded: 3, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0, negativesAdded: 0, negativesSkipped: 0 });
     const strip = (faces: Awaited<ReturnType<typeof source.listFaces>>) => faces.map(({ id, subjectId, ...rest }) => rest);
     assert.deepEqual(strip(await target.listFaces()), strip(await source.listFaces()));
     assert.deepEqual((await target.listSubjects()).map(({ id, ...rest }) => rest), (await source.listSubjects()).map(({ id, ...rest }) => rest));
@@ -216,7 +217,7 @@ for (const store of galleryStores()) {
       assert.deepEqual((await target.embeddingsFor(model)).vectors, (await source.embeddingsFor(model)).vectors);
     }
     // Importing again adds nothing: every image is already enrolled for its subject.
-    assert.deepEqual(await target.importFrom(file), { subjectsAdded: 0, subjectsMatched: 3, facesAdded: 0, facesSkipped: 3 });
+    assert.deepEqual(await target.importFrom(file), { subjectsAdded: 0, subjectsMatched: 3, facesAdded: 0, facesSkipped: 3, negativesAdded: 0, negativesSkipped: 0 });
 
     await rejectsWith(target.importFrom(path.join(dir, 'absent.json')), 'VISAGE_ERR_BAD_INPUT', /file not found/);
     const bad = path.join(dir, `bad-${store.name}.json`);
@@ -330,5 +331,91 @@ for (const store of galleryStores()) {
     await rejectsWith(gallery.addNegative('ada', { contentHash: 'nope', embeddings: { 'model-a': unit(1) } }), 'VISAGE_ERR_BAD_INPUT');
     await gallery.deleteSubject('ada');
     assert.deepEqual(await gallery.listNegatives('model-a'), []);
+  });
+
+  it('negative examples are in the change log: added, moved by a merge, deleted with their subject; a reader\'s index follows them', async () => {
+    const { a, b, index, close } = await pair();
+    // The negative example is ada's very face (seed 1): the index stops naming ada for it.
+    const seq = index.sequence;
+    const id = await b.addNegative('ada', { contentHash: hashOf('ada-1'), embeddings: { 'model-a': unit(1) } });
+    const logged = await a.changesSince(seq);
+    assert.deepEqual([logged.negativeIds, logged.faceIds, logged.reload], [[id], [], false]);
+    assert.equal(whoIs(index, 1), 'ada', 'not caught up yet');
+    await index.catchUp();
+    assert.equal(index.negativeCount, 1);
+    assert.equal(whoIs(index, 1), null);
+    assert.ok(!index.searchSubjects(unit(1), { k: 5 }).some((c) => c.name === 'ada'), 'nor among the candidates');
+    assert.ok(index.searchSubjects(unit(1), { k: 5, honourNegatives: false }).some((c) => c.name === 'ada'));
+    assert.equal(whoIs(index, 2), 'ada', 'her other face is still hers');
+    assert.ok(!index.searchSubjects(unit(1), { k: 5, strategy: 'mean-template' }).some((c) => c.name === 'ada'), 'under either strategy');
+    // Written through the reader's own gallery object: applied as it commits, no catch-up.
+    await a.addNegative('alan', { contentHash: hashOf('alan-1'), embeddings: { 'model-a': unit(3) } });
+    assert.equal(whoIs(index, 3), null);
+
+    // A merge moves the negative examples with the faces: the face is not the merged person either.
+    await b.addFaces('Ada L', [faceOf('adal-1', 4)], { createSubject: true });
+    const merged = await b.mergeSubjects('ada', 'Ada L');
+    const moved = await a.changesSince(index.sequence);
+    assert.ok(moved.negativeIds.includes(id));
+    await index.catchUp();
+    assert.equal(whoIs(index, 2), 'Ada L');
+    assert.equal(whoIs(index, 1), null);
+    assert.deepEqual((await a.listNegatives('model-a')).filter((n) => n.id === id).map((n) => n.subjectId), [merged.subject.id]);
+
+    // Deleted with their subject (a cascade): logged, and gone from the index. A subject made
+    // afterwards (which may get the same id in SQLite) is not refused by a stale negative.
+    await b.deleteSubject('Ada L');
+    const deleted = await a.changesSince(index.sequence);
+    assert.ok(deleted.negativeIds.includes(id));
+    await b.addFaces('eve', [faceOf('eve-1', 1)], { createSubject: true });
+    await index.catchUp();
+    assert.equal(index.negativeCount, 1, "alan's is left");
+    assert.equal(whoIs(index, 1), 'eve');
+    // A fresh load agrees with the reader that followed the log.
+    const fresh = await SearchIndex.load(b, 'model-a');
+    assert.equal(fresh.negativeCount, index.negativeCount);
+    for (const seed of [1, 2, 3, 4]) assert.equal(whoIs(fresh, seed), whoIs(index, seed), `seed ${seed}`);
+    fresh.close();
+    // negativesFor: all of a model's, or those listed (gone ones left out), with the log's sequence.
+    const all = await a.negativesFor('model-a');
+    assert.deepEqual(all.negatives.map((n) => n.subjectId), [(await a.getSubject('alan')).id]);
+    assert.deepEqual((await a.negativesFor('model-a', [id])).negatives, []);
+    assert.equal(all.seq, (await a.changesSince(0)).seq);
+    await close();
+  });
+
+  it('export and import carry negative examples (version 2); importing again skips those already kept', async () => {
+    const source = await fresh();
+    await source.addFaces('Ada', [faceOf('ada-1', 1)], { createSubject: true });
+    await source.addSubject('Grace');
+    await source.addNegative('Ada', { contentHash: hashOf('x-1'), sourceFile: 'x-1.jpg', box: { x: 1, y: 2, width: 30, height: 40 }, embeddings: { 'model-a': unit(7), 'model-b': unit(8, 4) } });
+    // Two faces of one image, by their boxes: two negative examples.
+    await source.addNegative('Ada', { contentHash: hashOf('x-1'), box: { x: 50, y: 2, width: 30, height: 40 }, embeddings: { 'model-a': unit(9) } });
+    await source.addNegative('Grace', { contentHash: hashOf('x-2'), embeddings: { 'model-a': unit(1) } });
+    const file = path.join(dir, `negatives-${store.name}.json`);
+    const summary = await source.exportTo(file);
+    assert.deepEqual([summary.subjects, summary.faces, summary.negatives], [2, 1, 3]);
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    assert.equal(json.version, 2);
+    assert.deepEqual(json.subjects.map((s: { name: string; negatives?: unknown[] }) => [s.name, s.negatives?.length]), [['Ada', 2], ['Grace', 1]]);
+
+    const target = await fresh();
+    assert.deepEqual(await target.importFrom(file), { subjectsAdded: 2, subjectsMatched: 0, facesAdded: 1, facesSkipped: 0, negativesAdded: 3, negativesSkipped: 0 });
+    for (const model of ['model-a', 'model-b']) assert.deepEqual(await negativesByName(target, model), await negativesByName(source, model));
+    assert.deepEqual(await target.importFrom(file), { subjectsAdded: 0, subjectsMatched: 2, facesAdded: 0, facesSkipped: 1, negativesAdded: 0, negativesSkipped: 3 });
+    // The import is logged like any write: an index loaded from the target honours them.
+    const index = await SearchIndex.load(target, 'model-a');
+    assert.equal(index.negativeCount, 3);
+    assert.equal(whoIs(index, 1), 'Ada');
+    assert.ok(!index.searchSubjects(unit(7)).some((c) => c.name === 'Ada'), 'a face Ada was said not to be');
+    assert.ok(index.searchSubjects(unit(7), { honourNegatives: false }).some((c) => c.name === 'Ada'));
+    index.close();
+
+    const bad = path.join(dir, `bad-negatives-${store.name}.json`);
+    json.subjects[0].negatives[0].contentHash = 'nope';
+    writeFileSync(bad, JSON.stringify(json));
+    await rejectsWith(target.importFrom(bad), 'VISAGE_ERR_BAD_INPUT', /negative 0: contentHash/);
+    await source.close();
+    await target.close();
   });
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { NewFace } from '../../src/gallery/index.ts';
+import type { Gallery, NewFace } from '../../src/gallery/index.ts';
 
 export async function tempDir(prefix = 'visage-gallery-'): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -50,4 +50,12 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, messa
     return true;
   });
   return caught as Error;
+}
+
+/** A gallery's negative examples of one model, as a store-independent list (subject names, not ids). */
+export async function negativesByName(gallery: Gallery, modelId: string): Promise<unknown[]> {
+  const names = new Map((await gallery.listSubjects()).map((subject) => [subject.id, subject.name]));
+  return (await gallery.listNegatives(modelId)).map((n) => ({
+    subject: names.get(n.subjectId), contentHash: n.contentHash, sourceFile: n.sourceFile, box: n.box, created: n.created, vector: [...n.vector],
+  }));
 }

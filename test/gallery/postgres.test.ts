@@ -12,8 +12,8 @@ import pg from 'pg';
 import {
   CHANGE_CHANNEL, POSTGRES_SCHEMA_VERSION, SearchIndex, copyGallery, openGallery, openPostgresGallery,
 } from '../../src/gallery/index.ts';
-import { CHANGE_LOG_KEEP, WRITE_LOCK_KEY } from '../../src/gallery/postgres/migrations.ts';
-import { face, rejectsWith, unit } from './helpers.ts';
+import { CHANGE_LOG_KEEP, MIGRATIONS, VERSION_TABLE, VERSION_TABLE_SQL, WRITE_LOCK_KEY } from '../../src/gallery/postgres/migrations.ts';
+import { face, hashOf, negativesByName, rejectsWith, unit } from './helpers.ts';
 import { postgresStore, sqliteStore, withSchema, PG_URL_ENV } from '../helpers/stores.ts';
 import { tcpProxy } from '../helpers/tcp-proxy.ts';
 
@@ -119,7 +119,7 @@ it('the triggers log every writer (a plain connection, cascaded deletes included
   assert.equal(changes.reload, false);
   assert.deepEqual(changes.faceIds.sort(), ids.sort());
   assert.deepEqual(changes.renamed.map((subject) => subject.name), ['Grace Hopper']);
-  assert.deepEqual(await gallery.changesSince(changes.seq), { seq: changes.seq, reload: false, faceIds: [], renamed: [] });
+  assert.deepEqual(await gallery.changesSince(changes.seq), { seq: changes.seq, reload: false, faceIds: [], renamed: [], negativeIds: [] });
   // The store's own writes notify too.
   await gallery.addFaces('Grace Hopper', [face('grace-1')]);
   for (let waited = 0; heard.length < 3 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -127,6 +127,64 @@ it('the triggers log every writer (a plain connection, cascaded deletes included
   await writer.end();
   await listener.end();
   await gallery.close();
+});
+
+it('a version-2 schema (negative examples, not logged) is upgraded: data, log and sequence kept; negatives logged and announced from then on, by every writer', async () => {
+  const location = await store.newLocation();
+  const schema = schemaOf(location);
+  const client = await raw();
+  // The schema as the previous Visage left it: migrations 1 and 2, and some writes.
+  await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}; ${VERSION_TABLE_SQL}`);
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 2)) {
+    await client.query(migration.sql(schema));
+    await client.query(`INSERT INTO ${VERSION_TABLE} (version, description) VALUES ($1, $2)`, [migration.version, migration.description]);
+  }
+  const vector = (seed: number, dim = 8) => Buffer.from(Float32Array.from(unit(seed, dim)).buffer);
+  const [ada, alan] = (await client.query("INSERT INTO subjects (name) VALUES ('ada'), ('alan') RETURNING id")).rows.map((row) => Number(row.id));
+  for (const [subject, label, seed] of [[ada, 'ada-1', 1], [ada, 'ada-2', 2], [alan, 'alan-1', 3]] as const) {
+    const { rows: [row] } = await client.query('INSERT INTO faces (subject_id, content_hash) VALUES ($1, $2) RETURNING id', [subject, hashOf(label)]);
+    await client.query("INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES ($1, 'model-a', 8, $2)", [row.id, vector(seed)]);
+  }
+  await client.query(`INSERT INTO negatives (id, subject_id, content_hash, box, model_id, dim, vector) VALUES
+    (nextval('negatives_id'), $1, $2, '{"x":1,"y":2,"width":3,"height":4}', 'model-a', 8, $3)`, [ada, hashOf('ada-1'), vector(1)]);
+  const oldLog = (await client.query('SELECT seq, kind, face_id, subject_id FROM change_log ORDER BY seq')).rows;
+  const oldSeq = Number(oldLog.at(-1).seq);
+  assert.equal(oldLog.length, 3, 'three embeddings logged; the negative example was not');
+
+  const a = await openPostgresGallery(location);
+  assert.equal((await a.stats()).schemaVersion, POSTGRES_SCHEMA_VERSION);
+  assert.deepEqual((await client.query('SELECT seq, kind, face_id, subject_id FROM change_log ORDER BY seq')).rows, oldLog, 'the log is kept');
+  assert.deepEqual((await client.query('SELECT version FROM visage_gallery ORDER BY version')).rows.map((row) => row.version), [1, 2, 3]);
+  assert.deepEqual((await a.listFaces()).map((f) => [f.subjectName, f.contentHash]), [['ada', hashOf('ada-1')], ['ada', hashOf('ada-2')], ['alan', hashOf('alan-1')]]);
+  assert.deepEqual((await a.listNegatives('model-a')).map((n) => [n.id, n.subjectId, n.box]), [[1, ada, { x: 1, y: 2, width: 3, height: 4 }]]);
+  assert.deepEqual(await a.changesSince(oldSeq), { seq: oldSeq, reload: false, faceIds: [], renamed: [], negativeIds: [] });
+  const index = await SearchIndex.load(a, 'model-a');
+  assert.equal(index.identify(unit(1), { threshold: 0.99 }).subject, null, 'the negative example of version 2 is honoured');
+  assert.equal(index.identify(unit(2), { threshold: 0.99 }).subject?.name, 'ada');
+
+  // A plain connection (another program) adds and deletes negative examples: logged, announced.
+  const listener = await raw();
+  let heard = 0;
+  listener.on('notification', (message) => { if (message.channel === CHANGE_CHANNEL && message.payload === schema) heard++; });
+  await listener.query(`LISTEN ${CHANGE_CHANNEL}`);
+  const { rows: [added] } = await client.query(`INSERT INTO negatives (id, subject_id, content_hash, model_id, dim, vector)
+    VALUES (nextval('negatives_id'), $1, $2, 'model-a', 8, $3) RETURNING id`, [alan, hashOf('alan-1'), vector(3)]);
+  for (let waited = 0; heard < 1 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(heard, 1, 'announced at commit');
+  const changes = await a.changesSince(oldSeq);
+  assert.deepEqual([changes.seq > oldSeq, changes.negativeIds], [true, [Number(added.id)]]);
+  await index.catchUp();
+  assert.equal(index.identify(unit(3), { threshold: 0.99 }).subject, null);
+  await client.query('DELETE FROM negatives WHERE subject_id = $1', [alan]);
+  await client.query('DELETE FROM subjects WHERE id = $1', [ada]); // its negative goes by cascade
+  const removed = await a.changesSince(changes.seq);
+  assert.deepEqual(removed.negativeIds.sort((x, y) => x - y), [1, Number(added.id)]);
+  await index.catchUp();
+  assert.deepEqual([index.negativeCount, index.identify(unit(3), { threshold: 0.99 }).subject?.name], [0, 'alan']);
+  index.close();
+  await listener.end();
+  await client.end();
+  await a.close();
 });
 
 it('the log keeps the last entries only; a reader further behind reloads in full', async () => {
@@ -279,10 +337,13 @@ it('gallery copy: SQLite to PostgreSQL and back gives the same subjects, metadat
   await source.addFaces('Ada', [face('ada-2', { 'model-a': unit(2) })]);
   await source.addFaces('Grace', [face('grace-1', { 'model-a': unit(3) })], { createSubject: true });
   await source.addSubject('Nobody yet');
+  // Negative examples travel too (one with a vector of a model no face has).
+  await source.addNegative('Ada', { contentHash: hashOf('stranger-1'), sourceFile: 'stranger-1.jpg', box: { x: 1, y: 2, width: 30, height: 40 }, embeddings: { 'model-a': unit(7), 'model-c': unit(5, 3) } });
+  await source.addNegative('Grace', { contentHash: hashOf('stranger-2'), embeddings: { 'model-a': unit(9) } });
   const { gallery: middle } = await store.create();
   const phases = new Set<string>();
   const there = await copyGallery(source, middle, { onProgress: (phase) => phases.add(phase) });
-  assert.deepEqual(there.imported, { subjectsAdded: 3, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0 });
+  assert.deepEqual(there.imported, { subjectsAdded: 3, subjectsMatched: 0, facesAdded: 3, facesSkipped: 0, negativesAdded: 2, negativesSkipped: 0 });
   assert.deepEqual([...phases], ['export', 'import']);
   const { gallery: back } = await files.create();
   await copyGallery(middle, back);
@@ -291,9 +352,10 @@ it('gallery copy: SQLite to PostgreSQL and back gives the same subjects, metadat
     assert.deepEqual(strip(await copy.listFaces()), strip(await source.listFaces()));
     assert.deepEqual((await copy.listSubjects()).map(({ id, ...rest }) => rest), (await source.listSubjects()).map(({ id, ...rest }) => rest));
     for (const model of ['model-a', 'model-b']) assert.deepEqual((await copy.embeddingsFor(model)).vectors, (await source.embeddingsFor(model)).vectors);
+    for (const model of ['model-a', 'model-c']) assert.deepEqual(await negativesByName(copy, model), await negativesByName(source, model), `negatives of ${model}`);
   }
   await rejectsWith(copyGallery(source, middle), 'VISAGE_ERR_BAD_INPUT', /already holds 3 subject\(s\).*--merge/);
-  assert.deepEqual((await copyGallery(source, middle, { merge: true })).imported, { subjectsAdded: 0, subjectsMatched: 3, facesAdded: 0, facesSkipped: 3 });
+  assert.deepEqual((await copyGallery(source, middle, { merge: true })).imported, { subjectsAdded: 0, subjectsMatched: 3, facesAdded: 0, facesSkipped: 3, negativesAdded: 0, negativesSkipped: 2 });
   await rejectsWith(copyGallery(middle, middle, { merge: true }), 'VISAGE_ERR_BAD_INPUT', /onto itself/);
   await source.close();
   await middle.close();

@@ -126,7 +126,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       const gallery = await openGallery(file);
       try {
         const summary = await gallery.exportTo(args[0]!);
-        print(summary, `exported ${summary.subjects} subject(s), ${summary.faces} face(s) (${summary.models.map((m) => `${m.modelId} ${m.count}`).join(', ') || 'no embeddings'}) to ${args[0]}\n`);
+        print(summary, `exported ${summary.subjects} subject(s), ${summary.faces} face(s) (${summary.models.map((m) => `${m.modelId} ${m.count}`).join(', ') || 'no embeddings'}), ${summary.negatives} negative example(s) to ${args[0]}\n`);
       } finally {
         await gallery.close();
       }
@@ -137,7 +137,8 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       const gallery = await openGallery(file, { create: true, write: true });
       try {
         const summary = await gallery.importFrom(args[0]!);
-        print(summary, `imported ${summary.facesAdded} face(s): ${summary.subjectsAdded} new subject(s), ${summary.subjectsMatched} existing; ${summary.facesSkipped} face(s) already enrolled\n`);
+        print(summary, `imported ${summary.facesAdded} face(s): ${summary.subjectsAdded} new subject(s), ${summary.subjectsMatched} existing; ${summary.facesSkipped} face(s) already enrolled; `
+          + `${summary.negativesAdded} negative example(s)${summary.negativesSkipped ? ` (${summary.negativesSkipped} already kept)` : ''}\n`);
       } finally {
         await gallery.close();
       }
@@ -169,7 +170,8 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       }
       const { imported } = summary;
       print(summary, `copied ${dbLabel(from)} to ${dbLabel(to)}: ${imported.facesAdded} face(s) (${summary.exported.models.map((m) => `${m.modelId} ${m.count}`).join(', ') || 'no embeddings'}), `
-        + `${imported.subjectsAdded} new subject(s), ${imported.subjectsMatched} existing; ${imported.facesSkipped} face(s) already enrolled\n`);
+        + `${imported.subjectsAdded} new subject(s), ${imported.subjectsMatched} existing; ${imported.facesSkipped} face(s) already enrolled; `
+        + `${imported.negativesAdded} negative example(s)${imported.negativesSkipped ? ` (${imported.negativesSkipped} already kept)` : ''}\n`);
       return 0;
     }
     case 'reindex': {

@@ -14,3 +14,18 @@ export function isNegative(negatives: ReadonlyArray<{ subjectId: number; vector:
   }
   return false;
 }
+
+/**
+ * The subjects `unit` (a unit vector) is a negative example of: those with a negative example within
+ * NEGATIVE_MATCH of it. One dot product per negative example (they are few: one per correction).
+ */
+export function negativeSubjects(negatives: Iterable<{ subjectId: number; vector: ArrayLike<number> }>, unit: ArrayLike<number>): Set<number> {
+  const subjects = new Set<number>();
+  for (const n of negatives) {
+    if (subjects.has(n.subjectId) || n.vector.length !== unit.length) continue;
+    let dot = 0;
+    for (let i = 0; i < unit.length; i++) dot += n.vector[i]! * unit[i]!;
+    if (dot >= NEGATIVE_MATCH) subjects.add(n.subjectId);
+  }
+  return subjects;
+}

@@ -14,13 +14,13 @@ import type pg from 'pg';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
-  MergeResult, Metadata, ModelEmbeddings, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
+  MergeResult, Metadata, ModelEmbeddings, ModelNegatives, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
-import { vectorToBase64, type PortableFace } from '../portable.ts';
+import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
 import { ChangeFeed, type ChangeFeedEvents } from './listen.ts';
@@ -145,6 +145,8 @@ export class PostgresGallery implements Gallery {
       const dropped = (await sql.arrays<[number]>(`DELETE FROM faces WHERE subject_id = $1 AND content_hash IN
         (SELECT content_hash FROM faces WHERE subject_id = $2) RETURNING id`, [source.id, target.id])).map(([id]) => id).sort((a, b) => a - b);
       const moved = (await sql.arrays('UPDATE faces SET subject_id = $1 WHERE subject_id = $2 RETURNING id', [target.id, source.id])).length;
+      // A face that is not `from` is not `into` either: its negative examples move with its faces.
+      await sql.rows('UPDATE negatives SET subject_id = $1 WHERE subject_id = $2', [target.id, source.id]);
       await sql.rows('UPDATE subjects SET metadata = $1 WHERE id = $2', [metadataJson, target.id]);
       await sql.rows('DELETE FROM subjects WHERE id = $1', [source.id]);
       changes.push({ type: 'subjects-merged', fromId: source.id, into: { id: target.id, name: target.name }, droppedFaceIds: dropped });
@@ -204,14 +206,21 @@ export class PostgresGallery implements Gallery {
 
   async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
     const embeddings = prepareNegative(negative);
-    return this.write(async (sql) => {
+    return this.write(async (sql, changes) => {
       const target = await this.requireSubject(sql, subject);
-      const [[id]] = await sql.arrays<[string]>("SELECT nextval('negatives_id')") as [[string]];
-      for (const [modelId, vector] of embeddings) {
-        await sql.rows('INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [id, target.id, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, bytes(vector)]);
-      }
-      return Number(id);
+      const id = await this.insertNegative(sql, target.id, negative, embeddings);
+      changes.push({ type: 'negative-added', subjectId: target.id, negatives: [{ id, embeddings: Object.fromEntries(embeddings) }] });
+      return id;
+    });
+  }
+
+  async negativesFor(modelId: string, ids?: readonly number[]): Promise<ModelNegatives> {
+    const only = ids === undefined ? null : ids.filter((id) => Number.isSafeInteger(id));
+    return this.snapshot(async (sql, seq) => {
+      const rows = only === null
+        ? await sql.arrays<[number, number, number, Buffer]>('SELECT id, subject_id, dim, vector FROM negatives WHERE model_id = $1 ORDER BY id', [modelId])
+        : await sql.arrays<[number, number, number, Buffer]>('SELECT id, subject_id, dim, vector FROM negatives WHERE model_id = $1 AND id = ANY($2::bigint[]) ORDER BY id', [modelId, only]);
+      return { modelId, negatives: rows.map(([id, subjectId, dim, vector]) => ({ id: Number(id), subjectId: Number(subjectId), vector: vectorFrom(vector, dim) })), seq };
     });
   }
 
@@ -286,22 +295,24 @@ export class PostgresGallery implements Gallery {
     if (!Number.isInteger(since) || since < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `changesSince needs a sequence number >= 0, got ${since}`);
     // The common case, nothing new: one read of the primary key's last entry, on any connection.
     const seq = await this.read((sql) => this.currentSeq(sql));
-    if (seq === since) return { seq, reload: false, faceIds: [], renamed: [] };
+    if (seq === since) return { seq, reload: false, faceIds: [], renamed: [], negativeIds: [] };
     return this.snapshot(async (sql, last) => {
       const [first] = await sql.arrays<[number | null]>('SELECT min(seq) FROM change_log');
       // Entries after `since` were pruned, or `since` is ahead of this gallery (another one's).
-      if (since > last || (first![0] !== null && since < first![0] - 1)) return { seq: last, reload: true, faceIds: [], renamed: [] };
+      if (since > last || (first![0] !== null && since < first![0] - 1)) return { seq: last, reload: true, faceIds: [], renamed: [], negativeIds: [] };
       const faces = new Set<number>();
       const subjects = new Set<number>();
-      const rows = await sql.arrays<['face' | 'subject', number | null, number | null]>(
-        'SELECT kind, face_id, subject_id FROM change_log WHERE seq > $1 AND seq <= $2 ORDER BY seq', [since, last]);
-      for (const [kind, faceId, subjectId] of rows) {
+      const negatives = new Set<number>();
+      const rows = await sql.arrays<['face' | 'subject' | 'negative', number | null, number | null, number | null]>(
+        'SELECT kind, face_id, subject_id, negative_id FROM change_log WHERE seq > $1 AND seq <= $2 ORDER BY seq', [since, last]);
+      for (const [kind, faceId, subjectId, negativeId] of rows) {
         if (kind === 'face' && faceId !== null) faces.add(faceId);
         else if (kind === 'subject' && subjectId !== null) subjects.add(subjectId);
+        else if (kind === 'negative' && negativeId !== null) negatives.add(Number(negativeId));
       }
       const renamed = subjects.size === 0 ? [] : (await sql.arrays<[number, string]>('SELECT id, name FROM subjects WHERE id = ANY($1::bigint[])', [[...subjects]]))
         .map(([id, name]) => ({ id, name }));
-      return { seq: last, reload: false, faceIds: [...faces], renamed };
+      return { seq: last, reload: false, faceIds: [...faces], renamed, negativeIds: [...negatives] };
     });
   }
 
@@ -339,7 +350,7 @@ export class PostgresGallery implements Gallery {
         const models = await sql.rows<ModelStats>(MODEL_STATS);
         const subjects = await sql.rows<{ id: number; name: string; metadata: Metadata; created: string }>(
           `SELECT id, name, metadata, ${iso('created')} AS created FROM subjects ORDER BY id`);
-        out.begin(models);
+        out.begin(models, (await sql.arrays('SELECT 1 FROM negatives LIMIT 1')).length > 0);
         for (let s = 0; s < subjects.length; s++) {
           const subject = subjects[s]!;
           const rows = await sql.arrays<[number, string | null, string, Box | null, FivePoints | null, FaceQuality | null, string, string | null, number | null, Buffer | null]>(
@@ -354,7 +365,15 @@ export class PostgresGallery implements Gallery {
             }
             if (modelId !== null) faces[faces.length - 1]!.embeddings[modelId] = vectorToBase64(vectorFrom(vector!, dim!));
           }
-          out.addSubject({ name: subject.name, metadata: subject.metadata, created: subject.created, faces });
+          const negatives: PortableNegative[] = [];
+          let lastNegative = -1;
+          for (const [id, contentHash, sourceFile, box, created, modelId, dim, vector] of await sql.arrays<[number, string, string | null, Box | null, string, string, number, Buffer]>(
+            `SELECT id, content_hash, source_file, box, ${iso('created')}, model_id, dim, vector FROM negatives WHERE subject_id = $1 ORDER BY id, model_id COLLATE "C"`, [subject.id])) {
+            if (id !== lastNegative) negatives.push({ contentHash, sourceFile, box, created, embeddings: {} });
+            lastNegative = id;
+            negatives[negatives.length - 1]!.embeddings[modelId] = vectorToBase64(vectorFrom(vector, dim));
+          }
+          out.addSubject({ name: subject.name, metadata: subject.metadata, created: subject.created, faces, negatives });
           options.onProgress?.(s + 1, subjects.length);
         }
       });
@@ -368,7 +387,7 @@ export class PostgresGallery implements Gallery {
   async importFrom(file: string, options: TransferOptions = {}): Promise<ImportSummary> {
     const subjects = preparePortableImport(file);
     return this.write(async (sql, changes) => {
-      const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0 };
+      const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0, negativesAdded: 0, negativesSkipped: 0 };
       const dims = new Map<string, number | null>();
       for (let s = 0; s < subjects.length; s++) {
         const subject = subjects[s]!;
@@ -393,6 +412,19 @@ export class PostgresGallery implements Gallery {
         }
         summary.facesAdded += added.length;
         if (added.length) changes.push({ type: 'faces-added', subject: { id: target.id, name: target.name }, faces: added });
+        if (subject.negatives.length) {
+          const held = new Set((await sql.arrays<[string, Box | null]>('SELECT content_hash, box FROM negatives WHERE subject_id = $1', [target.id]))
+            .map(([hash, box]) => negativeKey(hash, box)));
+          const kept: { id: number; embeddings: Record<string, Float32Array> }[] = [];
+          for (const { negative, embeddings, created } of subject.negatives) {
+            const key = negativeKey(negative.contentHash, negative.box);
+            if (held.has(key)) { summary.negativesSkipped++; continue; }
+            held.add(key);
+            kept.push({ id: await this.insertNegative(sql, target.id, negative, embeddings, createdTime(created)), embeddings: Object.fromEntries(embeddings) });
+          }
+          summary.negativesAdded += kept.length;
+          if (kept.length) changes.push({ type: 'negative-added', subjectId: target.id, negatives: kept });
+        }
         options.onProgress?.(s + 1, subjects.length);
       }
       return summary;
@@ -568,6 +600,18 @@ export class PostgresGallery implements Gallery {
       throw error;
     }
     return this.requireSubject(sql, id);
+  }
+
+  /** Inside a write: one negative example, a row per model under one new id. */
+  private async insertNegative(sql: Sql, subjectId: number, negative: NewNegative, embeddings: Map<string, Float32Array>, created: string | null = null): Promise<number> {
+    const [[id]] = await sql.arrays<[string]>("SELECT nextval('negatives_id')") as [[string]];
+    const models = [...embeddings.keys()];
+    const vectors = [...embeddings.values()];
+    await sql.rows(`INSERT INTO negatives (id, subject_id, content_hash, source_file, box, created, model_id, dim, vector)
+      SELECT $1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), * FROM unnest($7::text[], $8::int[], $9::bytea[])`,
+    [id, subjectId, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, created,
+      models, vectors.map((v) => v.length), vectors.map(bytes)]);
+    return Number(id);
   }
 
   /** Inside a write: one face row and its embeddings; a failure aborts the whole transaction. */

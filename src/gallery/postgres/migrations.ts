@@ -149,6 +149,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX negatives_model ON negatives (model_id);
     `,
   },
+  {
+    version: 3,
+    description: 'negative examples in the change log',
+    // A kind of entry, 'negative' (negative_id, subject_id), as SQLite's migration 4: a negative
+    // example added, deleted (its subject's cascade too) or moved to another subject. Logged under
+    // the same write lock, and announced by the same statement trigger's NOTIFY on change_log.
+    sql: (schema) => `
+      ALTER TABLE change_log DROP CONSTRAINT change_log_kind_check;
+      ALTER TABLE change_log ADD CONSTRAINT change_log_kind_check CHECK (kind IN ('face', 'subject', 'negative'));
+      ALTER TABLE change_log ADD COLUMN negative_id bigint;
+      CREATE FUNCTION change_log_negatives() RETURNS trigger LANGUAGE plpgsql SET search_path = ${schema} AS $$
+      BEGIN
+        PERFORM change_log_write_lock();
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO change_log (kind, negative_id, subject_id) VALUES ('negative', NEW.id, NEW.subject_id);
+        ELSIF TG_OP = 'UPDATE' THEN
+          INSERT INTO change_log (kind, negative_id, subject_id) VALUES ('negative', OLD.id, NEW.subject_id);
+          IF NEW.id IS DISTINCT FROM OLD.id THEN INSERT INTO change_log (kind, negative_id, subject_id) VALUES ('negative', NEW.id, NEW.subject_id); END IF;
+        ELSE
+          INSERT INTO change_log (kind, negative_id, subject_id) VALUES ('negative', OLD.id, OLD.subject_id);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER change_log_negatives AFTER INSERT OR UPDATE OR DELETE ON negatives
+        FOR EACH ROW EXECUTE FUNCTION change_log_negatives();
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -10,13 +10,13 @@ import type Database from 'better-sqlite3';
 import { VisageError, shown } from '../../errors.ts';
 import type {
   AddFacesOptions, ExportSummary, FaceQuality, Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, ImportSummary,
-  MergeResult, Metadata, ModelEmbeddings, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
+  MergeResult, Metadata, ModelEmbeddings, ModelNegatives, ModelStats, Negative, NewFace, NewNegative, StoredFace, Subject, SubjectRef, TransferOptions,
 } from '../gallery.ts';
-import { vectorToBase64, type PortableFace } from '../portable.ts';
+import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
 import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
@@ -95,6 +95,8 @@ export class SqliteGallery implements Gallery {
       const remove = this.stmt('DELETE FROM faces WHERE id = ?');
       for (const id of dropped) remove.run(id);
       const moved = this.stmt('UPDATE faces SET subject_id = ? WHERE subject_id = ?').run(target.id, source.id).changes;
+      // A face that is not `from` is not `into` either: its negative examples move with its faces.
+      this.stmt('UPDATE negatives SET subject_id = ? WHERE subject_id = ?').run(target.id, source.id);
       this.stmt('UPDATE subjects SET metadata = ? WHERE id = ?').run(metadataJson, target.id);
       this.stmt('DELETE FROM subjects WHERE id = ?').run(source.id);
       changes.push({ type: 'subjects-merged', fromId: source.id, into: { id: target.id, name: target.name }, droppedFaceIds: dropped });
@@ -152,15 +154,23 @@ export class SqliteGallery implements Gallery {
 
   async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
     const embeddings = prepareNegative(negative);
-    return this.write(() => {
+    return this.write((changes) => {
       const target = this.requireSubject(subject);
-      const id = (this.stmt('SELECT coalesce(max(id), 0) + 1 FROM negatives').pluck().get() as number);
-      const insert = this.stmt('INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const [modelId, vector] of embeddings) {
-        insert.run(id, target.id, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, blob(vector));
-      }
+      const id = this.insertNegative(target.id, negative, embeddings);
+      changes.push({ type: 'negative-added', subjectId: target.id, negatives: [{ id, embeddings: Object.fromEntries(embeddings) }] });
       return id;
     });
+  }
+
+  async negativesFor(modelId: string, ids?: readonly number[]): Promise<ModelNegatives> {
+    const only = ids === undefined ? null : JSON.stringify(ids.filter((id) => Number.isInteger(id)));
+    return this.read(() => this.db.transaction((): ModelNegatives => {
+      const rows = (only === null
+        ? this.stmt('SELECT id, subject_id, dim, vector FROM negatives WHERE model_id = ? ORDER BY id').raw().all(modelId)
+        : this.stmt('SELECT n.id, n.subject_id, n.dim, n.vector FROM json_each(?) j CROSS JOIN negatives n ON n.id = j.value AND n.model_id = ? ORDER BY n.id')
+          .raw().all(only, modelId)) as [number, number, number, Buffer][];
+      return { modelId, negatives: rows.map(([id, subjectId, dim, vector]) => ({ id, subjectId, vector: vectorFromBlob(vector, dim) })), seq: this.currentSeq() };
+    })());
   }
 
   async listNegatives(modelId: string): Promise<Negative[]> {
@@ -233,18 +243,21 @@ export class SqliteGallery implements Gallery {
     return this.read(() => {
       // The common case, nothing new: one lookup of the primary key's last entry.
       const seq = this.currentSeq();
-      if (seq === since) return { seq, reload: false, faceIds: [], renamed: [] };
+      if (seq === since) return { seq, reload: false, faceIds: [], renamed: [], negativeIds: [] };
       return this.db.transaction((): GalleryChanges => {
         const last = this.currentSeq();
         const first = this.stmt('SELECT min(seq) FROM change_log').pluck().get() as number | null;
         // Entries after `since` were pruned, or `since` is ahead of this gallery (another file).
-        if (since > last || (first !== null && since < first - 1)) return { seq: last, reload: true, faceIds: [], renamed: [] };
+        if (since > last || (first !== null && since < first - 1)) return { seq: last, reload: true, faceIds: [], renamed: [], negativeIds: [] };
         const faces = new Set<number>();
         const subjects = new Set<number>();
-        const rows = this.stmt('SELECT kind, face_id, subject_id FROM change_log WHERE seq > ? ORDER BY seq').raw().all(since) as ['face' | 'subject', number | null, number | null][];
-        for (const [kind, faceId, subjectId] of rows) {
+        const negatives = new Set<number>();
+        const rows = this.stmt('SELECT kind, face_id, subject_id, negative_id FROM change_log WHERE seq > ? ORDER BY seq').raw().all(since) as
+          ['face' | 'subject' | 'negative', number | null, number | null, number | null][];
+        for (const [kind, faceId, subjectId, negativeId] of rows) {
           if (kind === 'face' && faceId !== null) faces.add(faceId);
           else if (kind === 'subject' && subjectId !== null) subjects.add(subjectId);
+          else if (kind === 'negative' && negativeId !== null) negatives.add(negativeId);
         }
         const nameOf = this.stmt('SELECT name FROM subjects WHERE id = ?').pluck();
         const renamed: { id: number; name: string }[] = [];
@@ -252,7 +265,7 @@ export class SqliteGallery implements Gallery {
           const name = nameOf.get(id) as string | undefined;
           if (name !== undefined) renamed.push({ id, name });
         }
-        return { seq: last, reload: false, faceIds: [...faces], renamed };
+        return { seq: last, reload: false, faceIds: [...faces], renamed, negativeIds: [...negatives] };
       })();
     });
   }
@@ -293,7 +306,9 @@ export class SqliteGallery implements Gallery {
         const facesOf = this.stmt(`SELECT id, source_file AS sourceFile, content_hash AS contentHash, box, landmarks, quality, created
           FROM faces WHERE subject_id = ? ORDER BY id`);
         const embeddingsOf = this.stmt('SELECT model_id, dim, vector FROM embeddings WHERE face_id = ? ORDER BY model_id').raw();
-        out.begin(models);
+        const negativesOf = this.stmt(`SELECT id, content_hash, source_file, box, created, model_id, dim, vector FROM negatives
+          WHERE subject_id = ? ORDER BY id, model_id`).raw();
+        out.begin(models, this.stmt('SELECT 1 FROM negatives LIMIT 1').get() !== undefined);
         subjects.forEach((subject, s) => {
           const faces = (facesOf.all(subject.id) as Omit<FaceRow, 'subjectId' | 'subjectName' | 'models'>[]).map((face): PortableFace => {
             const embeddings: Record<string, string> = {};
@@ -305,7 +320,14 @@ export class SqliteGallery implements Gallery {
               landmarks: parseJson<FivePoints>(face.landmarks), quality: parseJson<FaceQuality>(face.quality), created: face.created, embeddings,
             };
           });
-          out.addSubject({ name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces });
+          const negatives: PortableNegative[] = [];
+          let lastId = -1;
+          for (const [id, contentHash, sourceFile, box, created, modelId, dim, vector] of negativesOf.all(subject.id) as [number, string, string | null, string | null, string, string, number, Buffer][]) {
+            if (id !== lastId) negatives.push({ contentHash, sourceFile, box: parseJson<Box>(box), created, embeddings: {} });
+            lastId = id;
+            negatives[negatives.length - 1]!.embeddings[modelId] = vectorToBase64(vectorFromBlob(vector, dim));
+          }
+          out.addSubject({ name: subject.name, metadata: JSON.parse(subject.metadata) as Metadata, created: subject.created, faces, negatives });
           options.onProgress?.(s + 1, subjects.length);
         });
       })());
@@ -320,8 +342,9 @@ export class SqliteGallery implements Gallery {
     // Read, checked and decoded before the transaction starts.
     const subjects = preparePortableImport(file);
     return this.write((changes) => {
-      const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0 };
+      const summary: ImportSummary = { subjectsAdded: 0, subjectsMatched: 0, facesAdded: 0, facesSkipped: 0, negativesAdded: 0, negativesSkipped: 0 };
       const exists = this.stmt('SELECT 1 FROM faces WHERE subject_id = ? AND content_hash = ?');
+      const negativesHeld = this.stmt('SELECT DISTINCT content_hash, box FROM negatives WHERE subject_id = ?').raw();
       subjects.forEach((subject, s) => {
         let target = this.lookupSubject(subject.name);
         if (target) {
@@ -343,6 +366,18 @@ export class SqliteGallery implements Gallery {
         }
         summary.facesAdded += added.length;
         if (added.length) changes.push({ type: 'faces-added', subject: { id: target.id, name: target.name }, faces: added });
+        if (subject.negatives.length) {
+          const held = new Set((negativesHeld.all(target.id) as [string, string | null][]).map(([hash, box]) => negativeKey(hash, parseJson<Box>(box))));
+          const kept: { id: number; embeddings: Record<string, Float32Array> }[] = [];
+          for (const { negative, embeddings, created } of subject.negatives) {
+            const key = negativeKey(negative.contentHash, negative.box);
+            if (held.has(key)) { summary.negativesSkipped++; continue; }
+            held.add(key);
+            kept.push({ id: this.insertNegative(target.id, negative, embeddings, created), embeddings: Object.fromEntries(embeddings) });
+          }
+          summary.negativesAdded += kept.length;
+          if (kept.length) changes.push({ type: 'negative-added', subjectId: target.id, negatives: kept });
+        }
         options.onProgress?.(s + 1, subjects.length);
       });
       return summary;
@@ -471,6 +506,17 @@ export class SqliteGallery implements Gallery {
       insert.run(faceId, modelId, vector.length, blob(vector));
     }
     return faceId;
+  }
+
+  /** Inside a write: one negative example, a row per model under one new id. */
+  private insertNegative(subjectId: number, negative: NewNegative, embeddings: Map<string, Float32Array>, created: string | null = null): number {
+    const id = this.stmt('SELECT coalesce(max(id), 0) + 1 FROM negatives').pluck().get() as number;
+    const insert = this.stmt(`INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector, created)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
+    for (const [modelId, vector] of embeddings) {
+      insert.run(id, subjectId, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, blob(vector), created);
+    }
+    return id;
   }
 
   private getFaceRow(id: number): StoredFace {
