@@ -194,7 +194,9 @@ test('cost of a catch-up: nothing new, and one face deleted by another connectio
   const deleteMicros = times.sort((x, y) => x - y)[Math.floor(rounds / 2)]!;
   t.diagnostic(`catch-up with nothing new: ${idleMicros.toFixed(1)} µs (best batch mean); after one delete: ${deleteMicros.toFixed(0)} µs (median)`);
   assert.equal(index.size, 10_000 - rounds);
-  assert.ok(idleMicros < 100, `nothing new should cost microseconds, took ${idleMicros} µs`);
+  // A reload of the 10,000 faces costs tens of milliseconds; the bound only tells the two apart
+  // (85 µs was seen at load 11-17, so 100 µs was too close to flake on a busy machine).
+  assert.ok(idleMicros < 1000, `nothing new should cost microseconds, took ${idleMicros} µs`);
   assert.ok(deleteMicros < 10_000, `one delete should cost a few milliseconds at most, took ${deleteMicros} µs`);
   index.close();
   await a.close();
