@@ -2,13 +2,13 @@
 // named first, the rest clustered by identity (src/cluster), with the user's corrections (merge,
 // split, name, not this person) kept and honoured on the next run.
 //
-// Where things live: embeddings in the training embedding cache (src/classify/cache.ts, keyed by
+// Where things live: embeddings in the embedding cache (src/recognition/embedding-cache.ts, keyed by
 // each image's SHA-256), so a second run reads no model; unnamed clusters in a state file
 // (clusters.json in the output folder): they are not people yet, and keeping them out of the
 // gallery keeps the gallery's contract (and both its stores) unchanged for them. What is about a
 // person (a named cluster's faces; "not this person") goes into the gallery, where identify sees it.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { FaceSource } from '../classify/faces.ts';
+import { CachedFaceSource } from './face-source.ts';
 import { CLUSTER_PARAMETERS, clusterFaces, clusterParameters, VISAGE_CLUSTERING } from '../cluster/faces.ts';
 import { VisageError } from '../errors.ts';
 import { defaultThreshold, DEFAULT_STRATEGY, isNegative } from '../face/match/index.ts';
@@ -121,7 +121,7 @@ export interface ClusterReport {
 }
 
 /** Embeds (or reads from the cache) every face of `files`. */
-async function photoFaces(files: readonly string[], source: FaceSource, embedder: string, onImage?: (file: string) => void) {
+async function photoFaces(files: readonly string[], source: CachedFaceSource, embedder: string, onImage?: (file: string) => void) {
   const faces: { face: PhotoFace; vector: Float32Array }[] = [];
   const noFace: string[] = [];
   const errors: { file: string; message: string }[] = [];
@@ -152,7 +152,7 @@ export async function clusterPhotos(files: readonly string[], options: ClusterPh
   if (previous.embedder !== options.embedder) {
     throw new VisageError('VISAGE_ERR_BAD_OPTION', `the cluster file was made with embedder ${previous.embedder}, not ${options.embedder}; use another --out folder`);
   }
-  const source = await FaceSource.create({ embedders: [options.embedder], cacheDir: options.cacheDir, details: true });
+  const source = await CachedFaceSource.create({ embedders: [options.embedder], cacheDir: options.cacheDir, details: true });
   let all: Awaited<ReturnType<typeof photoFaces>>;
   try {
     all = await photoFaces(files, source, options.embedder, options.onImage);
@@ -269,7 +269,7 @@ export function splitCluster(state: ClusterStateFile, id: string, faces: readonl
 
 /** The faces of cluster `id` with their vectors (from the embedding cache; images not found are left out). */
 async function clusterFacesOf(state: ClusterStateFile, keys: readonly string[], files: ReadonlyMap<string, string>, cacheDir: string | null) {
-  const source = await FaceSource.create({ embedders: [state.embedder], cacheDir, details: true });
+  const source = await CachedFaceSource.create({ embedders: [state.embedder], cacheDir, details: true });
   try {
     const out: { face: PhotoFace; vector: Float32Array }[] = [];
     for (const key of keys) {
