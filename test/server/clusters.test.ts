@@ -5,25 +5,15 @@
 // the server store's (a second server on the same files sees it).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { buildApp, SqliteServerStore } from '../../src/server/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { post, startServer, testVisage, type TestServer } from './helpers.ts';
+import { lfwPeople, PEOPLE } from './lfw-people.ts';
 
-export const PEOPLE = ['Colin_Powell', 'Donald_Rumsfeld', 'Jacques_Chirac', 'Jean_Chretien', 'John_Ashcroft'];
 const skip = skipUnless('lfw-view1', 'images', PEOPLE[0]!);
-
-/** Each person's photos, sorted; the last one is held back for recognition. */
-export async function lfwPeople(): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const person of PEOPLE) {
-    const folder = dataset('lfw-view1', 'images', person);
-    out.set(person, (await readdir(folder)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(folder, f)));
-  }
-  return out;
-}
 
 interface ClusterJson { id: string; subject: string | null; size: number; faces: { key: string; file: string; thumbnail: string }[] }
 
