@@ -56,6 +56,8 @@ async function thumbnail(face) {
   return img;
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const selected = (row) => [...row.querySelectorAll('img.selected')].map((img) => img.dataset.key);
 
 /** Runs a change, then draws the view again; errors go to the status line. */
@@ -86,7 +88,7 @@ function notButton(row, subject) {
     const keys = selected(row);
     if (keys.length === 0) throw new Error('select the faces that are not this person (click them) first');
     for (const key of keys) await call(`/v1/clusters/faces/${key}/not`, { method: 'POST', json: { subject } });
-    return `${keys.length} face(s) kept as not ${subject}`;
+    return `${plural(keys.length, 'face')} kept as not ${subject}`;
   }));
   return button;
 }
@@ -101,7 +103,7 @@ async function clusterRow(cluster, all) {
     const subject = nameInput.value.trim();
     if (!subject) throw new Error('type a name first');
     const { body } = await call(`/v1/clusters/${cluster.id}/name`, { method: 'POST', json: { subject } });
-    return `${cluster.id} is ${body.subject}: ${body.added} face(s) enrolled${body.skipped ? `, ${body.skipped} already` : ''}`;
+    return `${cluster.id} is ${body.subject}: ${plural(body.added, 'face')} enrolled${body.skipped ? `, ${body.skipped} already` : ''}`;
   }));
   const others = all.filter((c) => c.id !== cluster.id);
   const mergeSelect = el('select', {}, el('option', { value: '', textContent: 'merge with…' }), ...others.map((c) => el('option', { value: c.id, textContent: `${c.subject ?? c.id} (${c.size})` })));
@@ -116,11 +118,11 @@ async function clusterRow(cluster, all) {
     const faces = selected(row);
     if (faces.length === 0) throw new Error('select the faces to split off (click them) first');
     const { body } = await call(`/v1/clusters/${cluster.id}/split`, { method: 'POST', json: { faces } });
-    return `${faces.length} face(s) moved to ${body.newCluster}`;
+    return `${plural(faces.length, 'face')} moved to ${body.newCluster}`;
   }));
   tools.append(nameInput, name, mergeSelect, merge, split);
   if (cluster.subject) tools.append(notButton(row, cluster.subject));
-  row.append(el('p', {}, title, ` · ${cluster.size} faces`), tools, await strip(cluster.faces, cluster.size));
+  row.append(el('p', {}, title, ` · ${plural(cluster.size, 'face')}`), tools, await strip(cluster.faces, cluster.size));
   return row;
 }
 
@@ -134,12 +136,12 @@ async function load() {
   for (const cluster of view.clusters) rows.push(await clusterRow(cluster, view.clusters));
   for (const group of view.matched) {
     const row = el('li', { className: 'cluster matched' });
-    row.append(el('p', {}, el('strong', { textContent: group.subject }), ` · ${group.size} faces of an enrolled person`), el('div', { className: 'row' }, notButton(row, group.subject)), await strip(group.faces, group.size));
+    row.append(el('p', {}, el('strong', { textContent: group.subject }), ` · ${plural(group.size, 'face')} of an enrolled person`), el('div', { className: 'row' }, notButton(row, group.subject)), await strip(group.faces, group.size));
     rows.push(row);
   }
   list.replaceChildren(...rows);
   $('clusters-summary').textContent = view.images
-    ? `${view.images} photos, ${view.faces} faces: ${view.unnamedClusters} clusters to name, ${view.matched.length} enrolled people found, ${view.unclusteredCount} faces on their own, ${view.setAside.length} set aside by the quality gate.`
+    ? `${plural(view.images, 'photo')}, ${plural(view.faces, 'face')}: ${plural(view.unnamedClusters, 'cluster')} to name, ${view.matched.length} enrolled ${view.matched.length === 1 ? 'person' : 'people'} found, ${plural(view.unclusteredCount, 'face')} on their own, ${view.setAside.length} set aside by the quality gate.`
     : 'No photos yet.';
 }
 
