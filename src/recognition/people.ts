@@ -66,8 +66,18 @@ export class PeopleClusters {
     await this.store.addImages(this.embedder, images);
   }
 
+  /** The clustering under way in this process, if any: concurrent readers wait for it rather than doing it twice. */
+  private clustering: Promise<ClusterSnapshot> | null = null;
+
   /** The snapshot, clustered again first when faces were added since the last clustering. */
   async current(): Promise<ClusterSnapshot> {
+    const snap = await this.store.snapshot();
+    if (!snap.embedder || (snap.state && snap.clusteredVersion >= snap.facesVersion)) return snap;
+    this.clustering ??= this.recluster().finally(() => { this.clustering = null; });
+    return this.clustering;
+  }
+
+  private async recluster(): Promise<ClusterSnapshot> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const snap = await this.store.snapshot();
       if (!snap.embedder || (snap.state && snap.clusteredVersion >= snap.facesVersion)) return snap;

@@ -5,7 +5,9 @@
 // the server store's (a second server on the same files sees it).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { buildApp, SqliteServerStore } from '../../src/server/index.ts';
@@ -14,6 +16,35 @@ import { post, startServer, testVisage, type TestServer } from './helpers.ts';
 import { lfwPeople, PEOPLE } from './lfw-people.ts';
 
 const skip = skipUnless('lfw-view1', 'images', PEOPLE[0]!);
+
+test('a server file of version 1 (keys, thumbnails) gains the cluster tables, its keys kept', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'visage-v1-'));
+  try {
+    const file = path.join(dir, 'old.server.db');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE api_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, scope TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+      prefix TEXT NOT NULL, created TEXT NOT NULL, last_used TEXT, revoked TEXT);
+      CREATE TABLE thumbnails (face_id INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, jpeg BLOB NOT NULL, created TEXT NOT NULL);
+      INSERT INTO api_keys (name, scope, hash, prefix, created) VALUES ('old', 'admin', '${'0'.repeat(64)}', 'vsk_abcdef', '2026-01-01T00:00:00Z');`);
+    db.pragma('user_version = 1');
+    db.pragma(`application_id = ${0x56535356}`);
+    db.close();
+    const store = SqliteServerStore.open(file);
+    try {
+      assert.deepEqual((await store.listKeys()).map((k) => k.name), ['old']);
+      const snap = await store.clusters.snapshot();
+      assert.equal(snap.embedder, null);
+      assert.equal(snap.version, 0);
+    } finally {
+      store.close();
+    }
+    const again = new Database(file, { readonly: true });
+    assert.equal(again.pragma('user_version', { simple: true }), 2);
+    again.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 interface ClusterJson { id: string; subject: string | null; size: number; faces: { key: string; file: string; thumbnail: string }[] }
 
