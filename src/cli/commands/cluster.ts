@@ -97,6 +97,10 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     minSize: numberFlag('min-size', values['min-size']), minSharpness: numberFlag('min-sharpness', values['min-sharpness']),
     minFrontalness: numberFlag('min-frontalness', values['min-frontalness']), minScore: numberFlag('min-score', values['min-score']),
   };
+  const previous = await readClusterState(stateFile);
+  if (previous && previous.embedder !== embedder) {
+    throw new VisageError('VISAGE_ERR_USAGE', `${stateFile} was made with embedder ${previous.embedder}, not ${embedder}${values.preset ? ` (--preset ${values.preset})` : ''}; use another --out folder`);
+  }
   const inputs = await expandInputs(positionals);
   const files = inputs.images.map((i) => i.file);
   const location = values.db !== undefined || process.env.VISAGE_DATABASE_URL || process.env.VISAGE_DB ? dbPath(values.db) : null;
@@ -107,7 +111,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   try {
     const bar = progress(files.length, 'faces');
     const result = await clusterPhotos(files, {
-      cacheDir: cacheDirFrom(values), embedder, gallery, state: await readClusterState(stateFile), threshold,
+      cacheDir: cacheDirFrom(values), embedder, gallery, state: previous, threshold,
       gate: Object.fromEntries(Object.entries(gate).filter(([, v]) => v !== undefined)), onImage: (file) => bar.tick(path.basename(file)),
     });
     bar.done();
