@@ -1,5 +1,6 @@
 // The /v1/clusters paths of the OpenAPI document (routes/clusters.ts): "People to name". The
-// examples are shaped as a run of test/server/clusters.test.ts answers (LFW photos, fusion).
+// examples are written in the shape of the answers test/server/clusters.test.ts gets (LFW photos,
+// the fusion embedder); their face keys are made up.
 
 type Json = Record<string, unknown>;
 
