@@ -11,7 +11,7 @@
 // Visage's method (src/cluster/faces.ts: the cohesion-normalised linkage with the same cannot-link).
 // Then the time of each method at --sizes faces (LFW faces, topped up with synthetic identities).
 import { parseArgs } from 'node:util';
-import { defaultCacheDir } from '../src/classify/cache.ts';
+import { defaultCacheDir } from '../src/recognition/embedding-cache.ts';
 import { FaceSource } from '../src/classify/faces.ts';
 import { resolveConfig } from '../src/config.ts';
 import { agglomerative, chineseWhispers, dbscan, samePhotoViolations, similarityMatrix, type Clustering, type SimilarityMatrix } from '../src/cluster/index.ts';

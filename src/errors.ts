@@ -34,6 +34,7 @@ export const ErrorCodes = {
   VISAGE_ERR_DB_FAILED: { status: 500, message: 'gallery database error' },
   VISAGE_ERR_JOBS_NEED_POSTGRES: { status: 400, message: 'batch jobs need a PostgreSQL gallery (--db postgres://...)' },
   VISAGE_ERR_UNKNOWN_JOB: { status: 404, message: 'unknown job' },
+  VISAGE_ERR_UNKNOWN_CLUSTER: { status: 404, message: 'unknown cluster' },
   // Conditions that exist only over HTTP (the REST server):
   VISAGE_ERR_UNAUTHORIZED: { status: 401, message: 'an API key is needed (Authorization: Bearer <key> or X-API-Key)' },
   VISAGE_ERR_FORBIDDEN: { status: 403, message: 'this API key does not allow this call' },

@@ -2,7 +2,7 @@
 // embedding cache, evaluation. The main parts are re-exported from src/index.ts.
 export { readLabelledFolder } from './dataset.ts';
 export type { LabelledFolder, LabelledImage, ReadFolderOptions } from './dataset.ts';
-export { EmbeddingCache, defaultCacheDir } from './cache.ts';
+export { EmbeddingCache, defaultCacheDir } from '../recognition/embedding-cache.ts';
 export { FaceSource, largestFace, LARGEST_FACE_SCORE_MARGIN } from './faces.ts';
 export type { FaceSourceOptions, FoundFace, ImageFaces } from './faces.ts';
 export { augmentation, augmentationCounts, renderAugmentation } from './augment.ts';

@@ -13,7 +13,7 @@ import { mapPostgresError } from '../gallery/postgres/errors.ts';
 import { JOB_KINDS, DEAD_LETTER_QUEUE } from './kinds.ts';
 import { JobStore, checkJobId, type NewItem } from './store.ts';
 import { jobSchemas } from './schema.ts';
-import type { EnrolJobOptions, EnrolmentImage, ItemFilter, JobDetail, JobKind, JobState, JobSummary, ReindexJobOptions, SubmitOptions } from './types.ts';
+import type { ClusterJobImage, EnrolJobOptions, EnrolmentImage, ItemFilter, JobDetail, JobKind, JobState, JobSummary, ReindexJobOptions, SubmitOptions } from './types.ts';
 
 export interface JobQueueOptions {
   /**
@@ -83,6 +83,22 @@ export class JobQueue {
     });
     const params = { largest: options.largest === true };
     return this.submit('enrol', params, items, options);
+  }
+
+  /**
+   * Queues images whose faces join the photo library's clusters ("People to name", recognition/
+   * people.ts), embedded with `embedder` (the API node's: a worker running another refuses the item).
+   */
+  async submitClustering(images: readonly ClusterJobImage[], options: { embedder: string } & SubmitOptions): Promise<JobSummary> {
+    if (!Array.isArray(images) || images.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a clustering job needs at least one image');
+    if (typeof options?.embedder !== 'string' || !options.embedder) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'a clustering job needs the embedder its faces are embedded with');
+    const items: NewItem[] = images.map((image, i) => {
+      if ((image.file === undefined) === (image.data === undefined)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `image ${i + 1}: give a file or the data, one of them`);
+      if (image.data !== undefined && !(image.data instanceof Uint8Array && image.data.length > 0)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `image ${i + 1}: data must be the image's bytes`);
+      const file = image.file === undefined ? undefined : path.resolve(image.file);
+      return { input: { ...(file ? { file } : {}), name: image.name || file || `image-${i + 1}` }, data: image.data ?? null };
+    });
+    return this.submit('cluster', { embedder: options.embedder }, items, options);
   }
 
   /**

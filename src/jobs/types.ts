@@ -2,7 +2,7 @@
 // the CLI (--json) and the server.
 
 /** The kinds of job (kinds.ts registers each one). */
-export type JobKind = 'enrol' | 'reindex';
+export type JobKind = 'enrol' | 'reindex' | 'cluster';
 
 /** queued: no item started; running; completed: every item final; cancelled: stopped on request. */
 export type JobState = 'queued' | 'running' | 'completed' | 'cancelled';
@@ -21,6 +21,14 @@ export interface EnrolmentImage {
   /** Its name, shown in results (an upload's file name); default the file's path. */
   name?: string;
   subject: string;
+}
+
+/** One image whose faces join the photo library's clusters ("People to name"): a path or bytes, and its name. */
+export interface ClusterJobImage {
+  file?: string;
+  data?: Uint8Array;
+  /** Shown with its faces (an upload's file name, a path under the server's jobs root). */
+  name: string;
 }
 
 export interface EnrolJobOptions {

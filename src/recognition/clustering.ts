@@ -2,13 +2,13 @@
 // named first, the rest clustered by identity (src/cluster), with the user's corrections (merge,
 // split, name, not this person) kept and honoured on the next run.
 //
-// Where things live: embeddings in the training embedding cache (src/classify/cache.ts, keyed by
+// Where things live: embeddings in the embedding cache (src/recognition/embedding-cache.ts, keyed by
 // each image's SHA-256), so a second run reads no model; unnamed clusters in a state file
 // (clusters.json in the output folder): they are not people yet, and keeping them out of the
 // gallery keeps the gallery's contract (and both its stores) unchanged for them. What is about a
 // person (a named cluster's faces; "not this person") goes into the gallery, where identify sees it.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { FaceSource } from '../classify/faces.ts';
+import { CachedFaceSource } from './face-source.ts';
 import { CLUSTER_PARAMETERS, clusterFaces, clusterParameters, VISAGE_CLUSTERING } from '../cluster/faces.ts';
 import { VisageError } from '../errors.ts';
 import { defaultThreshold, DEFAULT_STRATEGY } from '../face/match/index.ts';
@@ -17,6 +17,7 @@ import { SearchIndex } from '../gallery/search.ts';
 import { contentHash } from '../gallery/portable.ts';
 import { readImageFile } from '../face/image/files.ts';
 import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
+import type { VisageConfig } from '../config.ts';
 
 export const CLUSTER_STATE_FORMAT = 'visage-clusters';
 
@@ -89,15 +90,11 @@ export async function writeClusterState(file: string, state: ClusterStateFile): 
   await rename(temporary, file);
 }
 
-export interface ClusterPhotosOptions {
+export interface ClusterPhotosOptions extends ClusterFacesRunOptions {
   /** The embedding cache folder (null: none). */
   cacheDir: string | null;
-  embedder: string;
-  gallery?: Gallery;
-  /** The earlier run's state: its clusters keep their ids and members, new faces join them. */
-  state?: ClusterStateFile | null;
-  gate?: Partial<QualityGate>;
-  threshold?: number;
+  /** Pipeline settings (detector, flip ...: createVisage options), e.g. a preset's. */
+  pipeline?: Partial<VisageConfig>;
   /** Called after each image. */
   onImage?: (file: string) => void;
 }
@@ -120,9 +117,40 @@ export interface ClusterReport {
   fromCache: number;
 }
 
+/** A face of a photo with its vector of the clustering's embedder. */
+export interface EmbeddedFace {
+  face: PhotoFace;
+  vector: Float32Array;
+}
+
+/** The faces found in a set of photos, ready to be clustered. */
+export interface PhotoSet {
+  faces: EmbeddedFace[];
+  images: number;
+  noFace: string[];
+  errors: { file: string; message: string }[];
+  /** Images analysed by the models, and read from the embedding cache. */
+  analysed: number;
+  fromCache: number;
+}
+
+/** The key of the `index`-th face of the image whose SHA-256 is `contentHash`. */
+export function faceKey(contentHash: string, index: number): string {
+  return `${contentHash.slice(0, 16)}-${index}`;
+}
+
+/** The faces of an image analysed by the caller (Visage.analyze), as clustering takes them. */
+export function photoFacesOf(analysis: { faces: readonly { box: Box; score: number; quality: PhotoFace['quality']; pose: HeadPoseAngles; landmarks: { five: FivePoints }; embeddings: Record<string, ArrayLike<number>> }[] }, file: string, hash: string, embedder: string): EmbeddedFace[] {
+  return analysis.faces.map((f, i) => {
+    const vector = f.embeddings[embedder];
+    if (!vector) throw new VisageError('VISAGE_ERR_BAD_OPTION', `the analysis has no vector of embedder ${embedder}`);
+    return { face: { key: faceKey(hash, i), file, contentHash: hash, box: f.box, score: f.score, quality: f.quality, pose: f.pose, five: f.landmarks.five }, vector: Float32Array.from(vector) };
+  });
+}
+
 /** Embeds (or reads from the cache) every face of `files`. */
-async function photoFaces(files: readonly string[], source: FaceSource, embedder: string, onImage?: (file: string) => void) {
-  const faces: { face: PhotoFace; vector: Float32Array }[] = [];
+async function photoFaces(files: readonly string[], source: CachedFaceSource, embedder: string, onImage?: (file: string) => void) {
+  const faces: EmbeddedFace[] = [];
   const noFace: string[] = [];
   const errors: { file: string; message: string }[] = [];
   for (const file of files) {
@@ -131,7 +159,7 @@ async function photoFaces(files: readonly string[], source: FaceSource, embedder
       const found = await source.facesOf(file);
       if (found.faces.length === 0) noFace.push(file);
       found.faces.forEach((f, i) => faces.push({
-        face: { key: `${hash.slice(0, 16)}-${i}`, file, contentHash: hash, box: f.box, score: f.score, quality: f.quality!, pose: f.pose!, five: f.five! },
+        face: { key: faceKey(hash, i), file, contentHash: hash, box: f.box, score: f.score, quality: f.quality!, pose: f.pose!, five: f.five! },
         vector: f.embeddings[embedder]!,
       }));
     } catch (error) {
@@ -143,27 +171,75 @@ async function photoFaces(files: readonly string[], source: FaceSource, embedder
   return { faces, noFace, errors };
 }
 
-export async function clusterPhotos(files: readonly string[], options: ClusterPhotosOptions): Promise<{ report: ClusterReport; state: ClusterStateFile }> {
-  // An embedder without fitted parameters clusters at the threshold given, with the fusion's cohesion.
-  const fitted = CLUSTER_PARAMETERS[options.embedder] ?? (options.threshold !== undefined ? { threshold: options.threshold, cohesion: VISAGE_CLUSTERING.cohesion } : clusterParameters(options.embedder));
-  const threshold = options.threshold ?? fitted.threshold;
-  const gate = { ...DEFAULT_QUALITY_GATE, ...options.gate };
-  const previous = options.state ?? emptyState(options.embedder);
-  if (previous.embedder !== options.embedder) {
-    throw new VisageError('VISAGE_ERR_BAD_OPTION', `the cluster file was made with embedder ${previous.embedder}, not ${options.embedder}; use another --out folder`);
+/** The enrolled person a face matches (negative examples honoured), or null. */
+export type EnrolledMatcher = (vector: Float32Array) => Promise<{ subject: string; similarity: number } | null>;
+
+/** Matches against a gallery's faces at the embedder's default threshold (what clusterPhotos uses when given a gallery). */
+async function galleryMatcher(gallery: Gallery, embedder: string): Promise<{ match: EnrolledMatcher; close(): void } | null> {
+  const index = await SearchIndex.load(gallery, embedder);
+  if (index.size === 0) { index.close(); return null; }
+  try {
+    const need = defaultThreshold(embedder, DEFAULT_STRATEGY);
+    return {
+      match: async (vector) => {
+        // The index passes over a person this face is a negative example of.
+        const [best] = index.searchSubjects(vector, { k: 1, strategy: DEFAULT_STRATEGY });
+        return best && best.similarity >= need ? { subject: best.name, similarity: best.similarity } : null;
+      },
+      close: () => index.close(),
+    };
+  } catch (error) {
+    index.close();
+    throw error;
   }
-  const source = await FaceSource.create({ embedders: [options.embedder], cacheDir: options.cacheDir, details: true });
+}
+
+export interface ClusterFacesRunOptions {
+  embedder: string;
+  /** Faces of people enrolled here go to them first (at the embedder's default threshold). */
+  gallery?: Gallery;
+  /** Instead of `gallery`: who a face's vector belongs to (e.g. a Recognizer's decision). */
+  matcher?: EnrolledMatcher;
+  /** The earlier run's state: its clusters keep their ids and members, new faces join them. */
+  state?: ClusterStateFile | null;
+  gate?: Partial<QualityGate>;
+  threshold?: number;
+}
+
+export async function clusterPhotos(files: readonly string[], options: ClusterPhotosOptions): Promise<{ report: ClusterReport; state: ClusterStateFile }> {
+  checkState(options.state, options.embedder);
+  const source = await CachedFaceSource.create({ embedders: [options.embedder], pipeline: options.pipeline, cacheDir: options.cacheDir, details: true });
   let all: Awaited<ReturnType<typeof photoFaces>>;
   try {
     all = await photoFaces(files, source, options.embedder, options.onImage);
   } finally {
     await source.close();
   }
-  const { analysed, cached: fromCache } = source.stats;
+  return clusterEmbedded({ ...all, images: files.length, analysed: source.stats.analysed, fromCache: source.stats.cached }, options);
+}
+
+function checkState(state: ClusterStateFile | null | undefined, embedder: string): void {
+  if (state && state.embedder !== embedder) {
+    throw new VisageError('VISAGE_ERR_BAD_OPTION', `the cluster state was made with embedder ${state.embedder}, not ${embedder}; start another (another --out folder)`);
+  }
+}
+
+/**
+ * Clusters faces already embedded (the core of clusterPhotos, for callers that keep faces
+ * themselves: the server's cluster store, workers): the quality gate, enrolled people first, then
+ * the clustering, with the earlier state's ids, merges and splits kept.
+ */
+export async function clusterEmbedded(set: PhotoSet, options: ClusterFacesRunOptions): Promise<{ report: ClusterReport; state: ClusterStateFile }> {
+  // An embedder without fitted parameters clusters at the threshold given, with the fusion's cohesion.
+  const fitted = CLUSTER_PARAMETERS[options.embedder] ?? (options.threshold !== undefined ? { threshold: options.threshold, cohesion: VISAGE_CLUSTERING.cohesion } : clusterParameters(options.embedder));
+  const threshold = options.threshold ?? fitted.threshold;
+  const gate = { ...DEFAULT_QUALITY_GATE, ...options.gate };
+  checkState(options.state, options.embedder);
+  const previous = options.state ?? emptyState(options.embedder);
   const setAside: ClusterReport['setAside'] = [];
   const setAsideCounts: Record<GateReason, number> = { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0 };
-  let kept: { face: PhotoFace; vector: Float32Array }[] = [];
-  for (const item of all.faces) {
+  let kept: EmbeddedFace[] = [];
+  for (const item of set.faces) {
     const reasons = gateReasons(item.face, gate);
     if (reasons.length === 0) { kept.push(item); continue; }
     setAside.push({ ...item.face, reasons });
@@ -172,23 +248,21 @@ export async function clusterPhotos(files: readonly string[], options: ClusterPh
 
   // Enrolled people first (their negative examples excepted).
   const matched = new Map<string, (PhotoFace & { similarity: number })[]>();
-  if (options.gallery) {
-    const index = await SearchIndex.load(options.gallery, options.embedder);
+  const fromGallery = !options.matcher && options.gallery ? await galleryMatcher(options.gallery, options.embedder) : null;
+  const match = options.matcher ?? fromGallery?.match;
+  if (match) {
     try {
-      if (index.size > 0) {
-        const need = defaultThreshold(options.embedder, DEFAULT_STRATEGY);
-        kept = kept.filter(({ face, vector }) => {
-          // The index passes over a person this face is a negative example of.
-          const [best] = index.searchSubjects(vector, { k: 1, strategy: DEFAULT_STRATEGY });
-          if (!best || best.similarity < need) return true;
-          const list = matched.get(best.name) ?? [];
-          list.push({ ...face, similarity: best.similarity });
-          matched.set(best.name, list);
-          return false;
-        });
+      const rest: EmbeddedFace[] = [];
+      for (const item of kept) {
+        const best = await match(item.vector);
+        if (!best) { rest.push(item); continue; }
+        const list = matched.get(best.subject) ?? [];
+        list.push({ ...item.face, similarity: best.similarity });
+        matched.set(best.subject, list);
       }
+      kept = rest;
     } finally {
-      index.close();
+      fromGallery?.close();
     }
   }
 
@@ -216,7 +290,7 @@ export async function clusterPhotos(files: readonly string[], options: ClusterPh
     clusters.push({ id, subject: earlier?.subject ?? null, faces });
   }
   // Earlier clusters whose faces were not in this run (other folders) are kept as they were.
-  const seen = new Set(all.faces.map((f) => f.face.key));
+  const seen = new Set(set.faces.map((f) => f.face.key));
   previous.clusters.forEach((c, i) => { if (!claimed.has(i) && c.faces.every((key) => !seen.has(key))) state.clusters.push(c); });
 
   return {
@@ -226,15 +300,15 @@ export async function clusterPhotos(files: readonly string[], options: ClusterPh
       clusters,
       matched: [...matched].map(([subject, faces]) => ({ subject, faces })).sort((a, b) => b.faces.length - a.faces.length),
       unclustered: result.unclustered.map((i) => kept[i]!.face),
-      setAside, setAsideCounts, noFace: all.noFace, errors: all.errors,
-      images: files.length, faces: all.faces.length, analysed, fromCache,
+      setAside, setAsideCounts, noFace: set.noFace, errors: set.errors,
+      images: set.images, faces: set.faces.length, analysed: set.analysed, fromCache: set.fromCache,
     },
   };
 }
 
 function findCluster(state: ClusterStateFile, id: string) {
   const cluster = state.clusters.find((c) => c.id === id);
-  if (!cluster) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no cluster ${JSON.stringify(id)} (the ids are in clusters.json and the contact sheet)`);
+  if (!cluster) throw new VisageError('VISAGE_ERR_UNKNOWN_CLUSTER', `no cluster ${JSON.stringify(id)} (the ids are in clusters.json and the contact sheet)`);
   return cluster;
 }
 
@@ -267,32 +341,37 @@ export function splitCluster(state: ClusterStateFile, id: string, faces: readonl
   };
 }
 
-/** The faces of cluster `id` with their vectors (from the embedding cache; images not found are left out). */
-async function clusterFacesOf(state: ClusterStateFile, keys: readonly string[], files: ReadonlyMap<string, string>, cacheDir: string | null) {
-  const source = await FaceSource.create({ embedders: [state.embedder], cacheDir, details: true });
-  try {
-    const out: { face: PhotoFace; vector: Float32Array }[] = [];
-    for (const key of keys) {
-      const file = files.get(key);
-      if (!file) continue;
-      const { faces } = await photoFaces([file], source, state.embedder);
-      const found = faces.find((f) => f.face.key === key);
-      if (found) out.push(found);
+/** The faces with these keys and their vectors (those it cannot find are left out). */
+export type FaceLookup = (keys: readonly string[]) => Promise<EmbeddedFace[]>;
+
+/** Faces found again from their image files (`files`: face key -> file, from the last report) through the embedding cache. */
+export function cachedFaceLookup(embedder: string, files: ReadonlyMap<string, string>, cacheDir: string | null, pipeline?: Partial<VisageConfig>): FaceLookup {
+  return async (keys) => {
+    const source = await CachedFaceSource.create({ embedders: [embedder], pipeline, cacheDir, details: true });
+    try {
+      const out: EmbeddedFace[] = [];
+      for (const key of keys) {
+        const file = files.get(key);
+        if (!file) continue;
+        const { faces } = await photoFaces([file], source, embedder);
+        const found = faces.find((f) => f.face.key === key);
+        if (found) out.push(found);
+      }
+      return out;
+    } finally {
+      await source.close();
     }
-    return out;
-  } finally {
-    await source.close();
-  }
+  };
 }
 
 /**
  * Enrols cluster `id`'s faces as `person` (created, or added to when the name exists) and records
- * the name in the state. `files`: face key -> image file (from the last report).
+ * the name in the state. `faces` finds the cluster's faces and vectors.
  */
-export async function nameCluster(state: ClusterStateFile, id: string, person: string, gallery: Gallery, files: ReadonlyMap<string, string>, cacheDir: string | null): Promise<{ state: ClusterStateFile; added: number; skipped: number }> {
+export async function nameCluster(state: ClusterStateFile, id: string, person: string, gallery: Gallery, faces: FaceLookup): Promise<{ state: ClusterStateFile; added: number; skipped: number }> {
   const cluster = findCluster(state, id);
   let added = 0, skipped = 0;
-  for (const { face, vector } of await clusterFacesOf(state, cluster.faces, files, cacheDir)) {
+  for (const { face, vector } of await faces(cluster.faces)) {
     try {
       await gallery.addFaces(person, [{ contentHash: face.contentHash, sourceFile: face.file, box: face.box, landmarks: face.five, quality: face.quality, embeddings: { [state.embedder]: vector } }], { createSubject: true });
       added++;
@@ -310,9 +389,9 @@ export async function nameCluster(state: ClusterStateFile, id: string, person: s
  * clustering never put it with them again), removes it from that person's enrolled faces and
  * named cluster, and keeps it apart from that cluster's faces.
  */
-export async function notThisPerson(state: ClusterStateFile, key: string, person: string, gallery: Gallery, files: ReadonlyMap<string, string>, cacheDir: string | null): Promise<ClusterStateFile> {
-  const [found] = await clusterFacesOf(state, [key], files, cacheDir);
-  if (!found) throw new VisageError('VISAGE_ERR_BAD_INPUT', `face ${key} is not in the last run's photos`);
+export async function notThisPerson(state: ClusterStateFile, key: string, person: string, gallery: Gallery, faces: FaceLookup): Promise<ClusterStateFile> {
+  const [found] = await faces([key]);
+  if (!found) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `face ${key} is not in the last run's photos`);
   const subject = await gallery.getSubject(person);
   await gallery.addNegative(subject.id, { contentHash: found.face.contentHash, sourceFile: found.face.file, box: found.face.box, embeddings: { [state.embedder]: found.vector } });
   for (const enrolled of await gallery.listFaces(subject.id)) {

@@ -24,6 +24,7 @@ import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { InferenceQueue } from './queue.ts';
 import { classifyRoutes, type ServedClassifier } from './routes/classify.ts';
+import { clusterRoutes } from './routes/clusters.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
@@ -266,6 +267,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
   await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
+  await clusterRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
   if (context.store) await context.store.pruneThumbnails(() => gallery.listFaces());

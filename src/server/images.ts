@@ -2,9 +2,7 @@
 // base64 images (plain or data: URLs), or a raw image body (image/jpeg, ..., octet-stream).
 // Images stay bytes in memory all the way to the library: a request never names a file.
 import type { FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import { VisageError, shown } from '../errors.ts';
-import type { Box } from '../types.ts';
 
 export interface Upload {
   data: Buffer;
@@ -170,25 +168,5 @@ export function booleanField(request: FastifyRequest, input: RequestInput | null
   throw new VisageError('VISAGE_ERR_BAD_INPUT', `${name} must be true or false, got ${shown(text)}`);
 }
 
-export const THUMBNAIL_SIZE = 128;
-
-/**
- * A square JPEG of one face: its box widened by a quarter on each side, clipped to the image, in
- * the upright image (EXIF orientation applied), as boxes are reported. The image was already
- * decoded once by the library within its pixel limit; `maxPixels` guards this decode too.
- */
-export async function faceThumbnail(image: Uint8Array, box: Box, maxPixels: number): Promise<Buffer> {
-  const upright = sharp(image, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
-  const meta = await upright.metadata();
-  const turned = (meta.orientation ?? 1) >= 5; // EXIF 5-8: a quarter turn swaps the sides
-  const width = (turned ? meta.height : meta.width) ?? 0, height = (turned ? meta.width : meta.height) ?? 0;
-  const side = Math.max(box.width, box.height) * 1.5;
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-  const left = Math.max(0, Math.round(cx - side / 2)), top = Math.max(0, Math.round(cy - side / 2));
-  const right = Math.min(width, Math.round(cx + side / 2)), bottom = Math.min(height, Math.round(cy + side / 2));
-  if (right - left < 1 || bottom - top < 1) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'face box outside the image');
-  return upright.extract({ left, top, width: right - left, height: bottom - top })
-    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover' })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-}
+// Thumbnails are made by the library (the job workers make the same ones).
+export { faceThumbnail, THUMBNAIL_SIZE } from '../report/face-thumbnail.ts';

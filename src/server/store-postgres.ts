@@ -21,6 +21,7 @@ import type pg from 'pg';
 import { VisageError } from '../errors.ts';
 import type { PostgresGallery } from '../gallery/postgres/gallery.ts';
 import { isConnectionError, mapPostgresError } from '../gallery/postgres/errors.ts';
+import { PostgresClusterStore, POSTGRES_CLUSTER_TABLES, type ClusterStore } from '../recognition/cluster-store/index.ts';
 import { checkKeyRequest, hashKey, newKeySecret, plausibleKey, type ApiKeyInfo, type CreatedKey, type Scope, type ServerStore } from './store.ts';
 
 /** How long a key found valid is accepted while the database cannot be reached. */
@@ -53,6 +54,7 @@ const MIGRATIONS: readonly { version: number; description: string; sql: string }
       );
     `,
   },
+  { version: 2, description: 'the photo library\'s faces and clusters (People to name)', sql: POSTGRES_CLUSTER_TABLES },
 ];
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -70,8 +72,11 @@ export class PostgresServerStore implements ServerStore {
   private readonly recentlyValid = new Map<string, { info: ApiKeyInfo; at: number }>();
   private lastActiveCount: number | null = null;
 
+  readonly clusters: ClusterStore;
+
   private constructor(private readonly pool: pg.Pool, private readonly schema: string, location: string) {
     this.location = location;
+    this.clusters = new PostgresClusterStore(pool, schema, location);
   }
 
   /** The store in the gallery's schema, on the gallery's connections (close the store before the gallery). */

@@ -26,13 +26,14 @@ import Database from 'better-sqlite3';
 import { VisageError } from '../errors.ts';
 import { isBusy, retryWhileBusy } from '../gallery/sqlite/busy.ts';
 import { isPostgresUrl } from '../gallery/postgres/location.ts';
+import { SqliteClusterStore, SQLITE_CLUSTER_TABLES, type ClusterStore } from '../recognition/cluster-store/index.ts';
 
 export const SCOPES = ['admin', 'recognise'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** "VSSV": tells the server's file from a gallery or another application's database. */
 const APPLICATION_ID = 0x56535356;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const KEY_PREFIX = 'vsk_';
 
 export interface ApiKeyInfo {
@@ -96,6 +97,8 @@ export interface ServerStore {
   forgetThumbnails(faceIds: readonly number[]): void;
   /** Drops thumbnails whose face no longer exists with the same content hash (`faces` lists the gallery's, if needed). Returns how many. */
   pruneThumbnails(faces: () => Promise<readonly { id: number; contentHash: string }[]>): Promise<number>;
+  /** The photo library's faces and clusters ("People to name", /v1/clusters). */
+  readonly clusters: ClusterStore;
   close(): Promise<void> | void;
 }
 
@@ -139,10 +142,13 @@ export class SqliteServerStore implements ServerStore {
   private readonly busyTimeoutMs: number;
   private readonly lastUsedWritten = new Map<number, number>();
 
+  readonly clusters: ClusterStore;
+
   private constructor(db: Database.Database, location: string, busyTimeoutMs: number) {
     this.db = db;
     this.location = location;
     this.busyTimeoutMs = busyTimeoutMs;
+    this.clusters = new SqliteClusterStore(db, location, busyTimeoutMs);
   }
 
   /** Opens (creating unless `create` is false) the server file. */
@@ -176,7 +182,9 @@ export class SqliteServerStore implements ServerStore {
       if (version > SCHEMA_VERSION) throw new VisageError('VISAGE_ERR_DB_TOO_NEW', `${file} was written by a newer Visage`);
       if (version < SCHEMA_VERSION) {
         db.transaction(() => {
-          db.exec(`
+          // Read again inside the write lock: another process may have upgraded the file meanwhile.
+          const now = db.pragma('user_version', { simple: true }) as number;
+          if (now < 1) db.exec(`
             CREATE TABLE api_keys (
               id INTEGER PRIMARY KEY AUTOINCREMENT,
               name TEXT NOT NULL,
@@ -194,6 +202,8 @@ export class SqliteServerStore implements ServerStore {
               created TEXT NOT NULL
             );
           `);
+          // 2: the photo library's faces and clusters (recognition/cluster-store).
+          if (now < 2) db.exec(SQLITE_CLUSTER_TABLES);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
           db.pragma(`application_id = ${APPLICATION_ID}`);
         }).immediate();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readLabelledFolder } from '../../src/classify/dataset.ts';
 import { augmentation, augmentationCounts } from '../../src/classify/augment.ts';
-import { EmbeddingCache, decodeVector, encodeVector } from '../../src/classify/cache.ts';
+import { EmbeddingCache, decodeVector, encodeVector } from '../../src/recognition/embedding-cache.ts';
 
 test('readLabelledFolder: classes from folder names, images sorted, loose images listed apart; bad folders are one-line errors', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-dataset-'));

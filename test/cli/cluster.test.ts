@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
+import { resolveConfig } from '../../src/config.ts';
 
 const skip = skipUnless('celeb5', 'val');
 let temp: Awaited<ReturnType<typeof tempDir>>;
@@ -55,4 +56,21 @@ test('visage cluster --json: clusters of one person each, the contact sheet, and
   assert.match(bad.stderr, /no cluster "c999"/);
   const none = await visage(['cluster', 'name', 'c1', 'x', '--out', path.join(temp.dir, 'nowhere')]);
   assert.equal(none.code, 2);
+});
+
+test('visage cluster --preset: fast clusters with the ResNet alone; another preset on the same folder is refused; an unknown preset is a usage error', { skip, timeout: 300_000 }, async () => {
+  const out = path.join(temp.dir, 'fast'), cache = path.join(temp.dir, 'cache');
+  const fast = await visage(['cluster', dataset('celeb5', 'val'), '--out', out, '--cache', cache, '--preset', 'fast', '--json']);
+  assert.equal(fast.code, 0, fast.stderr);
+  assert.equal(JSON.parse(fast.stdout).embedder, 'faceapi-recognition');
+  const state = JSON.parse(await readFile(path.join(out, 'clusters.json'), 'utf8'));
+  assert.equal(state.embedder, 'faceapi-recognition');
+  const accurate = await visage(['cluster', dataset('celeb5', 'val'), '--out', out, '--cache', cache, '--preset', 'accurate']);
+  if (resolveConfig({ preset: 'accurate' }).embedders[0] !== 'faceapi-recognition') {
+    assert.equal(accurate.code, 2, accurate.stderr);
+    assert.match(accurate.stderr, /made with embedder faceapi-recognition/);
+  }
+  const bogus = await visage(['cluster', dataset('celeb5', 'val'), '--out', out, '--preset', 'bogus']);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /preset/);
 });

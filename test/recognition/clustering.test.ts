@@ -8,7 +8,7 @@ import { imagesUnder } from '../../src/face/image/files.ts';
 import { openSqliteGallery } from '../../src/gallery/index.ts';
 import { createRecognizer } from '../../src/recognition/recognizer.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { clusterPhotos, mergeClusters, nameCluster, notThisPerson, splitCluster, type ClusterReport } from '../../src/recognition/clustering.ts';
+import { cachedFaceLookup, clusterPhotos, mergeClusters, nameCluster, notThisPerson, splitCluster, type ClusterReport } from '../../src/recognition/clustering.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir } from '../gallery/helpers.ts';
 
@@ -50,7 +50,7 @@ test('clusterPhotos: celeb5 val clustered by person, a second run from the cache
   try {
     const largest = first.report.clusters[0]!;
     const name = person(largest.faces[0]!.file);
-    const named = await nameCluster(again.state, largest.id, name, gallery, keyFiles(first.report), cacheDir);
+    const named = await nameCluster(again.state, largest.id, name, gallery, cachedFaceLookup(embedder, keyFiles(first.report), cacheDir));
     assert.equal(named.added, largest.faces.length);
     assert.equal(named.state.clusters.find((c) => c.id === largest.id)!.subject, name);
     const withGallery = await clusterPhotos(files, { cacheDir, embedder, gallery, state: named.state });
@@ -60,7 +60,7 @@ test('clusterPhotos: celeb5 val clustered by person, a second run from the cache
 
     // Not this person: one of those faces is never matched to them again, by clustering or identify.
     const wrong = largest.faces[0]!;
-    const state = await notThisPerson(withGallery.state, wrong.key, name, gallery, keyFiles(withGallery.report), cacheDir);
+    const state = await notThisPerson(withGallery.state, wrong.key, name, gallery, cachedFaceLookup(embedder, keyFiles(withGallery.report), cacheDir));
     assert.equal((await gallery.listNegatives(embedder)).length, 1);
     assert.equal((await gallery.listFaces(name)).length, largest.faces.length - 1, 'the enrolled copy of that face is removed');
     const after = await clusterPhotos(files, { cacheDir, embedder, gallery, state });

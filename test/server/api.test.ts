@@ -200,7 +200,8 @@ test('OpenAPI: every route is documented and every documented path is a route; d
   const home = await server.app.inject({ url: '/' });
   assert.match(home.body, /<script type="module" src="\/app.js">/);
   assert.match(home.headers['content-security-policy'] as string, /script-src 'self'/);
-  for (const [url, type] of [['/app.js', /javascript/], ['/style.css', /text\/css/]] as const) {
+  assert.match(home.body, /<script type="module" src="\/people.js">/);
+  for (const [url, type] of [['/app.js', /javascript/], ['/people.js', /javascript/], ['/style.css', /text\/css/]] as const) {
     const res = await server.app.inject({ url });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, type);

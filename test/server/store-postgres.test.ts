@@ -37,7 +37,7 @@ test('keys: only the SHA-256 kept, scopes, revoke at once; tables versioned, mad
       const schema = new URL(location).searchParams.get('schema');
       const rows = (await client.query(`SELECT hash FROM ${schema}.api_keys`)).rows;
       assert.deepEqual(rows, [{ hash: hashKey(created.key) }]);
-      assert.deepEqual((await client.query(`SELECT version FROM ${schema}.visage_server`)).rows, [{ version: 1 }]);
+      assert.deepEqual((await client.query(`SELECT version FROM ${schema}.visage_server ORDER BY version`)).rows, [{ version: 1 }, { version: 2 }]);
     } finally {
       await client.end();
     }

@@ -80,6 +80,7 @@ export interface FloorRule { from: RegExp; mustNotImport: RegExp; why: string }
 export const FLOOR_RULES: readonly FloorRule[] = [
   { from: /^(face|gallery|recognition|classify|learn|eval|models|runtime|report|convert|jobs)\//, mustNotImport: /^(cli|server)\//, why: 'the library never depends on its shells (CLI, server)' },
   { from: /^(face|runtime|gallery|recognition|classify|report)\//, mustNotImport: /^convert\//, why: 'running models never needs the converter' },
+  { from: /^(face|gallery|recognition|runtime|models|cluster|jobs)\//, mustNotImport: /^classify\//, why: 'training sits above recognition: what both use (the embedding cache, the cached face source) lives in recognition/' },
   { from: /^convert\//, mustNotImport: /^(face|runtime|gallery|recognition|classify)\//, why: 'the converter stands alone' },
   { from: /^(?!cli\/|server\/|public\/|index\.ts$)/, mustNotImport: /^(public\/|index\.ts$)/, why: 'the public entries only re-export; inside, modules import each other directly' },
 ];

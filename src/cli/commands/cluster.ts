@@ -6,12 +6,13 @@ import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../config.ts';
 import { VisageError } from '../../errors.ts';
 import {
-  clusterPhotos, DEFAULT_QUALITY_GATE, mergeClusters, nameCluster, notThisPerson, readClusterState, splitCluster, writeClusterState,
+  cachedFaceLookup, clusterPhotos, DEFAULT_QUALITY_GATE, mergeClusters, nameCluster, notThisPerson, readClusterState, splitCluster, writeClusterState,
   type ClusterReport, type ClusterStateFile,
 } from '../../recognition/clustering.ts';
 import { writeContactSheet } from '../../report/cluster-sheet.ts';
 import { expandInputs, reportSkippedVideos } from '../inputs.ts';
-import { numberFlag } from '../options.ts';
+import { asUsage, numberFlag } from '../options.ts';
+import type { VisageConfig } from '../../config.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { formatJson } from '../json.ts';
@@ -41,6 +42,9 @@ Options:
   --out DIR            where clusters.json, report.json and the contact sheet (index.html, faces/)
                        go (default: ./clusters)
 ${DB_HELP}
+  --preset NAME        accurate (the fusion, the default where faceplugin-face-recognition-js is
+                       installed) or fast (the ResNet alone); a folder's clusters keep the
+                       embedder they were made with (another preset needs another --out)
   --threshold T        merge threshold of the clustering (default: fitted for the embedder)
   --min-size PX        quality gate: smallest face side (default ${DEFAULT_QUALITY_GATE.minSize})
   --min-sharpness S    quality gate: variance of the Laplacian (default ${DEFAULT_QUALITY_GATE.minSharpness})
@@ -64,6 +68,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'clusters' },
       db: { type: 'string' },
       threshold: { type: 'string' },
+      preset: { type: 'string' },
       'min-size': { type: 'string' }, 'min-sharpness': { type: 'string' }, 'min-frontalness': { type: 'string' }, 'min-score': { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
@@ -78,6 +83,8 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   const out = values.out!;
   const stateFile = path.join(out, STATE);
   const [verb, ...rest] = positionals;
+  const preset = values.preset as VisageConfig['preset'];
+  const embedder = asUsage(() => resolveConfig({ preset }).embedders[0]!);
   if (verb === 'name' || verb === 'merge' || verb === 'split' || verb === 'not') {
     const state = await readClusterState(stateFile);
     if (!state) throw new VisageError('VISAGE_ERR_USAGE', `no ${stateFile}: run visage cluster <folders> --out ${out} first`);
@@ -90,9 +97,12 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     minSize: numberFlag('min-size', values['min-size']), minSharpness: numberFlag('min-sharpness', values['min-sharpness']),
     minFrontalness: numberFlag('min-frontalness', values['min-frontalness']), minScore: numberFlag('min-score', values['min-score']),
   };
+  const previous = await readClusterState(stateFile);
+  if (previous && previous.embedder !== embedder) {
+    throw new VisageError('VISAGE_ERR_USAGE', `${stateFile} was made with embedder ${previous.embedder}, not ${embedder}${values.preset ? ` (--preset ${values.preset})` : ''}; use another --out folder`);
+  }
   const inputs = await expandInputs(positionals);
   const files = inputs.images.map((i) => i.file);
-  const embedder = resolveConfig({}).embedders[0]!;
   const location = values.db !== undefined || process.env.VISAGE_DATABASE_URL || process.env.VISAGE_DB ? dbPath(values.db) : null;
   const gallery = location ? await openGallery(location) : undefined;
   await mkdir(out, { recursive: true });
@@ -101,7 +111,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   try {
     const bar = progress(files.length, 'faces');
     const result = await clusterPhotos(files, {
-      cacheDir: cacheDirFrom(values), embedder, gallery, state: await readClusterState(stateFile), threshold,
+      cacheDir: cacheDirFrom(values), embedder, gallery, state: previous, threshold,
       gate: Object.fromEntries(Object.entries(gate).filter(([, v]) => v !== undefined)), onImage: (file) => bar.tick(path.basename(file)),
     });
     bar.done();
@@ -159,11 +169,11 @@ async function feedback(verb: string, args: string[], state: ClusterStateFile, v
     const gallery = await openGallery(dbPath(values.db), { create: verb === 'name' });
     try {
       if (verb === 'name') {
-        const named = await nameCluster(state, args[0]!, args[1]!, gallery, files, cacheDirFrom(values));
+        const named = await nameCluster(state, args[0]!, args[1]!, gallery, cachedFaceLookup(state.embedder, files, cacheDirFrom(values)));
         next = named.state;
         message = `${args[0]} is ${args[1]}: ${named.added} face(s) enrolled${named.skipped ? `, ${named.skipped} already enrolled` : ''}`;
       } else {
-        next = await notThisPerson(state, args[0]!, args[1]!, gallery, files, cacheDirFrom(values));
+        next = await notThisPerson(state, args[0]!, args[1]!, gallery, cachedFaceLookup(state.embedder, files, cacheDirFrom(values)));
         message = `face ${args[0]} is not ${args[1]}: kept as a negative example`;
       }
     } finally {

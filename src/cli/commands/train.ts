@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { FaceSource } from '../../classify/faces.ts';
-import { defaultCacheDir } from '../../classify/cache.ts';
+import { defaultCacheDir } from '../../recognition/embedding-cache.ts';
 import { DEFAULT_EMBEDDER, DEFAULT_KIND, STACK_EMBEDDERS, resolveEmbedders, trainFromFolder } from '../../classify/train.ts';
 import { HEAD_KINDS, saveModel, type HeadKind } from '../../classify/model.ts';
 import { PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, modelEmbedderChoices, numberFlag, pipelineConfig } from '../options.ts';

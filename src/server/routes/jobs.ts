@@ -28,7 +28,7 @@ const ITEM_FILTERS: Record<string, ItemState[] | null> = { errors: ['failed', 's
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'completed', 'cancelled'];
 
 /** A list of strings from a JSON member or form field (a JSON array, or one string). */
-function stringList(text: string | undefined, name: string): string[] | undefined {
+export function stringList(text: string | undefined, name: string): string[] | undefined {
   if (text === undefined || text === '') return undefined;
   let value: unknown = text;
   if (text.trimStart().startsWith('[')) {
@@ -40,7 +40,7 @@ function stringList(text: string | undefined, name: string): string[] | undefine
 }
 
 /** A path given by a client, inside the root or refused. */
-async function insideRoot(root: string | null, given: string): Promise<string> {
+export async function insideRoot(root: string | null, given: string): Promise<string> {
   if (!root) throw new VisageError('VISAGE_ERR_FORBIDDEN', 'this server takes no paths (start it with --jobs-root DIR to allow paths under DIR); upload the images instead');
   if (given.includes('\0')) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a path may not hold a NUL character');
   const realRoot = await realpath(root);

@@ -1,6 +1,7 @@
-// The embedding cache: the faces found in an image and their embeddings, keyed by the SHA-256 of
-// the image's bytes (plus an augmentation's description), one JSON file per embedder and pipeline
-// setting (detector, thresholds, flip ...), so a change of any of them never reuses a stale vector.
+// The embedding cache, shared by training, evaluation and clustering: the faces found in an image
+// and their embeddings, keyed by the SHA-256 of the image's bytes (plus an augmentation's
+// description), one JSON file per embedder and pipeline setting (detector, thresholds, flip ...),
+// so a change of any of them never reuses a stale vector.
 //
 // Location: the folder given (--cache DIR), else $VISAGE_CACHE_DIR/embeddings, else
 // $XDG_CACHE_HOME/visage/embeddings, else ~/.cache/visage/embeddings. Files are written whole to a
