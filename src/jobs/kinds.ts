@@ -1,8 +1,9 @@
 // The kinds of job, registered in one place: each names its pg-boss queue and says how one item
 // is done (and, where the items come from the gallery, how they are listed). Video and clustering
-// jobs are added here as kinds of their own.
+// jobs are added here as kinds of their own (video: kinds/video.ts).
 import { ENROL_KIND } from './kinds/enrol.ts';
 import { REINDEX_KIND } from './kinds/reindex.ts';
+import { VIDEO_KIND } from './kinds/video.ts';
 import type { JobKindSpec } from './kind.ts';
 import type { JobKind } from './types.ts';
 
@@ -11,6 +12,7 @@ export type { JobKindSpec, WorkerContext } from './kind.ts';
 export const JOB_KINDS: Readonly<Record<JobKind, JobKindSpec>> = Object.freeze({
   enrol: ENROL_KIND,
   reindex: REINDEX_KIND,
+  video: VIDEO_KIND,
 });
 
 /** Where pg-boss puts a chunk it gave up on (its retries spent): a worker marks its items failed. */

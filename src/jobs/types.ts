@@ -2,7 +2,7 @@
 // the CLI (--json) and the server.
 
 /** The kinds of job (kinds.ts registers each one). */
-export type JobKind = 'enrol' | 'reindex';
+export type JobKind = 'enrol' | 'reindex' | 'video';
 
 /** queued: no item started; running; completed: every item final; cancelled: stopped on request. */
 export type JobState = 'queued' | 'running' | 'completed' | 'cancelled';
@@ -89,6 +89,57 @@ export interface JobDetail extends JobSummary {
   items: JobItem[];
   /** Items left out of `items` (see ItemFilter). */
   moreItems: number;
+  /** A video job's progress in the video and, once done, its result (video jobs only). */
+  video?: VideoJobView;
+}
+
+/** What a video job is asked to do: the options of Recognizer.video() a client may set. */
+export interface VideoJobOptions {
+  /** Frames analysed per second of video (default 5); 'all': every frame. */
+  fps?: number | 'all';
+  from?: number;
+  to?: number;
+  maxGap?: number;
+  tiledEvery?: number;
+  maxHeight?: number;
+  threshold?: number;
+  strategy?: 'mean-template' | 'best-face';
+}
+
+/** A video as submitted: an upload's bytes (or a file the runner can read), or an http(s)/rtsp URL. */
+export interface VideoJobInput {
+  data?: Uint8Array;
+  /** A path readable where the job runs (the in-process runner's uploads). */
+  file?: string;
+  url?: string;
+  /** Shown in results: the upload's file name, or the URL without its credentials. */
+  name: string;
+}
+
+/** Where a video job stands, in the video's own time. */
+export interface VideoProgress {
+  /** Seconds of video analysed so far (from `from`). */
+  seconds: number;
+  /** Seconds to analyse (null for a live stream of unknown length). */
+  duration: number | null;
+  /** Sampled frames analysed. */
+  frames: number;
+  /** seconds over duration, 0-100 (null when the duration is unknown). */
+  percent: number | null;
+  framesPerSecond: number | null;
+  /** Seconds of video per second of work. */
+  speed: number | null;
+  etaSeconds: number | null;
+}
+
+export interface VideoJobView {
+  /** The upload's file name or the URL (credentials removed). */
+  source: string;
+  progress: VideoProgress | null;
+  /** The result, as `visage video --json` prints it (thumbnails as names under thumbs/), once done (or cut short by a cancel). */
+  result: Record<string, unknown> | null;
+  /** Why the video failed (its item's error code and message). */
+  error: { code: string; message: string } | null;
 }
 
 export interface ItemFilter {
