@@ -49,6 +49,10 @@ const URL_SCHEMES = /^(https?|rtsps?):$/i;
 
 /** The job's options from text fields or JSON members (numbers as numbers or text). */
 function videoOptions(fields: Record<string, unknown>): VideoJobOptions {
+  const known = [...NUMBER_OPTIONS, 'strategy', 'everyFrame'] as string[];
+  for (const key of Object.keys(fields)) {
+    if (!known.includes(key)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `unknown video option ${shown(key, 40)} (known: url, ${known.join(', ')})`);
+  }
   const options: Record<string, unknown> = {};
   for (const key of NUMBER_OPTIONS) {
     const value = fields[key];
