@@ -3,27 +3,9 @@ import type { Gallery } from '../gallery/gallery.ts';
 import type { Recognizer } from '../recognition/recognizer.ts';
 import type { Visage } from '../visage.ts';
 import type { ClaimedItem, ItemOutcome, JobRow, NewItem } from './store.ts';
-import type { ReindexJobOptions, VideoProgress } from './types.ts';
+import type { JobRecords, ReindexJobOptions } from './types.ts';
 
-/** A file a job made (a video's best-face thumbnails), kept with the job and served by name. */
-export interface JobFile {
-  name: string;
-  type: string;
-  data: Uint8Array;
-}
-
-/**
- * What kinds write about their items beyond the outcome: the job tables (JobStore) for the queue's
- * workers, memory for the in-process runner (local.ts).
- */
-export interface JobRecords {
-  /** Keeps what a later attempt at this item needs should this one be cut short. */
-  save(jobId: string, seq: number, saved: Record<string, unknown>): Promise<void>;
-  /** Records how far a video item is; true when its job was cancelled meanwhile (the item should stop). */
-  videoProgress(jobId: string, seq: number, progress: VideoProgress): Promise<boolean>;
-  /** Records a video item's result and its files (replacing those of an earlier attempt). */
-  videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void>;
-}
+export type { JobFile, JobRecords } from './types.ts';
 
 /** What a worker lends a kind: the gallery and the models, opened once per worker process. */
 export interface WorkerContext {

@@ -4,8 +4,7 @@ import type pg from 'pg';
 import { VisageError, shown } from '../errors.ts';
 import { isConnectionError, mapPostgresError } from '../gallery/postgres/errors.ts';
 import { JOB_MIGRATION_LOCK, JOB_MIGRATIONS } from './schema.ts';
-import type { JobFile, JobRecords } from './kind.ts';
-import type { ItemFilter, ItemState, JobDetail, JobItem, JobKind, JobProgress, JobState, JobSummary, VideoJobView, VideoProgress } from './types.ts';
+import type { ItemFilter, JobFile, JobRecords, ItemState, JobDetail, JobItem, JobKind, JobProgress, JobState, JobSummary, VideoJobView, VideoProgress } from './types.ts';
 
 /** A new item as submitted. */
 export interface NewItem {

@@ -149,3 +149,23 @@ export interface ItemFilter {
   limit?: number;
   offset?: number;
 }
+
+/** A file a job made (a video's best-face thumbnails), kept with the job and served by name. */
+export interface JobFile {
+  name: string;
+  type: string;
+  data: Uint8Array;
+}
+
+/**
+ * What kinds write about their items beyond the outcome: the job tables (JobStore) for the queue's
+ * workers, memory for the in-process runner (local.ts).
+ */
+export interface JobRecords {
+  /** Keeps what a later attempt at this item needs should this one be cut short. */
+  save(jobId: string, seq: number, saved: Record<string, unknown>): Promise<void>;
+  /** Records how far a video item is; true when its job was cancelled meanwhile (the item should stop). */
+  videoProgress(jobId: string, seq: number, progress: VideoProgress): Promise<boolean>;
+  /** Records a video item's result and its files (replacing those of an earlier attempt). */
+  videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void>;
+}

@@ -34,7 +34,7 @@ const PROGRESS_SCHEMA = {
 export const JOB_SCHEMA = {
   type: 'object',
   properties: {
-    id: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['enrol', 'reindex'] },
+    id: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['enrol', 'reindex', 'video'] },
     state: { type: 'string', enum: ['queued', 'running', 'completed', 'cancelled'], description: 'completed: every item final (added, skipped or failed); see progress and items' },
     params: { type: 'object' }, created: { type: 'string' }, started: { type: ['string', 'null'] }, finished: { type: ['string', 'null'] }, progress: PROGRESS_SCHEMA,
   },

@@ -3,6 +3,7 @@
 import { allErrorCodes } from './errors.ts';
 import { EXAMPLES } from './openapi-examples.ts';
 import { jobPaths } from './openapi-jobs.ts';
+import { videoPaths } from './openapi-videos.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -62,7 +63,8 @@ export function openApiDocument(version: string): Json {
       { name: 'recognition', description: 'who is in a photo; needs a recognise or admin key' },
       { name: 'subjects', description: 'enrolled people and their faces; reading needs a recognise key, changes an admin key' },
       { name: 'keys', description: 'API keys; admin keys only' },
-      { name: 'jobs', description: 'batch jobs on a PostgreSQL gallery (enrol many images, reindex), done by visage worker processes; admin keys only' },
+      { name: 'jobs', description: 'batch jobs on a PostgreSQL gallery (enrol many images, reindex), done by visage worker processes, and video jobs wherever they run (see videos); admin keys only' },
+      { name: 'videos', description: 'faces followed and named through a video, as a job (the queue\'s, or in process); uploads need a recognise key, URLs an admin key' },
       { name: 'system', description: 'health, metrics, this document' },
     ],
     paths: {
@@ -196,6 +198,7 @@ export function openApiDocument(version: string): Json {
         delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }, 'OK', EXAMPLES.keyRevoked), ...errors(400, 401, 403, 404) } }),
       },
       ...jobPaths(op),
+      ...videoPaths(op),
       '/v1/info': {
         get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),
       },
@@ -208,6 +211,7 @@ export function openApiDocument(version: string): Json {
       '/docs': { get: op('system', 'This document as a web page', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Visage REST API</title>' } } } } }, false) },
       '/': { get: op('system', 'The web page: people, enrol by upload, recognise, verify, look-alike', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Visage</title>' } } } } }, false) },
       '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The Visage web page: people with thumbnails, enrol by upload or by webcam pictures, ...' } } } } }, false) },
+      '/videos.js': { get: op('system', 'The web page\'s video section', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The web page\'s video section: upload a video (POST /v1/videos), follow its job\'s progress, ...' } } } } }, false) },
       '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' }, example: 'body { font-family: system-ui, sans-serif; }' } } } } }, false) },
     },
     components: {

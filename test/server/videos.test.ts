@@ -94,6 +94,7 @@ test('upload -> job -> progress -> done in process: the track is named, with its
   assert.ok(job.progress.frames >= 6 && job.progress.frames <= 7, `frames ${job.progress.frames}`);
   const result = job.result;
   assert.equal(result.source, 'lin.mp4');
+  assert.equal(result.video.source, 'lin.mp4', 'the server\'s temporary path is not shown');
   assert.equal(result.frames, job.progress.frames);
   const named = result.tracks.filter((t: { subject: string | null }) => t.subject === LIN);
   assert.equal(named.length, 1, JSON.stringify(result.tracks.map((t: { label: string; frames: number }) => [t.label, t.frames])));

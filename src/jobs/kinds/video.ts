@@ -134,7 +134,8 @@ export const VIDEO_KIND: JobKindSpec = {
         thumbnails.set(track.id, thumbnailName(track.id));
         files.push({ name: thumbnailName(track.id), type: 'image/jpeg', data: track.thumbnail });
       }
-      const document = videoDocument(summary, {
+      // Named as the client named it: never the worker's temporary path, nor a URL's credentials.
+      const document = videoDocument({ ...summary, info: { ...summary.info, source: name } }, {
         source: name, modelId: recognizer.modelId, threshold: threshold ?? recognizer.threshold, strategy: strategy ?? recognizer.strategy, thumbnails, boxes: false,
       });
       await context.store.videoProgress(item.jobId, item.seq, finalProgress(summary));
