@@ -101,7 +101,7 @@ async function showTimeline(job) {
       const url = await blobUrl(face);
       if (url) who.append(element('img', { src: url, alt: '' }));
     }
-    who.append(element('span', { textContent: label }), element('small', { textContent: `${tracks.length} track${tracks.length > 1 ? 's' : ''}, ${seconds.toFixed(1)} s` }));
+    who.append(element('div', {}, element('span', { textContent: label }), element('small', { textContent: `${tracks.length} track${tracks.length > 1 ? 's' : ''}, ${seconds.toFixed(1)} s` })));
     const lane = element('div', { className: 'lane' });
     const axis = element('div', { className: 'axis' });
     const strip = element('div', { className: 'strip' });
