@@ -7,6 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -61,7 +63,7 @@ before(async () => {
     frames.push(await readFile(out));
   }
   const cut = path.join(temp.dir, 'lin.mp4');
-  await run(ffmpeg, ['-loglevel', 'error', '-y', '-ss', '5.5', '-i', source, '-t', '2.1', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', cut]);
+  await run(ffmpeg, ['-loglevel', 'error', '-y', '-ss', '5.5', '-i', source, '-t', '2.1', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', cut]);
   clip = await readFile(cut);
   const cut2 = path.join(temp.dir, 'longer.mp4');
   await run(ffmpeg, ['-loglevel', 'error', '-y', '-ss', '3.5', '-i', source, '-t', '6', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', cut2]);
@@ -171,6 +173,17 @@ test('bad input is refused at once with a clear 4xx: not a video, a still image,
     assert.equal(big.json().error.code, 'VISAGE_ERR_PAYLOAD_TOO_LARGE');
     const raw = await small.app.inject({ method: 'POST', url: '/v1/videos', payload: longer, headers: { 'content-type': 'video/mp4', 'transfer-encoding': 'chunked' } });
     assert.equal(raw.statusCode, 413, raw.body);
+    // No room: one video runs, one waits (maxQueued 1), the next is refused before its body is read.
+    const busy = await startServer({ openWithoutKeys: true, videos: { maxQueued: 1 } });
+    try {
+      assert.equal((await post(busy.app, '/v1/videos', { video: { data: longer, filename: 'a.mp4' } })).json().state, 'running');
+      assert.equal((await post(busy.app, '/v1/videos', { video: { data: clip, filename: 'b.mp4' } })).json().state, 'queued');
+      const third = await post(busy.app, '/v1/videos', { video: { data: clip, filename: 'c.mp4' } });
+      assert.equal(third.statusCode, 503, third.body);
+      assert.equal(third.json().error.code, 'VISAGE_ERR_BUSY');
+    } finally {
+      await busy.close();
+    }
     const short = await startServer({ openWithoutKeys: true, videos: { maxSeconds: 3 } });
     try {
       const long = await post(short.app, '/v1/videos', { video: { data: longer, filename: 'long.mp4' } });
@@ -217,6 +230,36 @@ test('the video as the request body (Content-Type video/mp4) with options in the
   assert.equal(queuedJob.video.result, null);
   // A job cancelled (or done) is left as it is.
   assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${id}` })).json().state, 'cancelled');
+});
+
+test('a video by URL: one served over http is analysed; one whose server refuses the connection fails its job with the source\'s error', { skip, timeout: 120_000 }, async () => {
+  const { app } = server;
+  const http = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length });
+    response.end(clip);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  try {
+    const served = await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: `http://user:secret@127.0.0.1:${port}/lin.mp4`, fps: 2 } });
+    assert.equal(served.statusCode, 202, served.body);
+    assert.equal(served.json().source, `http://127.0.0.1:${port}/lin.mp4`, 'credentials never shown');
+    const done = await waitForVideo(app, served.json().id);
+    assert.equal(done.error, null);
+    assert.deepEqual(done.result.tracks.filter((t: { subject: string | null }) => t.subject).map((t: { label: string }) => t.label), [LIN]);
+    assert.equal(done.result.video.source, `http://127.0.0.1:${port}/lin.mp4`);
+  } finally {
+    await new Promise((resolve) => http.close(resolve));
+  }
+  // The same port, closed now: connection refused.
+  const refused = await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: `http://user:secret@127.0.0.1:${port}/lin.mp4` } });
+  assert.equal(refused.statusCode, 202, refused.body);
+  const failed = await waitForVideo(app, refused.json().id);
+  assert.equal(failed.state, 'completed');
+  assert.equal(failed.result, null);
+  assert.equal(failed.error.code, 'VISAGE_ERR_VIDEO_DECODE');
+  assert.match(failed.error.message, /could not be read as a video: .*(refused|Connection)/i);
+  assert.doesNotMatch(JSON.stringify(failed), /secret/);
 });
 
 test('keys: an upload needs a recognise key, a URL an admin key; a recognise key sees and cancels its own jobs only', { skip, timeout: 60_000 }, async () => {

@@ -109,6 +109,8 @@ export const VIDEO_KIND: JobKindSpec = {
     // there, and the item fails with what was seen kept.
     const limitSeconds = typeof job.params.timeLimitSeconds === 'number' ? job.params.timeLimitSeconds : null;
     const deadline = limitSeconds ? Date.now() + limitSeconds * 1000 : Infinity;
+    // Messages name the video as the client did: never a temporary path, nor a URL's credentials.
+    const named = (text: string) => text.split(source).join(name);
     try {
       const recognizer = await context.recognizer();
       const { threshold, strategy, ...videoOptions } = options;
@@ -135,7 +137,7 @@ export const VIDEO_KIND: JobKindSpec = {
         files.push({ name: thumbnailName(track.id), type: 'image/jpeg', data: track.thumbnail });
       }
       // Named as the client named it: never the worker's temporary path, nor a URL's credentials.
-      const document = videoDocument({ ...summary, info: { ...summary.info, source: name } }, {
+      const document = videoDocument({ ...summary, info: { ...summary.info, source: name }, source: { ...summary.source, ...(summary.source.error ? { error: { ...summary.source.error, message: named(summary.source.error.message) } } : {}) } }, {
         source: name, modelId: recognizer.modelId, threshold: threshold ?? recognizer.threshold, strategy: strategy ?? recognizer.strategy, thumbnails, boxes: false,
       });
       await context.store.videoProgress(item.jobId, item.seq, finalProgress(summary));
@@ -145,8 +147,11 @@ export const VIDEO_KIND: JobKindSpec = {
       if (summary.stopped && !cancelled) {
         return { state: 'failed', reason: 'VISAGE_ERR_BUSY', message: `stopped after ${limitSeconds} s, the job's time limit (${said})` };
       }
-      if (summary.source.error) return { state: 'failed', reason: summary.source.error.code, message: `${summary.source.error.message} (${said} before it)` };
+      if (summary.source.error) return { state: 'failed', reason: summary.source.error.code, message: `${named(summary.source.error.message)} (${said} before it)` };
       return { state: 'added', message: cancelled ? `cancelled: ${said}` : said };
+    } catch (error) {
+      if (error instanceof VisageError && error.message.includes(source)) throw new VisageError(error.code, named(error.message), { cause: error });
+      throw error;
     } finally {
       if (temp) await rm(temp, { recursive: true, force: true });
     }

@@ -162,8 +162,12 @@ const HTML_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
+/** Video uploads received at once (each streams to a temporary file); more are refused with 503. */
+const MAX_RECEIVING = 4;
+
 export async function videoRoutes(app: FastifyInstance, context: ServerContext, options: VideoRouteOptions): Promise<void> {
   const { local, queue, limits } = options;
+  let receiving = 0;
   const noRunner = () => new VisageError('VISAGE_ERR_JOBS_NEED_POSTGRES', 'this server runs no video jobs (started with video jobs on the queue, but it has no queue)');
   /** The runner holding a job: the in-process one when it has it, else the queue. */
   const runnerOf = (id: string): LocalJobRunner | JobQueue => {
@@ -201,12 +205,16 @@ export async function videoRoutes(app: FastifyInstance, context: ServerContext, 
         if (length !== null && length > limits.maxBytes + 64 * 1024) {
           return refuse(request, reply, 'VISAGE_ERR_PAYLOAD_TOO_LARGE', `request body of ${length} bytes is over this server's video limit of ${limits.maxBytes}`);
         }
+        // No room for another job, or enough uploads coming in already: refused before the body is read.
+        if (local && local.waiting >= local.maxQueued) return refuse(request, reply, 'VISAGE_ERR_BUSY', `the server is busy: ${local.waiting} video(s) waiting; try again later`);
+        if (receiving >= MAX_RECEIVING) return refuse(request, reply, 'VISAGE_ERR_BUSY', `the server is receiving ${receiving} videos already; try again shortly`);
         return undefined;
       },
     }, async (request, reply) => {
       if (!local && !queue) throw noRunner();
       const dir = await mkdtemp(path.join(tmpdir(), 'visage-upload-'));
       let kept = false;
+      receiving++;
       try {
         const received = await receive(request, dir, limits);
         const { url, ...rest } = received.fields;
@@ -251,6 +259,7 @@ export async function videoRoutes(app: FastifyInstance, context: ServerContext, 
         reply.code(202).header('location', `/v1/videos/${summary.id}`);
         return videoJson(await runner.get(summary.id, { limit: 0 }));
       } finally {
+        receiving--;
         if (!kept) await rm(dir, { recursive: true, force: true });
       }
     });
