@@ -237,7 +237,9 @@ export async function videoRoutes(app: FastifyInstance, context: ServerContext, 
           if (received.size === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'the video is empty (0 bytes)');
           // ffmpeg says what it is now: not a video, a still image, an unreadable file: 400 here, not a failed job later.
           const probe = await openVideo(received.file, { fps: 1, from: jobOptions.from, to: jobOptions.to, timeoutMs: 15_000 }).catch((error: VisageError) => {
-            if (error.code === 'VISAGE_ERR_VIDEO_DECODE') throw new VisageError('VISAGE_ERR_VIDEO_DECODE', error.message.replace(received.file!, received.name ?? 'the upload'));
+            if (error.code === 'VISAGE_ERR_VIDEO_DECODE') {
+              throw new VisageError('VISAGE_ERR_VIDEO_DECODE', error.message.split(received.file!).join(received.name ?? 'the upload').replace('(visage identify reads images)', '(POST /v1/recognise reads images)'));
+            }
             throw error;
           });
           const info = probe.info;
