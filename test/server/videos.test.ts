@@ -289,7 +289,7 @@ test('keys: an upload needs a recognise key, a URL an admin key; a recognise key
 
 const db = jobDatabase();
 
-test('PostgreSQL with a visage worker process: the same POST runs on the queue; the result, thumbnail and CSV come from the job tables', { skip: skip || db.skip, timeout: 300_000 }, async () => {
+test('PostgreSQL with a visage worker process: the same POST runs on the queue; the result, thumbnail and CSV come from the job tables; cancel stops the worker\'s video', { skip: skip || db.skip, timeout: 300_000 }, async () => {
   const url = db.url();
   const visage = await testVisage();
   const gallery = await openGallery(url);
@@ -319,6 +319,22 @@ test('PostgreSQL with a visage worker process: the same POST runs on the queue; 
     const bad = await post(app, '/v1/videos', { video: { data: Buffer.from('not a video'.repeat(100)), filename: 'bad.mp4' } });
     assert.equal(bad.statusCode, 400);
     assert.equal((await queue.list({ kinds: ['video'] })).length, 1);
+    // Cancelled while the worker runs it: the worker learns it from its next progress write and
+    // stops, keeping what it saw.
+    const long = await post(app, '/v1/videos', { video: { data: longer, filename: 'longer.mp4' }, fps: '5' });
+    assert.equal(long.statusCode, 202, long.body);
+    const longId = long.json().id;
+    for (;;) {
+      const running = (await app.inject({ url: `/v1/videos/${longId}` })).json();
+      if (running.progress?.frames >= 2) break;
+      assert.notEqual(running.state, 'completed', 'the 6 s video finished before it could be cancelled');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await app.inject({ method: 'POST', url: `/v1/videos/${longId}/cancel` })).json().state, 'cancelled');
+    const stopped = await waitForVideo(app, longId, [], 60_000);
+    assert.equal(stopped.state, 'cancelled');
+    assert.equal(stopped.result.stopped, true);
+    assert.ok(stopped.progress.seconds < 6, `stopped at ${stopped.progress.seconds} s of 6`);
   } finally {
     worker.child.kill('SIGTERM');
     await worker.exited;
