@@ -2,8 +2,10 @@
 import type { Gallery } from '../gallery/gallery.ts';
 import type { Recognizer } from '../recognition/recognizer.ts';
 import type { Visage } from '../visage.ts';
-import type { ClaimedItem, ItemOutcome, JobRow, JobStore, NewItem } from './store.ts';
-import type { ReindexJobOptions } from './types.ts';
+import type { ClaimedItem, ItemOutcome, JobRow, NewItem } from './store.ts';
+import type { JobRecords, ReindexJobOptions } from './types.ts';
+
+export type { JobFile, JobRecords } from './types.ts';
 
 /** What a worker lends a kind: the gallery and the models, opened once per worker process. */
 export interface WorkerContext {
@@ -14,7 +16,7 @@ export interface WorkerContext {
   visageFor(embedders: readonly string[]): Promise<Visage>;
   /** Finds images by content hash under folders (hashed once per worker). */
   hashFinder(folders: readonly string[]): (hash: string) => Promise<string | null>;
-  store: JobStore;
+  store: JobRecords;
 }
 
 export interface JobKindSpec {

@@ -1,9 +1,10 @@
 // The kinds of job, registered in one place: each names its pg-boss queue and says how one item
-// is done (and, where the items come from the gallery, how they are listed). Video jobs are added
-// here as a kind of their own.
+// is done (and, where the items come from the gallery, how they are listed). Video and clustering
+// jobs are kinds of their own (kinds/video.ts, kinds/cluster.ts).
 import { ENROL_KIND } from './kinds/enrol.ts';
 import { REINDEX_KIND } from './kinds/reindex.ts';
 import { CLUSTER_KIND } from './kinds/cluster.ts';
+import { VIDEO_KIND } from './kinds/video.ts';
 import type { JobKindSpec } from './kind.ts';
 import type { JobKind } from './types.ts';
 
@@ -13,6 +14,7 @@ export const JOB_KINDS: Readonly<Record<JobKind, JobKindSpec>> = Object.freeze({
   enrol: ENROL_KIND,
   reindex: REINDEX_KIND,
   cluster: CLUSTER_KIND,
+  video: VIDEO_KIND,
 });
 
 /** Where pg-boss puts a chunk it gave up on (its retries spent): a worker marks its items failed. */

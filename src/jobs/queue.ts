@@ -13,7 +13,9 @@ import { mapPostgresError } from '../gallery/postgres/errors.ts';
 import { JOB_KINDS, DEAD_LETTER_QUEUE } from './kinds.ts';
 import { JobStore, checkJobId, type NewItem } from './store.ts';
 import { jobSchemas } from './schema.ts';
-import type { ClusterJobImage, EnrolJobOptions, EnrolmentImage, ItemFilter, JobDetail, JobKind, JobState, JobSummary, ReindexJobOptions, SubmitOptions } from './types.ts';
+import { checkVideoJobOptions, videoExpirySeconds } from './kinds/video.ts';
+import type { JobFile } from './kind.ts';
+import type { ClusterJobImage, EnrolJobOptions, EnrolmentImage, ItemFilter, JobDetail, JobKind, JobState, JobSummary, ReindexJobOptions, SubmitOptions, VideoJobInput, VideoJobOptions } from './types.ts';
 
 export interface JobQueueOptions {
   /**
@@ -112,8 +114,32 @@ export class JobQueue {
     return this.submit('reindex', params, items, options);
   }
 
+  /**
+   * Queues a video: its bytes (kept in the database until a worker has read them: the workers may
+   * be on other machines) or an http(s)/rtsp URL the workers reach. `seconds` is how much video
+   * there is to read, when known: a worker may hold the video ten times that long (plus five
+   * minutes) before the queue gives it to another worker; past it the video stops with what it saw.
+   */
+  async submitVideo(video: VideoJobInput, options: VideoJobOptions = {}, extra: { seconds?: number | null; params?: Record<string, unknown> } = {}): Promise<JobSummary> {
+    if (!video || typeof video.name !== 'string') throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a video job needs a video (its bytes or a URL) and a name');
+    if ((video.data === undefined) === (video.url === undefined) || video.file !== undefined) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'a queued video is its bytes or a URL, one of them (the workers cannot read the server\'s files)');
+    if (video.data !== undefined && !(video.data instanceof Uint8Array && video.data.length > 0)) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'data must be the video\'s bytes');
+    const checked = checkVideoJobOptions(options as Record<string, unknown>);
+    const expiry = videoExpirySeconds(extra.seconds ?? null) ?? this.options.chunkExpireSeconds;
+    const expireInSeconds = Math.max(this.options.chunkExpireSeconds, expiry);
+    const params = { ...extra.params, options: checked, timeLimitSeconds: Math.max(60, expireInSeconds - 60) };
+    const input = { name: video.name, ...(video.url ? { url: video.url } : {}) };
+    return this.submit('video', params, [{ input, data: video.data ?? null }], { chunkSize: 1 }, expireInSeconds);
+  }
+
+  /** A file a job made (a video's thumbnails), or null. */
+  async file(id: string, name: string): Promise<JobFile | null> {
+    this.check();
+    return this.store.file(checkJobId(id), name);
+  }
+
   /** @internal Writes a job: its row, its items and one pg-boss job per chunk, in one transaction. */
-  async submit(kind: JobKind, params: Record<string, unknown>, items: readonly NewItem[], options: SubmitOptions = {}): Promise<JobSummary> {
+  async submit(kind: JobKind, params: Record<string, unknown>, items: readonly NewItem[], options: SubmitOptions = {}, expireInSeconds = this.options.chunkExpireSeconds): Promise<JobSummary> {
     this.check();
     const chunkSize = whole('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE, 1, 10_000);
     if (items.length > MAX_JOB_ITEMS) throw new VisageError('VISAGE_ERR_BAD_INPUT', `a job holds at most ${MAX_JOB_ITEMS} items, got ${items.length}`);
@@ -122,7 +148,7 @@ export class JobQueue {
     for (let from = 0; from < items.length; from += chunkSize) {
       chunks.push({
         id: randomUUID(), name: JOB_KINDS[kind].queue, data: { jobId: id, from, to: Math.min(items.length, from + chunkSize) },
-        expireInSeconds: this.options.chunkExpireSeconds, retryLimit: this.options.retryLimit, deadLetter: DEAD_LETTER_QUEUE,
+        expireInSeconds, retryLimit: this.options.retryLimit, deadLetter: DEAD_LETTER_QUEUE,
       });
     }
     await this.store.transaction(async (sql) => {
@@ -133,7 +159,7 @@ export class JobQueue {
     return summary;
   }
 
-  async list(options: { limit?: number; states?: JobState[] } = {}): Promise<JobSummary[]> {
+  async list(options: { limit?: number; states?: JobState[]; kinds?: JobKind[] } = {}): Promise<JobSummary[]> {
     this.check();
     return this.store.list(options);
   }

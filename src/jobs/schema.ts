@@ -62,6 +62,21 @@ export const JOB_MIGRATIONS: readonly { version: number; sql: (schema: string) =
       CREATE TABLE ${schema}.version (version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now());
     `,
   },
+  {
+    // Video jobs: how far an item is (progress), what it found (result), and the files it made
+    // (best-face thumbnails), dropped with their job.
+    version: 2,
+    sql: (schema) => `
+      ALTER TABLE ${schema}.job_items ADD COLUMN progress jsonb, ADD COLUMN result jsonb;
+      CREATE TABLE ${schema}.job_files (
+        job_id uuid NOT NULL REFERENCES ${schema}.jobs (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        type text NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (job_id, name)
+      );
+    `,
+  },
 ];
 
 export const JOB_SCHEMA_VERSION = JOB_MIGRATIONS[JOB_MIGRATIONS.length - 1]!.version;

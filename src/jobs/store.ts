@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { VisageError, shown } from '../errors.ts';
 import { isConnectionError, mapPostgresError } from '../gallery/postgres/errors.ts';
 import { JOB_MIGRATION_LOCK, JOB_MIGRATIONS } from './schema.ts';
-import type { ItemFilter, ItemState, JobDetail, JobItem, JobKind, JobProgress, JobState, JobSummary } from './types.ts';
+import type { ItemFilter, JobFile, JobRecords, ItemState, JobDetail, JobItem, JobKind, JobProgress, JobState, JobSummary, VideoJobView, VideoProgress } from './types.ts';
 
 /** A new item as submitted. */
 export interface NewItem {
@@ -58,7 +58,7 @@ export function checkJobId(id: unknown): string {
   return id.toLowerCase();
 }
 
-export class JobStore {
+export class JobStore implements JobRecords {
   private readonly pool: pg.Pool;
   readonly schema: string;
   private readonly display: string;
@@ -156,6 +156,30 @@ export class JobStore {
     await this.query(`UPDATE ${this.schema}.job_items SET saved = $3, updated = now() WHERE job_id = $1 AND seq = $2`, [jobId, seq, JSON.stringify(saved)]);
   }
 
+  async videoProgress(jobId: string, seq: number, progress: VideoProgress): Promise<boolean> {
+    const [row] = await this.query<{ cancelled: boolean }>(`UPDATE ${this.schema}.job_items SET progress = $3, updated = now() WHERE job_id = $1 AND seq = $2
+      RETURNING (SELECT cancelled IS NOT NULL FROM ${this.schema}.jobs WHERE id = $1) AS cancelled`, [jobId, seq, JSON.stringify(progress)]);
+    return row?.cancelled ?? true;
+  }
+
+  async videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void> {
+    await this.transaction(async (sql) => {
+      await sql.executeSql(`UPDATE ${this.schema}.job_items SET result = $3, updated = now() WHERE job_id = $1 AND seq = $2`, [jobId, seq, JSON.stringify(result)]);
+      await sql.executeSql(`DELETE FROM ${this.schema}.job_files WHERE job_id = $1`, [jobId]);
+      if (files.length) {
+        await sql.executeSql(`INSERT INTO ${this.schema}.job_files (job_id, name, type, data) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[])`, [
+          jobId, files.map((f) => f.name), files.map((f) => f.type), files.map((f) => Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength)),
+        ]);
+      }
+    });
+  }
+
+  /** A file a job made, or null. */
+  async file(jobId: string, name: string): Promise<JobFile | null> {
+    const [row] = await this.query<{ name: string; type: string; data: Buffer }>(`SELECT name, type, data FROM ${this.schema}.job_files WHERE job_id = $1 AND name = $2`, [checkJobId(jobId), name]);
+    return row ? { name: row.name, type: row.type, data: new Uint8Array(row.data) } : null;
+  }
+
   /** Records an item's outcome (and drops an upload's bytes). A cancelled job's items still get theirs. */
   async finish(jobId: string, seq: number, outcome: ItemOutcome): Promise<void> {
     await this.query(`UPDATE ${this.schema}.job_items SET state = $3, content_hash = coalesce($4, content_hash), reason = $5, message = $6,
@@ -193,9 +217,11 @@ export class JobStore {
       ) c ${where}`;
   }
 
-  async list(options: { limit?: number; states?: JobState[] } = {}): Promise<JobSummary[]> {
+  async list(options: { limit?: number; states?: JobState[]; kinds?: JobKind[] } = {}): Promise<JobSummary[]> {
     const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
-    const rows = await this.query(`${this.summarySql('')} ORDER BY j.created DESC, j.id LIMIT ${limit}`);
+    const rows = options.kinds
+      ? await this.query(`${this.summarySql('WHERE j.kind = ANY($1::text[])')} ORDER BY j.created DESC, j.id LIMIT ${limit}`, [options.kinds])
+      : await this.query(`${this.summarySql('')} ORDER BY j.created DESC, j.id LIMIT ${limit}`);
     const jobs = rows.map(toSummary);
     return options.states ? jobs.filter((job) => options.states!.includes(job.state)) : jobs;
   }
@@ -215,28 +241,43 @@ export class JobStore {
     const reasons = Object.fromEntries((await this.query<{ reason: string; n: number }>(`SELECT reason, count(*)::int AS n FROM ${this.schema}.job_items
       WHERE job_id = $1 AND reason IS NOT NULL GROUP BY reason ORDER BY reason`, [id])).map((r) => [r.reason, r.n]));
     const [faces] = await this.query<{ n: number }>(`SELECT coalesce(sum(cardinality(face_ids)) FILTER (WHERE state = 'added'), 0)::int AS n FROM ${this.schema}.job_items WHERE job_id = $1`, [id]);
+    let video: VideoJobView | undefined;
+    if (summary.kind === 'video') {
+      const [row] = await this.query(`SELECT input, state, reason, message, progress, result FROM ${this.schema}.job_items WHERE job_id = $1 ORDER BY seq LIMIT 1`, [id]);
+      if (row) video = videoView(row);
+    }
     return {
       ...summary,
       result: { faceIds: faces!.n, reasons },
       items: items.map(({ input, seq, ...item }) => ({ seq, item: itemName(input), ...item })),
       moreItems: Math.max(0, counted!.n - offset - items.length),
+      ...(video ? { video } : {}),
     };
   }
 }
 
-function itemName(input: Record<string, unknown>): string {
+/** A video job's view of its one item. */
+export function videoView(item: { input: Record<string, unknown>; state: ItemState; reason: string | null; message: string | null; progress: VideoProgress | null; result: Record<string, unknown> | null }): VideoJobView {
+  return {
+    source: itemName(item.input), progress: item.progress ?? null, result: item.result ?? null,
+    error: item.state === 'failed' ? { code: item.reason ?? 'VISAGE_ERR_INTERNAL', message: item.message ?? '' } : null,
+  };
+}
+
+export function itemName(input: Record<string, unknown>): string {
   if (typeof input.name === 'string') return input.name;
   if (typeof input.file === 'string') return input.file;
   if (typeof input.faceId === 'number') return `face ${input.faceId}`;
   return JSON.stringify(input);
 }
 
-interface SummaryRow {
+/** A job's row with its items' counts by state (the job tables' query, or the in-process runner's memory). */
+export interface SummaryRow {
   id: string; kind: JobKind; params: Record<string, unknown>; total: number; created: string; cancelled: string | null;
   started: string | null; finished: string | null; startedMs: number | null; finishedMs: number | null; counts: Record<string, number>;
 }
 
-function toSummary(row: SummaryRow): JobSummary {
+export function toSummary(row: SummaryRow): JobSummary {
   const count = (state: ItemState) => Number(row.counts[state] ?? 0);
   const progress: JobProgress = {
     total: row.total, pending: count('pending'), working: count('working'), added: count('added'), skipped: count('skipped'),

@@ -2,7 +2,7 @@
 // the CLI (--json) and the server.
 
 /** The kinds of job (kinds.ts registers each one). */
-export type JobKind = 'enrol' | 'reindex' | 'cluster';
+export type JobKind = 'enrol' | 'reindex' | 'cluster' | 'video';
 
 /** queued: no item started; running; completed: every item final; cancelled: stopped on request. */
 export type JobState = 'queued' | 'running' | 'completed' | 'cancelled';
@@ -97,6 +97,57 @@ export interface JobDetail extends JobSummary {
   items: JobItem[];
   /** Items left out of `items` (see ItemFilter). */
   moreItems: number;
+  /** A video job's progress in the video and, once done, its result (video jobs only). */
+  video?: VideoJobView;
+}
+
+/** What a video job is asked to do: the options of Recognizer.video() a client may set. */
+export interface VideoJobOptions {
+  /** Frames analysed per second of video (default 5); 'all': every frame. */
+  fps?: number | 'all';
+  from?: number;
+  to?: number;
+  maxGap?: number;
+  tiledEvery?: number;
+  maxHeight?: number;
+  threshold?: number;
+  strategy?: 'mean-template' | 'best-face';
+}
+
+/** A video as submitted: an upload's bytes (or a file the runner can read), or an http(s)/rtsp URL. */
+export interface VideoJobInput {
+  data?: Uint8Array;
+  /** A path readable where the job runs (the in-process runner's uploads). */
+  file?: string;
+  url?: string;
+  /** Shown in results: the upload's file name, or the URL without its credentials. */
+  name: string;
+}
+
+/** Where a video job stands, in the video's own time. */
+export interface VideoProgress {
+  /** Seconds of video analysed so far (from `from`). */
+  seconds: number;
+  /** Seconds to analyse (null for a live stream of unknown length). */
+  duration: number | null;
+  /** Sampled frames analysed. */
+  frames: number;
+  /** seconds over duration, 0-100 (null when the duration is unknown). */
+  percent: number | null;
+  framesPerSecond: number | null;
+  /** Seconds of video per second of work. */
+  speed: number | null;
+  etaSeconds: number | null;
+}
+
+export interface VideoJobView {
+  /** The upload's file name or the URL (credentials removed). */
+  source: string;
+  progress: VideoProgress | null;
+  /** The result, as `visage video --json` prints it (thumbnails as names under thumbs/), once done (or cut short by a cancel). */
+  result: Record<string, unknown> | null;
+  /** Why the video failed (its item's error code and message). */
+  error: { code: string; message: string } | null;
 }
 
 export interface ItemFilter {
@@ -105,4 +156,24 @@ export interface ItemFilter {
   /** At most this many items (default 1000). */
   limit?: number;
   offset?: number;
+}
+
+/** A file a job made (a video's best-face thumbnails), kept with the job and served by name. */
+export interface JobFile {
+  name: string;
+  type: string;
+  data: Uint8Array;
+}
+
+/**
+ * What kinds write about their items beyond the outcome: the job tables (JobStore) for the queue's
+ * workers, memory for the in-process runner (local.ts).
+ */
+export interface JobRecords {
+  /** Keeps what a later attempt at this item needs should this one be cut short. */
+  save(jobId: string, seq: number, saved: Record<string, unknown>): Promise<void>;
+  /** Records how far a video item is; true when its job was cancelled meanwhile (the item should stop). */
+  videoProgress(jobId: string, seq: number, progress: VideoProgress): Promise<boolean>;
+  /** Records a video item's result and its files (replacing those of an earlier attempt). */
+  videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void>;
 }

@@ -30,6 +30,8 @@ import { keyRoutes } from './routes/keys.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
+import { DEFAULT_VIDEO_LIMITS, videoRoutes } from './routes/videos.ts';
+import { LocalJobRunner } from '../jobs/local.ts';
 import type { ServerStore } from './store.ts';
 import { startIndexSync } from './sync.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -64,11 +66,31 @@ export interface AppOptions {
   jobs?: JobQueue | null;
   /** The folder under which /v1/jobs requests may name paths (default none: uploads only). */
   jobsRoot?: string | null;
+  /** Video jobs (POST /v1/videos): where they run and their limits. */
+  videos?: VideoServerOptions;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions['logger'];
 }
 
-const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot']);
+export interface VideoServerOptions {
+  /**
+   * 'queue': on the gallery's job queue (`jobs`), done by `visage worker` processes; 'in-process':
+   * in this process, one video at a time (LocalJobRunner; jobs are lost on restart). Default: the
+   * queue when there is one, else in-process.
+   */
+  runner?: 'queue' | 'in-process';
+  /** Videos analysed at once in-process (default 1). */
+  concurrency?: number;
+  /** Videos waiting in-process at most, then 503 (default 16). */
+  maxQueued?: number;
+  /** Bytes of one uploaded video (default 200 MB). */
+  maxBytes?: number;
+  /** Seconds of video one job analyses at most (default 3600): longer uploads are refused, streams stop there. */
+  maxSeconds?: number;
+}
+
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot', 'videos']);
+const VIDEO_OPTION_KEYS = new Set(['runner', 'concurrency', 'maxQueued', 'maxBytes', 'maxSeconds']);
 /** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
 const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
 
@@ -159,6 +181,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!OPTION_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown buildApp option "${key}"`);
   }
   const limits = checkLimits(options.limits);
+  const videoOptions = options.videos ?? {};
+  for (const key of Object.keys(videoOptions)) if (!VIDEO_OPTION_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown video option "${key}"; known: ${[...VIDEO_OPTION_KEYS].join(', ')}`);
+  const videoRunner = videoOptions.runner ?? (options.jobs ? 'queue' : 'in-process');
+  if (videoRunner !== 'queue' && videoRunner !== 'in-process') throw new VisageError('VISAGE_ERR_BAD_OPTION', `videos.runner must be queue or in-process, got ${shown(String(videoRunner))}`);
+  if (videoRunner === 'queue' && !options.jobs) throw new VisageError('VISAGE_ERR_BAD_OPTION', 'videos.runner "queue" needs the gallery\'s job queue (jobs)');
+  const videoLimits = { maxBytes: videoOptions.maxBytes ?? DEFAULT_VIDEO_LIMITS.maxBytes, maxSeconds: videoOptions.maxSeconds ?? DEFAULT_VIDEO_LIMITS.maxSeconds };
+  if (!Number.isInteger(videoLimits.maxBytes) || videoLimits.maxBytes < 1) throw new VisageError('VISAGE_ERR_BAD_OPTION', `videos.maxBytes must be a whole number of bytes, got ${String(videoOptions.maxBytes)}`);
+  if (!(videoLimits.maxSeconds > 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `videos.maxSeconds must be above 0, got ${String(videoOptions.maxSeconds)}`);
   const { visage, gallery } = options;
   const recognizers: Recognizer[] = [];
   const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy, search: options.search });
@@ -266,7 +296,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await recognitionRoutes(app, context);
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
-  await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
+  const localJobs = videoRunner === 'in-process'
+    ? new LocalJobRunner({ gallery, recognizer, concurrency: videoOptions.concurrency, maxQueued: videoOptions.maxQueued })
+    : null;
+  await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null, local: localJobs });
+  await videoRoutes(app, context, { local: localJobs, queue: options.jobs ?? null, limits: videoLimits });
   await clusterRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.
@@ -274,6 +308,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onReady', async () => { context.metrics.resetEventLoop(); });
   app.addHook('onClose', async () => {
+    // Videos under way stop (within a second) before the recognizer they use is closed.
+    await localJobs?.close({ timeoutMs: 10_000 });
     context.metrics.close();
     for (const r of recognizers) await r.close();
     for (const v of createdVisages) await v.close();

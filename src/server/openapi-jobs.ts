@@ -34,7 +34,7 @@ const PROGRESS_SCHEMA = {
 export const JOB_SCHEMA = {
   type: 'object',
   properties: {
-    id: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['enrol', 'reindex', 'cluster'] },
+    id: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['enrol', 'reindex', 'cluster', 'video'] },
     state: { type: 'string', enum: ['queued', 'running', 'completed', 'cancelled'], description: 'completed: every item final (added, skipped or failed); see progress and items' },
     params: { type: 'object' }, created: { type: 'string' }, started: { type: ['string', 'null'] }, finished: { type: ['string', 'null'] }, progress: PROGRESS_SCHEMA,
   },
@@ -61,6 +61,7 @@ const DETAIL_SCHEMA = {
 /** The /v1/jobs paths; `op` is the document's operation builder (tag, summary, details). */
 export function jobPaths(op: (tag: string, summary: string, extra: Json) => Json): Json {
   const note = 'Needs a PostgreSQL gallery (a server on a SQLite file answers 400 `VISAGE_ERR_JOBS_NEED_POSTGRES`) and an admin key; `visage worker` processes do the work.';
+  const listed = 'Admin keys. The queue\'s jobs (PostgreSQL) and the video jobs this server runs itself (POST /v1/videos without a queue), newest first.';
   return {
     '/v1/jobs/enrollments': {
       post: op('jobs', 'Queue the enrolment of many images (admin)', {
@@ -89,6 +90,7 @@ export function jobPaths(op: (tag: string, summary: string, extra: Json) => Json
     },
     '/v1/jobs': {
       get: op('jobs', 'The latest jobs, newest first, with their progress (admin)', {
+        description: listed,
         parameters: [query('limit', 'at most this many (default 100)', { type: 'integer', minimum: 1, maximum: 1000 }), query('state', 'only jobs in this state', { type: 'string', enum: ['queued', 'running', 'completed', 'cancelled'] })],
         responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: JOB_SCHEMA } } }, 'OK', { jobs: [completed] }), ...errors(400, 401, 403) },
       }),

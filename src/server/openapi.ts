@@ -4,6 +4,7 @@ import { allErrorCodes } from './errors.ts';
 import { EXAMPLES } from './openapi-examples.ts';
 import { jobPaths, JOB_SCHEMA } from './openapi-jobs.ts';
 import { clusterPaths } from './openapi-clusters.ts';
+import { videoPaths } from './openapi-videos.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -64,7 +65,8 @@ export function openApiDocument(version: string): Json {
       { name: 'subjects', description: 'enrolled people and their faces; reading needs a recognise key, changes an admin key' },
       { name: 'keys', description: 'API keys; admin keys only' },
       { name: 'clusters', description: '"People to name": photos\' faces grouped by person, named once (name, merge, split, not this person); reading needs a recognise key, changes an admin key' },
-      { name: 'jobs', description: 'batch jobs on a PostgreSQL gallery (enrol many images, reindex), done by visage worker processes; admin keys only' },
+      { name: 'jobs', description: 'batch jobs on a PostgreSQL gallery (enrol many images, reindex), done by visage worker processes, and video jobs wherever they run (see videos); admin keys only' },
+      { name: 'videos', description: 'faces followed and named through a video, as a job (the queue\'s, or in process); uploads need a recognise key, URLs an admin key' },
       { name: 'system', description: 'health, metrics, this document' },
     ],
     paths: {
@@ -199,6 +201,7 @@ export function openApiDocument(version: string): Json {
       },
       ...jobPaths(op),
       ...clusterPaths(op, JOB_SCHEMA),
+      ...videoPaths(op),
       '/v1/info': {
         get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),
       },
@@ -212,6 +215,7 @@ export function openApiDocument(version: string): Json {
       '/': { get: op('system', 'The web page: people, enrol by upload, recognise, verify, look-alike', { responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Visage</title>' } } } } }, false) },
       '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The Visage web page: people with thumbnails, enrol by upload or by webcam pictures, ...' } } } } }, false) },
       '/people.js': { get: op('system', 'The web page\'s "People to name" script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// "People to name" on the Visage web page: photos added to /v1/clusters, ...' } } } } }, false) },
+      '/videos.js': { get: op('system', 'The web page\'s video section', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The web page\'s video section: upload a video (POST /v1/videos), follow its job\'s progress, ...' } } } } }, false) },
       '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' }, example: 'body { font-family: system-ui, sans-serif; }' } } } } }, false) },
     },
     components: {

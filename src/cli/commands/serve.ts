@@ -55,6 +55,11 @@ ${DB_HELP} (created when missing)
   --log                log every request (JSON lines on stdout)
   --jobs-root DIR      (PostgreSQL gallery) POST /v1/jobs/... may name folders and images under DIR
                        (admin keys only; default: uploads only). Workers must see DIR at the same path
+  --video-jobs WHERE   where POST /v1/videos jobs run: queue (visage worker processes; the default on a
+                       PostgreSQL gallery) or in-process (one video at a time in this server; the
+                       default on a SQLite gallery; lost on restart)
+  --max-video-mb N     refuse uploaded videos larger than N MB (default 200)
+  --max-video-seconds S  refuse videos longer than S seconds; a stream stops there (default 3600)
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP.replace(`(default ${DEFAULTS.maxFaces})`, `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
   -h, --help           this help
@@ -84,6 +89,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       log: { type: 'boolean', default: false },
       'jobs-root': { type: 'string' },
+      'video-jobs': { type: 'string' },
+      'max-video-mb': { type: 'string' },
+      'max-video-seconds': { type: 'string' },
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -98,6 +106,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? SERVE_DEFAULTS.host;
   const megapixels = numberFlag('max-megapixels', values['max-megapixels']) ?? SERVE_DEFAULTS.maxMegapixels;
   const uploadMb = numberFlag('max-upload-mb', values['max-upload-mb']) ?? SERVE_DEFAULTS.maxUploadMb;
+  const videoJobs = values['video-jobs'];
+  if (videoJobs !== undefined && videoJobs !== 'queue' && videoJobs !== 'in-process') throw new VisageError('VISAGE_ERR_USAGE', `--video-jobs takes queue or in-process, got "${videoJobs}"`);
+  const videoMb = numberFlag('max-video-mb', values['max-video-mb']) ?? 200;
+  if (!(videoMb > 0 && videoMb <= 100_000)) throw new VisageError('VISAGE_ERR_USAGE', `--max-video-mb takes a number above 0, got ${values['max-video-mb']}`);
+  const videoSeconds = numberFlag('max-video-seconds', values['max-video-seconds']) ?? 3600;
+  if (!(videoSeconds > 0)) throw new VisageError('VISAGE_ERR_USAGE', `--max-video-seconds takes seconds above 0, got ${values['max-video-seconds']}`);
   const queue = numberFlag('queue', values.queue);
   const threads = numberFlag('threads', values.threads) ?? Math.max(1, availableParallelism() - 1);
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new VisageError('VISAGE_ERR_USAGE', `--threads takes a whole number from 1 to 1024, got ${values.threads}`);
@@ -154,6 +168,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (jobs) opened.push(jobs);
     if (values['jobs-root'] && !statSync(values['jobs-root'], { throwIfNoEntry: false })?.isDirectory()) throw new VisageError('VISAGE_ERR_USAGE', `--jobs-root: no such folder: ${values['jobs-root']}`);
     if (values['jobs-root'] && !jobs) throw new VisageError('VISAGE_ERR_USAGE', '--jobs-root needs a PostgreSQL gallery (--db postgres://...): jobs live in its queue');
+    if (videoJobs === 'queue' && !jobs) throw new VisageError('VISAGE_ERR_USAGE', '--video-jobs queue needs a PostgreSQL gallery (--db postgres://...) and its job queue');
     const lookalike: Record<string, Gallery> = {};
     for (const [name, file] of Object.entries(lookalikeFiles)) {
       const g = await openGallery(file);
@@ -174,6 +189,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       limits: serveLimits(uploadMb, queue),
       logger: values.log ? { level: 'info' } : false,
       jobs, jobsRoot: values['jobs-root'] ?? null,
+      videos: { runner: videoJobs as 'queue' | 'in-process' | undefined, maxBytes: Math.round(videoMb * 1024 * 1024), maxSeconds: videoSeconds },
     });
     opened.push(app);
     // A slow or stalled client cannot hold a connection for ever.

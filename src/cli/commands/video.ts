@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/index.ts';
-import { timelineCsv, timelineHtml, type TimelineTrack } from '../../report/video-timeline.ts';
+import { timelineCsv, timelineHtml } from '../../report/video-timeline.ts';
+import { thumbnailName, timelineFacts, timelineRows, trackRecord, videoDocument } from '../../report/video-document.ts';
 import { writeAnnotatedVideo } from '../../video/annotate.ts';
 import { DEFAULT_FPS, DEFAULT_TIMEOUT_MS, FFMPEG_ENV } from '../../video/source.ts';
 import type { VideoEvent, VideoOptions, VideoSummary, VideoTrack } from '../../video/video.ts';
@@ -49,12 +50,6 @@ still reported and written, with the reason on stderr); 2 bad command line.
 `;
 
 const fmt = (s: number) => s.toFixed(2);
-
-/** The track as printed and written: boxes left to timeline.json, the thumbnail as a file name. */
-function trackRecord(track: VideoTrack, thumbnail: string | null, boxes: boolean) {
-  const { thumbnail: _bytes, boxes: list, ...rest } = track;
-  return { ...rest, thumbnail, ...(boxes && list ? { boxes: list } : {}) };
-}
 
 /** Progress on stderr: frames analysed, frames per second, video time, ETA (files). */
 function videoProgress(stream: NodeJS.WriteStream = process.stderr) {
@@ -182,34 +177,21 @@ export async function videoCommand(argv: string[]): Promise<number> {
       await mkdir(path.join(out, 'thumbs'), { recursive: true });
       for (const track of result.tracks) {
         if (!track.thumbnail) continue;
-        const name = `thumbs/track-${track.id}.jpg`;
+        const name = thumbnailName(track.id);
         await writeFile(path.join(out, name), track.thumbnail);
         thumbs.set(track.id, name);
       }
     } else thumbs = new Map();
-    const document = (boxes: boolean) => ({
-      source, gallery: file, modelId: recognizer.modelId, threshold: usedThreshold, strategy: recognizer.strategy,
-      video: result.info, frames: result.frames, seconds: result.seconds, elapsedMs: Math.round(result.elapsedMs), speed: result.speed,
-      stopped: result.stopped, decodeErrors: result.source.decodeErrors, truncatedFrames: result.source.truncatedFrames, endedEarly: result.source.error ?? null,
-      tracks: result.tracks.map((t) => trackRecord(t, thumbs.get(t.id) ?? null, boxes)),
-      people: result.people,
-      faces: { detected: result.facesDetected, embedded: result.facesEmbedded, rejected: result.facesRejected },
-      timingsMs: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)])),
-      settings: result.settings,
+    const document = (boxes: boolean) => videoDocument(result, {
+      source, gallery: file, modelId: recognizer.modelId, threshold: usedThreshold, strategy: recognizer.strategy, thumbnails: thumbs, boxes,
     });
     if (out) {
       await writeFile(path.join(out, 'timeline.json'), formatJson(document(true)));
-      const rows: TimelineTrack[] = result.tracks.map((t) => ({ id: t.id, label: t.label, subject: t.subject, start: t.start, end: t.end, frames: t.frames, confidence: t.confidence, similarity: t.similarity, thumbnail: thumbs.get(t.id) ?? null }));
+      const summaryDocument = document(false);
+      const rows = timelineRows(summaryDocument.tracks);
       await writeFile(path.join(out, 'timeline.csv'), timelineCsv(rows));
       await writeFile(path.join(out, 'index.html'), timelineHtml({
-        title: `Faces in ${path.basename(source)}`, from: result.info.from, duration: result.seconds,
-        facts: [
-          ['video', `${source} (${result.info.width}x${result.info.height}, ${result.info.codec ?? '?'})`],
-          ['analysed', `${fmt(result.seconds)} s, ${result.frames} frames at ${result.info.fps?.toFixed(2) ?? '?'} frames/s, ${result.speed.toFixed(2)}x real time`],
-          ['gallery', `${file} (${recognizer.modelId}, threshold ${usedThreshold.toFixed(4)}, ${recognizer.strategy})`],
-          ['people', `${result.people.filter((p) => p.subject).length} known, ${result.people.filter((p) => !p.subject).length} strangers, ${result.tracks.length} tracks`],
-        ],
-        tracks: rows,
+        title: `Faces in ${path.basename(source)}`, from: result.info.from, duration: result.seconds, facts: timelineFacts(summaryDocument, file), tracks: rows,
       }));
       if (values.annotate) {
         const target = path.join(out, 'annotated.mp4');

@@ -1,4 +1,4 @@
-// visage worker --db postgres://...: takes batch jobs (enrol, reindex) from the gallery's queue
+// visage worker --db postgres://...: takes batch jobs (enrol, reindex, video) from the gallery's queue
 // until stopped. Any number of workers, on any machine that reaches the database.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
@@ -8,8 +8,8 @@ import { DB_HELP, dbLabel, dbPath } from '../gallery-file.ts';
 
 export const workerHelp = `Usage: visage worker --db postgres://... [options]
 
-Takes batch jobs (visage jobs enroll|reindex, POST /v1/jobs/...) from the gallery's job queue and
-does them, one chunk of items at a time, until stopped. Start as many as you like, on any machine
+Takes batch jobs (visage jobs enroll|reindex, POST /v1/jobs/..., POST /v1/videos: needs ffmpeg)
+from the gallery's job queue and does them, one chunk of items at a time, until stopped. Start as many as you like, on any machine
 that reaches the database (paths in jobs must be readable there). SIGINT or SIGTERM stops it
 cleanly: the chunks under way finish first (a second signal stops at once; their chunks are then
 handed to another worker once they expire, as for a worker killed: visage jobs enroll --chunk-expire).

@@ -1,7 +1,8 @@
 // /v1/jobs: batch jobs (enrol uploads or server-side folders, reindex) on a PostgreSQL gallery's
 // queue; `visage worker` processes do them. Every route needs an admin key: jobs write to the
 // gallery and their items name the server's files. A server without a queue (a SQLite gallery)
-// answers every route with 400 VISAGE_ERR_JOBS_NEED_POSTGRES.
+// answers the enrol and reindex routes with 400 VISAGE_ERR_JOBS_NEED_POSTGRES; its in-process
+// jobs (videos, routes/videos.ts) are listed, shown and cancelled here like the queue's.
 //
 // Paths are taken only inside the root the server was given (`jobsRoot`, visage serve
 // --jobs-root): resolved against it, symbolic links followed, and refused when they lead outside.
@@ -11,6 +12,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VisageError, shown } from '../../errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
+import type { LocalJobRunner } from '../../jobs/local.ts';
 import { enrolmentImages } from '../../jobs/kinds/enrol.ts';
 import type { EnrolmentImage, ItemState, JobState } from '../../jobs/types.ts';
 import { nameFromFileName } from '../../recognition/naming.ts';
@@ -22,6 +24,8 @@ export interface JobRouteOptions {
   queue: JobQueue | null;
   /** The folder under which job paths may lie (null: uploads only). */
   root: string | null;
+  /** The in-process runner (video jobs of a server without a queue, or told to run them itself): listed, shown and cancelled here too. */
+  local?: LocalJobRunner | null;
 }
 
 const ITEM_FILTERS: Record<string, ItemState[] | null> = { errors: ['failed', 'skipped'], all: null, none: [] };
@@ -57,6 +61,12 @@ export async function jobRoutes(app: FastifyInstance, context: ServerContext, op
   const queueOf = (): JobQueue => {
     if (!options.queue) throw new VisageError('VISAGE_ERR_JOBS_NEED_POSTGRES', 'batch jobs need a PostgreSQL gallery and its job queue: this server has none (a SQLite gallery: visage serve --db postgres://...; or the queue could not be opened: see the server\'s log)');
     return options.queue;
+  };
+  /** The runner holding a job: the in-process one when it has it, else the queue. */
+  const runnerOf = (id: string): JobQueue | LocalJobRunner => {
+    if (options.local?.has(id)) return options.local;
+    if (options.queue || !options.local) return queueOf();
+    throw new VisageError('VISAGE_ERR_UNKNOWN_JOB', `no job ${shown(id)}`);
   };
   const chunkSize = (request: FastifyRequest, input: Awaited<ReturnType<typeof readInput>> | null) => numberField(request, input, 'chunkSize', 1, 10_000, true);
   const admin = { config: { scope: 'admin' as const } };
@@ -126,24 +136,26 @@ export async function jobRoutes(app: FastifyInstance, context: ServerContext, op
   });
 
   app.get('/v1/jobs', admin, async (request) => {
-    const queue = queueOf();
-    const limit = numberField(request, null, 'limit', 1, 1000, true);
+    if (!options.local) queueOf();
+    const limit = numberField(request, null, 'limit', 1, 1000, true) ?? 100;
     const state = field(request, null, 'state');
     if (state !== undefined && !JOB_STATES.includes(state as JobState)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `state must be one of ${JOB_STATES.join(', ')}, got ${shown(state)}`);
-    return { jobs: await queue.list({ limit: limit ?? 100, states: state ? [state as JobState] : undefined }) };
+    const listed = { limit, states: state ? [state as JobState] : undefined };
+    const lists = await Promise.all([options.local?.list(listed) ?? [], options.queue?.list(listed) ?? []]);
+    return { jobs: lists.flat().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0)).slice(0, limit) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', admin, async (request) => {
-    const queue = queueOf();
+    const runner = runnerOf(request.params.id);
     const which = field(request, null, 'items') ?? 'errors';
     if (!(which in ITEM_FILTERS)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `items must be errors, all or none, got ${shown(which)}`);
     const filter = ITEM_FILTERS[which]!;
     const limit = numberField(request, null, 'limit', 1, 10_000, true) ?? 1000;
     const offset = numberField(request, null, 'offset', 0, 1_000_000_000, true) ?? 0;
-    return queue.get(request.params.id, filter?.length === 0 ? { limit: 0 } : { states: filter ?? undefined, limit, offset });
+    return runner.get(request.params.id, filter?.length === 0 ? { limit: 0 } : { states: filter ?? undefined, limit, offset });
   });
 
-  const cancel = async (request: FastifyRequest<{ Params: { id: string } }>) => queueOf().cancel(request.params.id);
+  const cancel = async (request: FastifyRequest<{ Params: { id: string } }>) => runnerOf(request.params.id).cancel(request.params.id);
   app.post<{ Params: { id: string } }>('/v1/jobs/:id/cancel', admin, cancel);
   app.delete<{ Params: { id: string } }>('/v1/jobs/:id', admin, cancel);
 }

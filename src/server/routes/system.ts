@@ -61,11 +61,12 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
   let docs: string | null = null;
   app.get('/docs', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(HTML_HEADERS).send(docs ??= docsPage(spec() as never)));
 
-  // The web page: four fixed files of src/server/web, read once; no request names a file.
+  // The web page: fixed files of src/server/web, read once; no request names a file.
   const web = (name: string) => readFileSync(new URL(`../web/${name}`, import.meta.url));
-  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css'), people: web('people.js') };
+  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css'), people: web('people.js'), videos: web('videos.js') };
   app.get('/', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page.html));
   app.get('/app.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.js));
   app.get('/people.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.people));
+  app.get('/videos.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.videos));
   app.get('/style.css', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/css; charset=utf-8').send(page.css));
 }
