@@ -278,40 +278,63 @@ export class VideoSource {
     const { width, height } = this.info;
     const frameBytes = width * height * 3;
     const perFrame = this.info.fps ? 1 / this.info.fps : 0;
-    const chunks = this.process.stdout[Symbol.asyncIterator]();
-    let frame = new Uint8Array(frameBytes);
+    const stdout = this.process.stdout;
+    // ffmpeg's output is copied into frames as it comes ('data' events), at most two frames ahead
+    // of the caller: then the pipe fills and ffmpeg waits. One timer per frame awaited, none per
+    // chunk of the pipe (a 1080p frame comes in about 95 of them).
+    const newFrame = () => { const b = Buffer.allocUnsafeSlow(frameBytes); return new Uint8Array(b.buffer, b.byteOffset, frameBytes); };
+    const ready: Uint8Array[] = [];
+    let frame = newFrame();
     let filled = 0;
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const notify = () => { const w = wake; wake = null; w?.(); };
+    const onData = (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length) {
+        const take = Math.min(frameBytes - filled, chunk.length - at);
+        frame.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === frameBytes) { ready.push(frame); frame = newFrame(); filled = 0; }
+      }
+      if (ready.length >= 2) stdout.pause();
+      if (ready.length > 0) notify();
+    };
+    const onEnd = () => { ended = true; notify(); };
+    stdout.on('data', onData);
+    stdout.once('end', onEnd);
+    stdout.once('close', onEnd);
+    stdout.once('error', onEnd);
     let index = 0;
     try {
       for (;;) {
-        let timer: NodeJS.Timeout | undefined;
-        // The first frame may need a connection and a seek: twice the time.
-        const wait = index === 0 && filled === 0 ? this.timeoutMs * 2 : this.timeoutMs;
-        const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), wait); });
-        const next = await Promise.race([chunks.next(), timeout]).finally(() => clearTimeout(timer));
-        if (next === 'timeout') {
-          this.process.kill('SIGKILL');
-          const error = new VisageError('VISAGE_ERR_VIDEO_TIMEOUT', `${this.info.source} sent no frame for ${(wait / 1000).toFixed(1)} s (after ${index} frames)`);
-          if (index === 0) throw error;
-          this.stats.error = { code: error.code, message: error.message };
-          return;
-        }
-        if (next.done) break;
-        const chunk = next.value as Buffer;
-        let at = 0;
-        while (at < chunk.length) {
-          const take = Math.min(frameBytes - filled, chunk.length - at);
-          frame.set(chunk.subarray(at, at + take), filled);
-          filled += take;
-          at += take;
-          if (filled === frameBytes) {
-            this.stats.frames++;
-            yield { index, time: this.info.from + index * perFrame, width, height, channels: 3, data: frame };
-            index++;
-            frame = new Uint8Array(frameBytes);
-            filled = 0;
+        if (ready.length === 0 && !ended) {
+          // The first frame may need a connection and a seek: twice the time.
+          const wait = index === 0 && filled === 0 ? this.timeoutMs * 2 : this.timeoutMs;
+          let timer: NodeJS.Timeout | undefined;
+          const arrived = await new Promise<boolean>((resolve) => {
+            wake = () => resolve(true);
+            timer = setTimeout(() => resolve(false), wait);
+            stdout.resume();
+          });
+          clearTimeout(timer);
+          wake = null;
+          if (!arrived) {
+            this.process.kill('SIGKILL');
+            const error = new VisageError('VISAGE_ERR_VIDEO_TIMEOUT', `${this.info.source} sent no frame for ${(wait / 1000).toFixed(1)} s (after ${index} frames)`);
+            if (index === 0) throw error;
+            this.stats.error = { code: error.code, message: error.message };
+            return;
           }
+          continue;
         }
+        const data = ready.shift();
+        if (!data) break;
+        if (ready.length < 2 && !ended) stdout.resume();
+        this.stats.frames++;
+        yield { index, time: this.info.from + index * perFrame, width, height, channels: 3, data };
+        index++;
       }
       if (filled > 0) this.stats.truncatedFrames++;
       const code = await this.exited;
@@ -321,6 +344,10 @@ export class VideoSource {
         this.stats.error = { code: error.code, message: error.message };
       }
     } finally {
+      stdout.off('data', onData);
+      stdout.off('end', onEnd);
+      stdout.off('close', onEnd);
+      stdout.off('error', onEnd);
       await this.close();
     }
   }
