@@ -314,6 +314,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
           faces[k] = { embedding, weight: faceWeight(face.quality, face.score), quality: face.quality, grey: analysis.grey, match };
         }
         clock.stop('identify');
+        if (mirrorAll) facesMirrored += toEmbed.length;
         // Near the threshold the mirror can change the decision: those faces are embedded again with it.
         const near = flip && !mirrorAll ? toEmbed.filter((k) => nearThreshold(faces[k]!.match, flipMargin)) : [];
         if (near.length) {
