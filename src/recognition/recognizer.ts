@@ -269,7 +269,7 @@ export class Recognizer {
     return trackVideo(this.visage, source, rest, async (embedding, grey) => {
       const decision = this.decision({ threshold, strategy }, grey);
       const { name, subjectId, similarity } = this.match(await this.searchIndex(), embedding, { ...decision, k: 1 });
-      return { name, subjectId, similarity };
+      return { name, subjectId, similarity, threshold: decision.threshold };
     });
   }
 

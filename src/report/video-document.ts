@@ -35,8 +35,9 @@ export function videoDocument(result: VideoSummary, context: VideoDocumentContex
     stopped: result.stopped, decodeErrors: result.source.decodeErrors, truncatedFrames: result.source.truncatedFrames, endedEarly: result.source.error ?? null,
     tracks: result.tracks.map((t) => trackRecord(t, context.thumbnails.get(t.id) ?? null, context.boxes)),
     people: result.people,
-    faces: { detected: result.facesDetected, embedded: result.facesEmbedded, rejected: result.facesRejected },
+    faces: { detected: result.facesDetected, embedded: result.facesEmbedded, mirrored: result.facesMirrored, rejected: result.facesRejected },
     timingsMs: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)])),
+    cpuMs: { ...Object.fromEntries(Object.entries(result.cpuTimings).map(([k, v]) => [k, Math.round(v)])), total: Math.round(result.cpuMs), ffmpeg: result.source.ffmpegCpuMs === undefined ? null : Math.round(result.source.ffmpegCpuMs) },
     settings: result.settings,
   };
 }

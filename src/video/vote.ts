@@ -19,6 +19,8 @@ export interface FaceMatchResult {
   subjectId: number | null;
   /** To the nearest person (null: empty gallery). */
   similarity: number | null;
+  /** The threshold the decision was made with (video mirrors faces near it: flipMargin). */
+  threshold?: number;
 }
 
 export interface VoteInput {

@@ -46,6 +46,12 @@ test('ffmpeg log parsing and command line (pure)', () => {
   assert.ok(args.join(' ').includes('-ss 2 -i clip.mp4 -t 2'));
   assert.ok(args.includes("fps=5,scale=-2:'min(ih,720)'"));
   assert.ok(ffmpegArgs('x.mp4', { fps: 'all' }).includes('passthrough'));
+  // Sampling at 5 fps or fewer skips decoding the frames nothing refers to; every frame, or 10 fps, does not.
+  assert.ok(args.join(' ').includes('-skip_frame noref -ss 2 -i'));
+  assert.ok(ffmpegArgs('x.mp4').includes('noref'));
+  assert.ok(!ffmpegArgs('x.mp4', { fps: 'all' }).includes('noref'));
+  assert.ok(!ffmpegArgs('x.mp4', { fps: 10 }).includes('noref'));
+  assert.ok(args.includes('-benchmark'));
   assert.ok(ffmpegArgs('rtsp://cam/1', { timeoutMs: 1000 }).join(' ').includes('-rtsp_transport tcp -timeout 1000000'));
   // A file named like an option is read as a file.
   assert.ok(ffmpegArgs('-x.mp4').includes('file:-x.mp4'));
@@ -60,6 +66,8 @@ test('street.mp4 at 5 fps: 1080p frames, 0.2 s apart; every frame of tiny5frames
   assert.deepEqual([...all.sizes], [1920 * 1080 * 3]);
   assert.ok(Math.abs(all.times[5]! - 1) < 1e-9);
   assert.equal(street.stats.decodeErrors, 0);
+  // ffmpeg's own CPU time, from its -benchmark line.
+  assert.ok(street.stats.ffmpegCpuMs! > 0 && street.stats.ffmpegCpuMs! < 60_000, `${street.stats.ffmpegCpuMs} ms`);
 
   const tiny = await openVideo(dataset('media', 'tiny5frames.mp4'), { fps: 'all' });
   assert.equal((await readAll(tiny)).count, 5);

@@ -60,6 +60,12 @@ test('the labelled clip: every track named rightly, no switch, no stranger named
     // The hidden 0.4 s does not split Jennifer Lopez's first appearance.
     assert.equal(score.tracks.filter((t) => t.appearance === 1).length, 1);
     for (const track of summary.tracks) assert.ok(track.boxes!.length === track.frames);
+    // The mirror is embedded only for faces near the threshold (flipMargin): some, not all.
+    assert.ok(summary.facesMirrored > 0 && summary.facesMirrored < summary.facesEmbedded, `${summary.facesMirrored} of ${summary.facesEmbedded} mirrored`);
+    assert.equal(summary.settings.flipMargin, 0.03);
+    // CPU time per stage, and ffmpeg's own.
+    assert.ok(summary.cpuTimings.detect > 0 && summary.cpuTimings.embed > 0);
+    assert.ok(summary.source.ffmpegCpuMs! > 0);
   } finally {
     await recognizer.close();
   }
@@ -131,6 +137,7 @@ test('visage video: bad input is one line and exit 1; bad options exit 2', { ski
 test('Visage.video without a gallery: strangers only, labelled unknown-k', { skip }, async () => {
   const v = await createVisage();
   try {
+    await assert.rejects(videoSummary(v.video(clip.video, { flipMargin: -1 })), { code: 'VISAGE_ERR_BAD_OPTION' });
     const summary = await videoSummary(v.video(dataset('media', 'hamilton_clip.mp4'), { fps: 5, to: 3 }));
     assert.ok(summary.tracks.length >= 2, `${summary.tracks.length} tracks`);
     for (const t of summary.tracks) {

@@ -17,6 +17,18 @@ export interface RawPixels {
   channels: 1 | 3 | 4;
 }
 
+/**
+ * Marks raw RGB pixels whose buffer nobody changes while Visage reads it (a video frame: a fresh
+ * buffer per frame, never written after). loadImage then reads them in place instead of copying
+ * them first: a 1080p frame is 6 MB, and video passes each one to detect, checkFaces and analyze.
+ * The mark is a symbol: it does not cross to a worker thread, where the pixels are a copy anyway.
+ */
+export const UNSHARED_PIXELS = Symbol('visage.unsharedPixels');
+
+export function unsharedPixels<T extends RawPixels>(pixels: T): T & { [UNSHARED_PIXELS]: true } {
+  return Object.assign(pixels, { [UNSHARED_PIXELS]: true as const });
+}
+
 /** A file path, an encoded image in memory (JPEG, PNG, WebP, GIF, TIFF, AVIF), or raw pixels. */
 export type ImageInput = string | Uint8Array | RawPixels;
 
@@ -213,8 +225,11 @@ async function fromRawPixels(input: RawPixels, limits: Required<LoadImageOptions
     const shrunk = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     return result(shrunk.data, shrunk.info.width, shrunk.info.height, width, height);
   }
-  // Same size: convert here, which is faster than a round trip through sharp and always copies,
-  // so the caller may reuse its buffer (a video frame, say).
+  // Same size: convert here, which is faster than a round trip through sharp and copies, so the
+  // caller may reuse its buffer; an RGB buffer marked unshared is read in place.
+  if (channels === 3 && (input as { [UNSHARED_PIXELS]?: true })[UNSHARED_PIXELS] === true) {
+    return { width, height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length), originalWidth: width, originalHeight: height, scale: 1 };
+  }
   const pixels = width * height;
   const out = new Uint8Array(pixels * 3);
   if (channels === 3) {

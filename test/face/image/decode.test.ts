@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { loadImage, isSrgbProfile, IMAGE_DEFAULTS, type LoadedImage } from '../../../src/face/image/decode.ts';
+import { loadImage, isSrgbProfile, IMAGE_DEFAULTS, unsharedPixels, type LoadedImage } from '../../../src/face/image/decode.ts';
 import { dataset, skipUnless } from '../../helpers/datasets.ts';
 
 const photo = dataset('media', 'group2.jpg');             // 640x828 colour JPEG
@@ -235,6 +235,18 @@ test('raw pixels: grey, RGB and RGBA; the input buffer is copied', async () => {
   const rgba = await loadImage({ data: new Uint8ClampedArray([255, 128, 0, 128, 10, 20, 30, 255]), width: 2, height: 1, channels: 4 });
   assert.deepEqual([...rgba.data], [128, 64, 0, 10, 20, 30]);
   assert.deepEqual({ w: rgba.originalWidth, h: rgba.originalHeight }, { w: 2, h: 1 });
+});
+
+test('raw RGB pixels marked unshared (video frames) are read in place; others are copied', async () => {
+  const data = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+  const inPlace = await loadImage(unsharedPixels({ data, width: 1, height: 2, channels: 3 }));
+  assert.equal(inPlace.data.buffer, data.buffer);
+  assert.deepEqual([...inPlace.data], [1, 2, 3, 4, 5, 6]);
+  const copied = await loadImage({ data, width: 1, height: 2, channels: 3 });
+  assert.notEqual(copied.data.buffer, data.buffer);
+  // Grey is expanded to RGB whatever the mark: a new buffer.
+  const grey = await loadImage(unsharedPixels({ data: Uint8Array.from([7, 8]), width: 2, height: 1, channels: 1 }));
+  assert.deepEqual([...grey.data], [7, 7, 7, 8, 8, 8]);
 });
 
 test('raw pixels above maxWorkingPixels are shrunk; above maxInputPixels refused', async () => {
