@@ -11,7 +11,7 @@ import {
 } from '../../recognition/clustering.ts';
 import { writeContactSheet } from '../../report/cluster-sheet.ts';
 import { expandInputs, reportSkippedVideos } from '../inputs.ts';
-import { numberFlag } from '../options.ts';
+import { numberFlag, QUALITY_OPTIONS, qualityFlags, qualityHelp } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { formatJson } from '../json.ts';
@@ -42,9 +42,7 @@ Options:
                        go (default: ./clusters)
 ${DB_HELP}
   --threshold T        merge threshold of the clustering (default: fitted for the embedder)
-  --min-size PX        quality gate: smallest face side (default ${DEFAULT_QUALITY_GATE.minSize})
-  --min-sharpness S    quality gate: variance of the Laplacian (default ${DEFAULT_QUALITY_GATE.minSharpness})
-  --min-frontalness F  quality gate: 0-1 (default ${DEFAULT_QUALITY_GATE.minFrontalness}, about 60 degrees)
+${qualityHelp(DEFAULT_QUALITY_GATE, false)}
   --min-score S        quality gate: detector score (default ${DEFAULT_QUALITY_GATE.minScore})
   --cache DIR          embedding cache (default: as visage train); --no-cache for none
   --json               print the result as JSON
@@ -64,7 +62,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'clusters' },
       db: { type: 'string' },
       threshold: { type: 'string' },
-      'min-size': { type: 'string' }, 'min-sharpness': { type: 'string' }, 'min-frontalness': { type: 'string' }, 'min-score': { type: 'string' },
+      ...QUALITY_OPTIONS, 'min-score': { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -86,10 +84,8 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage cluster --help)');
   const threshold = numberFlag('threshold', values.threshold);
   if (threshold !== undefined && !(threshold >= -1 && threshold <= 1)) throw new VisageError('VISAGE_ERR_USAGE', `--threshold takes a similarity from -1 to 1, got ${values.threshold}`);
-  const gate = {
-    minSize: numberFlag('min-size', values['min-size']), minSharpness: numberFlag('min-sharpness', values['min-sharpness']),
-    minFrontalness: numberFlag('min-frontalness', values['min-frontalness']), minScore: numberFlag('min-score', values['min-score']),
-  };
+  const minScore = numberFlag('min-score', values['min-score']);
+  const gate = { ...qualityFlags(values, DEFAULT_QUALITY_GATE), ...(minScore !== undefined ? { minScore } : {}) };
   const inputs = await expandInputs(positionals);
   const files = inputs.images.map((i) => i.file);
   const embedder = resolveConfig({}).embedders[0]!;

@@ -95,7 +95,7 @@ function skipText(r, largestLabel) {
   switch (r.reason) {
     case 'several-faces': return `${r.faces} faces in this photo; choose a photo of one person, or tick "${largestLabel}"`;
     case 'no-face': return 'no face found in this photo';
-    case 'low-quality': return `the face is too small, turned away or blurred (${r.message})`;
+    case 'low-quality': return `the face is too small, turned away, blurred or has its eyes closed (${r.message})`;
     case 'already-enrolled': return 'already enrolled for this person';
     default: return r.message ?? r.reason;
   }
