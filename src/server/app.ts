@@ -26,6 +26,7 @@ import { InferenceQueue } from './queue.ts';
 import { classifyRoutes, type ServedClassifier } from './routes/classify.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { livenessRoutes } from './routes/liveness.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -263,6 +264,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await systemRoutes(app, context, () => spec);
   await subjectRoutes(app, context);
   await recognitionRoutes(app, context);
+  await livenessRoutes(app, context);
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
   await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });

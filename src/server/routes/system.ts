@@ -61,10 +61,11 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
   let docs: string | null = null;
   app.get('/docs', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(HTML_HEADERS).send(docs ??= docsPage(spec() as never)));
 
-  // The web page: three fixed files of src/server/web, read once; no request names a file.
+  // The web page: fixed files of src/server/web, read once; no request names a file.
   const web = (name: string) => readFileSync(new URL(`../web/${name}`, import.meta.url));
-  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css') };
+  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css'), liveness: web('liveness.js') };
   app.get('/', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page.html));
   app.get('/app.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.js));
+  app.get('/liveness.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.liveness));
   app.get('/style.css', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/css; charset=utf-8').send(page.css));
 }
