@@ -110,7 +110,7 @@ export function openApiDocument(version: string): Json {
         post: op('recognition', 'Is a live person in front of the camera? Webcam frames in time order: a blink or head turn (active) and the liveness model (passive)', {
           description: 'The largest face of each frame: its 68 landmarks give the head\'s yaw and the eyes\' state; `active.passed` when a blink (eyes closed then open) or a head turn of 20 degrees or more is seen (`challenge`: blink, turn or either, the default) in at least 5 frames with a face. A still photo or screen gives the same landmarks in every frame; a flat picture turned in the hand keeps its yaw. `passive` is the liveness model\'s median call over the frames. `live` needs both. 3 frames at least; at most the server\'s images per request (10 by default).',
           requestBody: imageBody({ image: 'the frames, in time order (repeat the field)' }, { challenge: { type: 'string', enum: ['blink', 'turn', 'either'] }, passive: { type: 'boolean', description: 'run the passive model too (default true)' } }, false),
-          responses: { 200: json({ type: 'object', properties: { live: { type: 'boolean' }, active: { type: 'object' }, passive: { type: ['object', 'null'] }, reason: { type: 'string' } } }, 'OK'), ...errors(400, 401, 403, 413, 415, 503) },
+          responses: { 200: json({ type: 'object', properties: { live: { type: 'boolean' }, active: { type: 'object' }, passive: { type: ['object', 'null'] }, reason: { type: 'string' } } }, 'OK', EXAMPLES.liveness), ...errors(400, 401, 403, 413, 415, 503) },
         }),
       },
       '/v1/lookalike': {
