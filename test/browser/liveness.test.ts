@@ -138,6 +138,27 @@ describe('web page: attributes and liveness in Chromium', () => {
     assert.deepEqual([...spoof.errors, ...still.errors], [], 'no console errors');
   });
 
+  test('enrol from the webcam with "check liveness first": a printed photo at the camera enrols nothing', { skip }, async () => {
+    const browser = await launch(videos.spoof);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await page.goto(base);
+      await page.click('#camera-start');
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).videoWidth > 0);
+      await page.click('#shot-one');
+      await page.waitForFunction(() => document.getElementById('shots')!.dataset.count === '1');
+      await page.fill('#shots-form input[name=name]', 'printed');
+      await page.check('#shots-form input[name=live]');
+      await page.click('#shots-enrol');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Not enrolled'), undefined, { timeout: 90_000 });
+      assert.match(await page.locator('#status').innerText(), /^Not enrolled: no blink and no head turn seen/);
+      assert.equal(await page.locator('#active-result').getAttribute('data-live'), 'false');
+      assert.equal((await server.app.inject({ url: '/v1/subjects' })).json().subjects.length, 0, 'nobody enrolled');
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('recognise a photo: age, gender, emotion and liveness listed next to the face', { skip }, async () => {
     const browser = await launch(videos.live);
     try {
