@@ -40,7 +40,7 @@ export interface QualityRefusal {
 
 /**
  * Enrolment: loose on purpose, refusing only faces that cannot stand for a person. Measured on
- * the largest face of every image, default pipeline (README, "Enrolment quality gate"): refused
+ * the largest face of every image by npm run bench:quality (README, "Enrolment quality gate"): refused
  * 23 of LFW View 1's 4,992 images (6 blurred, 6 turned away, 12 eyes closed), 0 of the 40 bbt
  * crops, 10 of celeb5's 93 training photos (faces of 19-32 px in wide shots, profiles). The eye
  * limit was set by looking at what it refuses on LFW: at 0.999 it refused 48 images, about half
