@@ -19,6 +19,7 @@ export const ErrorCodes = {
   VISAGE_ERR_VIDEO_DECODE: { status: 400, message: 'video could not be decoded' },
   VISAGE_ERR_VIDEO_TIMEOUT: { status: 504, message: 'the video source sent nothing in time' },
   VISAGE_ERR_FFMPEG_MISSING: { status: 500, message: 'ffmpeg not found' },
+  VISAGE_ERR_LOW_QUALITY: { status: 422, message: 'the face did not pass the quality gate (too small, blurred, turned away or eyes closed)' },
   VISAGE_ERR_NOT_LIVE: { status: 422, message: 'the face did not pass the liveness check (a photo or a screen?)' },
   VISAGE_ERR_BAD_CLASSIFIER: { status: 400, message: 'invalid or unsupported classifier model' },
   VISAGE_ERR_UNKNOWN_SUBJECT: { status: 404, message: 'unknown subject' },

@@ -53,7 +53,8 @@ export interface Face {
     points68?: Point[];
   };
   pose: HeadPoseAngles;
-  quality: { size: number; sharpness: number; frontalness: number };
+  /** `eyesClosed` (0-1, that both eyes are closed) only with analyze option `eyes`. */
+  quality: { size: number; sharpness: number; frontalness: number; eyesClosed?: number };
   /** L2-normalised embeddings by embedder id. */
   embeddings: Record<string, number[]>;
   /** On request: the aligned crop each embedder saw (raw RGB pixels). */

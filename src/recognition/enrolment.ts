@@ -2,27 +2,16 @@
 // An enrolment photo must show exactly one face (unless `largest` is asked for) of sufficient
 // quality, because a wrong or poor face enrolled under a name makes every later answer worse.
 import type { Box, Face } from '../types.ts';
+import { checkQuality, describeRefusals, ENROLMENT_GATE, resolveGate, type QualityGate, type QualityRefusal } from '../face/quality/gate.ts';
 
 /** Why an image was not enrolled (stable strings, for reports and the server). */
 export type SkipReason = 'already-enrolled' | 'no-face' | 'several-faces' | 'low-quality' | 'no-name' | 'not-live';
 
-export interface EnrolmentQuality {
-  /** Shorter side of the face box, pixels (default 32). */
-  minSize: number;
-  /** 0-1, 1 frontal (default 0.2: a profile, or a pose the landmarks could not make sense of). */
-  minFrontalness: number;
-  /** Variance of the Laplacian of the aligned face (default 5: only badly blurred faces fail). */
-  minSharpness: number;
-}
+/** The enrolment limits: the quality gate's (src/face/quality/gate.ts). */
+export type EnrolmentQuality = QualityGate;
 
-/**
- * Limits for an enrolment face, set loose on purpose: they refuse only faces that cannot be
- * recognised well. Measured with the default pipeline (largest face per image): they refuse 4 of
- * the 868 images of the LFW View 1 people with 4 or more images, 0 of the 40 bbt/people crops,
- * 10 of the 118 celeb5 photos (faces of 19-31 px in wide shots) and 14 of the 400 small grey ORL
- * images (92x112, faces of about 30 px).
- */
-export const ENROLMENT_QUALITY: Readonly<EnrolmentQuality> = Object.freeze({ minSize: 32, minFrontalness: 0.2, minSharpness: 5 });
+/** The enrolment defaults (ENROLMENT_GATE, where they were measured). */
+export const ENROLMENT_QUALITY: Readonly<EnrolmentQuality> = ENROLMENT_GATE;
 
 function centre(box: Box): { x: number; y: number } {
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
@@ -34,7 +23,7 @@ function inside(p: { x: number; y: number }, box: Box): boolean {
 
 export type FaceChoice =
   | { face: Face; index: number }
-  | { reason: SkipReason; message: string };
+  | { reason: SkipReason; message: string; refusals?: QualityRefusal[] };
 
 /**
  * Detections scoring more than this below an image's best are not candidates for "the largest
@@ -58,7 +47,7 @@ export function largestFaceIndex(faces: readonly { box: Box; score: number }[]):
 
 /** The face to enrol from one image, or why there is none. */
 export function chooseEnrolmentFace(faces: readonly Face[], options: { largest?: boolean; quality?: Partial<EnrolmentQuality> } = {}): FaceChoice {
-  const limits = { ...ENROLMENT_QUALITY, ...options.quality };
+  const limits = resolveGate(ENROLMENT_GATE, options.quality, 'enrolment quality');
   if (faces.length === 0) return { reason: 'no-face', message: 'no face found' };
   const index = largestFaceIndex(faces);
   const face = faces[index]!;
@@ -69,11 +58,7 @@ export function chooseEnrolmentFace(faces: readonly Face[], options: { largest?:
     // No way out is named here: it is an option of each caller (--largest, largest=true, a checkbox).
     return { reason: 'several-faces', message: `${others + 1} faces found; an enrolment photo shows one person` };
   }
-  const q = face.quality;
-  const problems: string[] = [];
-  if (q.size < limits.minSize) problems.push(`face too small (${Math.round(q.size)} px < ${limits.minSize})`);
-  if (q.frontalness < limits.minFrontalness) problems.push(`face turned too far (frontalness ${q.frontalness.toFixed(2)} < ${limits.minFrontalness})`);
-  if (q.sharpness < limits.minSharpness) problems.push(`face too blurred (sharpness ${q.sharpness.toFixed(0)} < ${limits.minSharpness})`);
-  if (problems.length) return { reason: 'low-quality', message: problems.join(', ') };
+  const refusals = checkQuality(face, limits);
+  if (refusals.length) return { reason: 'low-quality', message: describeRefusals(refusals), refusals };
   return { face, index };
 }

@@ -112,7 +112,7 @@ export class PeopleClusters {
       subject: m.subject,
       faces: m.faces.filter((f) => byKey.has(f.key) && !placed.has(f.key)).map((f) => ({ ...pick(f.key)!, similarity: f.similarity })),
     })).filter((m) => m.faces.length > 0);
-    const setAsideCounts: Record<GateReason, number> = { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0 };
+    const setAsideCounts: Record<GateReason, number> = { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0, 'eyes-closed': 0 };
     const setAside = (snap.run?.setAside ?? []).filter((f) => byKey.has(f.key) && !placed.has(f.key)).map((f) => {
       for (const r of f.reasons) setAsideCounts[r]++;
       return { ...pick(f.key)!, reasons: f.reasons };

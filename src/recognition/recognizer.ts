@@ -19,6 +19,8 @@ import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRA
 import { contentHash } from '../gallery/portable.ts';
 import type { Face } from '../types.ts';
 import { chooseEnrolmentFace, largestFaceIndex, type EnrolmentQuality, type SkipReason } from './enrolment.ts';
+import { ENROLMENT_GATE, gateNeedsEyes, OPEN_GATE, resolveGate } from '../face/quality/gate.ts';
+import { eyeModelAvailable } from '../face/quality/eyes.ts';
 import { reindexGallery } from './reindex.ts';
 import type { LivenessAttribute } from '../attributes/attributes.ts';
 import { chooseEmbedders, requestedEmbedders, type EmbedderChoice } from './embedder-choice.ts';
@@ -39,7 +41,8 @@ export class Recognizer {
   readonly embedderChoice: EmbedderChoice;
   private readonly thresholdOption: number | undefined;
   readonly strategy: DecisionStrategy;
-  private readonly enrolmentQuality: Partial<EnrolmentQuality>;
+  /** The enrolment quality gate (ENROLMENT_GATE with the recognizer's changes); a call can change it again. */
+  readonly enrolmentQuality: Readonly<EnrolmentQuality>;
   /** Refuse faces the liveness model calls a spoof unless a call says otherwise. */
   readonly requireLive: boolean;
   private readonly searchOptions: SearchOptions | undefined;
@@ -59,7 +62,7 @@ export class Recognizer {
     this.modelId = visage.config.embedders[0]!;
     this.thresholdOption = options.threshold;
     this.strategy = checkStrategy(options.strategy ?? DEFAULT_STRATEGY);
-    this.enrolmentQuality = options.enrolmentQuality ?? {};
+    this.enrolmentQuality = resolveGate(ENROLMENT_GATE, options.enrolmentQuality, 'enrolmentQuality');
     this.requireLive = checkRequireLive(options.requireLive) ?? false;
     this.searchOptions = options.search;
     this.ownsVisage = owns.visage;
@@ -83,6 +86,7 @@ export class Recognizer {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `safetyPeriodMs must be a whole number >= 10, got ${String(options.safetyPeriodMs)}`);
     }
     if (options.search !== undefined) searchSettings(options.search);
+    resolveGate(ENROLMENT_GATE, options.enrolmentQuality, 'enrolmentQuality');
     const gallery = options.gallery ?? await openGallery(options.db!, options.galleryOptions);
     let visage: Visage;
     let choice: EmbedderChoice;
@@ -202,9 +206,16 @@ export class Recognizer {
     const skipped = (reason: SkipReason, message: string, faces: number): EnrollOutcome => ({ status: 'skipped', subject, reason, message, faces, contentHash: hash });
     if (await this.gallery.hasContentHash(hash, subject)) return skipped('already-enrolled', `already enrolled for ${subject}`, 0);
     const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
-    const { faces } = await this.visage.analyze(bytes, requireLive ? { attributes: ['liveness'] } : {});
-    const choice = chooseEnrolmentFace(faces, { largest: options.largest, quality: this.enrolmentQuality });
-    if ('reason' in choice) return skipped(choice.reason, choice.message, faces.length);
+    const gate = options.quality === false ? OPEN_GATE : resolveGate(this.enrolmentQuality, options.quality, 'enrol option quality');
+    // The eye check runs where its model's package is installed; elsewhere the gate reads no eyes.
+    const eyes = gateNeedsEyes(gate) && eyeModelAvailable();
+    const { faces } = await this.visage.analyze(bytes, { ...(requireLive ? { attributes: ['liveness'] } : {}), ...(eyes ? { eyes } : {}) });
+    const choice = chooseEnrolmentFace(faces, { largest: options.largest, quality: gate });
+    if ('reason' in choice) {
+      if (!choice.refusals) return skipped(choice.reason, choice.message, faces.length);
+      const face = faces[largestFaceIndex(faces)]!;
+      return { ...skipped(choice.reason, choice.message, faces.length), refusals: choice.refusals, box: face.box, quality: face.quality };
+    }
     const face = choice.face;
     const liveness = face.attributes?.liveness;
     if (liveness?.value === 'spoof') {

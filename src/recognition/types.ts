@@ -7,6 +7,7 @@ import type { SearchOptions } from '../gallery/search.ts';
 import type { DecisionStrategy } from '../face/match/index.ts';
 import type { Box, Face } from '../types.ts';
 import type { EnrolmentQuality, SkipReason } from './enrolment.ts';
+import type { QualityGate, QualityRefusal } from '../face/quality/gate.ts';
 import type { AttributeName } from '../attributes/heads.ts';
 import type { FaceAttributes, LivenessAttribute } from '../attributes/attributes.ts';
 
@@ -66,6 +67,12 @@ export interface EnrollOptions {
   metadata?: Metadata;
   /** Skip the image (reason 'not-live') when the liveness model calls its face a spoof; default the recognizer's requireLive. */
   requireLive?: boolean;
+  /**
+   * This call's quality gate: changes to the recognizer's enrolmentQuality (such as
+   * `{ minSize: 64 }`), or false for none. A face that breaks a limit is skipped with reason
+   * 'low-quality' and `refusals` saying which.
+   */
+  quality?: Partial<QualityGate> | false;
 }
 
 export interface EnrollOutcome {
@@ -74,6 +81,8 @@ export interface EnrollOutcome {
   /** Why it was skipped. */
   reason?: SkipReason;
   message?: string;
+  /** With reason 'low-quality': each limit of the quality gate the face broke, its value and the limit. */
+  refusals?: QualityRefusal[];
   /** Faces found in the image. */
   faces: number;
   /** The stored face (when added). */

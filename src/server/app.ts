@@ -27,6 +27,7 @@ import { classifyRoutes, type ServedClassifier } from './routes/classify.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { livenessRoutes } from './routes/liveness.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -294,6 +295,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await systemRoutes(app, context, () => spec);
   await subjectRoutes(app, context);
   await recognitionRoutes(app, context);
+  await livenessRoutes(app, context);
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
   const localJobs = videoRunner === 'in-process'

@@ -17,7 +17,7 @@ const FACE_SCHEMA = {
     key: { type: 'string' }, file: { type: 'string', description: 'the upload\'s file name, or the path under the jobs root' }, box: BOX, score: { type: 'number' },
     quality: { type: 'object', properties: { size: { type: 'number' }, sharpness: { type: 'number' }, frontalness: { type: 'number' } } },
     similarity: { type: 'number', description: 'matched faces: similarity to the enrolled person' },
-    reasons: { type: 'array', items: { type: 'string', enum: ['small', 'blurred', 'turned-away', 'low-score'] }, description: 'faces set aside: why' },
+    reasons: { type: 'array', items: { type: 'string', enum: ['small', 'blurred', 'turned-away', 'low-score', 'eyes-closed'] }, description: 'faces set aside: why' },
     thumbnail: { type: 'string', description: 'URL of its JPEG (128 px)' },
   },
 };
@@ -41,7 +41,7 @@ const view = {
   clusters: [c3],
   matched: [{ subject: 'Colin Powell', size: 5, faces: [{ ...face('0b9d6e2f41c3a857-0', 'Colin_Powell_0001.jpg', 71), similarity: 0.93 }] }],
   unclustered: [face('77aa01c2d3e4f506-1', 'John_Ashcroft_0003.jpg', 180)], unclusteredCount: 1,
-  setAside: [], setAsideCounts: { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0 }, noFace: [],
+  setAside: [], setAsideCounts: { small: 0, blurred: 0, 'turned-away': 0, 'low-score': 0, 'eyes-closed': 0 }, noFace: [],
 };
 
 /** The /v1/clusters paths; `op` is the document's operation builder (tag, summary, details). */

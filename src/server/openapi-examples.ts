@@ -90,6 +90,16 @@ export const EXAMPLES = {
     queue, uploads, eventLoop: { p50Ms: 10.1, p99Ms: 48.3, maxMs: 96.5 }, memory: { rssBytes: 349167616 },
   },
   health: { status: 'ok', version: '0.1.0', uptimeSeconds: 5, queue, uploads },
+  /** POST /v1/liveness on 10 frames of media/hamilton_clip.mp4 (a singer turning his head). */
+  liveness: {
+    live: true,
+    active: {
+      passed: true, challenge: 'either', frames: 10, faceFrames: 10,
+      turn: { passed: true, yawMin: -19.4, yawMax: 19.3, yawRange: 38.7 },
+      blink: { passed: false, blinks: 0, method: 'eye-model', signal: [0, 0, 0, 0, 0, 0.001, 0, 0.016, 0.001, 0] },
+    },
+    passive: { value: 'live', score: 0.9834, threshold: 0.0215, model: 'faceplugin-liveness', frames: 10 },
+  },
   /** Error answers, one per status the document lists. */
   errors: {
     400: { error: { code: 'VISAGE_ERR_IMAGE_DECODE', message: 'cannot decode image image buffer (2500 bytes): VipsJpeg: premature end of JPEG image' } },

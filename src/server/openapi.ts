@@ -110,6 +110,13 @@ export function openApiDocument(version: string): Json {
           responses: { 200: json({ type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' }, faces: { type: 'array', items: { type: 'object', properties: { box: ref('Box'), score: { type: 'number' } } } } } }, 'OK', EXAMPLES.detect), ...errors(400, 401, 403, 413, 415, 503) },
         }),
       },
+      '/v1/liveness': {
+        post: op('recognition', 'Is a live person in front of the camera? Webcam frames in time order: a blink or head turn (active) and the liveness model (passive)', {
+          description: 'The largest face of each frame: its 68 landmarks give the head\'s yaw and the eyes\' state; `active.passed` when a blink (eyes closed then open) or a head turn of 20 degrees or more is seen (`challenge`: blink, turn or either, the default) in at least 5 frames with a face. A still photo or screen gives the same landmarks in every frame; a flat picture turned in the hand keeps its yaw. `passive` is the liveness model\'s median call over the frames. `live` needs both. 3 frames at least; at most the server\'s images per request (10 by default).',
+          requestBody: imageBody({ image: 'the frames, in time order (repeat the field)' }, { challenge: { type: 'string', enum: ['blink', 'turn', 'either'] }, passive: { type: 'boolean', description: 'run the passive model too (default true)' } }, false),
+          responses: { 200: json({ type: 'object', properties: { live: { type: 'boolean' }, active: { type: 'object' }, passive: { type: ['object', 'null'] }, reason: { type: 'string' } } }, 'OK', EXAMPLES.liveness), ...errors(400, 401, 403, 413, 415, 503) },
+        }),
+      },
       '/v1/lookalike': {
         get: op('recognition', 'The look-alike galleries this server was started with', {
           responses: { 200: json({ type: 'object', properties: { galleries: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, subjects: { type: 'integer' }, faces: { type: 'integer' } } } } } }, 'OK', EXAMPLES.lookalikeList), ...errors(401, 403) },
@@ -161,8 +168,12 @@ export function openApiDocument(version: string): Json {
         get: op('subjects', 'The faces of a person', { responses: { 200: json({ type: 'object', properties: { subject: ref('Subject'), faces: { type: 'array', items: ref('Face') } } }, 'OK', EXAMPLES.faces), ...errors(401, 403, 404) } }),
         post: op('subjects', 'Enrol faces from uploaded photos, one face per photo (admin); create=true creates a new person', {
           description: 'Each photo must show one face of sufficient quality (else it is skipped, with the reason: no-face, several-faces, low-quality, already-enrolled). `largest=true` takes the largest face of a photo with several. A 128-px JPEG thumbnail of each face is kept by the server.\n\n'
-            + 'A subject that does not exist is a 404 (`VISAGE_ERR_UNKNOWN_SUBJECT`) unless `create=true` is given in the query: then the subject (named by the path) is created with its first added face, and `created` is true. When every photo is skipped nobody is created and `subject` is null. A subject is created by name only: an unknown id (digits) stays a 404.',
-          parameters: [queryParam('create', 'create the subject named in the path when it does not exist (default false)', { type: 'boolean', default: false }), queryParam('largest', 'take the largest face of a photo with several', { type: 'boolean', default: false }), queryParam('requireLive', 'skip photos whose face the liveness model calls a spoof (reason not-live)', { type: 'boolean', default: false })],
+            + 'A subject that does not exist is a 404 (`VISAGE_ERR_UNKNOWN_SUBJECT`) unless `create=true` is given in the query: then the subject (named by the path) is created with its first added face, and `created` is true. When every photo is skipped nobody is created and `subject` is null. A subject is created by name only: an unknown id (digits) stays a 404.\n\n'
+            + 'Quality gate: `minSize` (px, default 32), `minSharpness` (5), `minFrontalness` (0.2), `minScore` (0) and `maxEyesClosed` (0.9999; where faceplugin-face-recognition-js is installed) change its limits for this request; `qualityGate=false` turns it off. A skipped photo carries `refusals` (each limit broken: reason small, blurred, turned-away, low-score or eyes-closed, its value and the limit). When every photo of the request fails the gate, the answer is 422 `VISAGE_ERR_LOW_QUALITY` naming the reasons.',
+          parameters: [queryParam('create', 'create the subject named in the path when it does not exist (default false)', { type: 'boolean', default: false }), queryParam('largest', 'take the largest face of a photo with several', { type: 'boolean', default: false }), queryParam('requireLive', 'skip photos whose face the liveness model calls a spoof (reason not-live)', { type: 'boolean', default: false }),
+            queryParam('minSize', 'quality gate: smallest face side, pixels (default 32)', { type: 'number', minimum: 0 }), queryParam('minSharpness', 'quality gate: variance of the Laplacian of the aligned face (default 5)', { type: 'number', minimum: 0 }),
+            queryParam('minFrontalness', 'quality gate: 1 frontal .. 0 at 90 degrees (default 0.2)', { type: 'number', minimum: 0, maximum: 1 }), queryParam('minScore', 'quality gate: detector score (default 0)', { type: 'number', minimum: 0, maximum: 1 }),
+            queryParam('maxEyesClosed', 'quality gate: largest probability that both eyes are closed (default 0.9999; 1 no check)', { type: 'number', minimum: 0, maximum: 1 }), queryParam('qualityGate', 'false: no quality gate', { type: 'boolean', default: true })],
           requestBody: imageBody({ image: 'one or more photos (repeat the field; in JSON, "images": [...])' }, { largest: { type: 'boolean' } }),
           responses: {
             201: json({
@@ -172,7 +183,7 @@ export function openApiDocument(version: string): Json {
               },
             }, 'at least one face added', EXAMPLES.enrolled),
             200: json({ type: 'object' }, 'nothing added (every photo skipped; see results)', EXAMPLES.nothingEnrolled),
-            ...errors(400, 401, 403, 404, 413, 415, 503),
+            ...errors(400, 401, 403, 404, 413, 415, 422, 503),
           },
         }),
       },
@@ -216,6 +227,7 @@ export function openApiDocument(version: string): Json {
       '/app.js': { get: op('system', 'The web page\'s script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The Visage web page: people with thumbnails, enrol by upload or by webcam pictures, ...' } } } } }, false) },
       '/people.js': { get: op('system', 'The web page\'s "People to name" script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// "People to name" on the Visage web page: photos added to /v1/clusters, ...' } } } } }, false) },
       '/videos.js': { get: op('system', 'The web page\'s video section', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The web page\'s video section: upload a video (POST /v1/videos), follow its job\'s progress, ...' } } } } }, false) },
+      '/liveness.js': { get: op('system', 'The web page\'s webcam liveness check', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The webcam\'s active liveness check: ...' } } } } }, false) },
       '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' }, example: 'body { font-family: system-ui, sans-serif; }' } } } } }, false) },
     },
     components: {

@@ -1,7 +1,9 @@
 // The web page's attributes and liveness in Chromium (playwright-core) against the server on
 // 127.0.0.1: a photo recognised with its age, gender, emotion and liveness listed and drawn; the
 // live view with "require a live face" over a fake camera playing a NUAA printed-photo frame
-// (labelled NOT LIVE) and one playing a live frame of the same person (not refused).
+// (labelled NOT LIVE) and one playing a live frame of the same person (not refused); the active
+// check (turn or blink) over the same fake cameras: a still picture, printed photo or live frame,
+// moves neither head nor eyes and is refused.
 // Skipped, with the reason, without Chromium ($VISAGE_CHROMIUM), ffmpeg or the NUAA dataset.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +100,63 @@ describe('web page: attributes and liveness in Chromium', () => {
     assert.ok(spoof.labels.length >= 1 && spoof.labels.every((l) => l === 'NOT LIVE'), spoof.labels.join(', '));
     assert.ok(live.labels.includes('UNKNOWN'), live.labels.join(', '));
     assert.deepEqual([...spoof.errors, ...live.errors], [], 'no console errors');
+  });
+
+  /** "Check liveness" over the fake camera: the verdict's text and data attributes once the server answered. */
+  async function activeVerdict(kind: 'live' | 'spoof'): Promise<{ text: string; live: string; active: string; passive: string; errors: string[] }> {
+    const browser = await launch(videos[kind]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(base);
+      await page.click('#camera-start');
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).videoWidth > 0);
+      await page.click('#active-check');
+      await page.waitForFunction(() => document.getElementById('active-prompt')!.textContent!.length > 0);
+      await page.waitForFunction(() => document.getElementById('active-result')!.dataset.live !== undefined, undefined, { timeout: 90_000 });
+      const result = page.locator('#active-result');
+      return {
+        text: await result.innerText(), live: (await result.getAttribute('data-live'))!, active: (await result.getAttribute('data-active'))!,
+        passive: (await result.getAttribute('data-passive'))!, errors,
+      };
+    } finally {
+      await browser.close();
+    }
+  }
+
+  test('the active check: a printed photo held still fails it (and the passive model); a live frame held still fails it too', { skip }, async (t) => {
+    const spoof = await activeVerdict('spoof');
+    t.diagnostic(`printed photo: ${spoof.text}`);
+    assert.deepEqual([spoof.live, spoof.active, spoof.passive], ['false', 'false', 'spoof']);
+    assert.match(spoof.text, /^NOT LIVE: no blink and no head turn seen/);
+    // A still of a live person is no more alive to the active check than a photo is.
+    const still = await activeVerdict('live');
+    t.diagnostic(`live frame, still: ${still.text}`);
+    assert.deepEqual([still.live, still.active], ['false', 'false']);
+    assert.deepEqual([...spoof.errors, ...still.errors], [], 'no console errors');
+  });
+
+  test('enrol from the webcam with "check liveness first": a printed photo at the camera enrols nothing', { skip }, async () => {
+    const browser = await launch(videos.spoof);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await page.goto(base);
+      await page.click('#camera-start');
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).videoWidth > 0);
+      await page.click('#shot-one');
+      await page.waitForFunction(() => document.getElementById('shots')!.dataset.count === '1');
+      await page.fill('#shots-form input[name=name]', 'printed');
+      await page.check('#shots-form input[name=live]');
+      await page.click('#shots-enrol');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Not enrolled'), undefined, { timeout: 90_000 });
+      assert.match(await page.locator('#status').innerText(), /^Not enrolled: no blink and no head turn seen/);
+      assert.equal(await page.locator('#active-result').getAttribute('data-live'), 'false');
+      assert.equal((await server.app.inject({ url: '/v1/subjects' })).json().subjects.length, 0, 'nobody enrolled');
+    } finally {
+      await browser.close();
+    }
   });
 
   test('recognise a photo: age, gender, emotion and liveness listed next to the face', { skip }, async () => {

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
+import { eyeModelAvailable } from '../../src/face/quality/eyes.ts';
 
 const skip = skipUnless('bbt', 'people');
 const crop = (name: string, n: number) => dataset('bbt', 'people', name, `${name}${n}.png`);
@@ -219,6 +220,37 @@ test('visage enroll: two processes enrolling into one gallery at once both succe
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
     assert.deepEqual(await facesIn(db), { crowd: 15, penny: 5, sheldon: 5, stuart: 5 });
+  } finally {
+    await remove();
+  }
+});
+
+const closedEyes = dataset('lfw-view1', 'images', 'Kim_Hong-up', 'Kim_Hong-up_0001.jpg');
+const skipEyes = skipUnless('lfw-view1', 'images') || (eyeModelAvailable() ? false : 'faceplugin-face-recognition-js is not installed (the eye model)');
+
+test('visage enroll: the quality gate refuses a closed-eye photo with its reason; its limits are flags; bad limits are usage errors', { skip: skipEyes }, async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    const refused = await visage(['enroll', closedEyes, '--name', 'Kim', '--db', db, '--json']);
+    assert.equal(refused.code, 1, refused.stderr);
+    const row = JSON.parse(refused.stdout).images[0];
+    assert.deepEqual([row.status, row.reason, row.message], ['skipped', 'low-quality', 'eyes closed (1.0000 > 0.9999)']);
+    assert.deepEqual(row.refusals.map((r: { reason: string }) => r.reason), ['eyes-closed']);
+    const table = await visage(['enroll', closedEyes, '--name', 'Kim', '--db', db]);
+    assert.match(table.stdout, /eyes closed \(1\.0000 > 0\.9999\)/);
+    assert.match(table.stdout, /skipped 1 \(1 low-quality\)/);
+    const relaxed = await visage(['enroll', closedEyes, '--name', 'Kim', '--db', db, '--max-eyes-closed', '1']);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.deepEqual(await facesIn(db), { Kim: 1 });
+    const strict = await visage(['enroll', crop('amy', 1), '--name', 'amy', '--db', db, '--min-size', '400', '--json']);
+    assert.equal(JSON.parse(strict.stdout).images[0].refusals[0].reason, 'small');
+    const none = await visage(['enroll', crop('amy', 1), '--name', 'amy', '--db', db, '--min-size', '400', '--no-quality-gate']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--no-quality-gate cannot be given with quality limits/);
+    const bad = await visage(['enroll', crop('amy', 1), '--name', 'amy', '--db', db, '--max-eyes-closed', '2']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /quality gate: maxEyesClosed must be a number from 0 to 1, got 2/);
   } finally {
     await remove();
   }

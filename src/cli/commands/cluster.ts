@@ -11,7 +11,7 @@ import {
 } from '../../recognition/clustering.ts';
 import { writeContactSheet } from '../../report/cluster-sheet.ts';
 import { expandInputs, reportSkippedVideos } from '../inputs.ts';
-import { asUsage, numberFlag } from '../options.ts';
+import { asUsage, numberFlag, QUALITY_OPTIONS, qualityFlags, qualityHelp } from '../options.ts';
 import type { VisageConfig } from '../../config.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
@@ -46,9 +46,7 @@ ${DB_HELP}
                        installed) or fast (the ResNet alone); a folder's clusters keep the
                        embedder they were made with (another preset needs another --out)
   --threshold T        merge threshold of the clustering (default: fitted for the embedder)
-  --min-size PX        quality gate: smallest face side (default ${DEFAULT_QUALITY_GATE.minSize})
-  --min-sharpness S    quality gate: variance of the Laplacian (default ${DEFAULT_QUALITY_GATE.minSharpness})
-  --min-frontalness F  quality gate: 0-1 (default ${DEFAULT_QUALITY_GATE.minFrontalness}, about 60 degrees)
+${qualityHelp(DEFAULT_QUALITY_GATE, false)}
   --min-score S        quality gate: detector score (default ${DEFAULT_QUALITY_GATE.minScore})
   --cache DIR          embedding cache (default: as visage train); --no-cache for none
   --json               print the result as JSON
@@ -69,7 +67,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       db: { type: 'string' },
       threshold: { type: 'string' },
       preset: { type: 'string' },
-      'min-size': { type: 'string' }, 'min-sharpness': { type: 'string' }, 'min-frontalness': { type: 'string' }, 'min-score': { type: 'string' },
+      ...QUALITY_OPTIONS, 'min-score': { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -93,10 +91,8 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image given (try: visage cluster --help)');
   const threshold = numberFlag('threshold', values.threshold);
   if (threshold !== undefined && !(threshold >= -1 && threshold <= 1)) throw new VisageError('VISAGE_ERR_USAGE', `--threshold takes a similarity from -1 to 1, got ${values.threshold}`);
-  const gate = {
-    minSize: numberFlag('min-size', values['min-size']), minSharpness: numberFlag('min-sharpness', values['min-sharpness']),
-    minFrontalness: numberFlag('min-frontalness', values['min-frontalness']), minScore: numberFlag('min-score', values['min-score']),
-  };
+  const minScore = numberFlag('min-score', values['min-score']);
+  const gate = { ...qualityFlags(values, DEFAULT_QUALITY_GATE), ...(minScore !== undefined ? { minScore } : {}) };
   const previous = await readClusterState(stateFile);
   if (previous && previous.embedder !== embedder) {
     throw new VisageError('VISAGE_ERR_USAGE', `${stateFile} was made with embedder ${previous.embedder}, not ${embedder}${values.preset ? ` (--preset ${values.preset})` : ''}; use another --out folder`);

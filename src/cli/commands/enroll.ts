@@ -7,7 +7,8 @@ import { VisageError } from '../../errors.ts';
 import type { EnrollOutcome } from '../../recognition/types.ts';
 import { nameForImage, nameFromFileName } from '../../recognition/naming.ts';
 import { expandInputs, imageErrorLine, reportSkippedVideos } from '../inputs.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
+import { EMBEDDER_HELP, EYES_OPTION, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig, QUALITY_OPTIONS, qualityFlags, qualityHelp } from '../options.ts';
+import { ENROLMENT_QUALITY } from '../../recognition/enrolment.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
@@ -23,15 +24,18 @@ Adds people's faces to the gallery. Who an image shows, without --name:
                             George W Bush); names like IMG_1234.jpg need --name
 With --name NAME every image given is NAME's.
 
-An image is enrolled when it shows exactly one face of sufficient quality (the largest one with
---largest). Enrolling adds faces and never replaces any; an image already enrolled for that person
-(same file content) is skipped.
+An image is enrolled when it shows exactly one face (the largest one with --largest) that passes
+the quality gate: large and sharp enough, not turned away, eyes not closed; a face that fails is
+skipped as low-quality with each limit it broke. Enrolling adds faces and never replaces any; an
+image already enrolled for that person (same file content) is skipped.
 
 Options:
   --name NAME          every image is this person's
   --largest            take the largest face of images that show several
   --require-live       skip images whose face the liveness model calls a spoof (a printed photo,
                        a screen); reason not-live
+${qualityHelp(ENROLMENT_QUALITY, true)}
+  --no-quality-gate    enrol every single face, whatever its quality
 ${DB_HELP}
   --json               print what was added and skipped as JSON
 ${EMBEDDER_HELP}
@@ -66,6 +70,7 @@ interface Row {
   reason?: string;
   message?: string;
   faceId?: number;
+  refusals?: EnrollOutcome['refusals'];
 }
 
 export async function enrollCommand(argv: string[]): Promise<number> {
@@ -76,6 +81,8 @@ export async function enrollCommand(argv: string[]): Promise<number> {
       name: { type: 'string' },
       largest: { type: 'boolean', default: false },
       'require-live': { type: 'boolean', default: false },
+      ...QUALITY_OPTIONS, ...EYES_OPTION,
+      'no-quality-gate': { type: 'boolean', default: false },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
@@ -88,6 +95,9 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new VisageError('VISAGE_ERR_USAGE', 'no image or folder given (try: visage enroll --help)');
   if (values.name !== undefined && !values.name.trim()) throw new VisageError('VISAGE_ERR_USAGE', '--name needs a name');
+  const changes = qualityFlags(values, ENROLMENT_QUALITY);
+  if (values['no-quality-gate'] && Object.keys(changes).length) throw new VisageError('VISAGE_ERR_USAGE', '--no-quality-gate cannot be given with quality limits');
+  const quality = values['no-quality-gate'] ? false as const : changes;
   const { items, skippedVideos } = await plan(positionals, values.name?.trim());
   const file = dbPath(values.db);
   const gallery = await openGallery(file, { create: true, write: true });
@@ -102,9 +112,9 @@ export async function enrollCommand(argv: string[]): Promise<number> {
         rows.push({ file: item.file, subject: null, status: 'skipped', reason: 'no-name', message: 'the file name does not name a person (use --name)' });
       } else {
         try {
-          const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest, requireLive: values['require-live'] });
+          const outcome: EnrollOutcome = await recognizer.enroll(item.file, item.name, { largest: values.largest, requireLive: values['require-live'], quality });
           const message = outcome.reason === 'several-faces' ? `${outcome.message} (or use --largest)` : outcome.message;
-          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message, faceId: outcome.faceId });
+          rows.push({ file: item.file, subject: outcome.subject, status: outcome.status, reason: outcome.reason, message, faceId: outcome.faceId, ...(outcome.refusals ? { refusals: outcome.refusals } : {}) });
         } catch (error) {
           const code = (error as VisageError).code ?? 'VISAGE_ERR_UNKNOWN';
           if (FATAL.has(code)) { fatal = error; break; }

@@ -8,6 +8,7 @@ import { subjectRefFromText, validName } from '../../gallery/validate.ts';
 import { booleanField, faceThumbnail, readInput } from '../images.ts';
 import { imageRoute, infer, type ServerContext } from '../context.ts';
 import { schemas } from '../schemas.ts';
+import { lowQualityError, qualityFields } from '../quality.ts';
 
 
 function faceId(text: string): number {
@@ -63,6 +64,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
   // that shows none, several or a poor face is reported as skipped, with the reason. A subject
   // that does not exist is a 404 unless create=true (as CompreFace does): then it is created with
   // its first face added, so that a request whose photos are all skipped leaves no empty subject.
+  // A request whose every photo fails the quality gate answers 422 VISAGE_ERR_LOW_QUALITY (quality.ts).
   app.post<{ Params: { subject: string } }>('/v1/subjects/:subject/faces', imageRoute(context, 'admin'), async (request, reply) => {
     const ref = subjectRefFromText(request.params.subject);
     const create = booleanField(request, null, 'create') ?? false;
@@ -75,6 +77,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const input = await readInput(request, context.limits);
     const largest = booleanField(request, input, 'largest') ?? false;
     const requireLive = booleanField(request, input, 'requireLive');
+    const quality = qualityFields(request, input);
     const uploads = input.files.get('image') ?? [];
     if (uploads.length === 0 || input.files.size > 1) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', 'send the images as "image" (multipart files, or base64 in "image"/"images")');
@@ -83,7 +86,7 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
     const results = [];
     for (const [i, upload] of uploads.entries()) {
       const sourceFile = `upload:${upload.filename ?? `image-${i + 1}`}`;
-      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject?.name ?? String(ref), { largest, sourceFile, requireLive }));
+      const outcome = await infer(context, request, () => recognizer.enroll(upload.data, subject?.name ?? String(ref), { largest, sourceFile, requireLive, quality }));
       if (!subject && outcome.status === 'added') subject = await gallery.getSubject(outcome.subject);
       let thumbnail: string | null = null;
       if (outcome.status === 'added' && outcome.faceId !== undefined && outcome.box && store && subject) {
@@ -96,6 +99,8 @@ export async function subjectRoutes(app: FastifyInstance, context: ServerContext
       }
       results.push({ image: upload.filename ?? `image-${i + 1}`, ...outcome, subjectId: subject?.id ?? null, thumbnail });
     }
+    const refused = lowQualityError(results);
+    if (refused) throw refused;
     const added = results.filter((r) => r.status === 'added').length;
     reply.code(added > 0 ? 201 : 200);
     return {

@@ -2,6 +2,8 @@
 // view recognising continuously, recognise with boxes and names drawn, verify, look-alike. Plain
 // JavaScript over the REST API (same origin); the API key, when the server needs one, is kept in
 // sessionStorage for this tab only.
+import { activeCheck } from './liveness.js';
+
 const $ = (id) => document.getElementById(id);
 const COLOURS = { known: '#1fa34a', unknown: '#d62828' };
 
@@ -95,7 +97,7 @@ function skipText(r, largestLabel) {
   switch (r.reason) {
     case 'several-faces': return `${r.faces} faces in this photo; choose a photo of one person, or tick "${largestLabel}"`;
     case 'no-face': return 'no face found in this photo';
-    case 'low-quality': return `the face is too small, turned away or blurred (${r.message})`;
+    case 'low-quality': return `the face is too small, turned away, blurred or has its eyes closed (${r.message})`;
     case 'already-enrolled': return 'already enrolled for this person';
     default: return r.message ?? r.reason;
   }
@@ -246,6 +248,7 @@ function cameraControls() {
   $('live-toggle').disabled = !on;
   $('shot-one').disabled = !on;
   $('shot-burst').disabled = !on;
+  $('active-check').disabled = !on;
   $('shots-enrol').disabled = camera.shots.length === 0;
   $('live-stage').hidden = !on;
 }
@@ -395,11 +398,31 @@ $('shots-form').addEventListener('submit', async (event) => {
   button.disabled = true;
   status('');
   try {
+    // With "check liveness first": the person turns or blinks in front of the camera before the pictures are enrolled.
+    if (data.get('live')) {
+      const check = await activeCheck({ grabFrame, api, prompt: $('active-prompt'), result: $('active-result') });
+      if (!check.live) {
+        status(`Not enrolled: ${check.reason}`);
+        return;
+      }
+    }
     const result = await enrol(data.get('name'), camera.shots, Boolean(data.get('largest')), 'largest face only', $('shots-results'));
     if (result.added > 0) event.target.querySelector('input[name=name]').value = '';
     for (const shot of camera.shots) URL.revokeObjectURL(shot.url);
     camera.shots = [];
     showShots();
+  } catch (error) {
+    status(error.message);
+  } finally {
+    cameraControls();
+  }
+});
+
+$('active-check').addEventListener('click', async () => {
+  $('active-check').disabled = true;
+  status('');
+  try {
+    await activeCheck({ grabFrame, api, prompt: $('active-prompt'), result: $('active-result') });
   } catch (error) {
     status(error.message);
   } finally {
