@@ -177,6 +177,8 @@ export type GalleryChangeBody =
       /** Vectors as stored: L2-normalised, by model id. */
       negatives: { id: number; embeddings: Record<string, Float32Array> }[];
     }
+  /** A negative example removed (an undone "not this person"): its subject may be matched to that face again. */
+  | { type: 'negative-deleted'; negativeId: number; subjectId: number }
   | { type: 'subject-renamed'; subjectId: number; name: string }
   /** `from`'s faces (but those dropped as duplicates) and its negative examples now belong to `into`. */
   | { type: 'subjects-merged'; fromId: number; into: { id: number; name: string }; droppedFaceIds: number[] }
@@ -236,8 +238,17 @@ export interface Gallery {
    * its faces by a merge; logged in the change log like a face. Returns its id.
    */
   addNegative(subject: SubjectRef, negative: NewNegative): Promise<number>;
-  /** Every negative example with a vector of this model, by id. */
-  listNegatives(modelId: string): Promise<Negative[]>;
+  /**
+   * Every negative example with a vector of this model, by id; every model's (one entry per id and
+   * model) when modelId is omitted; only `subject`'s when given (VISAGE_ERR_UNKNOWN_SUBJECT if none).
+   */
+  listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]>;
+  /**
+   * Removes a negative example, every model's vector of it (undoes a "not this person"); logged in
+   * the change log like its addition. With `subject`, it must be one of that subject's. Throws
+   * VISAGE_ERR_UNKNOWN_NEGATIVE (and VISAGE_ERR_UNKNOWN_SUBJECT for an unknown subject).
+   */
+  deleteNegative(id: number, subject?: SubjectRef): Promise<void>;
   /**
    * The vectors of one model's negative examples (for SearchIndex), all of them or only those
    * listed (those that no longer exist, or have no vector of this model, are left out).

@@ -428,6 +428,9 @@ export class SearchIndex {
           if (vector) this.addNegative(negative.id, change.subjectId, vector);
         }
         break;
+      case 'negative-deleted':
+        this.removeNegative(change.negativeId);
+        break;
       case 'subject-renamed': {
         const slot = this.slotOf.get(change.subjectId);
         if (slot !== undefined) this.slotName[slot] = change.name;

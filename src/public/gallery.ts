@@ -4,7 +4,7 @@
 // matching rules they use (strategies, default thresholds).
 export {
   openGallery, openSqliteGallery, openPostgresGallery, copyGallery, isPostgresUrl, SCHEMA_VERSION, POSTGRES_SCHEMA_VERSION, CHANGE_CHANNEL,
-  SearchIndex, contentHash,
+  SearchIndex, contentHash, negativeExamples,
 } from '../gallery/index.ts';
 export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
@@ -25,6 +25,7 @@ export type {
   Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
 } from '../recognition/index.ts';
 export type { NewNegative, Negative } from '../gallery/gallery.ts';
+export type { NegativeExample } from '../gallery/index.ts';
 // Clustering faces by identity: the pure methods over embeddings, and the photo-library workflow.
 export {
   clusterFaces, clusterParameters, CLUSTER_PARAMETERS, agglomerative, dbscan, chineseWhispers, similarityMatrix, samePhotoViolations,

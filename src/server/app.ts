@@ -28,6 +28,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
+import { negativeRoutes } from './routes/negatives.ts';
 import { systemRoutes } from './routes/system.ts';
 import type { ServerStore } from './store.ts';
 import { startIndexSync } from './sync.ts';
@@ -262,6 +263,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const spec = openApiDocument(version);
   await systemRoutes(app, context, () => spec);
   await subjectRoutes(app, context);
+  await negativeRoutes(app, context);
   await recognitionRoutes(app, context);
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);

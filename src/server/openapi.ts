@@ -3,6 +3,7 @@
 import { allErrorCodes } from './errors.ts';
 import { EXAMPLES } from './openapi-examples.ts';
 import { jobPaths } from './openapi-jobs.ts';
+import { negativePaths } from './openapi-negatives.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -195,6 +196,7 @@ export function openApiDocument(version: string): Json {
         parameters: [pathParam('id', 'key id', '1')],
         delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }, 'OK', EXAMPLES.keyRevoked), ...errors(400, 401, 403, 404) } }),
       },
+      ...negativePaths(op),
       ...jobPaths(op),
       '/v1/info': {
         get: op('system', 'Model, threshold, gallery size, limits and auth mode', { responses: { 200: json({ type: 'object' }, 'OK', EXAMPLES.info), ...errors(401, 403) } }),

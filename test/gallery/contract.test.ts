@@ -384,6 +384,50 @@ for (const store of galleryStores()) {
     await close();
   });
 
+  it('deleteNegative undoes a "not this person": every model\'s vector goes, logged, heard, and a reader\'s index matches the face again', async () => {
+    const { a, b, index, close } = await pair();
+    const heard: GalleryChange[] = [];
+    a.onChange((change) => heard.push(change));
+    const ada = await a.getSubject('ada');
+    const id = await b.addNegative('ada', { contentHash: hashOf('ada-1'), box: { x: 1, y: 2, width: 3, height: 4 }, embeddings: { 'model-a': unit(1), 'model-b': unit(5, 4) } });
+    const kept = await b.addNegative('alan', { contentHash: hashOf('x'), embeddings: { 'model-a': unit(9) } });
+    await index.catchUp();
+    assert.equal(whoIs(index, 1), null);
+    // Listed over every model (one entry per model), or one subject's.
+    assert.deepEqual((await a.listNegatives()).map((n) => [n.id, n.modelId]), [[id, 'model-a'], [id, 'model-b'], [kept, 'model-a']]);
+    assert.deepEqual((await a.listNegatives(undefined, 'ADA')).map((n) => [n.id, n.subjectId, n.modelId]), [[id, ada.id, 'model-a'], [id, ada.id, 'model-b']]);
+    assert.deepEqual((await a.listNegatives('model-b', 'alan')), []);
+    await rejectsWith(a.listNegatives(undefined, 'nobody'), 'VISAGE_ERR_UNKNOWN_SUBJECT');
+    // Named with the wrong subject, an unknown id, or not an id: nothing changes.
+    await rejectsWith(b.deleteNegative(id, 'alan'), 'VISAGE_ERR_UNKNOWN_NEGATIVE', /for alan/);
+    await rejectsWith(b.deleteNegative(kept + 100), 'VISAGE_ERR_UNKNOWN_NEGATIVE');
+    await rejectsWith(b.deleteNegative(1.5), 'VISAGE_ERR_UNKNOWN_NEGATIVE');
+    await rejectsWith(b.deleteNegative(id, 'nobody'), 'VISAGE_ERR_UNKNOWN_SUBJECT');
+    assert.equal((await a.listNegatives()).length, 3);
+    // Through the other connection: the log tells the reader, whose index names ada again.
+    const seq = index.sequence;
+    await b.deleteNegative(id, ada.id);
+    const logged = await a.changesSince(seq);
+    assert.deepEqual([logged.negativeIds, logged.faceIds, logged.reload], [[id], [], false]);
+    await index.catchUp();
+    assert.equal(index.negativeCount, 1);
+    assert.equal(whoIs(index, 1), 'ada');
+    assert.deepEqual((await a.listNegatives()).map((n) => n.id), [kept]);
+    await rejectsWith(b.deleteNegative(id), 'VISAGE_ERR_UNKNOWN_NEGATIVE'); // already gone
+    // Through the reader's own object: heard as it commits, applied without a catch-up.
+    assert.equal(whoIs(index, 9), null);
+    await index.catchUp();
+    await a.addFaces('alan', [faceOf('alan-9', 9)]);
+    assert.equal(whoIs(index, 9), null, "alan's own face, but a negative of his");
+    await a.deleteNegative(kept);
+    assert.deepEqual(heard.filter((c) => c.type === 'negative-deleted').map((c) => c.type === 'negative-deleted' && [c.negativeId, c.subjectId]), [[kept, (await a.getSubject('alan')).id]]);
+    assert.equal(whoIs(index, 9), 'alan');
+    const fresh = await SearchIndex.load(b, 'model-a');
+    assert.equal(fresh.negativeCount, 0);
+    fresh.close();
+    await close();
+  });
+
   it('export and import carry negative examples (version 2); importing again skips those already kept', async () => {
     const source = await fresh();
     await source.addFaces('Ada', [faceOf('ada-1', 1)], { createSubject: true });

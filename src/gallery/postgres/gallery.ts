@@ -19,7 +19,7 @@ import type {
 import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
-import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
+import { lookupName, unknownNegative, validHash, validMetadata, validName } from '../validate.ts';
 import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
@@ -224,14 +224,29 @@ export class PostgresGallery implements Gallery {
     });
   }
 
-  async listNegatives(modelId: string): Promise<Negative[]> {
-    return this.read(async (sql) => (await sql.rows<{
-      id: string; subjectId: string; contentHash: string; sourceFile: string | null; box: Box | null; modelId: string; dim: number; vector: Buffer; created: string;
-    }>(`SELECT id, subject_id AS "subjectId", content_hash AS "contentHash", source_file AS "sourceFile", box, model_id AS "modelId", dim, vector, ${iso('created')} AS created
-      FROM negatives WHERE model_id = $1 ORDER BY id`, [modelId])).map((r) => ({
-      id: Number(r.id), subjectId: Number(r.subjectId), contentHash: r.contentHash, sourceFile: r.sourceFile, box: r.box, modelId: r.modelId,
-      vector: vectorFrom(r.vector, r.dim), created: r.created,
-    })));
+  async listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]> {
+    return this.read(async (sql) => {
+      const owner = subject === undefined ? null : (await this.requireSubject(sql, subject)).id;
+      return (await sql.rows<{
+        id: string; subjectId: string; contentHash: string; sourceFile: string | null; box: Box | null; modelId: string; dim: number; vector: Buffer; created: string;
+      }>(`SELECT id, subject_id AS "subjectId", content_hash AS "contentHash", source_file AS "sourceFile", box, model_id AS "modelId", dim, vector, ${iso('created')} AS created
+        FROM negatives WHERE ($1::text IS NULL OR model_id = $1) AND ($2::bigint IS NULL OR subject_id = $2) ORDER BY id, model_id COLLATE "C"`, [modelId ?? null, owner])).map((r) => ({
+        id: Number(r.id), subjectId: Number(r.subjectId), contentHash: r.contentHash, sourceFile: r.sourceFile, box: r.box, modelId: r.modelId,
+        vector: vectorFrom(r.vector, r.dim), created: r.created,
+      }));
+    });
+  }
+
+  async deleteNegative(id: number, subject?: SubjectRef): Promise<void> {
+    await this.write(async (sql, changes) => {
+      const owner = subject === undefined ? null : await this.requireSubject(sql, subject);
+      if (!Number.isSafeInteger(id)) throw unknownNegative(id, owner?.name);
+      const [row] = await sql.arrays<[string]>('SELECT subject_id FROM negatives WHERE id = $1 LIMIT 1', [id]);
+      const subjectId = row ? Number(row[0]) : undefined;
+      if (subjectId === undefined || (owner && owner.id !== subjectId)) throw unknownNegative(id, owner?.name);
+      await sql.rows('DELETE FROM negatives WHERE id = $1', [id]);
+      changes.push({ type: 'negative-deleted', negativeId: id, subjectId });
+    });
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {

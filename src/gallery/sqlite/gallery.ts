@@ -15,7 +15,7 @@ import type {
 import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
-import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
+import { lookupName, unknownNegative, validHash, validMetadata, validName } from '../validate.ts';
 import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
@@ -173,13 +173,27 @@ export class SqliteGallery implements Gallery {
     })());
   }
 
-  async listNegatives(modelId: string): Promise<Negative[]> {
-    return this.read(() => (this.stmt('SELECT id, subject_id, content_hash, source_file, box, model_id, dim, vector, created FROM negatives WHERE model_id = ? ORDER BY id').all(modelId) as {
-      id: number; subject_id: number; content_hash: string; source_file: string | null; box: string | null; model_id: string; dim: number; vector: Buffer; created: string;
-    }[]).map((r) => ({
-      id: r.id, subjectId: r.subject_id, contentHash: r.content_hash, sourceFile: r.source_file, box: r.box ? JSON.parse(r.box) as Box : null,
-      modelId: r.model_id, vector: vectorFromBlob(r.vector, r.dim), created: r.created,
-    })));
+  async listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]> {
+    return this.read(() => {
+      const owner = subject === undefined ? null : this.requireSubject(subject).id;
+      return (this.stmt(`SELECT id, subject_id, content_hash, source_file, box, model_id, dim, vector, created FROM negatives
+        WHERE (@model IS NULL OR model_id = @model) AND (@owner IS NULL OR subject_id = @owner) ORDER BY id, model_id`).all({ model: modelId ?? null, owner }) as {
+        id: number; subject_id: number; content_hash: string; source_file: string | null; box: string | null; model_id: string; dim: number; vector: Buffer; created: string;
+      }[]).map((r) => ({
+        id: r.id, subjectId: r.subject_id, contentHash: r.content_hash, sourceFile: r.source_file, box: r.box ? JSON.parse(r.box) as Box : null,
+        modelId: r.model_id, vector: vectorFromBlob(r.vector, r.dim), created: r.created,
+      }));
+    });
+  }
+
+  async deleteNegative(id: number, subject?: SubjectRef): Promise<void> {
+    await this.write((changes) => {
+      const owner = subject === undefined ? null : this.requireSubject(subject);
+      const subjectId = Number.isSafeInteger(id) ? this.stmt('SELECT subject_id FROM negatives WHERE id = ? LIMIT 1').pluck().get(id) as number | undefined : undefined;
+      if (subjectId === undefined || (owner && owner.id !== subjectId)) throw unknownNegative(id, owner?.name);
+      this.stmt('DELETE FROM negatives WHERE id = ?').run(id);
+      changes.push({ type: 'negative-deleted', negativeId: id, subjectId });
+    });
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {
