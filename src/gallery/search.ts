@@ -578,6 +578,13 @@ export class SearchIndex {
     return best < 0 ? null : { faceId: this.rowFace[best]!, subjectId, name: this.slotName[slot]!, similarity: scores[best]! };
   }
 
+  /** Whether `query` is one of `subjectId`'s negative examples held by this index ("not this person"). */
+  isNegativeOf(query: ArrayLike<number>, subjectId: number): boolean {
+    if (this.negatives.size === 0) return false;
+    const unit = this.queryVector(query);
+    return unit !== null && negativeSubjects(this.negatives.values(), unit).has(subjectId);
+  }
+
   /** The k subjects most similar to `query` under a strategy, best first. */
   searchSubjects(query: ArrayLike<number>, options: SubjectSearchOptions = {}): SubjectMatch[] {
     const k = positiveInteger(options.k ?? 5, 'k');
