@@ -19,7 +19,7 @@
 import { VisageError } from '../errors.ts';
 import { DotMatrix, type Precision } from './dot-kernel.ts';
 import { IvfLists } from './ivf.ts';
-import { checkStrategy, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
+import { checkStrategy, negativeMatch, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
 import type { Gallery, GalleryChange, ModelEmbeddings, ModelNegatives } from './gallery.ts';
 
 
@@ -582,7 +582,7 @@ export class SearchIndex {
   isNegativeOf(query: ArrayLike<number>, subjectId: number): boolean {
     if (this.negatives.size === 0) return false;
     const unit = this.queryVector(query);
-    return unit !== null && negativeSubjects(this.negatives.values(), unit).has(subjectId);
+    return unit !== null && negativeSubjects(this.negatives.values(), unit, negativeMatch(this.modelId)).has(subjectId);
   }
 
   /** The k subjects most similar to `query` under a strategy, best first. */
@@ -592,7 +592,7 @@ export class SearchIndex {
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
     // Subjects this face was said not to be: never candidates (their slots are left out below).
-    const refused = options.honourNegatives === false || this.negatives.size === 0 ? null : negativeSubjects(this.negatives.values(), unit);
+    const refused = options.honourNegatives === false || this.negatives.size === 0 ? null : negativeSubjects(this.negatives.values(), unit, negativeMatch(this.modelId));
     const slots = this.slotSubject.length;
     let perSlot: Float32Array;
     if (strategy === 'best-face') {

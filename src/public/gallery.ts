@@ -35,6 +35,6 @@ export {
   clusterPhotos, nameCluster, notThisPerson, mergeClusters, splitCluster, readClusterState, writeClusterState, DEFAULT_QUALITY_GATE, gateReasons,
 } from '../recognition/clustering.ts';
 export type { ClusterReport, ClusterStateFile, ClusterPhotosOptions, QualityGate, GateReason, PhotoFace } from '../recognition/clustering.ts';
-export { isNegative, NEGATIVE_MATCH } from '../face/match/index.ts';
+export { isNegative, negativeMatch, NEGATIVE_MATCH, NEGATIVE_MATCHES } from '../face/match/index.ts';
 export { scoreClustering } from '../eval/clustering.ts';
 export type { ClusteringScores } from '../eval/clustering.ts';

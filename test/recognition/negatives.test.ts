@@ -21,9 +21,9 @@ const NO_POLL_MS = 600_000;
 
 let visage: Visage;
 before(async () => {
-  // The default embedder: with it two photos of one person (howard4 and howard5: 0.936) stay under
-  // NEGATIVE_MATCH (0.97), which the ResNet alone does not (0.974), so one photo's negative example
-  // leaves the person's other photos alone.
+  // The default embedder: two photos of one person (howard4 and howard5: 0.936) stay under its
+  // negative threshold (negativeMatch('fusion'), 0.986), so one photo's negative example leaves the
+  // person's other photos alone (the ResNet alone: test/face/match/negatives.test.ts).
   if (!skipData) visage = await createVisage();
 });
 after(async () => { await visage?.close(); });
