@@ -171,6 +171,8 @@ export type GalleryChangeBody =
       faces: { id: number; embeddings: Record<string, Float32Array> }[];
     }
   | { type: 'face-deleted'; faceId: number; subjectId: number }
+  /** Vectors of models a stored face had none of (addEmbeddings), only those, as stored (L2-normalised). */
+  | { type: 'embeddings-added'; faceId: number; subject: { id: number; name: string }; embeddings: Record<string, Float32Array> }
   | {
       type: 'negative-added';
       subjectId: number;
@@ -233,6 +235,14 @@ export interface Gallery {
   listFaces(subject?: SubjectRef): Promise<StoredFace[]>;
   /** Throws VISAGE_ERR_UNKNOWN_FACE. */
   deleteFace(faceId: number): Promise<void>;
+  /**
+   * Adds to a stored face the vectors of models it has none of (reindex: an embedder added after
+   * enrolment), in one transaction, logged like a face's embeddings. Vectors of models the face
+   * already has are left as stored (not in `added`), so repeating a call changes nothing.
+   * Throws VISAGE_ERR_UNKNOWN_FACE, VISAGE_ERR_BAD_INPUT (a vector of another length than the
+   * gallery's vectors of that model: nothing is added).
+   */
+  addEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Promise<{ face: StoredFace; added: string[] }>;
   /**
    * Keeps a negative example of a subject (one row per model); deleted with the subject, moved with
    * its faces by a merge; logged in the change log like a face. Returns its id.

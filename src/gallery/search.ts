@@ -422,6 +422,15 @@ export class SearchIndex {
       case 'face-deleted':
         this.removeFace(change.faceId);
         break;
+      case 'embeddings-added': {
+        // A face this index did not hold (it had no vector of this model) that now has one.
+        const vector = change.embeddings[this.modelId];
+        if (vector) {
+          this.removeFace(change.faceId);
+          this.add(change.faceId, change.subject.id, change.subject.name, vector);
+        }
+        break;
+      }
       case 'negative-added':
         for (const negative of change.negatives) {
           const vector = negative.embeddings[this.modelId];

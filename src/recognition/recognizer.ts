@@ -345,8 +345,9 @@ export class Recognizer {
   /**
    * Embeds, with every configured embedder, the faces that lack one of their vectors: each face's
    * image is re-read (its recorded path, else an image with the same hash under `search`), the
-   * face found again at its stored box, and the face replaced by one carrying the old and the new
-   * vectors. Faces whose image cannot be found or no longer shows that face are reported, untouched.
+   * face found again at its stored box, and the new vectors added to the face in one transaction
+   * (Gallery.addEmbeddings: same id, old vectors kept). Faces whose image cannot be found, no longer
+   * shows that face, or whose vectors cannot be stored are reported, untouched.
    */
   async reindex(options: ReindexOptions = {}): Promise<ReindexSummary> {
     this.check();

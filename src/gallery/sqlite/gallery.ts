@@ -16,7 +16,7 @@ import { vectorToBase64, type PortableFace, type PortableNegative } from '../por
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
 import { lookupName, unknownNegative, validHash, validMetadata, validName } from '../validate.ts';
-import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { negativeKey, prepareEmbeddings, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
@@ -149,6 +149,21 @@ export class SqliteGallery implements Gallery {
       if (subjectId === undefined) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
       this.stmt('DELETE FROM faces WHERE id = ?').run(faceId);
       changes.push({ type: 'face-deleted', faceId, subjectId });
+    });
+  }
+
+  async addEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Promise<{ face: StoredFace; added: string[] }> {
+    const prepared = prepareEmbeddings(faceId, embeddings);
+    return this.write((changes) => {
+      const row = Number.isSafeInteger(faceId) ? this.stmt(`${FACE_SELECT} WHERE f.id = ?`).get(faceId) as FaceRow | undefined : undefined;
+      if (!row) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
+      const held = new Set(toFace(row).models);
+      const fresh = new Map([...prepared].filter(([modelId]) => !held.has(modelId)));
+      this.insertEmbeddings(faceId, fresh);
+      if (fresh.size > 0) {
+        changes.push({ type: 'embeddings-added', faceId, subject: { id: row.subjectId, name: row.subjectName }, embeddings: Object.fromEntries(fresh) });
+      }
+      return { face: this.getFaceRow(faceId), added: [...fresh.keys()] };
     });
   }
 
@@ -510,6 +525,12 @@ export class SqliteGallery implements Gallery {
       }
       throw error;
     }
+    this.insertEmbeddings(faceId, embeddings);
+    return faceId;
+  }
+
+  /** Inside a write: a face's embeddings, each of the length the gallery holds for its model. */
+  private insertEmbeddings(faceId: number, embeddings: Map<string, Float32Array>): void {
     const dimOf = this.stmt('SELECT dim FROM embeddings WHERE model_id = ? LIMIT 1').pluck();
     const insert = this.stmt('INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, ?, ?, ?)');
     for (const [modelId, vector] of embeddings) {
@@ -519,7 +540,6 @@ export class SqliteGallery implements Gallery {
       }
       insert.run(faceId, modelId, vector.length, blob(vector));
     }
-    return faceId;
   }
 
   /** Inside a write: one negative example, a row per model under one new id. */
