@@ -414,6 +414,12 @@ for (const store of galleryStores()) {
     assert.equal(whoIs(index, 1), 'ada');
     assert.deepEqual((await a.listNegatives()).map((n) => n.id), [kept]);
     await rejectsWith(b.deleteNegative(id), 'VISAGE_ERR_UNKNOWN_NEGATIVE'); // already gone
+    // The id of a negative example removed is not given again (a stale listing cannot name another).
+    const temporary = await b.addNegative('ada', { contentHash: hashOf('y'), embeddings: { 'model-a': unit(11) } });
+    await b.deleteNegative(temporary);
+    const next = await b.addNegative('ada', { contentHash: hashOf('z'), embeddings: { 'model-a': unit(12) } });
+    assert.ok(next > temporary, `${next} > ${temporary}`);
+    await b.deleteNegative(next);
     // Through the reader's own object: heard as it commits, applied without a catch-up.
     assert.equal(whoIs(index, 9), null);
     await index.catchUp();

@@ -544,7 +544,9 @@ export class SqliteGallery implements Gallery {
 
   /** Inside a write: one negative example, a row per model under one new id. */
   private insertNegative(subjectId: number, negative: NewNegative, embeddings: Map<string, Float32Array>, created: string | null = null): number {
-    const id = this.stmt('SELECT coalesce(max(id), 0) + 1 FROM negatives').pluck().get() as number;
+    // Never an id the change log still names (a negative example removed since): an id read from a
+    // listing then names that one example or none (PostgreSQL: a sequence).
+    const id = this.stmt(`SELECT max(coalesce((SELECT max(id) FROM negatives), 0), coalesce((SELECT max(negative_id) FROM change_log), 0)) + 1`).pluck().get() as number;
     const insert = this.stmt(`INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector, created)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
     for (const [modelId, vector] of embeddings) {
