@@ -25,6 +25,7 @@ export const ErrorCodes = {
   VISAGE_ERR_UNKNOWN_SUBJECT: { status: 404, message: 'unknown subject' },
   VISAGE_ERR_DUPLICATE_SUBJECT: { status: 409, message: 'a subject with this name exists' },
   VISAGE_ERR_UNKNOWN_FACE: { status: 404, message: 'unknown face' },
+  VISAGE_ERR_UNKNOWN_NEGATIVE: { status: 404, message: 'unknown negative example' },
   VISAGE_ERR_DUPLICATE_FACE: { status: 409, message: 'this image is already enrolled for this subject' },
   VISAGE_ERR_DB_NOT_FOUND: { status: 404, message: 'gallery database not found' },
   VISAGE_ERR_DB_LOCKED: { status: 503, message: 'gallery database is locked by another process' },

@@ -173,12 +173,16 @@ export type GalleryChangeBody =
       faces: { id: number; embeddings: Record<string, Float32Array> }[];
     }
   | { type: 'face-deleted'; faceId: number; subjectId: number }
+  /** Vectors of models a stored face had none of (addEmbeddings), only those, as stored (L2-normalised). */
+  | { type: 'embeddings-added'; faceId: number; subject: { id: number; name: string }; embeddings: Record<string, Float32Array> }
   | {
       type: 'negative-added';
       subjectId: number;
       /** Vectors as stored: L2-normalised, by model id. */
       negatives: { id: number; embeddings: Record<string, Float32Array> }[];
     }
+  /** A negative example removed (an undone "not this person"): its subject may be matched to that face again. */
+  | { type: 'negative-deleted'; negativeId: number; subjectId: number }
   | { type: 'subject-renamed'; subjectId: number; name: string }
   /** `from`'s faces (but those dropped as duplicates) and its negative examples now belong to `into`. */
   | { type: 'subjects-merged'; fromId: number; into: { id: number; name: string }; droppedFaceIds: number[] }
@@ -234,12 +238,29 @@ export interface Gallery {
   /** Throws VISAGE_ERR_UNKNOWN_FACE. */
   deleteFace(faceId: number): Promise<void>;
   /**
+   * Adds to a stored face the vectors of models it has none of (reindex: an embedder added after
+   * enrolment), in one transaction, logged like a face's embeddings. Vectors of models the face
+   * already has are left as stored (not in `added`), so repeating a call changes nothing.
+   * Throws VISAGE_ERR_UNKNOWN_FACE, VISAGE_ERR_BAD_INPUT (a vector of another length than the
+   * gallery's vectors of that model: nothing is added).
+   */
+  addEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Promise<{ face: StoredFace; added: string[] }>;
+  /**
    * Keeps a negative example of a subject (one row per model); deleted with the subject, moved with
    * its faces by a merge; logged in the change log like a face. Returns its id.
    */
   addNegative(subject: SubjectRef, negative: NewNegative): Promise<number>;
-  /** Every negative example with a vector of this model, by id. */
-  listNegatives(modelId: string): Promise<Negative[]>;
+  /**
+   * Every negative example with a vector of this model, by id; every model's (one entry per id and
+   * model) when modelId is omitted; only `subject`'s when given (VISAGE_ERR_UNKNOWN_SUBJECT if none).
+   */
+  listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]>;
+  /**
+   * Removes a negative example, every model's vector of it (undoes a "not this person"); logged in
+   * the change log like its addition. With `subject`, it must be one of that subject's. Throws
+   * VISAGE_ERR_UNKNOWN_NEGATIVE (and VISAGE_ERR_UNKNOWN_SUBJECT for an unknown subject).
+   */
+  deleteNegative(id: number, subject?: SubjectRef): Promise<void>;
   /**
    * The vectors of one model's negative examples (for SearchIndex), all of them or only those
    * listed (those that no longer exist, or have no vector of this model, are left out).

@@ -13,6 +13,8 @@ export type { CopyOptions, CopySummary } from './copy.ts';
 export { openSqliteGallery, SqliteGallery } from './sqlite/index.ts';
 export type { SqliteGalleryOptions } from './sqlite/index.ts';
 export { SCHEMA_VERSION, APPLICATION_ID } from './sqlite/index.ts';
+export { negativeExamples } from './negatives.ts';
+export type { NegativeExample } from './negatives.ts';
 export { SearchIndex } from './search.ts';
 export type { FaceMatch, SubjectMatch, Identification, SubjectSearchOptions, IdentifyOptions, SearchOptions, SearchMode } from './search.ts';
 export { contentHash, PORTABLE_FORMAT, PORTABLE_VERSION } from './portable.ts';

@@ -89,3 +89,15 @@ export function preparePortableImport(file: string): PreparedImportSubject[] {
     }),
   }));
 }
+
+/** Vectors to add to a stored face (Gallery.addEmbeddings): at least one, each made unit length. */
+export function prepareEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Map<string, Float32Array> {
+  const entries = embeddings && typeof embeddings === 'object' ? Object.entries(embeddings) : [];
+  if (entries.length === 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `addEmbeddings needs at least one embedding for face ${faceId}`);
+  const prepared = new Map<string, Float32Array>();
+  for (const [modelId, values] of entries) {
+    if (!modelId) throw new VisageError('VISAGE_ERR_BAD_INPUT', `face ${faceId}: empty model id`);
+    prepared.set(modelId, unitVector(values, `face ${faceId} embedding "${modelId}"`));
+  }
+  return prepared;
+}

@@ -19,7 +19,7 @@
 import { VisageError } from '../errors.ts';
 import { DotMatrix, type Precision } from './dot-kernel.ts';
 import { IvfLists } from './ivf.ts';
-import { checkStrategy, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
+import { checkStrategy, negativeMatch, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
 import type { Gallery, GalleryChange, ModelEmbeddings, ModelNegatives } from './gallery.ts';
 
 
@@ -422,11 +422,23 @@ export class SearchIndex {
       case 'face-deleted':
         this.removeFace(change.faceId);
         break;
+      case 'embeddings-added': {
+        // A face this index did not hold (it had no vector of this model) that now has one.
+        const vector = change.embeddings[this.modelId];
+        if (vector) {
+          this.removeFace(change.faceId);
+          this.add(change.faceId, change.subject.id, change.subject.name, vector);
+        }
+        break;
+      }
       case 'negative-added':
         for (const negative of change.negatives) {
           const vector = negative.embeddings[this.modelId];
           if (vector) this.addNegative(negative.id, change.subjectId, vector);
         }
+        break;
+      case 'negative-deleted':
+        this.removeNegative(change.negativeId);
         break;
       case 'subject-renamed': {
         const slot = this.slotOf.get(change.subjectId);
@@ -575,6 +587,13 @@ export class SearchIndex {
     return best < 0 ? null : { faceId: this.rowFace[best]!, subjectId, name: this.slotName[slot]!, similarity: scores[best]! };
   }
 
+  /** Whether `query` is one of `subjectId`'s negative examples held by this index ("not this person"). */
+  isNegativeOf(query: ArrayLike<number>, subjectId: number): boolean {
+    if (this.negatives.size === 0) return false;
+    const unit = this.queryVector(query);
+    return unit !== null && negativeSubjects(this.negatives.values(), unit, negativeMatch(this.modelId)).has(subjectId);
+  }
+
   /** The k subjects most similar to `query` under a strategy, best first. */
   searchSubjects(query: ArrayLike<number>, options: SubjectSearchOptions = {}): SubjectMatch[] {
     const k = positiveInteger(options.k ?? 5, 'k');
@@ -582,7 +601,7 @@ export class SearchIndex {
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
     // Subjects this face was said not to be: never candidates (their slots are left out below).
-    const refused = options.honourNegatives === false || this.negatives.size === 0 ? null : negativeSubjects(this.negatives.values(), unit);
+    const refused = options.honourNegatives === false || this.negatives.size === 0 ? null : negativeSubjects(this.negatives.values(), unit, negativeMatch(this.modelId));
     const slots = this.slotSubject.length;
     let perSlot: Float32Array;
     if (strategy === 'best-face') {

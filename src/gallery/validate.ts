@@ -81,3 +81,8 @@ export function unitVector(values: ArrayLike<number>, what: string): Float32Arra
   if (Math.abs(scale - 1) > 1e-6) for (let i = 0; i < vector.length; i++) vector[i]! *= scale;
   return vector;
 }
+
+/** VISAGE_ERR_UNKNOWN_NEGATIVE for a negative example id (of `subject`, when one was named). */
+export function unknownNegative(id: unknown, subject?: string): VisageError {
+  return new VisageError('VISAGE_ERR_UNKNOWN_NEGATIVE', `no negative example with id ${String(id)}${subject === undefined ? '' : ` for ${subject}`}`);
+}

@@ -4,7 +4,7 @@
 // matching rules they use (strategies, default thresholds).
 export {
   openGallery, openSqliteGallery, openPostgresGallery, copyGallery, isPostgresUrl, SCHEMA_VERSION, POSTGRES_SCHEMA_VERSION, CHANGE_CHANNEL,
-  SearchIndex, contentHash,
+  SearchIndex, contentHash, negativeExamples,
 } from '../gallery/index.ts';
 export type {
   Gallery, GalleryChange, GalleryChanges, GalleryListener, GalleryStats, Subject, SubjectRef, Metadata, NewFace, StoredFace, FaceQuality,
@@ -25,6 +25,7 @@ export type {
   Verification, Coverage, ReindexOptions, ReindexSummary, EnrolmentQuality, SkipReason,
 } from '../recognition/index.ts';
 export type { NewNegative, Negative } from '../gallery/gallery.ts';
+export type { NegativeExample } from '../gallery/index.ts';
 // Clustering faces by identity: the pure methods over embeddings, and the photo-library workflow.
 export {
   clusterFaces, clusterParameters, CLUSTER_PARAMETERS, agglomerative, dbscan, chineseWhispers, similarityMatrix, samePhotoViolations,
@@ -34,6 +35,6 @@ export {
   clusterPhotos, nameCluster, notThisPerson, mergeClusters, splitCluster, readClusterState, writeClusterState, DEFAULT_QUALITY_GATE, gateReasons,
 } from '../recognition/clustering.ts';
 export type { ClusterReport, ClusterStateFile, ClusterPhotosOptions, QualityGate, GateReason, PhotoFace } from '../recognition/clustering.ts';
-export { isNegative, NEGATIVE_MATCH } from '../face/match/index.ts';
+export { isNegative, negativeMatch, NEGATIVE_MATCH, NEGATIVE_MATCHES } from '../face/match/index.ts';
 export { scoreClustering } from '../eval/clustering.ts';
 export type { ClusteringScores } from '../eval/clustering.ts';

@@ -319,7 +319,8 @@ export class Recognizer {
 
   /**
    * Whether the largest face of an image is an enrolled subject: compared with that subject's
-   * closest face, at the pair threshold (one face against one).
+   * closest face, at the pair threshold (one face against one). Never for a face that is one of
+   * the subject's negative examples ("not this person"): same false, refused 'negative'.
    */
   async verifySubject(image: ImageInput, subject: SubjectRef, options: VerifyCallOptions = {}): Promise<SubjectVerification> {
     this.check();
@@ -334,10 +335,13 @@ export class Recognizer {
     if (requireLive) refuseSpoof(face, image);
     const match = index.bestFaceOf(face.embeddings[this.modelId]!, known.id);
     if (!match) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${known.name} has no face enrolled with ${this.modelId}`);
+    // A face the user said is not this subject is not, whatever its similarity (as identify).
+    const negative = index.isNegativeOf(face.embeddings[this.modelId]!, known.id);
     return {
-      same: match.similarity >= threshold, similarity: match.similarity, threshold, modelId: this.modelId,
+      same: !negative && match.similarity >= threshold, similarity: match.similarity, threshold, modelId: this.modelId,
       image: { box: face.box, faces: analysis.faces.length },
       subject: { id: known.id, name: known.name, faceId: match.faceId },
+      ...(negative ? { refused: 'negative' as const } : {}),
     };
   }
 
@@ -352,8 +356,9 @@ export class Recognizer {
   /**
    * Embeds, with every configured embedder, the faces that lack one of their vectors: each face's
    * image is re-read (its recorded path, else an image with the same hash under `search`), the
-   * face found again at its stored box, and the face replaced by one carrying the old and the new
-   * vectors. Faces whose image cannot be found or no longer shows that face are reported, untouched.
+   * face found again at its stored box, and the new vectors added to the face in one transaction
+   * (Gallery.addEmbeddings: same id, old vectors kept). Faces whose image cannot be found, no longer
+   * shows that face, or whose vectors cannot be stored are reported, untouched.
    */
   async reindex(options: ReindexOptions = {}): Promise<ReindexSummary> {
     this.check();

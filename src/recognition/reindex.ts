@@ -60,17 +60,6 @@ export async function reindexGallery(visage: Visage, gallery: Gallery, options: 
   const todo = all.filter((face) => wanted.some((id) => !face.models.includes(id)));
   const summary: ReindexSummary = { models: wanted, examined: all.length, reindexed: 0, skipped: [] };
   if (todo.length === 0) return summary;
-  // Existing vectors, to carry over: faceId -> modelId -> vector.
-  const existing = new Map<number, Record<string, Float32Array>>();
-  const models = new Set(todo.flatMap((face) => face.models));
-  for (const modelId of models) {
-    const { faceIds, vectors, dim, count } = await gallery.embeddingsFor(modelId);
-    for (let i = 0; i < count; i++) {
-      const record = existing.get(faceIds[i]!) ?? {};
-      record[modelId] = vectors.slice(i * dim, (i + 1) * dim);
-      existing.set(faceIds[i]!, record);
-    }
-  }
   const findByHash = hashFinder(options.search);
   let done = 0;
   for (const face of todo) {
@@ -84,14 +73,11 @@ export async function reindexGallery(visage: Visage, gallery: Gallery, options: 
         if (!found) {
           skip('the enrolled face was not found again in its image');
         } else {
-          const embeddings: Record<string, ArrayLike<number>> = { ...existing.get(face.id) };
+          const embeddings: Record<string, ArrayLike<number>> = {};
           for (const id of wanted) if (!face.models.includes(id)) embeddings[id] = found.embeddings[id]!;
-          // Replace the face: the gallery has no "add an embedding to a face" write, and one image
-          // is enrolled once per subject, so the old row goes first and the new one follows at once.
-          await gallery.deleteFace(face.id);
-          await gallery.addFaces(face.subjectId, [{
-            contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings,
-          }]);
+          // The new vectors join the face in one transaction: the face keeps its id and its other
+          // vectors, and a crash leaves it as it was or reindexed, never gone.
+          await gallery.addEmbeddings(face.id, embeddings);
           summary.reindexed++;
         }
       }

@@ -172,6 +172,11 @@ export interface SubjectVerification {
   image: { box: Box; faces: number };
   /** The subject and its enrolled face closest to the image's. */
   subject: { id: number; name: string; faceId: number };
+  /**
+   * Set when the face is one of the subject's negative examples ("not this person"): same is false
+   * whatever the similarity, as identify never names the subject for it.
+   */
+  refused?: 'negative';
 }
 
 export interface Coverage {

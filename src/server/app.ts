@@ -30,6 +30,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { livenessRoutes } from './routes/liveness.ts';
 import { recognitionRoutes } from './routes/recognition.ts';
 import { subjectRoutes } from './routes/subjects.ts';
+import { negativeRoutes } from './routes/negatives.ts';
 import { systemRoutes } from './routes/system.ts';
 import { DEFAULT_VIDEO_LIMITS, videoRoutes } from './routes/videos.ts';
 import { LocalJobRunner } from '../jobs/local.ts';
@@ -294,6 +295,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const spec = openApiDocument(version);
   await systemRoutes(app, context, () => spec);
   await subjectRoutes(app, context);
+  await negativeRoutes(app, context);
   await recognitionRoutes(app, context);
   await livenessRoutes(app, context);
   await keyRoutes(app, context);

@@ -5,6 +5,7 @@ import { EXAMPLES } from './openapi-examples.ts';
 import { jobPaths, JOB_SCHEMA } from './openapi-jobs.ts';
 import { clusterPaths } from './openapi-clusters.ts';
 import { videoPaths } from './openapi-videos.ts';
+import { negativePaths } from './openapi-negatives.ts';
 import { schemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -99,7 +100,7 @@ export function openApiDocument(version: string): Json {
         post: op('recognition', 'Whether two photos (a, b), or a photo and an enrolled subject, show the same person', {
           requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold, requireLive: { type: 'boolean', description: 'refuse (422 VISAGE_ERR_NOT_LIVE) when a compared face is called a spoof' } }, false),
           responses: {
-            200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' } } }, 'the decision; the largest face of each photo is compared', EXAMPLES.verify),
+            200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' }, refused: { type: 'string', enum: ['negative'], description: 'set (same false) when the face is one of the subject\'s negative examples ("not this person")' } } }, 'the decision; the largest face of each photo is compared', EXAMPLES.verify),
             ...errors(400, 401, 403, 404, 413, 415, 422, 503),
           },
         }),
@@ -210,6 +211,7 @@ export function openApiDocument(version: string): Json {
         parameters: [pathParam('id', 'key id', '1')],
         delete: op('keys', 'Revoke an API key (at once)', { responses: { 200: json({ type: 'object', properties: { revoked: ref('ApiKey') } }, 'OK', EXAMPLES.keyRevoked), ...errors(400, 401, 403, 404) } }),
       },
+      ...negativePaths(op),
       ...jobPaths(op),
       ...clusterPaths(op, JOB_SCHEMA),
       ...videoPaths(op),

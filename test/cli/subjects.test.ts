@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/public/gallery.ts';
-import { face } from '../gallery/helpers.ts';
+import { face, hashOf, unit } from '../gallery/helpers.ts';
 import { tempDir, visage } from '../helpers/cli.ts';
 
 async function galleryWith(db: string, people: Record<string, string[]>): Promise<void> {
@@ -66,6 +66,34 @@ test('visage subjects: an unknown subject, a name taken, a missing gallery and b
     assert.equal((await visage(['subjects', 'frobnicate', '--db', db])).code, 2);
     const help = await visage(['subjects', '--help']);
     assert.match(help.stdout, /Usage: visage subjects/);
+  } finally {
+    await remove();
+  }
+});
+
+test('visage subjects negatives / remove-negative: list a person\'s negative examples and undo one', async () => {
+  const { dir, remove } = await tempDir();
+  try {
+    const db = path.join(dir, 'g.db');
+    await galleryWith(db, { Ada: ['a1'], Grace: ['g1'] });
+    const gallery = await openSqliteGallery(db);
+    const id = await gallery.addNegative('Ada', { contentHash: hashOf('x1'), sourceFile: 'x1.jpg', box: { x: 1, y: 2, width: 30, height: 40 }, embeddings: { 'model-a': unit(5), 'model-b': unit(6, 4) } });
+    await gallery.close();
+    const table = await visage(['subjects', 'negatives', 'ada', '--db', db]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`^id\\s+source\\s+box \\(x,y wxh\\)\\s+kept\\s+embedders\\n${id}\\s+x1\\.jpg\\s+1,2 30x40\\s+\\d{4}-\\d\\d-\\d\\d\\s+model-a,model-b\\n$`));
+    const none = await visage(['subjects', 'negatives', 'Grace', '--db', db, '--json']);
+    assert.deepEqual(JSON.parse(none.stdout).negatives, []);
+    const wrong = await visage(['subjects', 'remove-negative', 'Grace', String(id), '--db', db]);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr, `visage: no negative example with id ${id} for Grace\n`);
+    const bad = await visage(['subjects', 'remove-negative', 'Ada', 'one', '--db', db]);
+    assert.equal(bad.code, 2);
+    const removed = await visage(['subjects', 'remove-negative', 'Ada', String(id), '--db', db, '--json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout), { subject: 'Ada', removed: id });
+    const after = await visage(['subjects', 'negatives', 'Ada', '--db', db, '--json']);
+    assert.deepEqual(JSON.parse(after.stdout).negatives, []);
   } finally {
     await remove();
   }

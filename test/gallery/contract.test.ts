@@ -384,6 +384,102 @@ for (const store of galleryStores()) {
     await close();
   });
 
+  it('deleteNegative undoes a "not this person": every model\'s vector goes, logged, heard, and a reader\'s index matches the face again', async () => {
+    const { a, b, index, close } = await pair();
+    const heard: GalleryChange[] = [];
+    a.onChange((change) => heard.push(change));
+    const ada = await a.getSubject('ada');
+    const id = await b.addNegative('ada', { contentHash: hashOf('ada-1'), box: { x: 1, y: 2, width: 3, height: 4 }, embeddings: { 'model-a': unit(1), 'model-b': unit(5, 4) } });
+    const kept = await b.addNegative('alan', { contentHash: hashOf('x'), embeddings: { 'model-a': unit(9) } });
+    await index.catchUp();
+    assert.equal(whoIs(index, 1), null);
+    // Listed over every model (one entry per model), or one subject's.
+    assert.deepEqual((await a.listNegatives()).map((n) => [n.id, n.modelId]), [[id, 'model-a'], [id, 'model-b'], [kept, 'model-a']]);
+    assert.deepEqual((await a.listNegatives(undefined, 'ADA')).map((n) => [n.id, n.subjectId, n.modelId]), [[id, ada.id, 'model-a'], [id, ada.id, 'model-b']]);
+    assert.deepEqual((await a.listNegatives('model-b', 'alan')), []);
+    await rejectsWith(a.listNegatives(undefined, 'nobody'), 'VISAGE_ERR_UNKNOWN_SUBJECT');
+    // Named with the wrong subject, an unknown id, or not an id: nothing changes.
+    await rejectsWith(b.deleteNegative(id, 'alan'), 'VISAGE_ERR_UNKNOWN_NEGATIVE', /for alan/);
+    await rejectsWith(b.deleteNegative(kept + 100), 'VISAGE_ERR_UNKNOWN_NEGATIVE');
+    await rejectsWith(b.deleteNegative(1.5), 'VISAGE_ERR_UNKNOWN_NEGATIVE');
+    await rejectsWith(b.deleteNegative(id, 'nobody'), 'VISAGE_ERR_UNKNOWN_SUBJECT');
+    assert.equal((await a.listNegatives()).length, 3);
+    // Through the other connection: the log tells the reader, whose index names ada again.
+    const seq = index.sequence;
+    await b.deleteNegative(id, ada.id);
+    const logged = await a.changesSince(seq);
+    assert.deepEqual([logged.negativeIds, logged.faceIds, logged.reload], [[id], [], false]);
+    await index.catchUp();
+    assert.equal(index.negativeCount, 1);
+    assert.equal(whoIs(index, 1), 'ada');
+    assert.deepEqual((await a.listNegatives()).map((n) => n.id), [kept]);
+    await rejectsWith(b.deleteNegative(id), 'VISAGE_ERR_UNKNOWN_NEGATIVE'); // already gone
+    // The id of a negative example removed is not given again (a stale listing cannot name another).
+    const temporary = await b.addNegative('ada', { contentHash: hashOf('y'), embeddings: { 'model-a': unit(11) } });
+    await b.deleteNegative(temporary);
+    const next = await b.addNegative('ada', { contentHash: hashOf('z'), embeddings: { 'model-a': unit(12) } });
+    assert.ok(next > temporary, `${next} > ${temporary}`);
+    await b.deleteNegative(next);
+    // Through the reader's own object: heard as it commits, applied without a catch-up.
+    assert.equal(whoIs(index, 9), null);
+    await index.catchUp();
+    await a.addFaces('alan', [faceOf('alan-9', 9)]);
+    assert.equal(whoIs(index, 9), null, "alan's own face, but a negative of his");
+    await a.deleteNegative(kept);
+    assert.deepEqual(heard.filter((c) => c.type === 'negative-deleted').map((c) => c.type === 'negative-deleted' && [c.negativeId, c.subjectId]), [[kept, (await a.getSubject('alan')).id]]);
+    assert.equal(whoIs(index, 9), 'alan');
+    const fresh = await SearchIndex.load(b, 'model-a');
+    assert.equal(fresh.negativeCount, 0);
+    fresh.close();
+    await close();
+  });
+
+  it('addEmbeddings: vectors of new models added to a stored face in one transaction, logged; indexes of those models pick the face up; a repeat changes nothing', async () => {
+    const { a, b, index, close } = await pair();
+    const other = await SearchIndex.load(a, 'model-b'); // no model-b vector anywhere yet
+    const heard: GalleryChange[] = [];
+    a.onChange((change) => heard.push(change));
+    const [ada1] = (await a.listFaces('ada')).filter((f) => f.contentHash === hashOf('ada-1'));
+    const seq = index.sequence;
+    const result = await b.addEmbeddings(ada1!.id, { 'model-b': unit(5, 4), 'model-a': unit(99) });
+    assert.deepEqual(result.added, ['model-b'], 'model-a was held already: left as stored');
+    assert.deepEqual([result.face.id, result.face.models, result.face.subjectName], [ada1!.id, ['model-a', 'model-b'], 'ada']);
+    assert.deepEqual((await a.listFaces('ada')).map((f) => [f.id, f.models]), [[ada1!.id, ['model-a', 'model-b']], [(await a.listFaces('ada'))[1]!.id, ['model-a']]]);
+    const stored = await a.embeddingsFor('model-a', [ada1!.id]);
+    assert.deepEqual([...stored.vectors].map((v) => +v.toFixed(5)), unit(1).map((v) => +v.toFixed(5)), 'the model-a vector is unchanged');
+    const logged = await a.changesSince(seq);
+    assert.deepEqual([logged.faceIds, logged.reload], [[ada1!.id], false]);
+    // The reader's indexes: model-a still finds the face once, model-b finds it now.
+    await index.catchUp();
+    await other.catchUp();
+    assert.equal(index.size, 3);
+    assert.equal(whoIs(index, 1), 'ada');
+    assert.deepEqual([other.size, other.dim, other.identify(unit(5, 4), { threshold: 0.99 }).subject?.name], [1, 4, 'ada']);
+    // Again: nothing added, nothing logged, nothing heard.
+    const again = await b.addEmbeddings(ada1!.id, { 'model-b': unit(6, 4) });
+    assert.deepEqual(again.added, []);
+    assert.equal((await a.changesSince(other.sequence)).faceIds.length, 0);
+    // Through the reader's own object: heard, and applied to the model-b index at once.
+    const [alan1] = await a.listFaces('alan');
+    await a.addEmbeddings(alan1!.id, { 'model-b': unit(7, 4) });
+    assert.deepEqual(heard.map((c) => c.type), ['embeddings-added']);
+    assert.equal(other.identify(unit(7, 4), { threshold: 0.99 }).subject?.name, 'alan', 'no catch-up needed');
+    assert.equal(index.size, 3, 'the model-a index is not touched');
+    // Errors: nothing is written.
+    await rejectsWith(b.addEmbeddings(alan1!.id + 1000, { 'model-c': unit(1) }), 'VISAGE_ERR_UNKNOWN_FACE');
+    await rejectsWith(b.addEmbeddings(1.5, { 'model-c': unit(1) }), 'VISAGE_ERR_UNKNOWN_FACE');
+    await rejectsWith(b.addEmbeddings(alan1!.id, {}), 'VISAGE_ERR_BAD_INPUT');
+    await rejectsWith(b.addEmbeddings(ada1!.id, { 'model-c': unit(1), 'model-d': [0, 0] }), 'VISAGE_ERR_BAD_INPUT');
+    const [ada2] = (await a.listFaces('ada')).filter((f) => f.contentHash === hashOf('ada-2'));
+    await rejectsWith(b.addEmbeddings(ada2!.id, { 'model-c': unit(1), 'model-b': unit(1, 8) }), 'VISAGE_ERR_BAD_INPUT', /4-value/);
+    assert.deepEqual((await a.listFaces('ada')).map((f) => f.models), [['model-a', 'model-b'], ['model-a']], 'all or nothing');
+    const fresh = await SearchIndex.load(b, 'model-b');
+    assert.equal(fresh.size, other.size);
+    fresh.close();
+    other.close();
+    await close();
+  });
+
   it('export and import carry negative examples (version 2); importing again skips those already kept', async () => {
     const source = await fresh();
     await source.addFaces('Ada', [faceOf('ada-1', 1)], { createSubject: true });

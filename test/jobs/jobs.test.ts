@@ -248,6 +248,7 @@ test('reindex: every face gets the second embedder\'s vector from its file, the 
     const enrolled = await queue.waitFor((await queue.submitEnrolment((await enrolmentImages([folder])).images)).id, { timeoutMs: 120_000 });
     assert.equal(enrolled.progress.added, 10);
     await rm(path.join(folder, 'raj', 'raj5.png'));
+    const before = (await galleryFaces(url)).map((f) => f.id).sort((a, b) => a - b);
     const job = await queue.submitReindex({ embedders: ['faceapi-recognition', 'human-faceres'], chunkSize: 4 });
     assert.equal(job.progress.total, 10);
     const done = await queue.waitFor(job.id, { timeoutMs: 240_000, intervalMs: 250 });
@@ -257,6 +258,7 @@ test('reindex: every face gets the second embedder\'s vector from its file, the 
     assert.match(notFound[0]!.message!, /raj5\.png/);
     const faces = await galleryFaces(url);
     assert.equal(faces.length, 10);
+    assert.deepEqual(faces.map((f) => f.id).sort((a, b) => a - b), before, 'vectors added to the faces: the same ids');
     assert.equal(faces.filter((f) => f.models.includes('human-faceres') && f.models.includes('faceapi-recognition')).length, 9);
     // Nothing left to do for the faces reindexed: a second job lists only the one whose file is gone.
     assert.equal((await queue.submitReindex({ embedders: ['faceapi-recognition', 'human-faceres'] })).progress.total, 1);

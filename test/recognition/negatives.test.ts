@@ -21,9 +21,9 @@ const NO_POLL_MS = 600_000;
 
 let visage: Visage;
 before(async () => {
-  // The default embedder: with it two photos of one person (howard4 and howard5: 0.936) stay under
-  // NEGATIVE_MATCH (0.97), which the ResNet alone does not (0.974), so one photo's negative example
-  // leaves the person's other photos alone.
+  // The default embedder: two photos of one person (howard4 and howard5: 0.936) stay under its
+  // negative threshold (negativeMatch('fusion'), 0.986), so one photo's negative example leaves the
+  // person's other photos alone (the ResNet alone: test/face/match/negatives.test.ts).
   if (!skipData) visage = await createVisage();
 });
 after(async () => { await visage?.close(); });
@@ -82,8 +82,14 @@ for (const store of galleryStores()) {
       assert.equal(nearest.length, enrolled.length - 1, 'the other people are still listed');
       const meanTemplate = await b.nearest(person('howard', 4), { k: 4, strategy: 'mean-template' });
       assert.ok(!names(meanTemplate).includes('howard'));
+      // verifySubject agrees with identify: that face is not howard, whatever its similarity.
+      const verified = await b.verifySubject(person('howard', 4), 'howard');
+      assert.deepEqual([verified.same, verified.refused], [false, 'negative']);
+      assert.ok(verified.similarity >= verified.threshold, `it would pass on similarity alone (${verified.similarity.toFixed(3)})`);
       // Only that face: howard's other photos are still his, on both nodes.
       for (const node of [a, b]) assert.equal((await node.identify(person('howard', 5))).faces[0]!.name, 'howard');
+      const other = await b.verifySubject(person('howard', 5), 'howard');
+      assert.deepEqual([other.same, other.refused], [true, undefined]);
       assert.equal((await b.nearest(person('howard', 5)))[0]!.name, 'howard');
     } finally {
       await b.close();

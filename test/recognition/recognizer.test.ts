@@ -117,7 +117,13 @@ test('reindex: faces enrolled with one embedder get another, from the recorded p
   const second = await createRecognizer({ visage: other, db, threshold: 0.5 });
   try {
     assert.deepEqual(await second.coverage(), { modelId: 'human-mobilefacenet', faces: 3, indexed: 0, missing: 3 });
+    const before = await second.gallery.listFaces();
+    const resnet = await second.gallery.embeddingsFor('faceapi-recognition');
     const summary = await second.reindex({ search: [moved] });
+    // The vectors were added to the faces (one transaction each): same ids, the old vectors untouched.
+    assert.deepEqual((await second.gallery.listFaces()).map((f) => [f.id, f.subjectName, f.created]), before.map((f) => [f.id, f.subjectName, f.created]));
+    const kept = await second.gallery.embeddingsFor('faceapi-recognition');
+    assert.deepEqual([[...kept.faceIds], kept.vectors], [[...resnet.faceIds], resnet.vectors]);
     assert.equal(summary.reindexed, 2);
     assert.equal(summary.skipped.length, 1);
     assert.equal(summary.skipped[0]!.subject, 'penny');
@@ -134,6 +140,31 @@ test('reindex: faces enrolled with one embedder get another, from the recorded p
   const gallery = await openSqliteGallery(db);
   assert.equal((await gallery.listSubjects()).length, 3, 'nothing lost');
   await gallery.close();
+});
+
+test('reindex: a face whose new vectors cannot be stored is reported and kept as it was (no remove-then-store)', { skip }, async () => {
+  const dir = path.join(temp.dir, 'photos-kept');
+  await mkdir(dir);
+  await copyFile(dataset('bbt', 'people', 'amy', 'amy2.png'), path.join(dir, 'amy.png'));
+  const db = path.join(temp.dir, 'reindex-kept.db');
+  const first = await createRecognizer({ visage, db });
+  assert.equal((await first.enroll(path.join(dir, 'amy.png'), 'amy')).status, 'added');
+  // Someone else's face holds a human-mobilefacenet vector of another length: amy's cannot join it.
+  await first.gallery.addFaces('odd', [{ contentHash: 'a'.repeat(64), embeddings: { 'faceapi-recognition': Array.from({ length: 128 }, (_, i) => (i === 0 ? 1 : 0)), 'human-mobilefacenet': [1, 0, 0, 0] } }], { createSubject: true });
+  await first.close();
+  const other = await createVisage({ embedders: ['human-mobilefacenet', 'faceapi-recognition'] });
+  const second = await createRecognizer({ visage: other, db, threshold: 0.5 });
+  try {
+    const [amy] = await second.gallery.listFaces('amy');
+    const summary = await second.reindex();
+    assert.deepEqual([summary.reindexed, summary.skipped.map((s) => s.faceId)], [0, [amy!.id]]);
+    assert.match(summary.skipped[0]!.reason, /has \d+ values, but the gallery holds 4-value embeddings/);
+    const [after] = await second.gallery.listFaces('amy');
+    assert.deepEqual([after!.id, after!.models], [amy!.id, ['faceapi-recognition']], 'the face is still there, with its vector');
+  } finally {
+    await second.close();
+    await other.close();
+  }
 });
 
 test('createRecognizer: options are checked before anything opens', async () => {

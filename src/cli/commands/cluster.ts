@@ -36,7 +36,8 @@ clusters are kept in DIR/clusters.json, so a later run keeps their ids and new p
   split   moves the faces given (their keys: the contact sheet shows them on hover) to a new cluster,
           kept apart from the rest from now on
   not     "not this person": keeps the face as a negative example of <person> in the gallery, so
-          identify and clustering never match it to them again (and removes it from their faces)
+          identify and clustering never match it to them again (and removes it from their faces);
+          undo: visage subjects negatives <person>, then visage subjects remove-negative <person> <id>
 
 Options:
   --out DIR            where clusters.json, report.json and the contact sheet (index.html, faces/)
@@ -170,7 +171,7 @@ async function feedback(verb: string, args: string[], state: ClusterStateFile, v
         message = `${args[0]} is ${args[1]}: ${named.added} face(s) enrolled${named.skipped ? `, ${named.skipped} already enrolled` : ''}`;
       } else {
         next = await notThisPerson(state, args[0]!, args[1]!, gallery, cachedFaceLookup(state.embedder, files, cacheDirFrom(values)));
-        message = `face ${args[0]} is not ${args[1]}: kept as a negative example`;
+        message = `face ${args[0]} is not ${args[1]}: kept as a negative example (undo: visage subjects remove-negative; ids: visage subjects negatives ${JSON.stringify(args[1])})`;
       }
     } finally {
       await gallery.close();

@@ -1,10 +1,11 @@
-// visage subjects list|show|rename|merge|delete: the enrolled people.
+// visage subjects list|show|rename|merge|delete|negatives|remove-negative: the enrolled people.
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
 import { subjectRefFromText } from '../../gallery/validate.ts';
+import { negativeExamples } from '../../gallery/negatives.ts';
 
 export const subjectsHelp = `Usage: visage subjects <action> [options]
 
@@ -14,6 +15,10 @@ export const subjectsHelp = `Usage: visage subjects <action> [options]
   merge <from> <into>    move every face of <from> to <into> and delete <from>
                          (an image enrolled for both is kept once)
   delete <name> --yes    delete a person and their faces
+  negatives <name>       the person's negative examples ("not this person", e.g. from
+                         visage cluster not): faces never matched to them, with their ids
+  remove-negative <name> <id>
+                         undo one: the face may be matched to the person again
 
 Names compare case-insensitively. A person is named by name or by id: digits are an id
 (as in the REST API), so names are never only digits.
@@ -45,13 +50,14 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
   const [action, ...args] = positionals;
   const usage: Record<string, [number, string]> = {
     list: [0, 'list'], show: [1, 'show <name>'], rename: [2, 'rename <old> <new>'], merge: [2, 'merge <from> <into>'], delete: [1, 'delete <name> --yes'],
+    negatives: [1, 'negatives <name>'], 'remove-negative': [2, 'remove-negative <name> <id>'],
   };
-  if (action === undefined) throw new VisageError('VISAGE_ERR_USAGE', 'visage subjects needs an action: list, show, rename, merge or delete (try: visage subjects --help)');
+  if (action === undefined) throw new VisageError('VISAGE_ERR_USAGE', 'visage subjects needs an action: list, show, rename, merge, delete, negatives or remove-negative (try: visage subjects --help)');
   const spec = usage[action];
-  if (!spec) throw new VisageError('VISAGE_ERR_USAGE', `unknown subjects action "${action}": list, show, rename, merge or delete`);
+  if (!spec) throw new VisageError('VISAGE_ERR_USAGE', `unknown subjects action "${action}": list, show, rename, merge, delete, negatives or remove-negative`);
   if (args.length !== spec[0]) throw new VisageError('VISAGE_ERR_USAGE', `usage: visage subjects ${spec[1]}`);
   const file = dbPath(values.db);
-  const gallery = await openGallery(file, { write: !['list', 'show'].includes(action) });
+  const gallery = await openGallery(file, { write: !['list', 'show', 'negatives'].includes(action) });
   const print = (data: unknown, text: string) => process.stdout.write(values.json ? formatJson(data) : text);
   try {
     switch (action) {
@@ -92,6 +98,27 @@ export async function subjectsCommand(argv: string[]): Promise<number> {
         if (!values.yes) throw new VisageError('VISAGE_ERR_USAGE', `delete removes "${subject.name}" and ${subject.faceCount} face(s); add --yes to do it`);
         const result = await gallery.deleteSubject(subject.id);
         print({ deleted: subject.name, deletedFaces: result.deletedFaces }, `deleted "${subject.name}" and ${result.deletedFaces} face(s)\n`);
+        return 0;
+      }
+      case 'negatives': {
+        const subject = await gallery.getSubject(subjectRefFromText(args[0]!));
+        const negatives = await negativeExamples(gallery, subject.id);
+        if (values.json) print({ subject, negatives }, '');
+        else if (negatives.length === 0) process.stderr.write(`${subject.name} has no negative example\n`);
+        else {
+          printTable(['id', 'source', 'box (x,y wxh)', 'kept', 'embedders'], negatives.map((n) => [
+            String(n.id), n.sourceFile ?? '-', n.box ? `${Math.round(n.box.x)},${Math.round(n.box.y)} ${Math.round(n.box.width)}x${Math.round(n.box.height)}` : '-',
+            n.created.slice(0, 10), n.models.join(','),
+          ]));
+        }
+        return 0;
+      }
+      case 'remove-negative': {
+        const subject = await gallery.getSubject(subjectRefFromText(args[0]!));
+        if (!/^\d{1,15}$/.test(args[1]!)) throw new VisageError('VISAGE_ERR_USAGE', `a negative example id is a whole number (see visage subjects negatives ${args[0]}), got "${args[1]}"`);
+        const id = Number(args[1]);
+        await gallery.deleteNegative(id, subject.id);
+        print({ subject: subject.name, removed: id }, `removed negative example ${id} of "${subject.name}": that face may be matched to them again\n`);
         return 0;
       }
     }

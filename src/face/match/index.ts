@@ -9,4 +9,4 @@ export { DEFAULT_THRESHOLDS, DEFAULT_STRATEGY, defaultThreshold, NEAR_MISS_FAR, 
 export type { NearMisses } from './thresholds.ts';
 export { assignOncePerImage } from './assign.ts';
 export type { AssignableFace, MatchCandidate } from './assign.ts';
-export { isNegative, negativeSubjects, NEGATIVE_MATCH } from './negatives.ts';
+export { isNegative, negativeSubjects, negativeMatch, NEGATIVE_MATCH, NEGATIVE_MATCHES } from './negatives.ts';

@@ -19,8 +19,8 @@ import type {
 import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
-import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { lookupName, unknownNegative, validHash, validMetadata, validName } from '../validate.ts';
+import { negativeKey, prepareEmbeddings, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { isConnectionError, mapPostgresError } from './errors.ts';
 import { maskPassword } from './location.ts';
 import { ChangeFeed, type ChangeFeedEvents } from './listen.ts';
@@ -204,6 +204,24 @@ export class PostgresGallery implements Gallery {
     });
   }
 
+  async addEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Promise<{ face: StoredFace; added: string[] }> {
+    const prepared = prepareEmbeddings(faceId, embeddings);
+    if (!Number.isSafeInteger(faceId)) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
+    return this.write(async (sql, changes) => {
+      // FOR UPDATE: the face cannot be deleted or moved under us (a writer without the gallery's lock).
+      const [row] = await sql.rows<FaceRow>(`${FACE_SELECT} WHERE f.id = $1 FOR UPDATE OF f`, [faceId]);
+      if (!row) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
+      const held = new Set(row.models ?? []);
+      const fresh = new Map([...prepared].filter(([modelId]) => !held.has(modelId)));
+      if (fresh.size > 0) {
+        await this.insertEmbeddings(sql, faceId, fresh, new Map());
+        changes.push({ type: 'embeddings-added', faceId, subject: { id: row.subjectId, name: row.subjectName }, embeddings: Object.fromEntries(fresh) });
+      }
+      const [face] = await sql.rows<FaceRow>(`${FACE_SELECT} WHERE f.id = $1`, [faceId]);
+      return { face: toFace(face!), added: [...fresh.keys()] };
+    });
+  }
+
   async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
     const embeddings = prepareNegative(negative);
     return this.write(async (sql, changes) => {
@@ -224,14 +242,29 @@ export class PostgresGallery implements Gallery {
     });
   }
 
-  async listNegatives(modelId: string): Promise<Negative[]> {
-    return this.read(async (sql) => (await sql.rows<{
-      id: string; subjectId: string; contentHash: string; sourceFile: string | null; box: Box | null; modelId: string; dim: number; vector: Buffer; created: string;
-    }>(`SELECT id, subject_id AS "subjectId", content_hash AS "contentHash", source_file AS "sourceFile", box, model_id AS "modelId", dim, vector, ${iso('created')} AS created
-      FROM negatives WHERE model_id = $1 ORDER BY id`, [modelId])).map((r) => ({
-      id: Number(r.id), subjectId: Number(r.subjectId), contentHash: r.contentHash, sourceFile: r.sourceFile, box: r.box, modelId: r.modelId,
-      vector: vectorFrom(r.vector, r.dim), created: r.created,
-    })));
+  async listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]> {
+    return this.read(async (sql) => {
+      const owner = subject === undefined ? null : (await this.requireSubject(sql, subject)).id;
+      return (await sql.rows<{
+        id: string; subjectId: string; contentHash: string; sourceFile: string | null; box: Box | null; modelId: string; dim: number; vector: Buffer; created: string;
+      }>(`SELECT id, subject_id AS "subjectId", content_hash AS "contentHash", source_file AS "sourceFile", box, model_id AS "modelId", dim, vector, ${iso('created')} AS created
+        FROM negatives WHERE ($1::text IS NULL OR model_id = $1) AND ($2::bigint IS NULL OR subject_id = $2) ORDER BY id, model_id COLLATE "C"`, [modelId ?? null, owner])).map((r) => ({
+        id: Number(r.id), subjectId: Number(r.subjectId), contentHash: r.contentHash, sourceFile: r.sourceFile, box: r.box, modelId: r.modelId,
+        vector: vectorFrom(r.vector, r.dim), created: r.created,
+      }));
+    });
+  }
+
+  async deleteNegative(id: number, subject?: SubjectRef): Promise<void> {
+    await this.write(async (sql, changes) => {
+      const owner = subject === undefined ? null : await this.requireSubject(sql, subject);
+      if (!Number.isSafeInteger(id)) throw unknownNegative(id, owner?.name);
+      const [row] = await sql.arrays<[string]>('SELECT subject_id FROM negatives WHERE id = $1 LIMIT 1', [id]);
+      const subjectId = row ? Number(row[0]) : undefined;
+      if (subjectId === undefined || (owner && owner.id !== subjectId)) throw unknownNegative(id, owner?.name);
+      await sql.rows('DELETE FROM negatives WHERE id = $1', [id]);
+      changes.push({ type: 'negative-deleted', negativeId: id, subjectId });
+    });
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {
@@ -616,19 +649,7 @@ export class PostgresGallery implements Gallery {
 
   /** Inside a write: one face row and its embeddings; a failure aborts the whole transaction. */
   private async insertFace(sql: Sql, subjectId: number, { face, embeddings }: PreparedFace, dims: Map<string, number | null>, created: string | null = null): Promise<number> {
-    const models = [...embeddings.keys()];
-    // Dimensions of the models held: read once per transaction (the write lock keeps them still).
-    const unknown = models.filter((model) => !dims.has(model));
-    if (unknown.length) {
-      const found = new Map(await sql.arrays<[string, number]>('SELECT DISTINCT ON (model_id) model_id, dim FROM embeddings WHERE model_id = ANY($1::text[])', [unknown]));
-      for (const model of unknown) dims.set(model, found.get(model) ?? null);
-    }
-    for (const [modelId, vector] of embeddings) {
-      const dim = dims.get(modelId);
-      if (dim !== null && dim !== undefined && dim !== vector.length) {
-        throw new VisageError('VISAGE_ERR_BAD_INPUT', `embedding of "${modelId}" has ${vector.length} values, but the gallery holds ${dim}-value embeddings of that model; nothing was added`);
-      }
-    }
+    await this.checkDims(sql, embeddings, dims);
     let faceId: number;
     try {
       [[faceId]] = await sql.arrays<[number]>(`INSERT INTO faces (subject_id, source_file, content_hash, box, landmarks, quality, created)
@@ -644,11 +665,33 @@ export class PostgresGallery implements Gallery {
       }
       throw error;
     }
+    await this.insertEmbeddings(sql, faceId, embeddings, dims, false);
+    return faceId;
+  }
+
+  /** Inside a write: the gallery's vector length of each model, checked against `embeddings` (`dims`: those read already). */
+  private async checkDims(sql: Sql, embeddings: Map<string, Float32Array>, dims: Map<string, number | null>): Promise<void> {
+    // Dimensions of the models held: read once per transaction (the write lock keeps them still).
+    const unknown = [...embeddings.keys()].filter((model) => !dims.has(model));
+    if (unknown.length) {
+      const found = new Map(await sql.arrays<[string, number]>('SELECT DISTINCT ON (model_id) model_id, dim FROM embeddings WHERE model_id = ANY($1::text[])', [unknown]));
+      for (const model of unknown) dims.set(model, found.get(model) ?? null);
+    }
+    for (const [modelId, vector] of embeddings) {
+      const dim = dims.get(modelId);
+      if (dim !== null && dim !== undefined && dim !== vector.length) {
+        throw new VisageError('VISAGE_ERR_BAD_INPUT', `embedding of "${modelId}" has ${vector.length} values, but the gallery holds ${dim}-value embeddings of that model; nothing was added`);
+      }
+    }
+  }
+
+  /** Inside a write: a face's embeddings (checked first unless `checked`). */
+  private async insertEmbeddings(sql: Sql, faceId: number, embeddings: Map<string, Float32Array>, dims: Map<string, number | null>, check = true): Promise<void> {
+    if (check) await this.checkDims(sql, embeddings, dims);
     const vectors = [...embeddings.values()];
     await sql.rows('INSERT INTO embeddings (face_id, model_id, dim, vector) SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bytea[])',
-      [faceId, models, vectors.map((v) => v.length), vectors.map(bytes)]);
+      [faceId, [...embeddings.keys()], vectors.map((v) => v.length), vectors.map(bytes)]);
     for (const [modelId, vector] of embeddings) dims.set(modelId, vector.length);
-    return faceId;
   }
 }
 

@@ -15,8 +15,8 @@ import type {
 import { vectorToBase64, type PortableFace, type PortableNegative } from '../portable.ts';
 import { PortableFileWriter } from '../portable-writer.ts';
 import { GalleryListeners } from '../listeners.ts';
-import { lookupName, validHash, validMetadata, validName } from '../validate.ts';
-import { negativeKey, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
+import { lookupName, unknownNegative, validHash, validMetadata, validName } from '../validate.ts';
+import { negativeKey, prepareEmbeddings, prepareFace, prepareNegative, preparePortableImport, type PreparedFace } from '../prepare.ts';
 import { mapSqliteError } from './errors.ts';
 import { retryWhileBusy } from './busy.ts';
 import { FACE_SELECT, SUBJECT_SELECT, blob, parseJson, toFace, toSubject, vectorFromBlob, type FaceRow, type SubjectRow } from './rows.ts';
@@ -152,6 +152,21 @@ export class SqliteGallery implements Gallery {
     });
   }
 
+  async addEmbeddings(faceId: number, embeddings: Record<string, ArrayLike<number>>): Promise<{ face: StoredFace; added: string[] }> {
+    const prepared = prepareEmbeddings(faceId, embeddings);
+    return this.write((changes) => {
+      const row = Number.isSafeInteger(faceId) ? this.stmt(`${FACE_SELECT} WHERE f.id = ?`).get(faceId) as FaceRow | undefined : undefined;
+      if (!row) throw new VisageError('VISAGE_ERR_UNKNOWN_FACE', `no face with id ${faceId}`);
+      const held = new Set(toFace(row).models);
+      const fresh = new Map([...prepared].filter(([modelId]) => !held.has(modelId)));
+      this.insertEmbeddings(faceId, fresh);
+      if (fresh.size > 0) {
+        changes.push({ type: 'embeddings-added', faceId, subject: { id: row.subjectId, name: row.subjectName }, embeddings: Object.fromEntries(fresh) });
+      }
+      return { face: this.getFaceRow(faceId), added: [...fresh.keys()] };
+    });
+  }
+
   async addNegative(subject: SubjectRef, negative: NewNegative): Promise<number> {
     const embeddings = prepareNegative(negative);
     return this.write((changes) => {
@@ -173,13 +188,27 @@ export class SqliteGallery implements Gallery {
     })());
   }
 
-  async listNegatives(modelId: string): Promise<Negative[]> {
-    return this.read(() => (this.stmt('SELECT id, subject_id, content_hash, source_file, box, model_id, dim, vector, created FROM negatives WHERE model_id = ? ORDER BY id').all(modelId) as {
-      id: number; subject_id: number; content_hash: string; source_file: string | null; box: string | null; model_id: string; dim: number; vector: Buffer; created: string;
-    }[]).map((r) => ({
-      id: r.id, subjectId: r.subject_id, contentHash: r.content_hash, sourceFile: r.source_file, box: r.box ? JSON.parse(r.box) as Box : null,
-      modelId: r.model_id, vector: vectorFromBlob(r.vector, r.dim), created: r.created,
-    })));
+  async listNegatives(modelId?: string, subject?: SubjectRef): Promise<Negative[]> {
+    return this.read(() => {
+      const owner = subject === undefined ? null : this.requireSubject(subject).id;
+      return (this.stmt(`SELECT id, subject_id, content_hash, source_file, box, model_id, dim, vector, created FROM negatives
+        WHERE (@model IS NULL OR model_id = @model) AND (@owner IS NULL OR subject_id = @owner) ORDER BY id, model_id`).all({ model: modelId ?? null, owner }) as {
+        id: number; subject_id: number; content_hash: string; source_file: string | null; box: string | null; model_id: string; dim: number; vector: Buffer; created: string;
+      }[]).map((r) => ({
+        id: r.id, subjectId: r.subject_id, contentHash: r.content_hash, sourceFile: r.source_file, box: r.box ? JSON.parse(r.box) as Box : null,
+        modelId: r.model_id, vector: vectorFromBlob(r.vector, r.dim), created: r.created,
+      }));
+    });
+  }
+
+  async deleteNegative(id: number, subject?: SubjectRef): Promise<void> {
+    await this.write((changes) => {
+      const owner = subject === undefined ? null : this.requireSubject(subject);
+      const subjectId = Number.isSafeInteger(id) ? this.stmt('SELECT subject_id FROM negatives WHERE id = ? LIMIT 1').pluck().get(id) as number | undefined : undefined;
+      if (subjectId === undefined || (owner && owner.id !== subjectId)) throw unknownNegative(id, owner?.name);
+      this.stmt('DELETE FROM negatives WHERE id = ?').run(id);
+      changes.push({ type: 'negative-deleted', negativeId: id, subjectId });
+    });
   }
 
   async hasContentHash(hash: string, subject?: SubjectRef): Promise<boolean> {
@@ -496,6 +525,12 @@ export class SqliteGallery implements Gallery {
       }
       throw error;
     }
+    this.insertEmbeddings(faceId, embeddings);
+    return faceId;
+  }
+
+  /** Inside a write: a face's embeddings, each of the length the gallery holds for its model. */
+  private insertEmbeddings(faceId: number, embeddings: Map<string, Float32Array>): void {
     const dimOf = this.stmt('SELECT dim FROM embeddings WHERE model_id = ? LIMIT 1').pluck();
     const insert = this.stmt('INSERT INTO embeddings (face_id, model_id, dim, vector) VALUES (?, ?, ?, ?)');
     for (const [modelId, vector] of embeddings) {
@@ -505,12 +540,13 @@ export class SqliteGallery implements Gallery {
       }
       insert.run(faceId, modelId, vector.length, blob(vector));
     }
-    return faceId;
   }
 
   /** Inside a write: one negative example, a row per model under one new id. */
   private insertNegative(subjectId: number, negative: NewNegative, embeddings: Map<string, Float32Array>, created: string | null = null): number {
-    const id = this.stmt('SELECT coalesce(max(id), 0) + 1 FROM negatives').pluck().get() as number;
+    // Never an id the change log still names (a negative example removed since): an id read from a
+    // listing then names that one example or none (PostgreSQL: a sequence).
+    const id = this.stmt(`SELECT max(coalesce((SELECT max(id) FROM negatives), 0), coalesce((SELECT max(negative_id) FROM change_log), 0)) + 1`).pluck().get() as number;
     const insert = this.stmt(`INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector, created)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
     for (const [modelId, vector] of embeddings) {

@@ -3,17 +3,17 @@
 // face is reindexed from its file while the file is unchanged, else from an image with the same
 // hash under the folders given (`search`, on the workers' machines). Faces enrolled from uploads
 // (sourceFile "upload:...") can only be reindexed from such a folder. The face is found again at
-// its stored box and replaced by one carrying its old vectors and the new ones.
+// its stored box and its new vectors are added to it in one transaction (Gallery.addEmbeddings):
+// it keeps its id and its other vectors, and a worker killed at any point leaves it either as it
+// was or reindexed. An attempt that finds the face with every wanted vector has nothing to do, so
+// a retry never adds anything twice.
 //
-// The gallery has no "add a vector to a face" write, so replacing is two transactions (remove,
-// store). Before removing, the item saves the face's record and vectors (JobStore.save): a worker
-// killed between the two leaves the face absent and the save present, and the next attempt stores
-// it from the save. A face found with every wanted vector under a new id was stored by an earlier
-// attempt. So a reindexed face is neither lost nor stored twice.
+// Items saved by versions before addEmbeddings (which replaced a face by remove + store, saving it
+// first) are still finished from their save when the face was removed but not stored again.
 import { VisageError } from '../../errors.ts';
 import { defaultEmbedders } from '../../face/embed/index.ts';
 import { openGallery } from '../../gallery/open.ts';
-import { base64ToVector, vectorToBase64 } from '../../gallery/portable.ts';
+import { base64ToVector } from '../../gallery/portable.ts';
 import type { FaceQuality, StoredFace } from '../../gallery/gallery.ts';
 import { faceAgain, imageOfFace } from '../../recognition/reindex.ts';
 import type { Box, FivePoints } from '../../types.ts';
@@ -21,7 +21,7 @@ import { resolveConfig } from '../../config.ts';
 import type { JobKindSpec } from '../kind.ts';
 import type { NewItem } from '../store.ts';
 
-/** A face as the item keeps it (at planning, and as saved before its removal). */
+/** A face as the item keeps it (at planning; and in a legacy save). */
 interface FaceRecord {
   faceId: number;
   subjectId: number;
@@ -32,6 +32,9 @@ interface FaceRecord {
   landmarks: FivePoints | null;
   quality: FaceQuality | null;
 }
+
+/** What versions before addEmbeddings saved before removing a face (JobStore.save). */
+interface LegacySave { face: FaceRecord; vectors: Record<string, { dim: number; base64: string }> }
 
 const record = (face: StoredFace): FaceRecord => ({
   faceId: face.id, subjectId: face.subjectId, subject: face.subjectName, contentHash: face.contentHash,
@@ -64,15 +67,17 @@ export const REINDEX_KIND: JobKindSpec = {
       if (error.code === 'VISAGE_ERR_UNKNOWN_SUBJECT') return [] as StoredFace[];
       throw error;
     });
-    const current = faces.find((face) => face.contentHash === planned.contentHash) ?? null;
-    const saved = item.saved as { face: FaceRecord; vectors: Record<string, { dim: number; base64: string }> } | null;
+    const legacy = item.saved as LegacySave | null;
+    // The face by id; after a legacy attempt, the one stored again from its save has another id.
+    const current = faces.find((face) => face.id === planned.faceId)
+      ?? (legacy ? faces.find((face) => face.contentHash === planned.contentHash) : undefined) ?? null;
     if (current && wanted.every((id) => current.models.includes(id))) {
       return current.id === planned.faceId
         ? { state: 'skipped', contentHash: current.contentHash, reason: 'already-indexed', message: 'the face has every vector asked for', faceIds: [current.id] }
         : { state: 'added', contentHash: current.contentHash, faceIds: [current.id], message: 'stored by an earlier attempt of this job' };
     }
-    if (!current && !saved) return { state: 'skipped', contentHash: planned.contentHash, reason: 'face-deleted', message: 'the face was deleted since the job was submitted' };
-    const face = current ? record(current) : saved!.face;
+    if (!current && !legacy) return { state: 'skipped', contentHash: planned.contentHash, reason: 'face-deleted', message: 'the face was deleted since the job was submitted' };
+    const face = current ? record(current) : legacy!.face;
     const bytes = await imageOfFace(face, context.hashFinder(search));
     if (!bytes) {
       return {
@@ -85,22 +90,15 @@ export const REINDEX_KIND: JobKindSpec = {
     const visage = await context.visageFor(wanted);
     const found = await faceAgain(visage, bytes, face);
     if (!found) return { state: 'skipped', contentHash: face.contentHash, reason: 'face-not-found', message: 'the enrolled face was not found again in its image' };
-    const vectors: Record<string, Float32Array> = {};
+    const fresh: Record<string, Float32Array> = {};
+    for (const id of wanted) if (!current?.models.includes(id)) fresh[id] = Float32Array.from(found.embeddings[id]!);
     if (current) {
-      for (const modelId of current.models) {
-        const one = await gallery.embeddingsFor(modelId, [current.id]);
-        if (one.count === 1) vectors[modelId] = one.vectors.slice(0, one.dim);
-      }
-    } else {
-      for (const [modelId, { dim, base64 }] of Object.entries(saved!.vectors)) vectors[modelId] = base64ToVector(base64, dim, `saved vector ${modelId}`);
+      await gallery.addEmbeddings(current.id, fresh);
+      return { state: 'added', contentHash: face.contentHash, faceIds: [current.id] };
     }
-    for (const id of wanted) if (!vectors[id]) vectors[id] = Float32Array.from(found.embeddings[id]!);
-    if (current) {
-      await context.store.save(item.jobId, item.seq, {
-        face, vectors: Object.fromEntries(Object.entries(vectors).filter(([id]) => current.models.includes(id)).map(([id, v]) => [id, { dim: v.length, base64: vectorToBase64(v) }])),
-      });
-      await gallery.deleteFace(current.id);
-    }
+    // A face removed by a legacy attempt: stored again with its saved vectors and the new ones.
+    const vectors: Record<string, Float32Array> = { ...fresh };
+    for (const [modelId, { dim, base64 }] of Object.entries(legacy!.vectors)) vectors[modelId] = base64ToVector(base64, dim, `saved vector ${modelId}`);
     const [stored] = await gallery.addFaces(face.subject, [{
       contentHash: face.contentHash, sourceFile: face.sourceFile, box: face.box, landmarks: face.landmarks, quality: face.quality, embeddings: vectors,
     }], { createSubject: true });
