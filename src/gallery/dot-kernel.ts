@@ -17,7 +17,7 @@ const QUERY_BYTES = PAGE;
 /** WebAssembly (wasm32) memories stop at 4 GiB. */
 const MAX_BYTES = 65536 * PAGE;
 
-function uleb(value: number): number[] {
+export function uleb(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -28,7 +28,7 @@ function uleb(value: number): number[] {
   return out;
 }
 
-function sleb(value: number): number[] {
+export function sleb(value: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = value & 0x7f;
@@ -38,9 +38,9 @@ function sleb(value: number): number[] {
   }
 }
 
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+export const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+export const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+export const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 
 /**
  * Four functions, each f(query, rows, count, strideBytes, out) with byte offsets into the imported
