@@ -282,32 +282,6 @@ export class DotMatrix {
     }
   }
 
-  /**
-   * Reorders the rows in place: row i becomes the old row order[i] (order: a permutation of
-   * 0..rows-1). Follows the permutation's cycles with one spare row, so no second matrix.
-   */
-  permute(order: Int32Array): void {
-    const data = this.storage();
-    const stride = this.stride;
-    const spare = data.slice(0, stride);
-    const done = new Uint8Array(this.rowCount);
-    for (let start = 0; start < this.rowCount; start++) {
-      if (done[start] || order[start] === start) continue;
-      spare.set(data.subarray(start * stride, (start + 1) * stride));
-      let at = start;
-      for (;;) {
-        done[at] = 1;
-        const from = order[at]!;
-        if (from === start) {
-          data.set(spare, at * stride);
-          break;
-        }
-        data.copyWithin(at * stride, from * stride, (from + 1) * stride);
-        at = from;
-      }
-    }
-  }
-
   /** Sets the row count to `rows` (rows past the old count are zero-filled). */
   resize(rows: number): void {
     this.reserve(rows);

@@ -273,7 +273,7 @@ test('IVF codes: one byte a value, scores from the int8 kernel rank rows as thei
 });
 
 test('search options: bad values are VISAGE_ERR_BAD_OPTION; precision is fixed once faces are in', () => {
-  const bad: SearchOptions[] = [{ mode: 'fast' as never }, { precision: 'int8' as never }, { probes: 0 }, { lists: 1.5 }, { approximateAbove: -1 }, { nprobe: 3 } as never];
+  const bad: SearchOptions[] = [{ mode: 'fast' as never }, { precision: 'int8' as never }, { probes: 0 }, { lists: 1.5 }, { approximateAbove: -1 }, { rerank: 0 }, { nprobe: 3 } as never];
   for (const options of bad) assert.throws(() => SearchIndex.create('m', DIM, options), { code: 'VISAGE_ERR_BAD_OPTION' }, JSON.stringify(options));
   const index = SearchIndex.create('m', 4);
   index.add(1, 1, 'a', [1, 0, 0, 0]);
@@ -312,6 +312,7 @@ test('recognizer on real photos (celeb5): the same answers with approximate sear
       }
     }
     assert.ok(compared >= 25, `${compared} faces compared`);
+    assert.equal(approximate.searchStatus()?.state, 'ready', 'the IVF index was built in the background meanwhile');
     assert.ok(right >= 15, `${right} faces named right`);
     await exact.close();
     await approximate.close();
