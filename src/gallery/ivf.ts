@@ -208,6 +208,10 @@ export class IvfLists {
   private rowPos = new Int32Array(0);
   /** Rows [0, filed) are in the lists. */
   private filed = 0;
+  /** Scratch of nearestList: centroid numbers to score, the chosen groups and their scores. */
+  private readonly centroidRows: Int32Array;
+  private readonly chosenGroups = new Int32Array(GROUP_PROBES);
+  private readonly chosenScores = new Float64Array(GROUP_PROBES);
 
   constructor(dim: number, centres: Float32Array, lists: number, groupCentres: Float32Array, trainedRows: number, mean: Float32Array, spread: Float32Array) {
     this.dim = dim;
@@ -232,6 +236,7 @@ export class IvfLists {
     const fillAt = this.groupStart.slice(0, groupCount);
     this.groupMembers = new Int32Array(lists);
     for (let c = 0; c < lists; c++) this.groupMembers[fillAt[groupOf[c]!]!++] = c;
+    this.centroidRows = new Int32Array(lists);
     this.mean = mean;
     this.spread = spread;
     this.members = Array.from({ length: lists }, () => new Int32Array(16));
@@ -254,25 +259,44 @@ export class IvfLists {
     return this.filed;
   }
 
-  /** The list whose centroid is nearest `vector` (through the best GROUP_PROBES groups). */
+  /**
+   * The list whose centroid is nearest `vector` (through the best GROUP_PROBES groups): the
+   * centroids of those groups are scored in one gather call (one query copy), into buffers kept
+   * from row to row, since filing calls this once a face.
+   */
   nearestList(vector: Float32Array): number {
     const groupCount = this.groupStart.length - 1;
     const groupScores = this.groups.dotAll(vector);
-    let top = -Infinity, found = 0;
-    const consider = (g: number) => {
-      const rows = this.groupMembers.subarray(this.groupStart[g]!, this.groupStart[g + 1]!);
-      const scores = this.centroids.dotRows(vector, rows);
-      for (let i = 0; i < rows.length; i++) {
-        const score = scores[i]! + this.bias[rows[i]!]!;
-        if (score > top) { top = score; found = rows[i]!; }
+    // The best GROUP_PROBES groups (a small insertion list).
+    const chosen = this.chosenGroups;
+    const chosenScore = this.chosenScores;
+    const take = Math.min(GROUP_PROBES, groupCount);
+    let filled = 0;
+    for (let g = 0; g < groupCount; g++) {
+      const score = groupScores[g]! + this.groupBias[g]!;
+      if (filled === take && score <= chosenScore[take - 1]!) continue;
+      let at = filled < take ? filled++ : take - 1;
+      while (at > 0 && chosenScore[at - 1]! < score) {
+        chosenScore[at] = chosenScore[at - 1]!;
+        chosen[at] = chosen[at - 1]!;
+        at--;
       }
-    };
-    if (groupCount <= GROUP_PROBES) {
-      for (let g = 0; g < groupCount; g++) consider(g);
-    } else {
-      const adjusted = new Float32Array(groupCount);
-      for (let g = 0; g < groupCount; g++) adjusted[g] = groupScores[g]! + this.groupBias[g]!;
-      for (const { index } of topK(adjusted, groupCount, GROUP_PROBES)) consider(index);
+      chosenScore[at] = score;
+      chosen[at] = g;
+    }
+    let count = 0;
+    for (let i = 0; i < filled; i++) {
+      const g = chosen[i]!;
+      const from = this.groupStart[g]!, to = this.groupStart[g + 1]!;
+      this.centroidRows.set(this.groupMembers.subarray(from, to), count);
+      count += to - from;
+    }
+    const rows = this.centroidRows.subarray(0, count);
+    const scores = this.centroids.dotRows(vector, rows);
+    let top = -Infinity, found = 0;
+    for (let i = 0; i < count; i++) {
+      const score = scores[i]! + this.bias[rows[i]!]!;
+      if (score > top) { top = score; found = rows[i]!; }
     }
     return found;
   }
