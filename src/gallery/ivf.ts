@@ -119,8 +119,9 @@ export class IvfBuild {
   private readonly steps: Generator<void, IvfLists>;
   private result: IvfLists | null = null;
 
-  constructor(storage: DotMatrix, lists: number, seed = 1) {
-    this.steps = this.run(storage, lists, seed);
+  /** `samplePerList`: training points per list (the rest of the faces are only filed). */
+  constructor(storage: DotMatrix, lists: number, seed = 1, samplePerList = SAMPLE_PER_LIST) {
+    this.steps = this.run(storage, lists, seed, samplePerList);
   }
 
   /** Runs until done or `ms` milliseconds have passed; returns the index when done. */
@@ -139,13 +140,13 @@ export class IvfBuild {
     }
   }
 
-  private *run(storage: DotMatrix, listCount: number, seed: number): Generator<void, IvfLists> {
+  private *run(storage: DotMatrix, listCount: number, seed: number, samplePerList: number): Generator<void, IvfLists> {
     let cpu = process.cpuUsage();
     const dim = storage.dim;
     const rows = storage.rows;
     const lists = Math.max(1, Math.min(listCount, rows));
     const random = uniform(seed);
-    const sampleSize = Math.min(rows, lists * SAMPLE_PER_LIST);
+    const sampleSize = Math.min(rows, lists * samplePerList);
     // A sample of distinct rows, copied once (float16 rows widened): training reads only it.
     const sample = new Float32Array(sampleSize * dim);
     const picked = new Set<number>();
