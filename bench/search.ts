@@ -1,13 +1,14 @@
-// npm run bench:search [-- --json] [--sizes 100000] [--data faces,gaussian] [--probes 16,32,64]
-//                      [--lists N] [--queries N] [--k K] [--dim D]
+// npm run bench:search [-- --json] [--sizes 100000] [--data faces,gaussian] [--probes 32,64,128]
+//                      [--rerank 128] [--approximate float32,float16] [--lists N] [--queries N] [--k K] [--dim D]
 // The in-memory gallery index (src/gallery/search.ts), size x method: exact float32, approximate
 // (IVF) over float32, exact float16, approximate over float16. Per row: build seconds (adding the
 // faces; for IVF rows the training and filing), ms per top-k face search p50/p99, recall@k against
 // exact float32 for returning people and for strangers, bytes per face held by the index and the
 // process's RSS. The default (100k faces) takes about 1 min on the 2-core machine; --sizes 1000000
 // about 12 min for both data sets with other work running; 10M faces: --sizes 10000000 --data faces
-// --queries 50 (42 min on the shared 2-core machine, peak RSS 5.2 GB; float32 needs two matrices
-// there, see exactFloat32).
+// --queries 50 --approximate float16 --probes 256,512 (38 min on the shared 2-core machine, peak RSS
+// 5.2 GB; float32 needs two matrices there, see exactFloat32). --rerank: candidates re-scored;
+// --approximate: which precisions get approximate rows. Per query: wall and process CPU time.
 //
 // Data (--data):
 //  faces     face-like: identities of 10 faces, built to match the faceapi-recognition ResNet's
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     sizes: { type: 'string', default: '100000' },
     data: { type: 'string', default: 'faces,gaussian' },
-    probes: { type: 'string', default: '16,32,64' },
+    probes: { type: 'string', default: '32,64,128' },
     rerank: { type: 'string', default: '128' },
     approximate: { type: 'string', default: 'float32,float16' },
     lists: { type: 'string' },
