@@ -1,13 +1,14 @@
-// npm run bench:search [-- --json] [--sizes 100000] [--data faces,gaussian] [--probes 16,32,64]
-//                      [--lists N] [--queries N] [--k K] [--dim D]
+// npm run bench:search [-- --json] [--sizes 100000] [--data faces,gaussian] [--probes 32,64,128]
+//                      [--rerank 128] [--approximate float32,float16] [--lists N] [--queries N] [--k K] [--dim D]
 // The in-memory gallery index (src/gallery/search.ts), size x method: exact float32, approximate
 // (IVF) over float32, exact float16, approximate over float16. Per row: build seconds (adding the
 // faces; for IVF rows the training and filing), ms per top-k face search p50/p99, recall@k against
 // exact float32 for returning people and for strangers, bytes per face held by the index and the
 // process's RSS. The default (100k faces) takes about 1 min on the 2-core machine; --sizes 1000000
 // about 12 min for both data sets with other work running; 10M faces: --sizes 10000000 --data faces
-// --queries 50 (42 min on the shared 2-core machine, peak RSS 5.2 GB; float32 needs two matrices
-// there, see exactFloat32).
+// --queries 50 --approximate float16 --probes 256,512 (38 min on the shared 2-core machine, peak RSS
+// 5.2 GB; float32 needs two matrices there, see exactFloat32). --rerank: candidates re-scored;
+// --approximate: which precisions get approximate rows. Per query: wall and process CPU time.
 //
 // Data (--data):
 //  faces     face-like: identities of 10 faces, built to match the faceapi-recognition ResNet's
@@ -28,7 +29,9 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     sizes: { type: 'string', default: '100000' },
     data: { type: 'string', default: 'faces,gaussian' },
-    probes: { type: 'string', default: '16,32,64' },
+    probes: { type: 'string', default: '32,64,128' },
+    rerank: { type: 'string', default: '128' },
+    approximate: { type: 'string', default: 'float32,float16' },
     lists: { type: 'string' },
     dim: { type: 'string', default: '128' },
     queries: { type: 'string', default: '100' },
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
 const sizes = args.sizes.split(',').map(Number);
 const datasets = args.data.split(',') as ('faces' | 'gaussian')[];
 const probeSettings = args.probes.split(',').map(Number);
+const rerankSettings = args.rerank.split(',').map(Number);
 const dim = Number(args.dim);
 const queriesPerKind = Math.max(5, Number(args.queries));
 const k = Number(args.k);
@@ -209,8 +213,13 @@ interface Row {
   buildSeconds: number;
   p50: number;
   p99: number;
+  /** Process CPU time per query (all threads), p50: with other work on the machine, the better estimate. */
+  cpuP50: number;
   recallReturning: number;
   recallStrangers: number;
+  /** Approximate float16 rows: recall against exact float16, the same stored vectors (the IVF's own loss). */
+  recallReturningSame?: number;
+  recallStrangersSame?: number;
   bytesPerFace: number;
   rssGiB: number;
   lists?: number;
@@ -221,16 +230,19 @@ interface Row {
 
 const rows: Row[] = [];
 
-/** Times every query (after 3 warm-ups) and keeps its top-k face ids. */
-function runQueries(queries: Float32Array[], search: (query: Float32Array) => number[]): { times: number[]; results: number[][] } {
+/** Times every query (after 3 warm-ups), wall and process CPU, and keeps its top-k face ids. */
+function runQueries(queries: Float32Array[], search: (query: Float32Array) => number[]): { times: number[]; cpu: number[]; results: number[][] } {
   for (let i = 0; i < 3; i++) search(queries[i]!);
-  const times: number[] = [], results: number[][] = [];
+  const times: number[] = [], cpu: number[] = [], results: number[][] = [];
   for (const query of queries) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     results.push(search(query));
+    const used = process.cpuUsage(cpuStart);
     times.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { times, results };
+  return { times, cpu, results };
 }
 
 function recall(results: number[][], truth: number[][], from: number, to: number): number {
@@ -243,16 +255,20 @@ function recall(results: number[][], truth: number[][], from: number, to: number
   return found / total;
 }
 
-function record(data: DataSet, size: number, method: string, buildMs: number, run: { times: number[]; results: number[][] }, truth: number[][], bytes: number, extra: Partial<Row> = {}): void {
+function record(data: DataSet, size: number, method: string, buildMs: number, run: { times: number[]; cpu: number[]; results: number[][] }, truth: number[][], bytes: number, extra: Partial<Row> = {}, sameTruth?: number[][]): void {
   const row: Row = {
     data: data.name, faces: size, method, buildSeconds: buildMs / 1000,
-    p50: percentile(run.times, 0.5), p99: percentile(run.times, 0.99),
+    p50: percentile(run.times, 0.5), p99: percentile(run.times, 0.99), cpuP50: percentile(run.cpu, 0.5),
     recallReturning: recall(run.results, truth, 0, queriesPerKind),
     recallStrangers: recall(run.results, truth, queriesPerKind, 2 * queriesPerKind),
     bytesPerFace: bytes / size, rssGiB: process.memoryUsage().rss / 2 ** 30, loadAverage: os.loadavg()[0]!, ...extra,
   };
+  if (sameTruth) {
+    row.recallReturningSame = recall(run.results, sameTruth, 0, queriesPerKind);
+    row.recallStrangersSame = recall(run.results, sameTruth, queriesPerKind, 2 * queriesPerKind);
+  }
   rows.push(row);
-  log(`  ${method}: build ${row.buildSeconds.toFixed(1)} s, p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, recall@${k} ${row.recallReturning.toFixed(4)} / ${row.recallStrangers.toFixed(4)}, ${row.bytesPerFace.toFixed(0)} B/face, RSS ${row.rssGiB.toFixed(2)} GiB`);
+  log(`  ${method}: build ${row.buildSeconds.toFixed(1)} s, p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, CPU p50 ${row.cpuP50.toFixed(2)} ms, load ${row.loadAverage.toFixed(1)}, recall@${k} ${row.recallReturning.toFixed(4)} / ${row.recallStrangers.toFixed(4)}${row.recallStrangersSame === undefined ? '' : ` (vs exact float16 ${row.recallReturningSame!.toFixed(4)} / ${row.recallStrangersSame.toFixed(4)})`}, ${row.bytesPerFace.toFixed(0)} B/face, RSS ${row.rssGiB.toFixed(2)} GiB`);
 }
 
 /** Fills a SearchIndex with the data set, chunk by chunk; returns the milliseconds taken. */
@@ -320,18 +336,23 @@ function exactFloat32(data: DataSet, size: number, queries: Float32Array[]): num
   return run.results;
 }
 
-function approximateRows(index: SearchIndex, data: DataSet, size: number, queries: Float32Array[], truth: number[][], precision: Precision): void {
+function approximateRows(index: SearchIndex, data: DataSet, size: number, queries: Float32Array[], truth: number[][], precision: Precision, sameTruth?: number[][]): void {
   const lists = args.lists ? Number(args.lists) : defaultLists(size);
   index.configure({ mode: 'approximate', lists, probes: probeSettings[0] });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   index.prepareApproximate();
   const buildMs = performance.now() - start;
+  const buildCpu = process.cpuUsage(cpuStart);
+  log(`  IVF build (${lists} lists): ${(buildMs / 1000).toFixed(1)} s wall, ${((buildCpu.user + buildCpu.system) / 1e6).toFixed(1)} s CPU (training ${index.lastBuildCpu!.training.toFixed(1)} s, filing ${index.lastBuildCpu!.filing.toFixed(1)} s), load ${os.loadavg()[0]!.toFixed(1)}; lists largest ${index.approximateIndex!.largestList}, mean ${index.approximateIndex!.meanList.toFixed(0)}`);
   for (const probes of probeSettings) {
-    index.configure({ probes });
-    const info = index.approximateIndex!;
-    const run = runQueries(queries, (query) => index.searchFaces(query, k).map((m) => m.faceId));
-    record(data, size, `approximate ${precision}, ${info.probes}/${info.lists} lists`, buildMs, run, truth, index.bytes,
-      { lists: info.lists, probes: info.probes, scannedPerQuery: Math.round(size * info.probes / info.lists) });
+    for (const rerank of rerankSettings) {
+      index.configure({ probes, rerank });
+      const info = index.approximateIndex!;
+      const run = runQueries(queries, (query) => index.searchFaces(query, k).map((m) => m.faceId));
+      record(data, size, `approximate ${precision}, ${info.probes}/${info.lists} lists, rerank ${info.rerank}`, buildMs, run, truth, index.bytes,
+        { lists: info.lists, probes: info.probes, scannedPerQuery: Math.round(size * info.probes / info.lists) }, sameTruth);
+    }
   }
 }
 
@@ -349,7 +370,7 @@ for (const name of datasets) {
       ...Array.from({ length: queriesPerKind }, (_, q) => data.stranger(q, size)),
     ];
     const truth = exactFloat32(data, size, queries);
-    if (size <= new DotMatrix(dim, 16).maxRows) {
+    if (size <= new DotMatrix(dim, 16).maxRows && args.approximate.includes('float32')) {
       const index = SearchIndex.create('synthetic', dim, { mode: 'exact' });
       fillIndex(index, data, size);
       approximateRows(index, data, size, queries, truth, 'float32');
@@ -360,7 +381,7 @@ for (const name of datasets) {
     const buildMs = fillIndex(half, data, size);
     const run = runQueries(queries, (query) => half.searchFaces(query, k).map((m) => m.faceId));
     record(data, size, 'exact float16', buildMs, run, truth, half.bytes);
-    approximateRows(half, data, size, queries, truth, 'float16');
+    if (args.approximate.includes('float16')) approximateRows(half, data, size, queries, truth, 'float16', run.results);
     half.close();
     collect();
   }
@@ -369,10 +390,10 @@ for (const name of datasets) {
 if (args.json) {
   process.stdout.write(`${JSON.stringify({ k, queriesPerKind, dim, cpus: os.availableParallelism(), rows }, null, 2)}\n`);
 } else {
-  const header = ['data', 'faces', 'method', 'build s', 'p50 ms', 'p99 ms', `recall@${k} returning`, `recall@${k} strangers`, 'bytes/face', 'RSS GiB', 'load'];
+  const header = ['data', 'faces', 'method', 'build s', 'p50 ms', 'p99 ms', 'CPU p50 ms', `recall@${k} returning`, `recall@${k} strangers`, 'vs exact f16: returning', 'strangers', 'bytes/face', 'RSS GiB', 'load'];
   const table = rows.map((r) => [
-    r.data, r.faces.toLocaleString('en-US'), r.method, r.buildSeconds.toFixed(1), r.p50.toFixed(2), r.p99.toFixed(2),
-    r.recallReturning.toFixed(4), r.recallStrangers.toFixed(4), r.bytesPerFace.toFixed(0), r.rssGiB.toFixed(2), r.loadAverage.toFixed(1),
+    r.data, r.faces.toLocaleString('en-US'), r.method, r.buildSeconds.toFixed(1), r.p50.toFixed(2), r.p99.toFixed(2), r.cpuP50.toFixed(2),
+    r.recallReturning.toFixed(4), r.recallStrangers.toFixed(4), r.recallReturningSame?.toFixed(4) ?? '', r.recallStrangersSame?.toFixed(4) ?? '', r.bytesPerFace.toFixed(0), r.rssGiB.toFixed(2), r.loadAverage.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => cells[i]!.length)));
   const left = (i: number) => i <= 2;

@@ -17,7 +17,7 @@ const QUERY_BYTES = PAGE;
 /** WebAssembly (wasm32) memories stop at 4 GiB. */
 const MAX_BYTES = 65536 * PAGE;
 
-function uleb(value: number): number[] {
+export function uleb(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -28,7 +28,7 @@ function uleb(value: number): number[] {
   return out;
 }
 
-function sleb(value: number): number[] {
+export function sleb(value: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = value & 0x7f;
@@ -38,9 +38,9 @@ function sleb(value: number): number[] {
   }
 }
 
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+export const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+export const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+export const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 
 /**
  * Four functions, each f(query, rows, count, strideBytes, out) with byte offsets into the imported
@@ -279,32 +279,6 @@ export class DotMatrix {
       }
     } else {
       for (let j = 0; j < this.dim; j++) data[at + j] = vector[j]!;
-    }
-  }
-
-  /**
-   * Reorders the rows in place: row i becomes the old row order[i] (order: a permutation of
-   * 0..rows-1). Follows the permutation's cycles with one spare row, so no second matrix.
-   */
-  permute(order: Int32Array): void {
-    const data = this.storage();
-    const stride = this.stride;
-    const spare = data.slice(0, stride);
-    const done = new Uint8Array(this.rowCount);
-    for (let start = 0; start < this.rowCount; start++) {
-      if (done[start] || order[start] === start) continue;
-      spare.set(data.subarray(start * stride, (start + 1) * stride));
-      let at = start;
-      for (;;) {
-        done[at] = 1;
-        const from = order[at]!;
-        if (from === start) {
-          data.set(spare, at * stride);
-          break;
-        }
-        data.copyWithin(at * stride, from * stride, (from + 1) * stride);
-        at = from;
-      }
     }
   }
 

@@ -1,25 +1,33 @@
-// IvfLists: the approximate part of SearchIndex, an inverted file (IVF). A spherical k-means
-// "coarse quantiser" cuts the sphere into `lists` cells; every stored row belongs to the list of
-// its nearest centroid. A query scores the centroids (lists x dim, cheap), takes the `probes` best
-// lists and scores only their rows, from the index's own matrix (float32 or float16) with the
-// gather kernel (DotMatrix.dotRows): the scores of the faces found are the stored vectors' own,
-// only faces in lists not probed can be missed. Why IVF rather than a graph (HNSW): see
-// docs/search.md (built in seconds where a graph takes minutes, 12 bytes a face beside the
-// vectors, adds and removes in O(1), pure TypeScript so no native addon to build at install).
+// IvfLists: the approximate part of SearchIndex, an inverted file (IVF). k-means on a sample of the
+// faces places `lists` centroids (the "coarse quantiser"); every face is filed under its nearest
+// centroid, as a one-byte-a-value code in that list's run of memory (ivf-codes.ts). A query scores
+// the centroids, scores the codes of the `probes` nearest lists, and hands back the `rerank` best
+// rows: SearchIndex scores those again from its own float32 or float16 matrix, so a face found has
+// its stored score and only faces in lists not probed (or ranked below `rerank` by their codes) can
+// be missed. Why IVF rather than a graph (HNSW): docs/search.md.
 //
-// Assigning millions of rows to thousands of centroids is the build's cost, so rows are assigned
-// through a second, small level: the centroids are themselves grouped by k-means (about
-// sqrt(lists) groups); a row scores the group centres, then the centroids of its best few groups.
-// The lists hold no copy of the vectors, only row numbers; after training the index moves its
-// rows so that each list's rows lie together (contiguousOrder).
+// Centroids are plain means (Euclidean k-means): for unit vectors the nearest face by dot product
+// is the nearest by distance, and a list's centroid is ranked by query . c - |c|^2 / 2. (Spherical
+// k-means, normalised centroids ranked by query . c, was measured against it: docs/search.md.)
+//
+// Filing millions of rows against thousands of centroids is the build's cost, so rows are filed
+// through a second, small level: the centroids are grouped by k-means (about sqrt(lists) groups);
+// a row scores the group centres, then the centroids of its best few groups.
+//
+// The build is a generator (IvfBuild): it can run to the end at once, or a slice at a time on the
+// event loop while the index goes on answering exactly. Rows added while it runs are filed by it
+// before it ends; rows removed are taken out of what it has filed (removeRow).
 import { DotMatrix } from './dot-kernel.ts';
+import { CodeLists, SCRATCH_ROWS } from './ivf-codes.ts';
 import { topK } from '../face/match/index.ts';
 
-/** Points per centroid sampled for training (faiss warns under 39; 32 keeps 10M's training short). */
-const SAMPLE_PER_LIST = 32;
-const TRAIN_ITERATIONS = 6;
-/** Groups of centroids a row's assignment looks into. */
+/** Sampled points per centroid for training (faiss trains on a sample too and warns under 39). */
+export const SAMPLE_PER_LIST = 32;
+export const TRAIN_ITERATIONS = 8;
+/** Groups of centroids a row's filing looks into. */
 const GROUP_PROBES = 4;
+/** Work between two checks of the clock while building (points or rows). */
+const STEP = 512;
 
 /** mulberry32: reproducible uniform numbers in [0, 1). */
 function uniform(seed: number): () => number {
@@ -33,27 +41,38 @@ function uniform(seed: number): () => number {
   };
 }
 
-function normaliseRows(sums: Float64Array, dim: number, into: Float32Array): void {
-  for (let at = 0; at < sums.length; at += dim) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) norm += sums[at + j]! ** 2;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let j = 0; j < dim; j++) into[at + j] = sums[at + j]! * scale;
+/** Index of the largest scores[i] + bias[i]. */
+function best(scores: Float32Array, bias: Float32Array, count: number): number {
+  let at = 0, top = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const score = scores[i]! + bias[i]!;
+    if (score > top) { top = score; at = i; }
   }
+  return at;
+}
+
+/** -|c|^2 / 2 per centre: with it, the largest query . c + bias is the nearest centre. */
+function biasOf(centres: Float32Array, dim: number): Float32Array {
+  const bias = new Float32Array(centres.length / dim);
+  for (let c = 0; c < bias.length; c++) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += centres[c * dim + j]! ** 2;
+    bias[c] = -norm / 2;
+  }
+  return bias;
 }
 
 /**
- * Spherical k-means of `count` unit vectors (read by `vector(i)`) into `k` unit centres:
- * returns the centres (k x dim). Empty cells are re-seeded with a random point.
+ * k-means of `count` points (rows of `points`) into `k` centres (k x dim), a step at a time
+ * (yields every STEP points). Empty cells are re-seeded with a random point.
  */
-function sphericalKMeans(vector: (i: number) => Float32Array, count: number, dim: number, k: number, iterations: number, random: () => number): Float32Array {
+function* kMeans(points: Float32Array, count: number, dim: number, k: number, iterations: number, random: () => number, progress: (done: number) => void): Generator<void, Float32Array> {
   const centres = new Float32Array(k * dim);
-  // Distinct random points to start (a partial Fisher-Yates shuffle).
   const order = Int32Array.from({ length: count }, (_, i) => i);
   for (let c = 0; c < k; c++) {
     const pick = c + Math.floor(random() * (count - c));
     [order[c], order[pick]] = [order[pick]!, order[c]!];
-    centres.set(vector(order[c]!), c * dim);
+    centres.set(points.subarray(order[c]! * dim, (order[c]! + 1) * dim), c * dim);
   }
   const matrix = new DotMatrix(dim, k);
   const sums = new Float64Array(k * dim);
@@ -61,70 +80,74 @@ function sphericalKMeans(vector: (i: number) => Float32Array, count: number, dim
   for (let iteration = 0; iteration < iterations; iteration++) {
     matrix.clear();
     matrix.append(centres, k);
+    const bias = biasOf(centres, dim);
     sums.fill(0);
     sizes.fill(0);
     for (let i = 0; i < count; i++) {
-      const point = vector(i);
-      const scores = matrix.dotAll(point);
-      let best = 0;
-      for (let c = 1; c < k; c++) if (scores[c]! > scores[best]!) best = c;
-      sizes[best]!++;
-      const at = best * dim;
+      const point = points.subarray(i * dim, (i + 1) * dim);
+      const c = best(matrix.dotAll(point), bias, k);
+      sizes[c]!++;
+      const at = c * dim;
       for (let j = 0; j < dim; j++) sums[at + j]! += point[j]!;
+      if (i % STEP === STEP - 1) { progress((iteration * count + i) / (iterations * count)); yield; }
     }
     for (let c = 0; c < k; c++) {
       if (sizes[c] === 0) {
-        const point = vector(Math.floor(random() * count));
-        for (let j = 0; j < dim; j++) sums[c * dim + j] = point[j]!;
+        const pick = Math.floor(random() * count);
+        centres.set(points.subarray(pick * dim, (pick + 1) * dim), c * dim);
+      } else {
+        for (let j = 0; j < dim; j++) centres[c * dim + j] = sums[c * dim + j]! / sizes[c]!;
       }
     }
-    normaliseRows(sums, dim, centres);
   }
   return centres;
 }
 
-export class IvfLists {
-  readonly lists: number;
-  /** Rows in the index when it was trained (the rebuild policy compares the size with it). */
-  readonly trainedRows: number;
-  private readonly dim: number;
-  private readonly centroids: DotMatrix;
-  private readonly groups: DotMatrix;
-  /** Centroid numbers by group, and where each group starts in it (groups + 1 entries). */
-  private readonly groupMembers: Int32Array;
-  private readonly groupStart: Int32Array;
-  private members: Int32Array[];
-  private readonly sizes: Int32Array;
-  private rowList = new Int32Array(0);
-  private rowPos = new Int32Array(0);
+export interface IvfProgress {
+  phase: 'training' | 'filing' | 'ready';
+  /** 0..1 within the phase. */
+  done: number;
+}
 
-  private constructor(dim: number, centres: Float32Array, lists: number, groupCentres: Float32Array, groupMembers: Int32Array, groupStart: Int32Array, trainedRows: number) {
-    this.dim = dim;
-    this.lists = lists;
-    this.trainedRows = trainedRows;
-    this.centroids = new DotMatrix(dim, lists);
-    this.centroids.append(centres, lists);
-    const groupCount = groupStart.length - 1;
-    this.groups = new DotMatrix(dim, groupCount);
-    this.groups.append(groupCentres, groupCount);
-    this.groupMembers = groupMembers;
-    this.groupStart = groupStart;
-    this.members = Array.from({ length: lists }, () => new Int32Array(16));
-    this.sizes = new Int32Array(lists);
+/** A build under way: step() runs it for a while; `lists` exists once training is over. */
+export class IvfBuild {
+  readonly progress: IvfProgress = { phase: 'training', done: 0 };
+  /** Process CPU seconds spent by each phase (meaningful when nothing else runs meanwhile: a build run at once). */
+  readonly cpuSeconds = { training: 0, filing: 0 };
+  /** The index being filed (null while training). Removals must reach it: removeRow(). */
+  lists: IvfLists | null = null;
+  private readonly steps: Generator<void, IvfLists>;
+  private result: IvfLists | null = null;
+
+  /** `samplePerList`: training points per list (the rest of the faces are only filed). */
+  constructor(storage: DotMatrix, lists: number, seed = 1, samplePerList = SAMPLE_PER_LIST) {
+    this.steps = this.run(storage, lists, seed, samplePerList);
   }
 
-  /**
-   * Trains `lists` centroids on a sample of the rows of `storage` and files every row. Cost:
-   * about SAMPLE_PER_LIST x lists^2 x dim x iterations multiply-adds for training, and
-   * rows x (sqrt(lists) + GROUP_PROBES x lists / sqrt(lists)) x dim for filing.
-   */
-  static train(storage: DotMatrix, lists: number, seed = 1): IvfLists {
-    const rows = storage.rows;
+  /** Runs until done or `ms` milliseconds have passed; returns the index when done. */
+  step(ms = Infinity): IvfLists | null {
+    if (this.result) return this.result;
+    const until = performance.now() + ms;
+    for (;;) {
+      const next = this.steps.next();
+      if (next.done) {
+        this.result = next.value;
+        this.progress.phase = 'ready';
+        this.progress.done = 1;
+        return this.result;
+      }
+      if (performance.now() >= until) return null;
+    }
+  }
+
+  private *run(storage: DotMatrix, listCount: number, seed: number, samplePerList: number): Generator<void, IvfLists> {
+    let cpu = process.cpuUsage();
     const dim = storage.dim;
-    lists = Math.max(1, Math.min(lists, rows));
+    const rows = storage.rows;
+    const lists = Math.max(1, Math.min(listCount, rows));
     const random = uniform(seed);
-    const sampleSize = Math.min(rows, lists * SAMPLE_PER_LIST);
-    // A sample of distinct rows, copied once (float16 rows widened).
+    const sampleSize = Math.min(rows, lists * samplePerList);
+    // A sample of distinct rows, copied once (float16 rows widened): training reads only it.
     const sample = new Float32Array(sampleSize * dim);
     const picked = new Set<number>();
     for (let i = 0; i < sampleSize; i++) {
@@ -133,130 +156,243 @@ export class IvfLists {
       else do row = Math.floor(random() * rows); while (picked.has(row));
       picked.add(row);
       sample.set(storage.row(row), i * dim);
+      if (i % (8 * STEP) === 0) yield;
     }
-    const centres = sphericalKMeans((i) => sample.subarray(i * dim, (i + 1) * dim), sampleSize, dim, lists, TRAIN_ITERATIONS, random);
-    // The second level: groups of centroids.
+    const centres = yield* kMeans(sample, sampleSize, dim, lists, TRAIN_ITERATIONS, random, (done) => { this.progress.done = done; });
     const groupCount = Math.max(1, Math.round(Math.sqrt(lists)));
-    const groupCentres = sphericalKMeans((c) => centres.subarray(c * dim, (c + 1) * dim), lists, dim, groupCount, TRAIN_ITERATIONS, random);
-    const groupMatrix = new DotMatrix(dim, groupCount);
-    groupMatrix.append(groupCentres, groupCount);
+    const groupCentres = yield* kMeans(centres, lists, dim, groupCount, TRAIN_ITERATIONS, random, () => undefined);
+    // The codes' mean and spread, and the lists' expected sizes, from the sample.
+    const mean = new Float32Array(dim);
+    for (let i = 0; i < sampleSize; i++) for (let j = 0; j < dim; j++) mean[j]! += sample[i * dim + j]! / sampleSize;
+    const spread = new Float32Array(dim);
+    for (let i = 0; i < sampleSize; i++) for (let j = 0; j < dim; j++) spread[j] = Math.max(spread[j]!, Math.abs(sample[i * dim + j]! - mean[j]!));
+    const ivf = new IvfLists(dim, centres, lists, groupCentres, rows, mean, spread);
+    const counts = new Float64Array(lists);
+    for (let i = 0; i < sampleSize; i++) counts[ivf.nearestList(sample.subarray(i * dim, (i + 1) * dim))]! += rows / sampleSize;
+    ivf.layOut(counts);
+    this.lists = ivf;
+    const trained = process.cpuUsage(cpu);
+    this.cpuSeconds.training = (trained.user + trained.system) / 1e6;
+    cpu = process.cpuUsage();
+    this.progress.phase = 'filing';
+    this.progress.done = 0;
+    // Files every row, including those added meanwhile; removals meanwhile go through removeRow.
+    while (ivf.filedRows < storage.rows) {
+      ivf.fileNext(storage, STEP);
+      this.progress.done = ivf.filedRows / storage.rows;
+      yield;
+    }
+    const filed = process.cpuUsage(cpu);
+    this.cpuSeconds.filing = (filed.user + filed.system) / 1e6;
+    return ivf;
+  }
+}
+
+export class IvfLists {
+  readonly lists: number;
+  /** Rows in the index when it was trained (the rebuild policy compares the size with it). */
+  readonly trainedRows: number;
+  private readonly dim: number;
+  private readonly centroids: DotMatrix;
+  private readonly bias: Float32Array;
+  private readonly groups: DotMatrix;
+  private readonly groupBias: Float32Array;
+  /** Centroid numbers by group, and where each group starts in it (groups + 1 entries). */
+  private readonly groupMembers: Int32Array;
+  private readonly groupStart: Int32Array;
+  private readonly mean: Float32Array;
+  private readonly spread: Float32Array;
+  private codes: CodeLists | null = null;
+  private members: Int32Array[];
+  private readonly sizes: Int32Array;
+  private rowList = new Int32Array(0);
+  private rowPos = new Int32Array(0);
+  /** Rows [0, filed) are in the lists. */
+  private filed = 0;
+  /** Scratch of nearestList: centroid numbers to score, the chosen groups and their scores. */
+  private readonly centroidRows: Int32Array;
+  private readonly chosenGroups = new Int32Array(GROUP_PROBES);
+  private readonly chosenScores = new Float64Array(GROUP_PROBES);
+
+  constructor(dim: number, centres: Float32Array, lists: number, groupCentres: Float32Array, trainedRows: number, mean: Float32Array, spread: Float32Array) {
+    this.dim = dim;
+    this.lists = lists;
+    this.trainedRows = trainedRows;
+    this.centroids = new DotMatrix(dim, lists);
+    this.centroids.append(centres, lists);
+    this.bias = biasOf(centres, dim);
+    const groupCount = groupCentres.length / dim;
+    this.groups = new DotMatrix(dim, groupCount);
+    this.groups.append(groupCentres, groupCount);
+    this.groupBias = biasOf(groupCentres, dim);
+    // Each centroid in the group of its nearest group centre.
     const groupOf = new Int32Array(lists);
     const groupSize = new Int32Array(groupCount);
     for (let c = 0; c < lists; c++) {
-      const scores = groupMatrix.dotAll(centres.subarray(c * dim, (c + 1) * dim));
-      let best = 0;
-      for (let g = 1; g < groupCount; g++) if (scores[g]! > scores[best]!) best = g;
-      groupOf[c] = best;
-      groupSize[best]!++;
+      groupOf[c] = best(this.groups.dotAll(centres.subarray(c * dim, (c + 1) * dim)), this.groupBias, groupCount);
+      groupSize[groupOf[c]!]!++;
     }
-    const groupStart = new Int32Array(groupCount + 1);
-    for (let g = 0; g < groupCount; g++) groupStart[g + 1] = groupStart[g]! + groupSize[g]!;
-    const fillAt = groupStart.slice(0, groupCount);
-    const groupMembers = new Int32Array(lists);
-    for (let c = 0; c < lists; c++) groupMembers[fillAt[groupOf[c]!]!++] = c;
-    const ivf = new IvfLists(dim, centres, lists, groupCentres, groupMembers, groupStart, rows);
-    ivf.addRows(storage, 0, rows);
-    return ivf;
+    this.groupStart = new Int32Array(groupCount + 1);
+    for (let g = 0; g < groupCount; g++) this.groupStart[g + 1] = this.groupStart[g]! + groupSize[g]!;
+    const fillAt = this.groupStart.slice(0, groupCount);
+    this.groupMembers = new Int32Array(lists);
+    for (let c = 0; c < lists; c++) this.groupMembers[fillAt[groupOf[c]!]!++] = c;
+    this.centroidRows = new Int32Array(lists);
+    this.mean = mean;
+    this.spread = spread;
+    this.members = Array.from({ length: lists }, () => new Int32Array(16));
+    this.sizes = new Int32Array(lists);
+  }
+
+  /** Trains and files every row of `storage` at once. */
+  static train(storage: DotMatrix, lists: number, seed = 1): IvfLists {
+    return new IvfBuild(storage, lists, seed).step()!;
+  }
+
+  /** Sizes the lists' memory for about `expected[list]` rows each (before filing). */
+  layOut(expected: ArrayLike<number>): void {
+    this.codes = new CodeLists(this.dim, this.mean, this.spread, expected);
+    this.members = Array.from(expected, (count) => new Int32Array(Math.ceil(count * 1.2) + 16));
+  }
+
+  /** Rows filed so far (all of them once built). */
+  get filedRows(): number {
+    return this.filed;
   }
 
   /**
-   * The row order that puts each list's rows next to each other (list by list): scoring a list
-   * then reads memory in sequence, where rows scattered over gigabytes cost a cache and TLB miss
-   * each (measured: 10x slower per row). The caller moves its rows so (new row i = old row
-   * order[i]), then calls renumbered(). Rows added later go to the end of the matrix until the
-   * next training.
+   * The list whose centroid is nearest `vector` (through the best GROUP_PROBES groups): the
+   * centroids of those groups are scored in one gather call (one query copy), into buffers kept
+   * from row to row, since filing calls this once a face.
    */
-  contiguousOrder(): Int32Array {
-    let total = 0;
-    for (let list = 0; list < this.lists; list++) total += this.sizes[list]!;
-    const order = new Int32Array(total);
-    let at = 0;
-    for (let list = 0; list < this.lists; list++) {
-      order.set(this.members[list]!.subarray(0, this.sizes[list]!), at);
-      at += this.sizes[list]!;
-    }
-    return order;
-  }
-
-  /** The rows were moved into contiguousOrder(): each list now holds a run of row numbers. */
-  renumbered(): void {
-    let row = 0;
-    for (let list = 0; list < this.lists; list++) {
-      const members = this.members[list]!;
-      for (let pos = 0; pos < this.sizes[list]!; pos++, row++) {
-        members[pos] = row;
-        this.rowList[row] = list;
-        this.rowPos[row] = pos;
-      }
-    }
-  }
-
-  /** The list whose centroid is nearest `vector` (through the best GROUP_PROBES groups). */
   nearestList(vector: Float32Array): number {
     const groupCount = this.groupStart.length - 1;
     const groupScores = this.groups.dotAll(vector);
-    const probed = groupCount <= GROUP_PROBES ? null : topK(groupScores, groupCount, GROUP_PROBES);
+    // The best GROUP_PROBES groups (a small insertion list).
+    const chosen = this.chosenGroups;
+    const chosenScore = this.chosenScores;
+    const take = Math.min(GROUP_PROBES, groupCount);
+    let filled = 0;
+    for (let g = 0; g < groupCount; g++) {
+      const score = groupScores[g]! + this.groupBias[g]!;
+      if (filled === take && score <= chosenScore[take - 1]!) continue;
+      let at = filled < take ? filled++ : take - 1;
+      while (at > 0 && chosenScore[at - 1]! < score) {
+        chosenScore[at] = chosenScore[at - 1]!;
+        chosen[at] = chosen[at - 1]!;
+        at--;
+      }
+      chosenScore[at] = score;
+      chosen[at] = g;
+    }
     let count = 0;
-    const candidates = probed ? probed.map(({ index }) => index) : Array.from({ length: groupCount }, (_, g) => g);
-    for (const g of candidates) count += this.groupStart[g + 1]! - this.groupStart[g]!;
-    const centroidRows = new Int32Array(count);
-    let at = 0;
-    for (const g of candidates) {
-      centroidRows.set(this.groupMembers.subarray(this.groupStart[g]!, this.groupStart[g + 1]!), at);
-      at += this.groupStart[g + 1]! - this.groupStart[g]!;
+    for (let i = 0; i < filled; i++) {
+      const g = chosen[i]!;
+      const from = this.groupStart[g]!, to = this.groupStart[g + 1]!;
+      this.centroidRows.set(this.groupMembers.subarray(from, to), count);
+      count += to - from;
     }
-    const scores = this.centroids.dotRows(vector, centroidRows);
-    let best = 0;
-    for (let i = 1; i < count; i++) if (scores[i]! > scores[best]!) best = i;
-    return centroidRows[best]!;
+    const rows = this.centroidRows.subarray(0, count);
+    const scores = this.centroids.dotRows(vector, rows);
+    let top = -Infinity, found = 0;
+    for (let i = 0; i < count; i++) {
+      const score = scores[i]! + this.bias[rows[i]!]!;
+      if (score > top) { top = score; found = rows[i]!; }
+    }
+    return found;
   }
 
-  /** Files rows [from, from + count) of `storage` (rows appended to the index). */
-  addRows(storage: DotMatrix, from: number, count: number): void {
-    this.growRows(from + count);
-    for (let row = from; row < from + count; row++) this.file(row, this.nearestList(storage.row(row)));
+  /** Files up to `count` of the rows of `storage` not filed yet (rows appended since included). */
+  fileNext(storage: DotMatrix, count: number): void {
+    const end = Math.min(storage.rows, this.filed + count);
+    this.growRows(end);
+    for (let row = this.filed; row < end; row++) {
+      const vector = storage.row(row);
+      this.file(row, this.nearestList(vector), vector);
+    }
+    this.filed = end;
   }
 
-  /** Forgets `row`, then renumbers `last` (the row the matrix moved into it) as `row`. */
-  removeRow(row: number, last: number): void {
-    const list = this.rowList[row]!;
-    const pos = this.rowPos[row]!;
-    const end = --this.sizes[list]!;
-    const members = this.members[list]!;
-    if (pos !== end) {
-      const moved = members[end]!;
-      members[pos] = moved;
-      this.rowPos[moved] = pos;
-    }
+  /**
+   * `row` leaves the index and the matrix moves its last row (`last`) into it (call before the
+   * matrix does: `storage` still holds `last`). Rows not filed yet are the build's to file.
+   */
+  removeRow(row: number, last: number, storage: DotMatrix): void {
+    const lastFiled = last < this.filed;
+    if (row < this.filed) this.unfile(row);
     if (row !== last) {
-      const lastList = this.rowList[last]!;
-      const lastPos = this.rowPos[last]!;
-      this.members[lastList]![lastPos] = row;
-      this.rowList[row] = lastList;
-      this.rowPos[row] = lastPos;
+      if (lastFiled) this.renumber(last, row);
+      else if (row < this.filed) {
+        const vector = storage.row(last);
+        this.file(row, this.nearestList(vector), vector);
+      }
     }
+    if (lastFiled) this.filed--;
   }
 
-  /** Row numbers of the faces in the `probes` lists nearest `query`. */
-  candidates(query: Float32Array, probes: number): Int32Array {
-    const scores = this.centroids.dotAll(query);
-    const best = topK(scores, this.lists, Math.min(probes, this.lists));
-    let total = 0;
-    for (const { index } of best) total += this.sizes[index]!;
-    const rows = new Int32Array(total);
-    let at = 0;
-    for (const { index } of best) {
-      rows.set(this.members[index]!.subarray(0, this.sizes[index]!), at);
-      at += this.sizes[index]!;
+  /**
+   * The `rerank` rows whose codes score best among the `probes` lists nearest `query` (fewer when
+   * those lists hold fewer), in no particular order.
+   */
+  candidates(query: Float32Array, probes: number, rerank: number): Int32Array {
+    const codes = this.codes!;
+    const centroidScores = this.centroids.dotAll(query);
+    const adjusted = new Float32Array(this.lists);
+    for (let c = 0; c < this.lists; c++) adjusted[c] = centroidScores[c]! + this.bias[c]!;
+    const probed = topK(adjusted, this.lists, Math.min(probes, this.lists));
+    codes.setQuery(query);
+    // The best `rerank` so far, as a min-heap on score (its root is the one to beat).
+    const heapScore = new Float32Array(rerank);
+    const heapRow = new Int32Array(rerank);
+    let size = 0;
+    for (const { index: list } of probed) {
+      const members = this.members[list]!;
+      const total = this.sizes[list]!;
+      for (let from = 0; from < total; from += SCRATCH_ROWS) {
+        const count = Math.min(SCRATCH_ROWS, total - from);
+        const scores = codes.scan(list, from, count);
+        for (let i = 0; i < count; i++) {
+          const score = scores[i]!;
+          if (size === rerank) {
+            if (!(score > heapScore[0]!)) continue;
+            // Replace the root and sift down.
+            let at = 0;
+            for (;;) {
+              const left = 2 * at + 1;
+              if (left >= size) break;
+              const right = left + 1;
+              const child = right < size && heapScore[right]! < heapScore[left]! ? right : left;
+              if (heapScore[child]! >= score) break;
+              heapScore[at] = heapScore[child]!;
+              heapRow[at] = heapRow[child]!;
+              at = child;
+            }
+            heapScore[at] = score;
+            heapRow[at] = members[from + i]!;
+          } else {
+            // Sift up.
+            let at = size++;
+            while (at > 0) {
+              const parent = (at - 1) >> 1;
+              if (heapScore[parent]! <= score) break;
+              heapScore[at] = heapScore[parent]!;
+              heapRow[at] = heapRow[parent]!;
+              at = parent;
+            }
+            heapScore[at] = score;
+            heapRow[at] = members[from + i]!;
+          }
+        }
+      }
     }
-    return rows;
+    return heapRow.slice(0, size);
   }
 
-  /** Bytes held: centroids, the lists and the row -> list map. */
+  /** Bytes held: centroids, codes, the lists and the row -> list maps. */
   get bytes(): number {
     let lists = 0;
     for (const members of this.members) lists += members.byteLength;
-    return this.centroids.bytes + this.groups.bytes + lists + this.rowList.byteLength + this.rowPos.byteLength;
+    return this.centroids.bytes + this.groups.bytes + (this.codes?.bytes ?? 0) + lists + this.rowList.byteLength + this.rowPos.byteLength;
   }
 
   /** Faces per list: the largest and the mean (a lopsided quantiser scans more per probe). */
@@ -266,7 +402,7 @@ export class IvfLists {
     return { largest, mean: total / this.lists };
   }
 
-  private file(row: number, list: number): void {
+  private file(row: number, list: number, vector: Float32Array): void {
     let members = this.members[list]!;
     const size = this.sizes[list]!;
     if (size === members.length) {
@@ -274,10 +410,34 @@ export class IvfLists {
       grown.set(members);
       this.members[list] = members = grown;
     }
+    this.codes!.put(list, size, vector, size);
     members[size] = row;
     this.sizes[list] = size + 1;
     this.rowList[row] = list;
     this.rowPos[row] = size;
+  }
+
+  /** Takes `row` out of its list (the list's last entry moves into its place). */
+  private unfile(row: number): void {
+    const list = this.rowList[row]!;
+    const pos = this.rowPos[row]!;
+    const end = --this.sizes[list]!;
+    const members = this.members[list]!;
+    if (pos !== end) {
+      const moved = members[end]!;
+      members[pos] = moved;
+      this.rowPos[moved] = pos;
+      this.codes!.move(list, end, pos);
+    }
+  }
+
+  /** The entry of row `from` now stands for row `to`. */
+  private renumber(from: number, to: number): void {
+    const list = this.rowList[from]!;
+    const pos = this.rowPos[from]!;
+    this.members[list]![pos] = to;
+    this.rowList[to] = list;
+    this.rowPos[to] = pos;
   }
 
   private growRows(total: number): void {

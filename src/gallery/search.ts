@@ -11,14 +11,16 @@
 // over by searchSubjects() and identify() (face/match/negatives.ts).
 //
 // Past `approximateAbove` faces (mode 'auto'; always with mode 'approximate') the face scans go
-// through an IVF index (ivf.ts): only the faces of the lists nearest the query are scored, with
-// the same stored vectors, so a face found has its exact score and only faces elsewhere can be
-// missed (recall@5 measured by bench/search.ts). Mean templates (one row per subject) stay exact.
+// through an IVF index (ivf.ts): the one-byte codes of the faces in the lists nearest the query
+// are scored, and the best `rerank` of them are scored again from the stored vectors, so a face
+// found has its stored score and only faces elsewhere can be missed (recall@5 measured by
+// bench/search.ts). Mean templates (one row per subject) stay exact. The IVF index is built in the
+// background (slices on the event loop); until it is ready, searches are exact.
 // Rows can be stored as float16 (precision option): half the memory; a score moves by at most
 // 2^-11 (about 5e-4) for unit vectors, as each value moves by at most 2^-11 of itself.
 import { VisageError } from '../errors.ts';
 import { DotMatrix, type Precision } from './dot-kernel.ts';
-import { IvfLists } from './ivf.ts';
+import { IvfBuild, type IvfLists } from './ivf.ts';
 import { checkStrategy, negativeMatch, negativeSubjects, openSetDecision, topK, type DecisionStrategy } from '../face/match/index.ts';
 import type { Gallery, GalleryChange, ModelEmbeddings, ModelNegatives } from './gallery.ts';
 
@@ -88,30 +90,62 @@ export interface SearchOptions {
   precision?: Precision;
   /** IVF lists; default about sqrt(faces), at most 2048. */
   lists?: number;
-  /** Lists scored per query; default DEFAULT_PROBES_FRACTION of the lists (at least 8). */
+  /** Lists scored per query; default a quarter of the lists, at least 8, at most 256. */
   probes?: number;
+  /** Candidates (best by their one-byte codes) scored again from the stored vectors; default 128. */
+  rerank?: number;
 }
 
 const MODES: readonly SearchMode[] = ['exact', 'approximate', 'auto'];
 export const DEFAULT_APPROXIMATE_ABOVE = 1_000_000;
-/** Share of the lists probed by default: chosen on bench/search.ts (recall@5 >= 0.99 on face-like data). */
-const DEFAULT_PROBES_FRACTION = 1 / 16;
+/**
+ * Lists probed by default: a quarter, at most 256. Chosen on bench/search.ts (face-like data,
+ * recall@5 against exact search of the same stored vectors): at 1M (1000 lists) strangers need a
+ * quarter (0.996; a fifth gives 0.994); at 10M (2048 lists) 256 find every face already (1.000,
+ * 42 ms CPU), 512 the same at twice the time. Bigger galleries need a smaller share.
+ */
+const DEFAULT_PROBES_FRACTION = 1 / 4;
+const DEFAULT_PROBES_MAX = 256;
 const MAX_LISTS = 2048;
+export const DEFAULT_RERANK = 128;
+/** A background build runs in slices of this many milliseconds, so the event loop stays free. */
+const BUILD_SLICE_MS = 20;
 
+/** Where the approximate index stands (SearchIndex.approximateStatus, /health). */
+export interface ApproximateStatus {
+  /**
+   * 'exact': searches score every face (approximate mode not in force, or no build started yet);
+   * 'building': exact until the index is ready; 'ready': approximate.
+   */
+  state: 'exact' | 'building' | 'ready';
+  faces: number;
+  /** While building: the phase and how far it is (0..1), and seconds since it started. */
+  phase?: 'training' | 'filing';
+  progress?: number;
+  buildingSeconds?: number;
+  /** When ready (or while rebuilding, the index in use). */
+  lists?: number;
+  probes?: number;
+  rerank?: number;
+  trainedRows?: number;
+  /** Seconds the last finished build took, from start to ready. */
+  builtInSeconds?: number;
+}
 export interface SearchSettings {
   mode: SearchMode;
   approximateAbove: number;
   precision: Precision;
   lists: number | undefined;
   probes: number | undefined;
+  rerank: number | undefined;
 }
 
 /** Validated search options over `base` (or the defaults); throws VISAGE_ERR_BAD_OPTION. */
 export function searchSettings(options: SearchOptions = {}, base?: SearchSettings): SearchSettings {
   if (options === null || typeof options !== 'object') throw new VisageError('VISAGE_ERR_BAD_OPTION', 'search options must be an object');
   for (const key of Object.keys(options)) {
-    if (!['mode', 'approximateAbove', 'precision', 'lists', 'probes'].includes(key)) {
-      throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown search option "${key}"; known: mode, approximateAbove, precision, lists, probes`);
+    if (!['mode', 'approximateAbove', 'precision', 'lists', 'probes', 'rerank'].includes(key)) {
+      throw new VisageError('VISAGE_ERR_BAD_OPTION', `unknown search option "${key}"; known: mode, approximateAbove, precision, lists, probes, rerank`);
     }
   }
   const mode = options.mode ?? base?.mode ?? 'auto';
@@ -125,6 +159,7 @@ export function searchSettings(options: SearchOptions = {}, base?: SearchSetting
     approximateAbove: whole(options.approximateAbove, 'approximateAbove') ?? base?.approximateAbove ?? DEFAULT_APPROXIMATE_ABOVE,
     lists: whole(options.lists, 'lists') ?? base?.lists,
     probes: whole(options.probes, 'probes') ?? base?.probes,
+    rerank: whole(options.rerank, 'rerank') ?? base?.rerank,
   };
 }
 
@@ -135,7 +170,7 @@ export function defaultLists(rows: number): number {
 
 /** The default number of lists probed out of `lists`. */
 export function defaultProbes(lists: number): number {
-  return Math.min(lists, Math.max(8, Math.round(lists * DEFAULT_PROBES_FRACTION)));
+  return Math.min(lists, Math.max(8, Math.min(DEFAULT_PROBES_MAX, Math.round(lists * DEFAULT_PROBES_FRACTION))));
 }
 
 
@@ -174,10 +209,18 @@ export class SearchIndex {
   private templates: DotMatrix | null = null;
   private readonly dirtySlots = new Set<number>();
   private settings: SearchSettings;
-  /** The approximate index over `faces`, trained on first use past the threshold (see ivfInUse). */
+  /** The approximate index over `faces` once built (see ivfForSearch). */
   private ivf: IvfLists | null = null;
   /** Negative examples of this model by id: the subject they are not, and their unit vector. */
   private readonly negatives = new Map<number, { subjectId: number; vector: Float32Array }>();
+  /** A build under way (in the background, or finished at once by prepareApproximate). */
+  private build: IvfBuild | null = null;
+  private buildStarted = 0;
+  private builtInSeconds: number | undefined;
+  /** CPU seconds of the last build finished by prepareApproximate(), by phase (for the bench). */
+  lastBuildCpu: { training: number; filing: number } | null = null;
+  private buildTimer: ReturnType<typeof setImmediate> | null = null;
+  private buildWaiters: (() => void)[] = [];
 
   private constructor(modelId: string, dim: number, options?: SearchOptions) {
     this.modelId = modelId;
@@ -235,7 +278,7 @@ export class SearchIndex {
   }
 
   /** The search settings in force (defaults filled in but lists and probes, which follow the size). */
-  get search(): Readonly<Required<Omit<SearchOptions, 'lists' | 'probes'>>> & { lists: number | undefined; probes: number | undefined } {
+  get search(): Readonly<Required<Omit<SearchOptions, 'lists' | 'probes' | 'rerank'>>> & { lists: number | undefined; probes: number | undefined; rerank: number | undefined } {
     return { ...this.settings };
   }
 
@@ -248,7 +291,7 @@ export class SearchIndex {
     if (next.precision !== this.settings.precision && this.faces) {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', 'search precision can only be set before the first face');
     }
-    if (next.lists !== this.settings.lists) this.ivf = null;
+    if (next.lists !== this.settings.lists) this.dropApproximate();
     this.settings = next;
   }
 
@@ -259,20 +302,55 @@ export class SearchIndex {
   }
 
   /**
-   * Trains the IVF index now rather than on the first approximate search (a server may call it
-   * after loading). Rebuild policy: trained when first needed; new faces go to their nearest list;
-   * trained again when the index has doubled or halved since, or on reload. Returns false when
-   * searches are exact.
+   * Builds the IVF index now, blocking, rather than in the background (a build under way is
+   * finished). Rebuild policy: built in the background when searches turn approximate (at load,
+   * or when the size passes approximateAbove) and searched exactly until ready; new faces go to
+   * their nearest list; rebuilt in the background when the index has doubled or halved since
+   * (the old one serves meanwhile), or on reload. Returns false when searches are exact.
    */
   prepareApproximate(): boolean {
-    return this.ivfInUse() !== null;
+    if (!this.approximate || !this.faces) return false;
+    if (this.ivf && !this.stale(this.ivf) && !this.build) return true;
+    this.startBuild(false);
+    const build = this.build!;
+    this.finishBuild(build.step()!);
+    this.lastBuildCpu = { ...build.cpuSeconds };
+    return true;
   }
 
-  /** The IVF index's lists and how full they are (null while searches are exact or before training). */
-  get approximateIndex(): { lists: number; probes: number; trainedRows: number; largestList: number; meanList: number } | null {
+  /**
+   * Builds the IVF index in the background (slices of about 20 ms on the event loop): searches
+   * are exact until it is ready. Resolves true once it is, false when searches are exact (or the
+   * index was closed or cleared meanwhile).
+   */
+  buildApproximate(): Promise<boolean> {
+    if (!this.approximate || !this.faces) return Promise.resolve(false);
+    if (this.ivf && !this.stale(this.ivf) && !this.build) return Promise.resolve(true);
+    this.startBuild(true);
+    return new Promise((resolve) => this.buildWaiters.push(() => resolve(this.ivf !== null && this.build === null)));
+  }
+
+  /** The IVF index's lists and how full they are (null while searches are exact or before it is built). */
+  get approximateIndex(): { lists: number; probes: number; rerank: number; trainedRows: number; largestList: number; meanList: number } | null {
     if (!this.ivf) return null;
     const { largest, mean } = this.ivf.balance();
-    return { lists: this.ivf.lists, probes: this.probes(this.ivf), trainedRows: this.ivf.trainedRows, largestList: largest, meanList: mean };
+    return { lists: this.ivf.lists, probes: this.probes(this.ivf), rerank: this.settings.rerank ?? DEFAULT_RERANK, trainedRows: this.ivf.trainedRows, largestList: largest, meanList: mean };
+  }
+
+  /** Whether searches are exact, or approximate with the index ready or being built (for /health). */
+  get approximateStatus(): ApproximateStatus {
+    const faces = this.size;
+    const status: ApproximateStatus = { state: 'exact', faces };
+    if (!this.approximate) return status;
+    if (this.ivf) Object.assign(status, { lists: this.ivf.lists, probes: this.probes(this.ivf), rerank: this.settings.rerank ?? DEFAULT_RERANK, trainedRows: this.ivf.trainedRows });
+    if (this.builtInSeconds !== undefined) status.builtInSeconds = Math.round(this.builtInSeconds * 10) / 10;
+    if (this.build) {
+      const { phase, done } = this.build.progress;
+      if (phase !== 'ready') Object.assign(status, { phase, progress: Math.round(done * 1000) / 1000 });
+      status.buildingSeconds = Math.round((performance.now() - this.buildStarted) / 100) / 10;
+    }
+    status.state = this.ivf ? 'ready' : this.build ? 'building' : 'exact';
+    return status;
   }
 
   /** Bytes held by the index's arrays (vectors, row maps, subject sums and templates, IVF). */
@@ -375,6 +453,8 @@ export class SearchIndex {
       // embeddings.seq, which the next catch-up reads again (a negative re-read is harmless).
       this.replay(embeddings.seq);
       this.seq = embeddings.seq;
+      // Approximate from the start: the IVF index is built in the background, exact until then.
+      if (this.approximate) this.startBuild(true);
     } finally {
       this.pending = null;
     }
@@ -393,7 +473,7 @@ export class SearchIndex {
     }
   }
 
-  /** Stops following the gallery and frees the matrices. */
+  /** Stops following the gallery, stops a build under way and frees the matrices. */
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
@@ -481,7 +561,10 @@ export class SearchIndex {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', `search index: ${(error as Error).message}${hint}`, { cause: error });
     }
     this.growRows(matrix.rows);
-    this.ivf?.addRows(matrix, start, count);
+    // A built index files the new rows now; a build under way files them before it ends. Turning
+    // approximate (or doubling) starts a build in the background.
+    this.ivf?.fileNext(matrix, count);
+    if (this.approximate && !this.build && (!this.ivf || this.stale(this.ivf))) this.startBuild(true);
     for (let i = 0; i < count; i++) {
       const subjectId = subjectIds[i]!;
       let slot = this.slotOf.get(subjectId);
@@ -566,7 +649,7 @@ export class SearchIndex {
     positiveInteger(k, 'k');
     const unit = this.queryVector(query);
     if (!unit || !this.faces) return [];
-    const { scores, rows } = this.scan(unit);
+    const { scores, rows } = this.scan(unit, k);
     return topK(scores, scores.length, k).map(({ index, score }) => {
       const row = rows ? rows[index]! : index;
       const slot = this.rowSlot[row]!;
@@ -605,7 +688,7 @@ export class SearchIndex {
     const slots = this.slotSubject.length;
     let perSlot: Float32Array;
     if (strategy === 'best-face') {
-      const { scores, rows } = this.scan(unit);
+      const { scores, rows } = this.scan(unit, k);
       perSlot = new Float32Array(slots).fill(-Infinity);
       const rowSlot = this.rowSlot;
       for (let i = 0; i < scores.length; i++) {
@@ -645,14 +728,15 @@ export class SearchIndex {
   // --- internals ---
 
   /**
-   * Scores of the faces a search looks at: every row (rows null), or the rows of the probed IVF
-   * lists (scores[i] belongs to row rows[i]). Views valid until the next scan.
+   * Scores of the faces a search looks at: every row (rows null), or the candidates of the probed
+   * IVF lists scored again from the stored vectors (scores[i] belongs to row rows[i]). Views valid
+   * until the next scan.
    */
-  private scan(unit: Float32Array): { scores: Float32Array; rows: Int32Array | null } {
+  private scan(unit: Float32Array, k: number): { scores: Float32Array; rows: Int32Array | null } {
     const faces = this.faces!;
-    const ivf = this.ivfInUse();
+    const ivf = this.ivfForSearch();
     if (!ivf) return { scores: faces.dotAll(unit), rows: null };
-    const rows = ivf.candidates(unit, this.probes(ivf));
+    const rows = ivf.candidates(unit, this.probes(ivf), Math.max(k, this.settings.rerank ?? DEFAULT_RERANK));
     return { scores: faces.dotRows(unit, rows), rows };
   }
 
@@ -660,28 +744,63 @@ export class SearchIndex {
     return Math.min(ivf.lists, this.settings.probes ?? defaultProbes(ivf.lists));
   }
 
-  /** The IVF index when searches are approximate, (re)trained when missing or the size doubled or halved. */
-  private ivfInUse(): IvfLists | null {
-    if (!this.approximate || !this.faces) {
-      return null;
-    }
-    const rows = this.faces.rows;
-    const trained = this.ivf?.trainedRows ?? 0;
-    if (!this.ivf || rows > 2 * trained || rows < trained / 2) {
-      this.ivf = null; // frees the old lists before the new ones are built
-      const ivf = IvfLists.train(this.faces, this.settings.lists ?? defaultLists(rows));
-      const order = ivf.contiguousOrder();
-      this.faces.permute(order);
-      this.rowFace = Float64Array.from(order, (row) => this.rowFace[row]!);
-      this.rowSlot = Int32Array.from(order, (row) => this.rowSlot[row]!);
-      ivf.renumbered();
-      this.ivf = ivf;
-    }
+  /**
+   * The IVF index when searches are approximate and it is built; null means an exact scan. Starts
+   * a background build when there is none, or when the size has doubled or halved since (the old
+   * index serves meanwhile).
+   */
+  private ivfForSearch(): IvfLists | null {
+    if (!this.approximate || !this.faces) return null;
+    if ((!this.ivf || this.stale(this.ivf)) && !this.build) this.startBuild(true);
     return this.ivf;
   }
 
   private fillNegatives(negatives: ModelNegatives): void {
     for (const { id, subjectId, vector } of negatives.negatives) this.addNegative(id, subjectId, vector);
+  }
+
+  private stale(ivf: IvfLists): boolean {
+    const rows = this.size;
+    return rows > 2 * ivf.trainedRows || rows < ivf.trainedRows / 2;
+  }
+
+  private startBuild(background: boolean): void {
+    if (!this.build) {
+      this.build = new IvfBuild(this.faces!, this.settings.lists ?? defaultLists(this.size));
+      this.buildStarted = performance.now();
+    }
+    if (!background || this.buildTimer) return;
+    const build = this.build;
+    const tick = () => {
+      this.buildTimer = null;
+      if (this.build !== build) return; // finished at once, dropped, or closed
+      const done = build.step(BUILD_SLICE_MS);
+      if (done) this.finishBuild(done);
+      else this.buildTimer = setImmediate(tick);
+    };
+    this.buildTimer = setImmediate(tick);
+  }
+
+  private finishBuild(ivf: IvfLists): void {
+    this.ivf = ivf;
+    this.build = null;
+    this.builtInSeconds = (performance.now() - this.buildStarted) / 1000;
+    this.wakeBuildWaiters();
+  }
+
+  /** Forgets the IVF index and stops a build under way (its waiters resolve false). */
+  private dropApproximate(): void {
+    this.ivf = null;
+    this.build = null;
+    if (this.buildTimer) clearImmediate(this.buildTimer);
+    this.buildTimer = null;
+    this.wakeBuildWaiters();
+  }
+
+  private wakeBuildWaiters(): void {
+    const waiters = this.buildWaiters;
+    this.buildWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private fill(embeddings: ModelEmbeddings): void {
@@ -763,7 +882,8 @@ export class SearchIndex {
     this.slotCount[slot]!--;
     this.dirtySlots.add(slot);
     const last = faces.rows - 1;
-    this.ivf?.removeRow(row, last);
+    this.ivf?.removeRow(row, last, faces);
+    this.build?.lists?.removeRow(row, last, faces);
     faces.swapRemove(row);
     this.rowFace[row] = this.rowFace[last]!;
     this.rowSlot[row] = this.rowSlot[last]!;
@@ -773,7 +893,7 @@ export class SearchIndex {
   private clear(): void {
     this.faces?.clear();
     this.negatives.clear();
-    this.ivf = null;
+    this.dropApproximate();
     this.slotOf.clear();
     this.slotSubject = [];
     this.slotName = [];

@@ -13,7 +13,7 @@ import type { ImageInput } from '../face/image/decode.ts';
 import { VIDEO_SNIFF_BYTES, videoContainer, videoNotImageError } from '../face/image/video.ts';
 import type { Gallery, SubjectRef } from '../gallery/gallery.ts';
 import { openGallery } from '../gallery/open.ts';
-import { SearchIndex, searchSettings, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
+import { SearchIndex, searchSettings, type ApproximateStatus, type SearchOptions, type SubjectMatch } from '../gallery/search.ts';
 import { hasChangeFeed, IndexSync, type SyncStatus } from '../gallery/sync.ts';
 import { assignOncePerImage, checkStrategy, checkThreshold, cosine, DEFAULT_STRATEGY, defaultThreshold, openSetDecision, type DecisionStrategy } from '../face/match/index.ts';
 import { contentHash } from '../gallery/portable.ts';
@@ -49,6 +49,8 @@ export class Recognizer {
   private readonly ownsVisage: boolean;
   private readonly ownsGallery: boolean;
   private index: Promise<SearchIndex> | null = null;
+  /** The index once loaded (for status reads that must not wait). */
+  private loadedIndex: SearchIndex | null = null;
   /** Set when the index follows the gallery by LISTEN/NOTIFY (RecognizerOptions.sync). */
   private sync: IndexSync | null = null;
   private readonly syncMode: 'listen' | 'per-request';
@@ -140,11 +142,13 @@ export class Recognizer {
 
   private async openIndex(): Promise<SearchIndex> {
     const index = await SearchIndex.load(this.gallery, this.modelId, this.searchOptions);
+    this.loadedIndex = index;
     if (this.syncMode === 'listen' && hasChangeFeed(this.gallery)) {
       try {
         this.sync = await IndexSync.start(index, this.gallery, { safetyPeriodMs: this.safetyPeriodMs });
       } catch (error) {
         index.close();
+        this.loadedIndex = null;
         throw error;
       }
       if (this.closed) await this.sync.close();
@@ -176,6 +180,14 @@ export class Recognizer {
   async prepare(): Promise<void> {
     this.check();
     await this.loadIndex();
+  }
+
+  /**
+   * How searches run now: exact, or approximate with the IVF index building (answered exactly
+   * until it is ready) or ready. Null until the index is loaded (prepare() or the first search).
+   */
+  searchStatus(): ApproximateStatus | null {
+    return this.loadedIndex?.approximateStatus ?? null;
   }
 
   /** Where the index stands against a shared gallery (sync 'listen' once loaded), else null. */
@@ -371,6 +383,7 @@ export class Recognizer {
     this.closed = true;
     const index = this.index;
     this.index = null;
+    this.loadedIndex = null;
     if (index) await index.then(async (i) => { await this.sync?.close(); i.close(); }, () => undefined);
     if (this.ownsVisage) await this.visage.close();
     if (this.ownsGallery) await this.gallery.close();

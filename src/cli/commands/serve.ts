@@ -43,7 +43,9 @@ ${DB_HELP} (created when missing)
                        /v1/classify/NAME; repeatable
   --threshold T        open-set threshold (default: the embedder's calibrated one)
   --strategy S         mean-template (default) or best-face
-  --search MODE        auto (default: exact up to 1M faces, approximate above), exact or approximate
+  --search MODE        auto (default: exact up to 1M faces, approximate above), exact or approximate;
+                       the approximate index is built in the background at start, searches
+                       are exact until it is ready (GET /health: search.state)
   --search-float16     keep the face vectors in half precision (half the memory; needed past ~8M faces)
   --max-megapixels N   refuse images larger than N megapixels, from their header (default ${SERVE_DEFAULTS.maxMegapixels},
                        at most ${SERVE_MAXIMA.maxMegapixels})
