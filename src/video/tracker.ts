@@ -304,10 +304,13 @@ export class FaceTracker {
         // A pair refused above stays refused: a cut to someone else where the last person stood
         // (in the labelled clip two older men with glasses score 0.75).
         if (refused.has(`${t}:${k}`)) return;
-        // Across a cut, appearance alone continues only a settled template: one of one or two faces
-        // is too near other faces (hamilton_clip.mp4 at 2 fps: a hand taken for a face on stage,
-        // embedded twice, scored 0.83 with a woman in the audience after the cut, over the 0.82 pair threshold).
-        if (plan.cut && track.embedded.length < this.minEmbeddings) return;
+        // Across a cut, appearance alone continues only a settled template of faces large enough:
+        // one of one or two faces, or of tiny faces, is too near other faces (hamilton_clip.mp4 at
+        // 2 fps: a hand taken for a face on stage, embedded twice, scored 0.83 with a woman in the
+        // audience after the cut; at 5 fps a 20 px face in the audience scored 0.84 with the 115 px
+        // close-up after the cut at 1.6 s; the pair threshold is 0.82).
+        // A displaced track counts as across a cut.
+        if ((plan.cut || track.displaced) && (track.embedded.length < this.minEmbeddings || track.bestEmbeddedSize < CUT_MIN_FACE)) return;
         // Within reach: a face moves a few of its widths a second (anywhere after a cut).
         const last = track.observations.at(-1)!;
         const reach = (1.5 + 3 * Math.max(0, time - last.time)) * Math.max(last.box.width, d.box.width);
@@ -354,6 +357,10 @@ export class FaceTracker {
     });
     // A track refused its spot and given no face there is displaced until a sure face continues it.
     for (const t of replaced.keys()) if (!usedTracks.has(t)) this.live[t]!.displaced = true;
+    // So is every track that found no face at a cut: later frames are no cut, and the doubt level
+    // within reach would let anyone in (hamilton_clip.mp4 at 5 fps from 0 s: Lin's track, 7.6 s,
+    // took a blurred head in the audience at 8.8 s by it).
+    if (plan.cut) this.live.forEach((track, t) => { if (!usedTracks.has(t)) track.displaced = true; });
     // Tracks unseen for longer than the gap end.
     for (const track of this.live) {
       if (!track.ended && time - track.observations.at(-1)!.time > this.maxGap) {
@@ -457,6 +464,9 @@ export function signatureDistance(a: Float32Array | undefined, b: Float32Array |
  * (at a fixed 0.6 that embedded 30 of its 93 faces for nothing).
  */
 export const SIGNATURE_CHANGE = 0.6;
+
+/** Width in pixels of a track's best embedded face under which appearance alone does not carry it over a cut. */
+export const CUT_MIN_FACE = 40;
 
 /** Size ratio to the predicted box beyond which (either way) a face whose signature changed is checked by appearance. */
 export const JUMP_RATIO = 0.75;

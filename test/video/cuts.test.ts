@@ -2,7 +2,8 @@
 // audience (Barack and Michelle Obama among them) between 7.7 and 7.8 s, two dark shots whose grey
 // pictures differ little. With Lin enrolled from three other frames of the clip (3.8, 4.4 and
 // 5.0 s), his track must end at the cut, and the faces after it must get tracks of their own: a
-// track never carries two people. At 5 and 2 fps (at 2 fps the samples are 7.5 and 8.0 s).
+// track never carries two people. At 5 and 2 fps (at 2 fps the samples are 7.5 and 8.0 s), from
+// 5.5 s and over the whole clip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -72,3 +73,19 @@ for (const fps of [5, 2]) {
     }
   });
 }
+
+test('hamilton_clip.mp4 whole at 5 and 2 fps: no track runs across the cut to the audience; Lin is named only before it', { skip, timeout: 180_000 }, async () => {
+  const recognizer = await createRecognizer({ db, galleryOptions: { create: false } });
+  try {
+    for (const fps of [5, 2]) {
+      const summary = await videoSummary(recognizer.video(dataset('media', 'hamilton_clip.mp4'), { fps }));
+      const describe = `${fps} fps: ${summary.tracks.map((t) => `#${t.id} ${t.label} ${t.start}-${t.end}`).join('; ')}`;
+      assert.ok(summary.cuts >= 3, `the clip's three cuts (1.6, 3.6, 7.8 s) found: ${summary.cuts}`);
+      assert.deepEqual(summary.tracks.filter(spans).map((t) => t.id), [], describe);
+      const lin = summary.tracks.filter((t) => t.subject === LIN);
+      assert.ok(lin.length >= 1 && lin.every((t) => t.end < CUT && t.start >= 3.4), describe);
+    }
+  } finally {
+    await recognizer.close();
+  }
+});
