@@ -16,10 +16,15 @@
 //   similarity to the track's template is under `vetoSimilarity` is refused whatever the overlap
 //   (two people crossing do not swap), and so is one under `sameSimilarity` whose coarse face
 //   picture (faceSignature) changed since the track's last frame (a cut to someone else standing
-//   where the last person stood). Pairs are taken best first.
+//   where the last person stood), or one under `sameSimilarity` that jumped in size while its picture
+//   changed. A track whose place was so taken by a newcomer (a cut that the frame difference
+//   missed) takes no face under `sameSimilarity` farther than the newcomer, and, when it found no
+//   face, is `displaced`: it takes faces only at `sameSimilarity` until one continues it. Pairs are
+//   taken best first.
 // - A detection left over that was embedded is compared with the live tracks that found no face
 //   this frame and lie within reach (a few face widths a second) and was not refused above: at
-//   `doubtSimilarity` or above (after a cut: anywhere, at `sameSimilarity`) it continues that track (a missed detection, a face hidden for a
+//   `doubtSimilarity` or above (after a cut: anywhere, at `sameSimilarity`, a track of at least
+//   `minEmbeddings` faces) it continues that track (a missed detection, a face hidden for a
 //   moment, a fast move, the same person after a cut).
 // - Embedded faces under `doubtSimilarity` cast doubt on their track: two in a row split it.
 //   The pair threshold is too strict for that: in street.mp4 and hamilton_clip.mp4 (5 fps,
@@ -91,6 +96,12 @@ export interface TrackState {
   signature?: Float32Array;
   /** How much its signature usually moves from frame to frame (a running mean of the distances). */
   signatureDrift?: number;
+  /**
+   * Someone else stood in its place (a face there refused by appearance): a cut that the frame's
+   * difference missed, as far as the tracker can tell. Until a face at the pair threshold continues
+   * it, the track takes faces only at that threshold, as after a cut.
+   */
+  displaced?: boolean;
   ended: boolean;
   /** Why it ended: 'gap' (not seen for maxGap), 'split' (appearance changed), 'end' (the video ended). */
   endReason?: 'gap' | 'split' | 'end';
@@ -182,6 +193,21 @@ export class FaceTracker {
     return distance < 1 ? 0.15 * (1 - distance / 2) : 0;
   }
 
+  /**
+   * Whether the face jumped in size from the track's prediction and its picture changed too: the
+   * mark of a cut that the frame's difference missed, where another face now stands near the last
+   * one (hamilton_clip.mp4 at 7.8 s: from Lin-Manuel Miranda's face, 88 px wide, to Barack Obama's
+   * in the audience, 61 px, a signature distance of 0.92; Lin's own moves drift 0.5 a frame, so
+   * changed() alone, at twice the drift, let it through). Such a face is embedded, and refused
+   * under the pair threshold (it scored 0.77-0.79 with Lin's template, over the doubt level). The
+   * picture's change counts over 0.6 or the track's drift if more: at a fixed 0.6, street.mp4's
+   * small turning faces (drift 0.6-1.1) were embedded 8 more times (49 instead of 41), at the drift 1 more.
+   */
+  private jumped(track: TrackState, d: Detection, time: number): boolean {
+    const ratio = d.box.width / this.predicted(track, time).width;
+    return (ratio < JUMP_RATIO || ratio > 1 / JUMP_RATIO) && signatureDistance(track.signature, d.signature) > Math.max(SIGNATURE_CHANGE, track.signatureDrift ?? 0);
+  }
+
   /** Which detections of this frame to embed and which are new faces. `cut`: the picture changed wholesale. */
   plan(time: number, detections: readonly Detection[], cut = false): FramePlan {
     const scores = detections.map((d) => (cut ? [] : this.live.map((t) => this.geometric(t, d.box, time))));
@@ -204,8 +230,10 @@ export class FaceTracker {
         || track.embedded.length < this.minEmbeddings
         || time - track.lastEmbedTime >= this.refreshSeconds
         || track.doubts > 0
+        || track.displaced === true
         || d.box.width > 1.3 * track.bestEmbeddedSize
-        || changed(track, d);
+        || changed(track, d)
+        || this.jumped(track, d, time);
     });
     return { embed, isNew: candidates.map((list) => list.length === 0) };
   }
@@ -222,8 +250,16 @@ export class FaceTracker {
     const assigned = detections.map(() => -1);
     const templates = this.live.map((t) => (t.template ? normalised(t.template) : null));
     // Scored pairs (track index, detection index), best first.
-    const pairs: { t: number; d: number; score: number; similarity: number | null }[] = [];
+    const pairs: { t: number; d: number; g: number; score: number; similarity: number | null }[] = [];
     const refused = new Set<string>();
+    // Tracks whose place a newcomer took: a face refused for them that is no other track's candidate
+    // (someone crossing, refused too, is another track's), with its geometry score.
+    const replaced = new Map<number, number>();
+    const refuse = (t: number, k: number, g: number): void => {
+      refused.add(`${t}:${k}`);
+      const others = (plan.candidates[k] ?? []).filter((o) => o !== t && !this.live[o]!.ended);
+      if (others.length === 0) replaced.set(t, Math.max(g, replaced.get(t) ?? 0));
+    };
     detections.forEach((d, k) => {
       if (!d) return;
       for (const t of plan.candidates[k] ?? []) {
@@ -234,16 +270,24 @@ export class FaceTracker {
         const face = faces[k];
         const template = templates[t];
         const similarity = face && template ? dot(face.embedding, template) : null;
-        if (similarity !== null && similarity < this.vetoSimilarity) { refused.add(`${t}:${k}`); continue; }
+        if (similarity !== null && similarity < this.vetoSimilarity) { refuse(t, k, g); continue; }
         // The face under the box changed and its embedding is not clearly the track's: another person.
-        if (similarity !== null && similarity < this.sameSimilarity && changed(track, d)) { refused.add(`${t}:${k}`); continue; }
+        if (similarity !== null && similarity < this.sameSimilarity && (changed(track, d) || this.jumped(track, d, time))) { refuse(t, k, g); continue; }
         // Appearance counts twice geometry where known; a face unembedded scores as a middling match.
-        pairs.push({ t, d: k, score: g + 2 * (similarity ?? 0.5 * (this.sameSimilarity + this.vetoSimilarity)), similarity });
+        pairs.push({ t, d: k, g, score: g + 2 * (similarity ?? 0.5 * (this.sameSimilarity + this.vetoSimilarity)), similarity });
       }
     });
+    // A track whose place a newcomer took this frame (a cut that the frame's difference missed)
+    // takes no face under the pair threshold that stands farther from its prediction than the
+    // newcomer, nor (below) one by appearance within reach: at 7.8 s in hamilton_clip.mp4, Barack
+    // Obama's face was refused for Lin-Manuel Miranda's track, and Michelle Obama's beside it scored
+    // 0.73, over the doubt level. A displaced track (a newcomer took its place and it found no face)
+    // takes faces only at the pair threshold until one continues it.
     pairs.sort((a, b) => b.score - a.score);
     const usedTracks = new Set<number>();
+    const strict = (t: number, g = 0): boolean => (replaced.get(t) ?? -1) >= g || this.live[t]!.displaced === true;
     for (const pair of pairs) {
+      if ((pair.similarity ?? 0) < this.sameSimilarity && strict(pair.t, pair.g)) continue;
       if (usedTracks.has(pair.t) || assigned[pair.d]! >= 0) continue;
       usedTracks.add(pair.t);
       assigned[pair.d] = pair.t;
@@ -262,12 +306,20 @@ export class FaceTracker {
         // A pair refused above stays refused: a cut to someone else where the last person stood
         // (in the labelled clip two older men with glasses score 0.75).
         if (refused.has(`${t}:${k}`)) return;
+        // Across a cut, appearance alone continues only a settled template of faces large enough:
+        // one of one or two faces, or of tiny faces, is too near other faces (hamilton_clip.mp4 at
+        // 2 fps: a hand taken for a face on stage, embedded twice, scored 0.83 with a woman in the
+        // audience after the cut; at 5 fps a 20 px face in the audience scored 0.84 with the 115 px
+        // close-up after the cut at 1.6 s; the pair threshold is 0.82).
+        // A displaced track counts as across a cut.
+        if ((plan.cut || track.displaced) && (track.embedded.length < this.minEmbeddings || track.bestEmbeddedSize < CUT_MIN_FACE)) return;
         // Within reach: a face moves a few of its widths a second (anywhere after a cut).
         const last = track.observations.at(-1)!;
         const reach = (1.5 + 3 * Math.max(0, time - last.time)) * Math.max(last.box.width, d.box.width);
         const a = centre(last.box), b = centre(d.box);
         if (!plan.cut && Math.hypot(a.x - b.x, a.y - b.y) > reach) return;
         const similarity = dot(face.embedding, template);
+        if (strict(t) && similarity < this.sameSimilarity) return;
         if (similarity >= bestSimilarity) { best = t; bestSimilarity = similarity; }
       });
       if (best >= 0) { usedTracks.add(best); assigned[k] = best; }
@@ -305,6 +357,12 @@ export class FaceTracker {
       started.push(track);
       assigned[k] = track.id;
     });
+    // A track refused its spot and given no face there is displaced until a sure face continues it.
+    for (const t of replaced.keys()) if (!usedTracks.has(t)) this.live[t]!.displaced = true;
+    // So is every track that found no face at a cut: later frames are no cut, and the doubt level
+    // within reach would let anyone in (hamilton_clip.mp4 at 5 fps from 0 s: Lin's track, 7.6 s,
+    // took a blurred head in the audience at 8.8 s by it).
+    if (plan.cut) this.live.forEach((track, t) => { if (!usedTracks.has(t)) track.displaced = true; });
     // Tracks unseen for longer than the gap end.
     for (const track of this.live) {
       if (!track.ended && time - track.observations.at(-1)!.time > this.maxGap) {
@@ -340,6 +398,7 @@ export class FaceTracker {
       track.signature = d.signature;
     }
     const observation: Observation = { frame, time, box: d.box, score: d.score };
+    if (similarity !== null && similarity >= this.sameSimilarity) track.displaced = false;
     if (face) {
       observation.embedded = track.embedded.length;
       track.embedded.push({ ...face, frame, time, box: d.box, similarityToTrack: similarity });
@@ -408,6 +467,12 @@ export function signatureDistance(a: Float32Array | undefined, b: Float32Array |
  */
 export const SIGNATURE_CHANGE = 0.6;
 
+/** Width in pixels of a track's best embedded face under which appearance alone does not carry it over a cut. */
+export const CUT_MIN_FACE = 40;
+
+/** Size ratio to the predicted box beyond which (either way) a face whose signature changed is checked by appearance. */
+export const JUMP_RATIO = 0.75;
+
 function changed(track: TrackState, d: Detection): boolean {
   return signatureDistance(track.signature, d.signature) > Math.max(SIGNATURE_CHANGE, 2 * (track.signatureDrift ?? 0));
 }
@@ -421,6 +486,42 @@ export function isCut(previous: Uint8Array | null, current: Uint8Array, threshol
   let sum = 0;
   for (let i = 0; i < current.length; i++) sum += Math.abs(current[i]! - previous[i]!);
   return sum / current.length > threshold;
+}
+
+/**
+ * A frame's colour histogram: 8x8x8 RGB bins of 64x36 points (2,304 pixels read), summing to 1.
+ * Two frames of one shot keep their colours even when the camera moves; a cut to another shot
+ * usually changes them, where the grey thumbnail's difference can stay small (two dark shots).
+ */
+export function colourHistogram(frame: { data: Uint8Array; width: number; height: number }, columns = 64, rows = 36): Float32Array {
+  const out = new Float32Array(512);
+  const share = 1 / (columns * rows);
+  for (let r = 0; r < rows; r++) {
+    const y = Math.floor(((r + 0.5) * frame.height) / rows);
+    for (let c = 0; c < columns; c++) {
+      const x = Math.floor(((c + 0.5) * frame.width) / columns);
+      const at = (y * frame.width + x) * 3;
+      out[((frame.data[at]! >> 5) << 6) | ((frame.data[at + 1]! >> 5) << 3) | (frame.data[at + 2]! >> 5)]! += share;
+    }
+  }
+  return out;
+}
+
+/**
+ * Histogram difference at or above which a frame is a cut. Measured at 5 fps (bench/tmp runs, not
+ * kept): hamilton_clip.mp4's three cuts (1.6, 3.6 and 7.8 s: to the audience in the dark) score
+ * 0.23, 0.37 and 0.16 while its grey thumbnails differ by 32, 30 and 30 (under isCut's 40); within
+ * its shots at most 0.12, street.mp4 (a moving camera) at most 0.11, the labelled clip's shots at
+ * most 0.06 (its cuts 0.06-0.18: same backdrop, the faces change; embeddings catch those).
+ */
+export const HISTOGRAM_CUT = 0.15;
+
+/** Half the L1 distance of two histograms (0: same colours, 1: none shared); 0 when either is missing. */
+export function histogramDistance(a: Float32Array | null, b: Float32Array | null): number {
+  if (!a || !b || a.length !== b.length) return 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / 2;
 }
 
 /** A 32x18 grey thumbnail of an RGB frame by point sampling (cheap: 576 pixels read). */

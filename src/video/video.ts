@@ -11,7 +11,7 @@ import { unsharedPixels, type RawPixels } from '../face/image/decode.ts';
 import { defaultThreshold } from '../face/match/thresholds.ts';
 import type { Analysis, Box, Point } from '../types.ts';
 import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
-import { FaceTracker, faceSignature, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
+import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
 import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
 
 /** What video needs of a Visage. */
@@ -238,6 +238,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const best = new Map<number, { weight: number; time: number; box: Box; quality: VotedFace['quality']; thumbnail?: Promise<Uint8Array> }>();
   let frames = 0, facesDetected = 0, facesEmbedded = 0, facesMirrored = 0, facesRejected = 0, cuts = 0, lastTime = video.info.from;
   let previous: Uint8Array | null = null;
+  let previousColours: Float32Array | null = null;
   const tiledEvery = options.tiledEvery ?? 1;
   let lastTiled = -Infinity;
   let stopped = false;
@@ -275,8 +276,11 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
       const pixels: RawPixels = unsharedPixels({ data: frame.data, width: frame.width, height: frame.height, channels: 3 });
       clock.start();
       const small = thumbnail(frame);
-      const cut = isCut(previous, small);
+      const colours = colourHistogram(frame);
+      // A cut: the grey picture changed wholesale, or its colours did (two dark shots differ little in grey).
+      const cut = isCut(previous, small) || histogramDistance(previousColours, colours) >= HISTOGRAM_CUT;
       previous = small;
+      previousColours = colours;
       if (cut) cuts++;
       clock.stop('track');
       clock.start();
