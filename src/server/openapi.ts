@@ -230,6 +230,7 @@ export function openApiDocument(version: string): Json {
       '/people.js': { get: op('system', 'The web page\'s "People to name" script', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// "People to name" on the Visage web page: photos added to /v1/clusters, ...' } } } } }, false) },
       '/videos.js': { get: op('system', 'The web page\'s video section', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The web page\'s video section: upload a video (POST /v1/videos), follow its job\'s progress, ...' } } } } }, false) },
       '/liveness.js': { get: op('system', 'The web page\'s webcam liveness check', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// The webcam\'s active liveness check: ...' } } } } }, false) },
+      '/common.js': { get: op('system', 'What the web page\'s scripts share (API calls with the key, elements)', { responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' }, example: '// What every script of the Visage web page shares: ...' } } } } }, false) },
       '/style.css': { get: op('system', 'The web page\'s style sheet', { responses: { 200: { description: 'CSS', content: { 'text/css': { schema: { type: 'string' }, example: 'body { font-family: system-ui, sans-serif; }' } } } } }, false) },
     },
     components: {

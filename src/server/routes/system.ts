@@ -63,11 +63,12 @@ export async function systemRoutes(app: FastifyInstance, context: ServerContext,
 
   // The web page: fixed files of src/server/web, read once; no request names a file.
   const web = (name: string) => readFileSync(new URL(`../web/${name}`, import.meta.url));
-  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css'), people: web('people.js'), videos: web('videos.js'), liveness: web('liveness.js') };
+  const page = { html: web('index.html'), js: web('app.js'), css: web('style.css'), people: web('people.js'), videos: web('videos.js'), liveness: web('liveness.js'), common: web('common.js') };
   app.get('/', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page.html));
   app.get('/app.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.js));
   app.get('/people.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.people));
   app.get('/videos.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.videos));
   app.get('/liveness.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.liveness));
+  app.get('/common.js', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(page.common));
   app.get('/style.css', { config: { scope: 'public' } }, async (_request, reply) => reply.headers(PAGE_HEADERS).type('text/css; charset=utf-8').send(page.css));
 }

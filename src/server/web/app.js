@@ -3,30 +3,12 @@
 // JavaScript over the REST API (same origin); the API key, when the server needs one, is kept in
 // sessionStorage for this tab only.
 import { activeCheck } from './liveness.js';
+import { $, api, element } from './common.js';
 
-const $ = (id) => document.getElementById(id);
 const COLOURS = { known: '#1fa34a', unknown: '#d62828' };
-
-function headers() {
-  const key = sessionStorage.getItem('visage-key');
-  return key ? { 'x-api-key': key } : {};
-}
 
 function status(text) {
   $('status').textContent = text;
-}
-
-async function api(path, options = {}) {
-  const res = await fetch(path, { ...options, headers: { ...headers(), ...(options.headers ?? {}) } });
-  if (res.status === 401 || res.status === 403) {
-    $('key-form').hidden = false;
-  }
-  const type = res.headers.get('content-type') ?? '';
-  if (!res.ok) {
-    const body = type.includes('json') ? await res.json() : { error: { message: res.statusText } };
-    throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  }
-  return type.includes('json') ? res.json() : res.blob();
 }
 
 /** Runs a form's action with its button disabled and errors shown. */
@@ -44,15 +26,6 @@ function handle(form, action) {
       button.disabled = false;
     }
   });
-}
-
-function element(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  const { dataset, ...rest } = props;
-  Object.assign(node, rest);
-  Object.assign(node.dataset, dataset ?? {});
-  node.append(...children);
-  return node;
 }
 
 async function thumbnailUrl(subjectId) {

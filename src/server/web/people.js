@@ -2,44 +2,15 @@
 // person as strips of thumbnails; name a cluster, merge it with another, split selected faces off,
 // or say "not this person" of selected faces. Plain JavaScript over the REST API (same origin),
 // with the API key app.js keeps in sessionStorage.
-const $ = (id) => document.getElementById(id);
+import { $, element as el, request as call } from './common.js';
+
 /** Faces shown per strip (the count says how many there are). */
 const SHOWN = 24;
 /** Images per request (the server's default maxImages). */
 const BATCH = 10;
 
-function headers() {
-  const key = sessionStorage.getItem('visage-key');
-  return key ? { 'x-api-key': key } : {};
-}
-
 function say(text) {
   $('clusters-status').textContent = text;
-}
-
-async function call(path, options = {}) {
-  const init = { ...options, headers: { ...headers(), ...(options.headers ?? {}) } };
-  if (options.json !== undefined) {
-    init.body = JSON.stringify(options.json);
-    init.headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(path, init);
-  if (res.status === 401 || res.status === 403) $('key-form').hidden = false;
-  const type = res.headers.get('content-type') ?? '';
-  if (!res.ok) {
-    const body = type.includes('json') ? await res.json() : { error: { message: res.statusText } };
-    throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  }
-  return { status: res.status, body: type.includes('json') ? await res.json() : await res.blob() };
-}
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  const { dataset, ...rest } = props;
-  Object.assign(node, rest);
-  Object.assign(node.dataset, dataset ?? {});
-  node.append(...children);
-  return node;
 }
 
 /** Object URLs of the thumbnails shown, freed when the view is drawn again. */

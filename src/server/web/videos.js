@@ -2,32 +2,8 @@
 // show who appears when: a strip per person (a bar per track on the video's time axis, each
 // track's best face), like the HTML summary of `visage video --out`. Recent videos can be opened
 // again. Plain JavaScript over the REST API; the API key as app.js keeps it (sessionStorage).
-const $ = (id) => document.getElementById(id);
+import { $, api, element } from './common.js';
 
-function headers() {
-  const key = sessionStorage.getItem('visage-key');
-  return key ? { 'x-api-key': key } : {};
-}
-
-async function api(path, options = {}) {
-  const res = await fetch(path, { ...options, headers: { ...headers(), ...(options.headers ?? {}) } });
-  if (res.status === 401 || res.status === 403) $('key-form').hidden = false;
-  const type = res.headers.get('content-type') ?? '';
-  if (!res.ok) {
-    const body = type.includes('json') ? await res.json() : { error: { message: res.statusText } };
-    throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  }
-  return type.includes('json') ? res.json() : res.blob();
-}
-
-function element(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  const { dataset, ...rest } = props;
-  Object.assign(node, rest);
-  Object.assign(node.dataset, dataset ?? {});
-  node.append(...children);
-  return node;
-}
 
 const clock = (s) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
 /** Blob URLs of thumbnails (fetched with the key), dropped when another video is shown. */
