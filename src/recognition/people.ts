@@ -11,7 +11,7 @@ import type { Gallery } from '../gallery/gallery.ts';
 import { validName } from '../gallery/validate.ts';
 import {
   clusterEmbedded, mergeClusters, nameCluster, notThisPerson, splitCluster,
-  type ClusterStateFile, type EmbeddedFace, type EnrolledMatcher, type GateReason, type PhotoFace,
+  type ClusterReport, type ClusterStateFile, type EmbeddedFace, type EnrolledMatcher, type GateReason, type PhotoFace,
 } from './clustering.ts';
 import type { ClusterImage, ClusterRun, ClusterSnapshot, ClusterStore, StoredClusterFace } from './cluster-store/types.ts';
 import { isFaceKey } from './cluster-store/types.ts';
@@ -28,22 +28,12 @@ export interface PeopleOptions {
   matcher?: EnrolledMatcher;
 }
 
-export interface PeopleView {
+/** What "People to name" shows: the clustering's groups (clusters largest first, named or not; faces of enrolled people; the rest) for the faces stored so far. */
+export interface PeopleView extends Pick<ClusterReport, 'images' | 'faces' | 'clusters' | 'matched' | 'unclustered' | 'setAside' | 'setAsideCounts' | 'noFace'> {
   /** The embedder of the stored faces (null while there are none). */
   embedder: string | null;
   threshold: number | null;
   cohesion: number | null;
-  images: number;
-  faces: number;
-  /** Clusters largest first, unnamed and named (`subject`). */
-  clusters: { id: string; subject: string | null; faces: PhotoFace[] }[];
-  /** Faces of enrolled people, by person. */
-  matched: { subject: string; faces: (PhotoFace & { similarity: number })[] }[];
-  unclustered: PhotoFace[];
-  setAside: (PhotoFace & { reasons: GateReason[] })[];
-  setAsideCounts: Record<GateReason, number>;
-  /** Names of the images in which no face was found. */
-  noFace: string[];
   /** The state's version (bumped by every change). */
   version: number;
 }

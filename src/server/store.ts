@@ -24,7 +24,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { VisageError } from '../errors.ts';
-import { isBusy, retryWhileBusy } from '../gallery/sqlite/busy.ts';
+import { isBusy, retriedOnFile } from '../gallery/sqlite/busy.ts';
 import { isPostgresUrl } from '../gallery/postgres/location.ts';
 import { SqliteClusterStore, SQLITE_CLUSTER_TABLES, type ClusterStore } from '../recognition/cluster-store/index.ts';
 
@@ -222,16 +222,7 @@ export class SqliteServerStore implements ServerStore {
   }
 
   private async retried<T>(work: () => T): Promise<T> {
-    try {
-      return await retryWhileBusy(() => {
-        if (!this.db.open) throw new VisageError('VISAGE_ERR_CLOSED', 'server file used after close()');
-        return work();
-      }, this.busyTimeoutMs);
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-      throw new VisageError('VISAGE_ERR_DB_LOCKED',
-        `server file ${this.location} is locked by another process (waited ${this.busyTimeoutMs} ms); try again when it has finished`, { cause: error });
-    }
+    return retriedOnFile(this.db, 'server file', this.location, this.busyTimeoutMs, work);
   }
 
   // --- keys

@@ -5,6 +5,7 @@
 // tried again after a timer (2, 4, 8 ... ms, at most 50 ms apart) until `timeoutMs` has passed;
 // between tries the event loop runs. Each try is a whole transaction, rolled back on failure.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { VisageError } from '../../errors.ts';
 
 /** Longest pause between two tries: how late a released lock may be noticed. */
 export const MAX_RETRY_DELAY_MS = 50;
@@ -33,5 +34,22 @@ export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Pr
       await sleep(Math.min(delay, left));
       delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
+  }
+}
+
+/**
+ * Runs `work` on an open connection, tried again while another connection holds the lock; after
+ * `timeoutMs`, VISAGE_ERR_DB_LOCKED naming the file (`kind` says what it is, e.g. "server file").
+ * A closed connection is VISAGE_ERR_CLOSED.
+ */
+export async function retriedOnFile<T>(db: { readonly open: boolean }, kind: string, location: string, timeoutMs: number, work: () => T): Promise<T> {
+  try {
+    return await retryWhileBusy(() => {
+      if (!db.open) throw new VisageError('VISAGE_ERR_CLOSED', `${kind} used after close()`);
+      return work();
+    }, timeoutMs);
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    throw new VisageError('VISAGE_ERR_DB_LOCKED', `${kind} ${location} is locked by another process (waited ${timeoutMs} ms); try again when it has finished`, { cause: error });
   }
 }

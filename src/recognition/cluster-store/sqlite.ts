@@ -3,7 +3,7 @@
 // server store's own writes are (busy_timeout 0: waiting would stop the whole server).
 import type Database from 'better-sqlite3';
 import { VisageError } from '../../errors.ts';
-import { isBusy, retryWhileBusy } from '../../gallery/sqlite/busy.ts';
+import { retriedOnFile } from '../../gallery/sqlite/busy.ts';
 import type { ClusterStateFile, EmbeddedFace } from '../clustering.ts';
 import { faceFromRow, vectorBytes } from './codec.ts';
 import type { ClusterImage, ClusterRun, ClusterSnapshot, ClusterStore, StoredClusterFace } from './types.ts';
@@ -14,15 +14,7 @@ export class SqliteClusterStore implements ClusterStore {
   constructor(private readonly db: Database.Database, private readonly location: string, private readonly busyTimeoutMs: number) {}
 
   private async retried<T>(work: () => T): Promise<T> {
-    try {
-      return await retryWhileBusy(() => {
-        if (!this.db.open) throw new VisageError('VISAGE_ERR_CLOSED', 'server file used after close()');
-        return work();
-      }, this.busyTimeoutMs);
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-      throw new VisageError('VISAGE_ERR_DB_LOCKED', `server file ${this.location} is locked by another process (waited ${this.busyTimeoutMs} ms); try again when it has finished`, { cause: error });
-    }
+    return retriedOnFile(this.db, 'server file', this.location, this.busyTimeoutMs, work);
   }
 
   private write<T>(work: () => T): Promise<T> {
