@@ -63,7 +63,7 @@ function embedderFingerprint(id: string): Record<string, unknown> {
   return { model: spec.modelId, output: spec.output, template: { name: t.name, width: t.width, height: t.height, points: t.points ?? null } };
 }
 
-/** What create() settles before a source is made (@internal). */
+/** What create() settles before a source is made (for subclasses; create() is the way to make one). */
 export interface FaceSourceInit {
   embedders: readonly string[];
   modelIds: readonly string[];

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { VisageError } from '../../errors.ts';
 import { createRecognizer } from '../../recognition/recognizer.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig } from '../options.ts';
+import { EMBEDDER_HELP, EYES_OPTION, PIPELINE_HELP, PIPELINE_OPTIONS, pipelineConfig, QUALITY_OPTIONS } from '../options.ts';
 import { progress } from '../progress.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
@@ -18,7 +18,10 @@ export const galleryHelp = `Usage: visage gallery <create|stats|reset|export|imp
   create <name> <folder>
                        a new gallery <name>.db (or --db FILE) from a folder of per-person folders,
                        e.g. a look-alike gallery of celebrities: each image's largest face is
-                       enrolled; serve it with visage serve --lookalike <name>=<name>.db
+                       enrolled; serve it with visage serve --lookalike <name>=<name>.db; the
+                       enrolment quality gate applies (its flags as visage enroll has them:
+                       --min-size, --min-sharpness, --min-frontalness, --max-eyes-closed,
+                       --no-quality-gate)
   stats                what the gallery holds: subjects, faces, embeddings per model, file size
   reset --yes          delete every subject and face (the file stays)
   export <file>        write a portable JSON file: names, metadata, faces, embeddings, model ids
@@ -56,6 +59,8 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       merge: { type: 'boolean', default: false },
       from: { type: 'string', multiple: true },
       ...PIPELINE_OPTIONS,
+      ...QUALITY_OPTIONS, ...EYES_OPTION,
+      'no-quality-gate': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -82,7 +87,7 @@ export async function galleryCommand(argv: string[]): Promise<number> {
       } else if (existsSync(target)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${target} already exists (add people to it with: visage enroll <folder> --db ${target})`);
       const { enrollCommand } = await import('./enroll.ts');
       const passOn = Object.entries(values).flatMap(([key, value]) =>
-        key in PIPELINE_OPTIONS && value !== undefined && value !== false ? (value === true ? [`--${key}`] : [`--${key}`, String(value)]) : []);
+        (key in PIPELINE_OPTIONS || key in QUALITY_OPTIONS || key in EYES_OPTION || key === 'no-quality-gate') && value !== undefined && value !== false ? (value === true ? [`--${key}`] : [`--${key}`, String(value)]) : []);
       const status = await enrollCommand([folder, '--db', target, '--largest', ...(values.json ? ['--json'] : []), ...passOn]);
       if (!values.json && (isPostgresUrl(target) || existsSync(target))) process.stderr.write(`gallery "${name}" is ${target}; serve it with: visage serve --lookalike ${name}=${target}\n`);
       return status;
