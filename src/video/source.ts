@@ -112,6 +112,10 @@ export function ffmpegArgs(source: string, options: VideoSourceOptions = {}): st
     if (/^rtsps?:/i.test(source)) args.push('-rtsp_transport', 'tcp', '-timeout', timeoutUs);
     else if (/^(https?|tcp|rtmp):/i.test(source)) args.push('-rw_timeout', timeoutUs);
   }
+  // A stream or camera is analysed for 0.5 s before its first frame, not ffmpeg's 5 s: the first
+  // events come seconds sooner (a live HTTP stream in test/video/live.test.ts: the first track-start
+  // at 3.1 s instead of 7.4, with model loading). '-fflags nobuffer' was tried too: it broke an MP4 served over HTTP.
+  if (kind !== 'file') args.push('-analyzeduration', '500000');
   if (kind === 'camera') args.push('-f', 'v4l2');
   const fps = options.fps ?? DEFAULT_FPS;
   // Sampling 5 frames a second or fewer: the frames no other frame refers to (most B-frames) are
