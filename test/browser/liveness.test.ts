@@ -7,31 +7,26 @@
 // Skipped, with the reason, without Chromium ($VISAGE_CHROMIUM), ffmpeg or the NUAA dataset.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { startServer, testVisage, type TestServer } from '../server/helpers.ts';
+import { ffmpeg, hasFfmpeg, listenOnLoopback } from './helpers.ts';
 
 const CHROMIUM = process.env.VISAGE_CHROMIUM ?? '/usr/bin/chromium';
 
 function skipReason(): false | string {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set VISAGE_CHROMIUM)`;
-  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it makes the fake camera videos';
+  if (!hasFfmpeg()) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it makes the fake camera videos';
   return skipUnless('nuaa', 'live') || skipUnless('nuaa', 'spoof');
 }
 const skip = skipReason();
 
 const frame = (kind: 'live' | 'spoof') => dataset('nuaa', kind, readdirSync(dataset('nuaa', kind)).filter((f) => f.startsWith('0004_')).sort()[0]!);
 
-function ffmpeg(...args: string[]): void {
-  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `ffmpeg ${args.join(' ')}: ${run.stderr}`);
-}
 
 async function launch(video: string): Promise<Browser> {
   return chromium.launch({
@@ -59,8 +54,7 @@ describe('web page: attributes and liveness in Chromium', () => {
       ffmpeg('-loop', '1', '-t', '2', '-i', frame(kind), '-vf', 'format=yuv420p', '-r', '10', videos[kind]);
     }
     server = await startServer({ openWithoutKeys: true });
-    await server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/`;
+    base = `${await listenOnLoopback(server)}/`;
   });
 
   after(async () => {

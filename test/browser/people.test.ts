@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { skipUnless } from '../helpers/datasets.ts';
 import { startServer, testVisage, type TestServer } from '../server/helpers.ts';
+import { listenOnLoopback } from './helpers.ts';
 import { lfwPeople, PEOPLE } from '../server/lfw-people.ts';
 
 const CHROMIUM = process.env.VISAGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -24,8 +24,7 @@ let base: string;
 before(async () => {
   if (skip) return;
   server = await startServer({ openWithoutKeys: true });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/`;
+  base = `${await listenOnLoopback(server)}/`;
 });
 
 after(async () => {

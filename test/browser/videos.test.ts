@@ -6,30 +6,25 @@
 // ($VISAGE_CHROMIUM), ffmpeg or the media dataset.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { post, startServer, type TestServer } from '../server/helpers.ts';
+import { ffmpeg, hasFfmpeg, listenOnLoopback } from './helpers.ts';
 
 const CHROMIUM = process.env.VISAGE_CHROMIUM ?? '/usr/bin/chromium';
 const LIN = 'Lin-Manuel Miranda';
 
 function skipReason(): false | string {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set VISAGE_CHROMIUM)`;
-  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it cuts the clip';
+  if (!hasFfmpeg()) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it cuts the clip';
   return skipUnless('media', 'hamilton_clip.mp4');
 }
 const skip = skipReason();
 
-function ffmpeg(...args: string[]): void {
-  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `ffmpeg ${args.join(' ')}: ${run.stderr}`);
-}
 
 let server: TestServer;
 let base: string;
@@ -50,8 +45,7 @@ before(async () => {
     const res = await post(server.app, `/v1/subjects/${encodeURIComponent(LIN)}/faces?create=true&largest=true`, { image: { data: await readFile(frame), filename: `lin-${t}.jpg` } });
     assert.equal(res.statusCode, 201, res.body);
   }
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 });
 

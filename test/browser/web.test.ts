@@ -12,15 +12,14 @@
 // since CI shares its two cores with other jobs and the figure is then a measure of the load.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { post, startServer, testVisage, type TestServer } from '../server/helpers.ts';
+import { ffmpeg, hasFfmpeg, listenOnLoopback } from './helpers.ts';
 
 const CHROMIUM = process.env.VISAGE_CHROMIUM ?? '/usr/bin/chromium';
 const STRICT_FPS = process.env.VISAGE_BROWSER_FPS === 'strict';
@@ -31,7 +30,7 @@ const MIN_FPS = STRICT_FPS ? 5 : 1;
 
 function skipReason(): false | string {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set VISAGE_CHROMIUM)`;
-  if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it makes the fake camera videos';
+  if (!hasFfmpeg()) return 'no ffmpeg on PATH (apt-get install -y ffmpeg): it makes the fake camera videos';
   return skipUnless('bbt', 'people') || skipUnless('bbt', 'group', 'faceapi_bbt3.jpg');
 }
 const skip = skipReason();
@@ -40,10 +39,6 @@ const people = (name: string) => [1, 2, 3, 4, 5].map((n) => dataset('bbt', 'peop
 const GROUP = dataset('bbt', 'group', 'faceapi_bbt3.jpg'); // sheldon, howard, penny, raj, leonard
 const ENROLLED = ['sheldon', 'penny', 'howard']; // by upload, upload, webcam
 
-function ffmpeg(...args: string[]): void {
-  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `ffmpeg ${args.join(' ')}: ${run.stderr}`);
-}
 
 let server: TestServer;
 let base: string;
@@ -117,8 +112,7 @@ describe('web page in Chromium', () => {
     groupVideo = path.join(work, 'group.y4m');
     ffmpeg('-loop', '1', '-t', '2', '-i', GROUP, '-vf', 'crop=440:330:0:0,scale=640:480,format=yuv420p', '-r', '10', groupVideo);
     server = await startServer({ openWithoutKeys: true });
-    await server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/`;
+    base = `${await listenOnLoopback(server)}/`;
   });
 
   after(async () => {
