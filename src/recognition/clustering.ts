@@ -10,6 +10,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { CachedFaceSource } from './face-source.ts';
 import { CLUSTER_PARAMETERS, clusterFaces, clusterParameters, VISAGE_CLUSTERING } from '../cluster/faces.ts';
+import { clusterFacesInThread, THREAD_MIN_FACES } from '../cluster/thread.ts';
 import { VisageError } from '../errors.ts';
 import { defaultThreshold, DEFAULT_STRATEGY } from '../face/match/index.ts';
 import type { Gallery } from '../gallery/gallery.ts';
@@ -188,6 +189,8 @@ export interface ClusterFacesRunOptions {
   state?: ClusterStateFile | null;
   gate?: Partial<QualityGate>;
   threshold?: number;
+  /** Cluster in a worker thread (a server's event loop stays free): true for sets of THREAD_MIN_FACES or more, a number for sets of that many or more; default false. */
+  thread?: boolean | number;
 }
 
 export async function clusterPhotos(files: readonly string[], options: ClusterPhotosOptions): Promise<{ report: ClusterReport; state: ClusterStateFile }> {
@@ -253,7 +256,10 @@ export async function clusterEmbedded(set: PhotoSet, options: ClusterFacesRunOpt
   const position = new Map(kept.map((k, i) => [k.face.key, i]));
   const initial = previous.clusters.map((c) => c.faces.filter((key) => position.has(key)).map((key) => position.get(key)!)).filter((g) => g.length > 0);
   const cannotLink = previous.apart.filter(([a, b]) => position.has(a) && position.has(b)).map(([a, b]) => [position.get(a)!, position.get(b)!] as [number, number]);
-  const result = clusterFaces(kept.map((k) => ({ vector: k.vector, photo: k.face.contentHash })), { embedder: options.embedder, threshold, cohesion: fitted.cohesion, initial, cannotLink });
+  const toCluster = kept.map((k) => ({ vector: k.vector, photo: k.face.contentHash }));
+  const clusterOptions = { embedder: options.embedder, threshold, cohesion: fitted.cohesion, initial, cannotLink };
+  const result = options.thread === undefined || options.thread === false ? clusterFaces(toCluster, clusterOptions)
+    : await clusterFacesInThread(toCluster, clusterOptions, options.thread === true ? THREAD_MIN_FACES : options.thread);
 
   // Cluster ids stay: a cluster takes the id of the earlier cluster most of its faces come from.
   const state: ClusterStateFile = { ...previous, clusters: [] };

@@ -75,7 +75,7 @@ export class PeopleClusters {
       const images = await this.store.images();
       const { report, state } = await clusterEmbedded(
         { faces, images: images.length, noFace: [], errors: [], analysed: 0, fromCache: 0 },
-        { embedder: snap.embedder, state: snap.state, ...(snap.embedder === this.embedder && this.matcher ? { matcher: this.matcher } : { gallery: this.gallery }) },
+        { embedder: snap.embedder, state: snap.state, thread: true, ...(snap.embedder === this.embedder && this.matcher ? { matcher: this.matcher } : { gallery: this.gallery }) },
       );
       const run: ClusterRun = {
         threshold: report.threshold, cohesion: report.cohesion,

@@ -7,7 +7,8 @@
 // The worker (analysis-worker.ts) holds an ordinary Visage with the same configuration; calls and
 // results cross as structured clones (image bytes are copied: the caller keeps its buffer), and
 // a VisageError comes back as a VisageError with its code.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './worker-file.ts';
 import { VisageError, type ErrorCode, ErrorCodes } from '../errors.ts';
 
 export type AnalysisMethod = 'warmUp' | 'detect' | 'analyze' | 'checkFaces' | 'close';
@@ -23,16 +24,9 @@ export interface AnalysisReply {
   error?: { code?: string; message: string };
 }
 
-/**
- * The worker: the built JavaScript beside this file; when Visage runs from its TypeScript sources
- * (development and tests, under tsx), a module that registers tsx's loader in the worker first
- * (a worker does not take up the loader of the thread that starts it on Node 20), then the source.
- */
+/** The worker (analysis-worker.ts beside this file). */
 function newWorker(workerData: object): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData });
-  const source = new URL('./analysis-worker.ts', import.meta.url).href;
-  const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\nregister();\nawait import(${JSON.stringify(source)});\n`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData, execArgv: [] });
+  return startWorker(import.meta.url, 'analysis-worker', { workerData });
 }
 
 export class AnalysisThread {
