@@ -123,7 +123,9 @@ test('upload -> job -> progress -> done in process: the track is named, with its
   assert.equal(html.statusCode, 200);
   assert.match(html.headers['content-type'] as string, /text\/html/);
   assert.match(html.body, /Who appears when/);
-  assert.ok(html.body.includes(`src="thumbs/track-${lin.id}.jpg"`));
+  // Thumbnails inside the page (a browser's <img> requests carry no API key): the track's JPEG itself.
+  assert.ok(html.body.includes(`src="data:image/jpeg;base64,${thumb.rawPayload.toString('base64')}"`), 'the summary holds the track\'s thumbnail');
+  assert.match(html.headers['content-security-policy'] as string, /img-src data:/);
   // The same job through /v1/jobs: the generic record with the video's view.
   const generic = (await app.inject({ url: `/v1/jobs/${job.id}?items=all` })).json();
   assert.equal(generic.kind, 'video');

@@ -158,8 +158,8 @@ export function videoJson(job: JobDetail) {
 
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  // The summary page: inline styles and this server's thumbnails only, no scripts.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  // The summary page: inline styles and its own thumbnails (data: URLs) only, no scripts.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 /** Video uploads received at once (each streams to a temporary file); more are refused with 503. */
@@ -303,10 +303,17 @@ export async function videoRoutes(app: FastifyInstance, context: ServerContext, 
   });
 
   app.get<{ Params: { id: string } }>('/v1/videos/:id/summary.html', { config: { scope: 'recognise' } }, async (request, reply) => {
-    const result = await resultOf(request.params.id);
-    // Thumbnails by relative name (thumbs/track-N.jpg), which this URL resolves to the thumbnail route.
+    const id = request.params.id;
+    const result = await resultOf(id);
+    // The thumbnails go inside the page (data: URLs): a browser opening this page sends no API key
+    // with its <img> requests, so thumbs/track-N.jpg links would not load.
+    const tracks = await Promise.all(timelineRows(result.tracks).map(async (t) => {
+      const name = t.thumbnail?.match(/^thumbs\/(track-\d{1,9}\.jpg)$/)?.[1];
+      const found = name ? await runnerOf(id).file(id, `thumbs/${name}`) : null;
+      return { ...t, thumbnail: found ? `data:${found.type};base64,${Buffer.from(found.data.buffer, found.data.byteOffset, found.data.byteLength).toString('base64')}` : null };
+    }));
     return reply.headers(HTML_HEADERS).send(timelineHtml({
-      title: `Faces in ${result.source}`, from: result.video.from, duration: result.seconds, facts: timelineFacts(result, 'this server\'s gallery'), tracks: timelineRows(result.tracks),
+      title: `Faces in ${result.source}`, from: result.video.from, duration: result.seconds, facts: timelineFacts(result, 'this server\'s gallery'), tracks,
     }));
   });
 }
