@@ -1,6 +1,6 @@
 // The reindex job kind's item (src/jobs/kinds/reindex.ts) run directly on a SQLite gallery with
 // real faces (bbt): the new vector is added to the face (same id); running the item again, as a
-// retry after a worker died before recording it, adds nothing; an item saved by a version that
+// retry after a worker died before recording it, adds nothing and counts it added; an item saved by a version that
 // removed the face before storing it again is finished from its save.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,8 +38,8 @@ test('reindex item: vectors added in place, a retry adds nothing, a legacy save 
   const gallery: SqliteGallery = await openSqliteGallery(db);
   const context = { gallery: async () => gallery, visageFor: async () => both, hashFinder, store: null } as unknown as WorkerContext;
   const job = { id: 'j', params } as never;
-  const item = (seq: number, saved: Record<string, unknown> | null = null): ClaimedItem => ({
-    jobId: 'j', seq, input: items[seq]!.input, subject: items[seq]!.subject ?? null, data: null, attempts: 1, saved, claimed: new Date(),
+  const item = (seq: number, saved: Record<string, unknown> | null = null, attempts = 1): ClaimedItem => ({
+    jobId: 'j', seq, input: items[seq]!.input, subject: items[seq]!.subject ?? null, data: null, attempts, saved, claimed: new Date(),
   });
   try {
     const [amy] = await gallery.listFaces('amy');
@@ -48,9 +48,13 @@ test('reindex item: vectors added in place, a retry adds nothing, a legacy save 
     const [after] = await gallery.listFaces('amy');
     assert.deepEqual([after!.id, after!.models], [amy!.id, WANTED]);
     const seq = (await gallery.changesSince(0)).seq;
-    // A retry of the same item (the worker died after the commit, before recording it).
-    const again = await REINDEX_KIND.run(context, job, item(0));
-    assert.deepEqual([again.state, again.reason], ['skipped', 'already-indexed']);
+    // A retry of the same item (the worker died after the commit, before recording it): counted as
+    // added, as it was, and nothing written; a first attempt finding the vectors there (added by
+    // someone else meanwhile) is skipped.
+    const again = await REINDEX_KIND.run(context, job, item(0, null, 2));
+    assert.deepEqual([again.state, again.faceIds, again.message], ['added', [amy!.id], 'vectors added by an earlier attempt of this job']);
+    const meanwhile = await REINDEX_KIND.run(context, job, item(0));
+    assert.deepEqual([meanwhile.state, meanwhile.reason], ['skipped', 'already-indexed']);
     assert.equal((await gallery.changesSince(0)).seq, seq, 'nothing written');
 
     // Raj's item as an earlier version left it: the face removed after its record and vectors were saved.

@@ -72,9 +72,13 @@ export const REINDEX_KIND: JobKindSpec = {
     const current = faces.find((face) => face.id === planned.faceId)
       ?? (legacy ? faces.find((face) => face.contentHash === planned.contentHash) : undefined) ?? null;
     if (current && wanted.every((id) => current.models.includes(id))) {
-      return current.id === planned.faceId
-        ? { state: 'skipped', contentHash: current.contentHash, reason: 'already-indexed', message: 'the face has every vector asked for', faceIds: [current.id] }
-        : { state: 'added', contentHash: current.contentHash, faceIds: [current.id], message: 'stored by an earlier attempt of this job' };
+      // The face lacked a wanted vector when the job was planned. On a retry, an earlier attempt of
+      // this item added them (its worker stopped after the commit, before recording it): counted
+      // as added, as it was. On a first attempt someone else did it meanwhile.
+      if (current.id !== planned.faceId) return { state: 'added', contentHash: current.contentHash, faceIds: [current.id], message: 'stored by an earlier attempt of this job' };
+      return item.attempts > 1
+        ? { state: 'added', contentHash: current.contentHash, faceIds: [current.id], message: 'vectors added by an earlier attempt of this job' }
+        : { state: 'skipped', contentHash: current.contentHash, reason: 'already-indexed', message: 'the face has every vector asked for', faceIds: [current.id] };
     }
     if (!current && !legacy) return { state: 'skipped', contentHash: planned.contentHash, reason: 'face-deleted', message: 'the face was deleted since the job was submitted' };
     const face = current ? record(current) : legacy!.face;
