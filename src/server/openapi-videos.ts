@@ -115,7 +115,7 @@ export function videoPaths(op: (tag: string, summary: string, extra: Json) => Js
             'video/mp4': { schema: { type: 'string', format: 'binary' }, description: 'also any video/* or application/octet-stream: the video alone, options in the query' },
             'application/json': {
               schema: { type: 'object', required: ['url'], properties: { url: { type: 'string', description: 'an http(s) or rtsp(s) URL' }, webhook: { type: 'string', description: 'admin keys only (also as a form field of an upload): an http(s) URL POSTed each track event as JSON (the data of GET /v1/videos/{id}/events\' track-start / track-end), in order, by whichever process runs the job (the queue\'s workers too); a failure is counted in result.webhook, never fatal' }, ...OPTIONS } },
-              example: { url: 'rtsp://camera.local/stream1', to: 600, fps: 2, webhook: 'https://home.local/hooks/door' },
+              example: { url: 'rtsp://camera.local/stream1', to: 600, fps: 2, webhook: 'http://localhost:8123/hooks/door' },
             },
           },
         },
