@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { startLiveHttpStream } from '../video/live-source.ts';
+import { startRtspServer } from '../video/rtsp-server.ts';
 import { startServer, type TestServer } from './helpers.ts';
 
 const skip = skipUnless('media', 'hamilton_clip.mp4');
@@ -111,4 +112,27 @@ test('events of an unknown job: 404; a webhook that is not http(s): 400', { skip
   const bad = await server.app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'rtsp://127.0.0.1:9/cam', webhook: 'ftp://example.invalid/x' } });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().error.message, /webhook must be an http\(s\) URL/);
+});
+
+test('an rtsp camera as a job (RTP over TCP from the test RTSP server): events while it plays, then done; a refused URL: failed', { skip, timeout: 180_000 }, async (t) => {
+  const camera = await startRtspServer({ video: dataset('media', 'hamilton_clip.mp4'), seconds: 6 });
+  try {
+    const submitted = await server.app.inject({ method: 'POST', url: '/v1/videos', payload: { url: camera.url, fps: 2 } });
+    assert.equal(submitted.statusCode, 202, submitted.body);
+    const id = submitted.json().id;
+    const live = await readEvents(`${base}/v1/videos/${id}/events`, {}, () => camera.playing());
+    const tracks = live.events.filter((e) => e.type.startsWith('track-'));
+    t.diagnostic(`rtsp job: ${tracks.map((e) => `${e.type} ${e.at.toFixed(1)} s${e.whileStreaming ? '' : ' (stream over)'}`).join(', ')}; requests ${camera.methods.join(', ')}`);
+    assert.ok(tracks.some((e) => e.type === 'track-start' && e.whileStreaming), 'a track started while the camera played');
+    assert.equal(live.events.at(-1)!.type, 'done');
+    assert.equal(live.events.at(-1)!.data.result.tracks.length, tracks.filter((e) => e.type === 'track-end').length);
+  } finally {
+    await camera.close();
+  }
+  // The camera's port, closed now: the job fails, and its stream ends with `failed` and the error.
+  const refused = await server.app.inject({ method: 'POST', url: '/v1/videos', payload: { url: `rtsp://127.0.0.1:${camera.port}/cam` } });
+  const failed = await readEvents(`${base}/v1/videos/${refused.json().id}/events`);
+  assert.deepEqual(failed.events.map((e) => e.type), ['failed']);
+  assert.equal(failed.events[0]!.data.error.code, 'VISAGE_ERR_VIDEO_DECODE');
+  assert.match(failed.events[0]!.data.error.message, /Connection refused/);
 });
