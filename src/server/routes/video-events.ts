@@ -7,7 +7,7 @@
 // `cancelled` whose data is the job as GET /v1/videos/{id} shows it; then the stream ends. A client
 // that connects late gets the events so far first (up to 1000 kept per job, the oldest dropped
 // first: an `event: dropped` says how many it missed); one that reconnects with Last-Event-ID gets
-// only what came after.
+// only what came after. A client that stops reading is let go once 4 MiB wait for it.
 //
 // Queue jobs run in a worker process, maybe on another machine: their track events do not reach
 // this server (the job tables hold progress and the result, not events). Their stream sends
@@ -16,7 +16,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VisageError, shown } from '../../errors.ts';
-import type { JobEvent } from '../../jobs/events.ts';
+import { DEFAULT_MAX_JOB_EVENTS, type JobEvent } from '../../jobs/events.ts';
 import type { LocalJobRunner } from '../../jobs/local.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { JobDetail } from '../../jobs/types.ts';
@@ -35,6 +35,8 @@ const HEARTBEAT_MS = 15_000;
 /** How often a queue job's record is read. */
 const POLL_MS = 1000;
 const FINAL = new Set(['done', 'failed', 'cancelled']);
+/** A client this far behind (bytes not yet taken) is let go: it may reconnect with Last-Event-ID. */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
 
 /** One event in the text/event-stream format (data is one line of JSON). */
 function frame(event: { id?: number | null; type: string; data: unknown }): string {
@@ -79,15 +81,20 @@ export async function videoEventRoutes(app: FastifyInstance, _context: ServerCon
       stream.end();
     };
     open.add(end);
+    const write = (text: string) => {
+      if (ended) return;
+      stream.write(text);
+      if (stream.writableLength > MAX_UNREAD_BYTES) end();
+    };
     reply.raw.once('close', end);
     stream.once('close', end);
-    const heartbeat = setInterval(() => { if (!ended) stream.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
+    const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
     cleanups.push(() => clearInterval(heartbeat));
     /** The last event: the job as GET /v1/videos/{id} shows it. */
     const finish = async (type: string, eventId: number | null) => {
       if (ended) return;
       const job = await runner.get(id, { limit: 1 }).catch(() => null);
-      if (!ended) stream.write(frame({ id: eventId, type, data: job ? videoJson(job) : { id, state: type } }));
+      write(frame({ id: eventId, type, data: job ? videoJson(job) : { id, state: type } }));
       end();
     };
 
@@ -96,15 +103,15 @@ export async function videoEventRoutes(app: FastifyInstance, _context: ServerCon
       const pass = (event: JobEvent) => {
         if (ended) return;
         if (FINAL.has(event.type)) void finish(event.type, event.id);
-        else stream.write(frame(event));
+        else write(frame(event));
       };
       const { backlog, missed, unsubscribe } = log.subscribe(after, pass);
       cleanups.push(unsubscribe);
-      stream.write(': track events as they happen, then done, failed or cancelled\n\n');
-      if (missed > 0) stream.write(frame({ type: 'dropped', data: { missed, kept: 1000 } }));
+      write(': track events as they happen, then done, failed or cancelled\n\n');
+      if (missed > 0) write(frame({ type: 'dropped', data: { missed, kept: DEFAULT_MAX_JOB_EVENTS } }));
       for (const event of backlog) pass(event);
     } else {
-      stream.write(': a queue job: progress from the job record, then done, failed or cancelled with the result (track events do not reach this server)\n\n');
+      write(': a queue job: progress from the job record, then done, failed or cancelled with the result (track events do not reach this server)\n\n');
       let last = '';
       const poll = async () => {
         if (ended) return;
@@ -114,7 +121,7 @@ export async function videoEventRoutes(app: FastifyInstance, _context: ServerCon
         const type = finalType(job);
         if (type) return void finish(type, null);
         const progress = JSON.stringify(job.video?.progress ?? null);
-        if (progress !== last && job.video?.progress) stream.write(frame({ type: 'progress', data: job.video.progress }));
+        if (progress !== last && job.video?.progress) write(frame({ type: 'progress', data: job.video.progress }));
         last = progress;
         timer = setTimeout(() => void poll(), POLL_MS);
       };
