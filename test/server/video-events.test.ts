@@ -59,7 +59,7 @@ test('a live stream as a URL job: its track events arrive over SSE while it play
     request.on('end', () => { hooked.push(JSON.parse(body).type); response.end('ok'); });
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const stream = await startLiveHttpStream(dataset('media', 'hamilton_clip.mp4'), 8);
+  const stream = await startLiveHttpStream(dataset('media', 'hamilton_clip.mp4'), 10); // the whole clip
   try {
     const submitted = await fetch(`${base}/v1/videos`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
