@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { VisageError } from '../errors.ts';
 import type { Gallery } from '../gallery/gallery.ts';
 import type { Recognizer } from '../recognition/recognizer.ts';
+import { JobEventLog } from './events.ts';
 import { JOB_KINDS } from './kinds.ts';
 import type { JobFile, JobRecords, WorkerContext } from './kind.ts';
 import { checkVideoJobOptions } from './kinds/video.ts';
@@ -63,6 +64,8 @@ interface LocalJob {
   files: Map<string, JobFile>;
   /** Run once when no item of the job is left to start or under way (removes an upload's file). */
   cleanup: (() => Promise<void>) | null;
+  /** A video job's track events as they happen, then its final event (GET /v1/videos/{id}/events). */
+  events: JobEventLog | null;
 }
 
 const OPEN: readonly ItemState[] = ['pending', 'working'];
@@ -133,6 +136,7 @@ export class LocalJobRunner implements JobRecords {
     const now = new Date();
     const job: LocalJob = {
       id: randomUUID(), kind, params, created: now, cancelled: null, files: new Map(), cleanup: cleanup ?? null,
+      events: kind === 'video' ? new JobEventLog() : null,
       items: items.map((item, seq) => ({
         seq, input: item.input, subject: item.subject ?? null, data: item.data ?? null, state: 'pending', reason: null, message: null, contentHash: null,
         faceIds: [], attempts: 0, saved: null, claimed: null, updated: now, progress: null, result: null,
@@ -205,6 +209,12 @@ export class LocalJobRunner implements JobRecords {
     }
   }
 
+  /** A video job's events (see JobEventLog); null for other kinds. Throws VISAGE_ERR_UNKNOWN_JOB. */
+  events(id: string): JobEventLog | null {
+    this.check();
+    return this.job(id).events;
+  }
+
   async file(id: string, name: string): Promise<JobFile | null> {
     this.check();
     return this.job(id).files.get(name) ?? null;
@@ -222,7 +232,12 @@ export class LocalJobRunner implements JobRecords {
     if (!job || !item) return true;
     item.progress = progress;
     item.updated = new Date();
+    job.events?.notify('progress', progress);
     return job.cancelled !== null || this.closed;
+  }
+
+  videoEvent(jobId: string, _seq: number, event: { type: string }): void {
+    this.jobs.get(jobId)?.events?.push(event.type, event);
   }
 
   async videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void> {
@@ -320,6 +335,12 @@ export class LocalJobRunner implements JobRecords {
 
   /** A job has nothing left to do: its upload goes, and the oldest finished jobs past `keep`. */
   private async ended(job: LocalJob): Promise<void> {
+    if (job.events && !job.events.ended) {
+      // The final event: done, or why not (the route sends the job as GET /v1/videos/{id} shows it).
+      const item = job.items[0];
+      const type = job.cancelled || !item || item.state === 'cancelled' ? 'cancelled' : item.state === 'failed' ? 'failed' : 'done';
+      job.events.end(type, { state: item?.state ?? null, reason: item?.reason ?? null, message: item?.message ?? null });
+    }
     const cleanup = job.cleanup;
     job.cleanup = null;
     if (cleanup) await cleanup().catch(() => undefined);

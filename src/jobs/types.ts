@@ -174,6 +174,11 @@ export interface JobRecords {
   save(jobId: string, seq: number, saved: Record<string, unknown>): Promise<void>;
   /** Records how far a video item is; true when its job was cancelled meanwhile (the item should stop). */
   videoProgress(jobId: string, seq: number, progress: VideoProgress): Promise<boolean>;
+  /**
+   * A video item's track event as it happens (the in-process runner keeps them for
+   * GET /v1/videos/{id}/events; the queue's tables do not: absent there).
+   */
+  videoEvent?(jobId: string, seq: number, event: { type: string }): void;
   /** Records a video item's result and its files (replacing those of an earlier attempt). */
   videoResult(jobId: string, seq: number, result: Record<string, unknown>, files: readonly JobFile[]): Promise<void>;
 }

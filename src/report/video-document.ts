@@ -1,7 +1,7 @@
 // A video's result as a JSON document: what `visage video --json` prints and timeline.json holds,
 // and what a video job (POST /v1/videos) keeps as its result. One writer for both, so the CLI and
 // the server say the same thing.
-import type { VideoSummary, VideoTrack } from '../video/video.ts';
+import type { VideoEvent, VideoSummary, VideoTrack } from '../video/video.ts';
 import type { TimelineTrack } from './video-timeline.ts';
 
 /** The file name of a track's best-face thumbnail, relative to the timeline (as --out writes it). */
@@ -12,6 +12,19 @@ export function trackRecord(track: VideoTrack, thumbnail: string | null, boxes: 
   const { thumbnail: _bytes, boxes: list, ...rest } = track;
   return { ...rest, thumbnail, ...(boxes && list ? { boxes: list } : {}) };
 }
+
+/**
+ * A track event as `visage video --events` prints it (one JSON line), a webhook receives it and
+ * GET /v1/videos/{id}/events sends it: track-start with the track's id and first box, track-end
+ * with the whole track as in the result (no thumbnail, no boxes). Other events: null.
+ */
+export function videoEventRecord(event: VideoEvent) {
+  if (event.type === 'track-start') return { type: event.type, time: event.time, track: event.track };
+  if (event.type === 'track-end') return { type: event.type, time: event.time, track: trackRecord(event.track, null, false) };
+  return null;
+}
+
+export type VideoEventRecord = NonNullable<ReturnType<typeof videoEventRecord>>;
 
 export interface VideoDocumentContext {
   /** The video as the user named it (a path, an upload's name, a URL without credentials). */

@@ -33,6 +33,7 @@ import { subjectRoutes } from './routes/subjects.ts';
 import { negativeRoutes } from './routes/negatives.ts';
 import { systemRoutes } from './routes/system.ts';
 import { DEFAULT_VIDEO_LIMITS, videoRoutes } from './routes/videos.ts';
+import { videoEventRoutes } from './routes/video-events.ts';
 import { LocalJobRunner } from '../jobs/local.ts';
 import type { ServerStore } from './store.ts';
 import { startIndexSync } from './sync.ts';
@@ -305,6 +306,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     : null;
   await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null, local: localJobs });
   await videoRoutes(app, context, { local: localJobs, queue: options.jobs ?? null, limits: videoLimits });
+  await videoEventRoutes(app, context, { local: localJobs, queue: options.jobs ?? null });
   await clusterRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null });
 
   // Thumbnails of faces deleted outside the server (CLI, another process) are dropped at start.

@@ -41,7 +41,7 @@ const done = {
     timingsMs: {decode: 31, detect: 340, check: 7, embed: 290, track: 5},
     settings: {modelId: 'fusion', sameSimilarity: 0.8206, vetoSimilarity: 0.6206, doubtSimilarity: 0.7206, maxGap: 1.5, refreshSeconds: 1, minEmbeddings: 3, flip: true, tiledEvery: 1, identify: true},
   },
-  links: {self: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120', timelineCsv: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120/timeline.csv', summaryHtml: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120/summary.html', job: '/v1/jobs/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120'},
+  links: {self: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120', events: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120/events', timelineCsv: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120/timeline.csv', summaryHtml: '/v1/videos/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120/summary.html', job: '/v1/jobs/3a9f6b79-cc86-4335-ab1b-e0a42a8ef120'},
 };
 const running = { ...done, state: 'running', finished: null, progress: {seconds: 0, duration: 2.1, frames: 1, percent: 0, framesPerSecond: 2.15, speed: 0, etaSeconds: null}, result: null };
 const submitted = { ...running, progress: null };
@@ -94,9 +94,10 @@ const VIDEO_JOB = {
         tracks: { type: 'array', items: TRACK },
         people: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, subject: { type: ['string', 'null'] }, tracks: { type: 'array', items: { type: 'integer' } }, seconds: { type: 'number' }, appearances: { type: 'array', items: { type: 'array', items: { type: 'number' } } } } } },
         faces: { type: 'object' }, timingsMs: { type: 'object' }, settings: { type: 'object' },
+        webhook: { type: 'object', description: 'only for a job given a webhook: its URL (without credentials) and the POSTs answered 2xx, failed (an error status, refused, or over 10 s) and never sent (over 100 waiting)', properties: { url: { type: 'string' }, posted: { type: 'integer' }, failed: { type: 'integer' }, dropped: { type: 'integer' } } },
       },
     },
-    links: { type: 'object', properties: { self: { type: 'string' }, timelineCsv: { type: 'string' }, summaryHtml: { type: 'string' }, job: { type: 'string' } } },
+    links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string', description: 'the job\'s events as Server-Sent Events' }, timelineCsv: { type: 'string' }, summaryHtml: { type: 'string' }, job: { type: 'string' } } },
   },
 };
 
@@ -112,7 +113,10 @@ export function videoPaths(op: (tag: string, summary: string, extra: Json) => Js
           content: {
             'multipart/form-data': { schema: { type: 'object', required: ['video'], properties: { video: { type: 'string', format: 'binary' }, ...OPTIONS } } },
             'video/mp4': { schema: { type: 'string', format: 'binary' }, description: 'also any video/* or application/octet-stream: the video alone, options in the query' },
-            'application/json': { schema: { type: 'object', required: ['url'], properties: { url: { type: 'string', description: 'an http(s) or rtsp(s) URL' }, ...OPTIONS } }, example: { url: 'rtsp://camera.local/stream1', to: 600, fps: 2 } },
+            'application/json': {
+              schema: { type: 'object', required: ['url'], properties: { url: { type: 'string', description: 'an http(s) or rtsp(s) URL' }, webhook: { type: 'string', description: 'admin keys only (also as a form field of an upload): an http(s) URL POSTed each track event as JSON (the data of GET /v1/videos/{id}/events\' track-start / track-end), in order, by whichever process runs the job (the queue\'s workers too); a failure is counted in result.webhook, never fatal' }, ...OPTIONS } },
+              example: { url: 'rtsp://camera.local/stream1', to: 600, fps: 2, webhook: 'http://localhost:8123/hooks/door' },
+            },
           },
         },
         responses: { 202: json(VIDEO_JOB, 'the job (Location: /v1/videos/{id})', submitted), ...errors(400, 401, 403, 413, 415, 503) },
@@ -128,6 +132,16 @@ export function videoPaths(op: (tag: string, summary: string, extra: Json) => Js
         responses: { 200: json(VIDEO_JOB, 'OK (while it runs: state running, progress, result null)', done), ...errors(401, 403, 404) },
       }),
       delete: op('videos', 'Cancel a video job (the same as POST /v1/videos/{id}/cancel)', { responses: { 200: json(VIDEO_JOB, 'cancelled (or already finished: unchanged)', { ...running, state: 'cancelled' }), ...errors(401, 403, 404) } }),
+    },
+    '/v1/videos/{id}/events': {
+      parameters: [ID, { name: 'Last-Event-ID', in: 'header', required: false, description: 'the id of the last event received: only later ones are sent (a reconnecting EventSource sends it)', schema: { type: 'integer' } }],
+      get: op('videos', 'A video job\'s events as they happen, as Server-Sent Events (for a live stream or camera)', {
+        description: 'text/event-stream. A job run in this process: `track-start` and `track-end` as they happen (numbered `id:` lines; the data is the JSON line `visage video --events` prints), `progress` about once a second (not numbered), and last `done`, `failed` or `cancelled` whose data is the job as GET /v1/videos/{id} shows it; then the stream ends. A client connecting late gets the events so far first (up to 1000 kept per job, the oldest dropped first: `dropped` says how many it missed; jobs are kept in memory, lost on restart). A job on the queue runs in a worker process whose track events do not reach this server: its stream has `progress` (from the job record, once a second) and the same last event with the whole result; for each event as it happens, give such a job a `webhook`. A comment line every 15 s keeps proxies from closing a quiet stream. At most 64 streams are open at once (then 503).',
+        responses: {
+          200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' }, example: 'id: 1\nevent: track-start\ndata: {"type":"track-start","time":0.5,"track":{"id":1,"box":{"x":229.4,"y":37.3,"width":92.0,"height":117.8}}}\n\nevent: progress\ndata: {"seconds":1.5,"duration":null,"frames":4,"percent":null,"framesPerSecond":2.1,"speed":1.02,"etaSeconds":null}\n\nid: 2\nevent: track-end\ndata: {"type":"track-end","time":4.5,"track":{"id":1,"subject":null,"label":"unknown-1","start":0.5,"end":3,"frames":6,"confidence":1,"thumbnail":null}}\n\nid: 3\nevent: done\ndata: {"id":"3a9f6b79-cc86-4335-ab1b-e0a42a8ef120","kind":"video","state":"completed","result":{"tracks":[]}}\n\n' } } },
+          ...errors(401, 403, 404, 503),
+        },
+      }),
     },
     '/v1/videos/{id}/cancel': {
       parameters: [ID],

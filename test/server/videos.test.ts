@@ -286,6 +286,18 @@ test('keys: an upload needs a recognise key, a URL an admin key; a recognise key
     assert.equal(theirs.statusCode, 403);
     assert.equal((await keyed.app.inject({ url: `/v1/videos/${id}`, headers: as(bob) })).statusCode, 200);
     assert.equal((await keyed.app.inject({ method: 'DELETE', url: `/v1/videos/${id}`, headers: as(admin) })).statusCode, 200);
+    // Its events: the rules of GET /v1/videos/{id} (a recognise key); cancelled, so the stream ends with that.
+    assert.equal((await keyed.app.inject({ url: `/v1/videos/${id}/events` })).statusCode, 401);
+    const events = await keyed.app.inject({ url: `/v1/videos/${id}/events`, headers: as(bob) });
+    assert.equal(events.statusCode, 200);
+    assert.match(String(events.headers['content-type']), /^text\/event-stream/);
+    assert.match(events.body, /event: cancelled\ndata: \{"id":"[^"]+","kind":"video","state":"cancelled"/);
+    // A webhook, like a URL, makes the server connect somewhere: admin keys only.
+    const hooked = await keyed.app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'rtsp://camera.invalid/live', webhook: 'http://127.0.0.1:9/hook' }, headers: as(alice) });
+    assert.equal(hooked.statusCode, 403);
+    const hookedUpload = await post(keyed.app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, webhook: 'http://127.0.0.1:9/hook' }, as(alice));
+    assert.equal(hookedUpload.statusCode, 403);
+    assert.match(hookedUpload.json().error.message, /webhook needs an admin key/);
   } finally {
     await keyed.close();
   }
@@ -315,6 +327,14 @@ test('PostgreSQL with a visage worker process: the same POST runs on the queue; 
     assert.equal(thumb.statusCode, 200);
     assert.deepEqual([...thumb.rawPayload.subarray(0, 3)], [0xff, 0xd8, 0xff]);
     assert.match((await app.inject({ url: `/v1/videos/${id}/timeline.csv` })).body, new RegExp(`,${LIN},yes,`));
+    // Its events from another process: no track events here, the final one with the result.
+    const events = await app.inject({ url: `/v1/videos/${id}/events` });
+    assert.equal(events.statusCode, 200);
+    assert.match(events.body, /track events do not reach this server/);
+    assert.doesNotMatch(events.body, /event: track-/);
+    const final = /event: done\ndata: (.*)\n\n$/.exec(events.body);
+    assert.ok(final, events.body.slice(-300));
+    assert.equal(JSON.parse(final[1]!).result.tracks.length, job.result.tracks.length);
     // In the job tables: the upload's bytes dropped once done, the job listed with the others.
     const generic = (await app.inject({ url: `/v1/jobs/${id}` })).json();
     assert.equal(generic.kind, 'video');

@@ -5,36 +5,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/gallery/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { tempDir, VISAGE_ARGS } from '../helpers/cli.ts';
+import { startLiveHttpStream } from './live-source.ts';
 
 const skip = skipUnless('media', 'hamilton_clip.mp4');
-const FFMPEG = process.env.VISAGE_FFMPEG ?? 'ffmpeg';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('a live HTTP stream: track events arrive on stdout while the stream plays; exit 0 when it ends', { skip, timeout: 120_000 }, async (t) => {
   const temp = await tempDir('visage-live-');
   const db = path.join(temp.dir, 'empty.db'); // nobody enrolled: every track is a stranger
   await (await openSqliteGallery(db)).close();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/live.ts`;
   // 8 s of the clip, played at its own pace: the stream lasts about 8 s of wall time.
-  const streamer = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-re', '-t', '8', '-i', dataset('media', 'hamilton_clip.mp4'),
-    '-an', '-c:v', 'mpeg2video', '-q:v', '4', '-f', 'mpegts', '-listen', '1', url], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let streamEnded = false;
-  const streamerExit = new Promise<number | null>((resolve) => streamer.on('exit', (code) => { streamEnded = true; resolve(code); }));
+  const stream = await startLiveHttpStream(dataset('media', 'hamilton_clip.mp4'), 8);
+  const url = stream.url;
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500)); // ffmpeg opens its port
     const started = performance.now();
     const child = spawn(process.execPath, [...VISAGE_ARGS, 'video', url, '--db', db, '--fps', '2', '--events', '--timeout', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: { type: string; at: number; whileStreaming: boolean; label?: string }[] = [];
@@ -45,7 +31,7 @@ test('a live HTTP stream: track events arrive on stdout while the stream plays; 
       for (let n = buffered.indexOf('\n'); n >= 0; n = buffered.indexOf('\n')) {
         const event = JSON.parse(buffered.slice(0, n));
         buffered = buffered.slice(n + 1);
-        lines.push({ type: event.type, at: (performance.now() - started) / 1000, whileStreaming: !streamEnded, label: event.track?.label });
+        lines.push({ type: event.type, at: (performance.now() - started) / 1000, whileStreaming: stream.playing(), label: event.track?.label });
       }
     });
     let stderr = '';
@@ -60,8 +46,7 @@ test('a live HTTP stream: track events arrive on stdout while the stream plays; 
     assert.equal(lines.filter((l) => l.type === 'track-end').length, starts.length, 'every track that started ended');
     assert.ok(lines.filter((l) => l.type === 'track-end').every((l) => /^unknown-\d+$/.test(l.label ?? '')), `no gallery: everyone is a stranger: ${JSON.stringify(lines)}`);
   } finally {
-    streamer.kill('SIGKILL');
-    await streamerExit;
+    await stream.close();
     await temp.remove();
   }
 });

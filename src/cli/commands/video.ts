@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../../face/match/index.ts';
 import { timelineCsv, timelineHtml } from '../../report/video-timeline.ts';
-import { thumbnailName, timelineFacts, timelineRows, trackRecord, videoDocument } from '../../report/video-document.ts';
+import { thumbnailName, timelineFacts, timelineRows, videoDocument, videoEventRecord } from '../../report/video-document.ts';
 import { writeAnnotatedVideo } from '../../video/annotate.ts';
+import { WebhookPoster } from '../../video/webhook.ts';
 import { DEFAULT_FPS, DEFAULT_TIMEOUT_MS, FFMPEG_ENV } from '../../video/source.ts';
 import type { VideoEvent, VideoOptions, VideoSummary, VideoTrack } from '../../video/video.ts';
 import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
@@ -67,17 +68,6 @@ function videoProgress(stream: NodeJS.WriteStream = process.stderr) {
     },
     done() { if (stream.isTTY) stream.write('\r\x1b[K'); },
   };
-}
-
-/** POSTs one event as JSON; false when it failed or took over 10 s. */
-async function post(url: string, body: unknown): Promise<boolean> {
-  try {
-    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-    await answer.arrayBuffer().catch(() => undefined);
-    return answer.ok;
-  } catch {
-    return false;
-  }
 }
 
 export async function videoCommand(argv: string[]): Promise<number> {
@@ -150,7 +140,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   let summary: VideoSummary | undefined;
-  const posts: Promise<boolean>[] = [];
+  const webhook = values.webhook ? new WebhookPoster(values.webhook) : null;
   const bar = values.events ? null : videoProgress();
   try {
     const usedThreshold = recognizer.threshold;
@@ -161,16 +151,16 @@ export async function videoCommand(argv: string[]): Promise<number> {
       if (event.type === 'start') from = event.info.from;
       else if (event.type === 'progress') bar?.update(event, from);
       else if (event.type === 'summary') summary = event.summary;
-      if ((values.events || values.webhook) && (event.type === 'track-start' || event.type === 'track-end')) {
-        const record = event.type === 'track-end' ? { type: event.type, time: event.time, track: trackRecord(event.track, null, false) } : event;
-        if (values.events) process.stdout.write(`${JSON.stringify(record)}\n`);
-        if (values.webhook) posts.push(post(values.webhook, record));
-      }
+      const record = videoEventRecord(event);
+      if (record && values.events) process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (record) webhook?.post(record);
     }
     bar?.done();
-    const delivered = await Promise.all(posts);
-    const failedPosts = delivered.filter((ok) => !ok).length;
-    if (failedPosts) process.stderr.write(`visage: warning: ${failedPosts} of ${delivered.length} webhook POSTs to ${values.webhook} failed\n`);
+    if (webhook) {
+      const sent = await webhook.settle();
+      const lost = sent.failed + sent.dropped;
+      if (lost) process.stderr.write(`visage: warning: ${lost} of ${sent.posted + lost} webhook POSTs to ${values.webhook} failed (${sent.failed} failed or timed out, ${sent.dropped} never sent)\n`);
+    }
     const result = summary!;
     let thumbs: Map<number, string> = new Map();
     if (out) {

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VisageError } from '../../errors.ts';
 import { DECISION_STRATEGIES } from '../../face/match/index.ts';
-import { thumbnailName, videoDocument } from '../../report/video-document.ts';
+import { thumbnailName, videoDocument, videoEventRecord } from '../../report/video-document.ts';
 import type { VideoEvent, VideoSummary } from '../../video/video.ts';
+import { WebhookPoster, type WebhookCounts } from '../../video/webhook.ts';
 import type { JobFile, JobKindSpec } from '../kind.ts';
 import type { VideoJobOptions, VideoProgress } from '../types.ts';
 
@@ -119,7 +120,14 @@ export const VIDEO_KIND: JobKindSpec = {
       let last = 0;
       let cancelled = false;
       let summary: VideoSummary | undefined;
+      // A webhook (params.webhook, set by an admin): each track event POSTed from wherever the job runs.
+      const webhook = typeof job.params.webhook === 'string' ? new WebhookPoster(job.params.webhook) : null;
       for await (const event of recognizer.video(source, { ...videoOptions, threshold, strategy, thumbnails: true, boxes: false, signal: abort.signal })) {
+        const record = videoEventRecord(event);
+        if (record) {
+          context.store.videoEvent?.(item.jobId, item.seq, record);
+          webhook?.post(record);
+        }
         if (event.type === 'start') from = event.info.from;
         else if (event.type === 'summary') summary = event.summary;
         else if (event.type === 'progress' && Date.now() - last >= PROGRESS_INTERVAL_MS) {
@@ -137,11 +145,12 @@ export const VIDEO_KIND: JobKindSpec = {
         files.push({ name: thumbnailName(track.id), type: 'image/jpeg', data: track.thumbnail });
       }
       // Named as the client named it: never the worker's temporary path, nor a URL's credentials.
+      const delivered: (WebhookCounts & { url: string }) | null = webhook ? { url: urlForDisplay(webhook.url), ...await webhook.settle() } : null;
       const document = videoDocument({ ...summary, info: { ...summary.info, source: name }, source: { ...summary.source, ...(summary.source.error ? { error: { ...summary.source.error, message: named(summary.source.error.message) } } : {}) } }, {
         source: name, modelId: recognizer.modelId, threshold: threshold ?? recognizer.threshold, strategy: strategy ?? recognizer.strategy, thumbnails, boxes: false,
       });
       await context.store.videoProgress(item.jobId, item.seq, finalProgress(summary));
-      await context.store.videoResult(item.jobId, item.seq, document as unknown as Record<string, unknown>, files);
+      await context.store.videoResult(item.jobId, item.seq, { ...document, ...(delivered ? { webhook: delivered } : {}) }, files);
       const known = summary.people.filter((p) => p.subject).length;
       const said = `${summary.tracks.length} track(s) in ${summary.seconds.toFixed(2)} s of video: ${known} known people, ${summary.people.length - known} stranger(s)`;
       if (summary.stopped && !cancelled) {

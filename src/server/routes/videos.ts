@@ -71,6 +71,15 @@ function videoOptions(fields: Record<string, unknown>): VideoJobOptions {
   return checkVideoJobOptions(options);
 }
 
+/** A job's webhook (POSTed each track event by whoever runs the job): admin keys only, as a URL source. */
+function checkWebhook(request: FastifyRequest, webhook: unknown): string {
+  if (request.apiKey && request.apiKey.scope !== 'admin') throw new VisageError('VISAGE_ERR_FORBIDDEN', `a webhook needs an admin key (the server connects to it); key ${request.apiKey.id} has scope ${request.apiKey.scope}`);
+  let parsed: URL;
+  try { parsed = new URL(String(webhook)); } catch { throw new VisageError('VISAGE_ERR_BAD_INPUT', `webhook is not a URL: ${shown(String(webhook))}`); }
+  if (!/^https?:$/.test(parsed.protocol)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `webhook must be an http(s) URL, got ${shown(parsed.protocol)}`);
+  return parsed.toString();
+}
+
 /** Streams a body (or a multipart file) into `target`, refusing it past `maxBytes`. */
 async function saveStream(stream: Readable & { truncated?: boolean }, target: string, maxBytes: number, what: string): Promise<number> {
   let size = 0;
@@ -152,7 +161,7 @@ export function videoJson(job: JobDetail) {
     source: video?.source ?? null, options: (job.params.options ?? {}) as VideoJobOptions,
     progress: video?.progress ?? null, error: video?.error ?? null,
     result: result ? { ...result, tracks: result.tracks.map((t) => ({ ...t, thumbnail: t.thumbnail ? `${base}/${t.thumbnail}` : null })) } : null,
-    links: { self: base, timelineCsv: `${base}/timeline.csv`, summaryHtml: `${base}/summary.html`, job: `/v1/jobs/${job.id}` },
+    links: { self: base, events: `${base}/events`, timelineCsv: `${base}/timeline.csv`, summaryHtml: `${base}/summary.html`, job: `/v1/jobs/${job.id}` },
   };
 }
 
@@ -217,9 +226,10 @@ export async function videoRoutes(app: FastifyInstance, context: ServerContext, 
       receiving++;
       try {
         const received = await receive(request, dir, limits);
-        const { url, ...rest } = received.fields;
+        const { url, webhook, ...rest } = received.fields;
         const jobOptions = videoOptions(rest);
         const params: Record<string, unknown> = { owner: request.apiKey?.id ?? null };
+        if (webhook !== undefined && webhook !== '') params.webhook = checkWebhook(request, webhook);
         let summary: JobSummary;
         if (url !== undefined && url !== '') {
           if (received.file) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'send a video or a url, not both');
