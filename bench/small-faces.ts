@@ -113,6 +113,16 @@ async function main(): Promise<void> {
   console.log('| condition | face size | identify rise | pair rise |');
   console.log('|---|---|---|---|');
   for (const r of rises) console.log(`| ${r.condition} | ${r.size.toFixed(0)} | ${r.identify >= 0 ? '+' : ''}${f4(r.identify)} | ${r.pair >= 0 ? '+' : ''}${f4(r.pair)} |`);
+  // SMALL_FACE_RISES: per shrink factor, the stricter of colour and grey at the smaller of their
+  // median sizes; none from the full-size faces' p10 up; a smaller face never held to less.
+  const points = shrinks.map((shrink) => {
+    const of = rises.filter((r) => tails.find((t) => t.condition === r.condition)!.shrink === shrink);
+    return { size: Math.round(Math.min(...of.map((r) => r.size))), identify: Math.max(0, ...of.map((r) => r.identify)), pair: Math.max(0, ...of.map((r) => r.pair)) };
+  }).sort((a, b) => a.size - b.size);
+  for (let i = points.length - 2; i >= 0; i--) for (const k of ['identify', 'pair'] as const) points[i]![k] = Math.max(points[i]![k], points[i + 1]![k]);
+  const zero = Math.round(Math.min(...tails.filter((t) => t.shrink === 1).map((t) => t.sizeP10)));
+  const list = (k: 'identify' | 'pair') => [...points.map((p) => `{ size: ${p.size}, rise: ${p[k].toFixed(4)} }`), `{ size: ${zero}, rise: 0 }`].join(', ');
+  console.log(`\nSMALL_FACE_RISES points: identify [${list('identify')}], pair [${list('pair')}]`);
 }
 
 await main();

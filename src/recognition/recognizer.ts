@@ -291,7 +291,10 @@ export class Recognizer {
     return { width: analysis.width, height: analysis.height, modelId: this.modelId, threshold, strategy, faces };
   }
 
-  /** The decision for one embedding of the matching model (for callers that analysed the image themselves). */
+  /**
+   * The decision for one embedding of the matching model (for callers that analysed the image
+   * themselves). Its face's size is not known here: no small-face rise (give a threshold for one).
+   */
   async identifyEmbedding(embedding: ArrayLike<number>, options: IdentifyCallOptions = {}): Promise<Omit<IdentifiedFace, 'box' | 'score' | 'quality'>> {
     this.check();
     const { strategy, threshold } = this.decision(options);
