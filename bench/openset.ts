@@ -22,7 +22,9 @@ import { isGreyImage } from '../src/face/quality/quality.ts';
 import { CONVERTER_VERSION } from '../src/models/store.ts';
 import { contentHash, openSqliteGallery, SearchIndex } from '../src/gallery/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../src/face/match/index.ts';
-import { DEFAULT_STRATEGY, defaultThreshold } from '../src/face/match/index.ts';
+import { DEFAULT_STRATEGY, defaultThreshold, SMALL_FACE_RISES } from '../src/face/match/index.ts';
+import type { EmbedderId } from '../src/config.ts';
+import type { Box } from '../src/types.ts';
 import { datasetsRoot } from '../test/helpers/datasets.ts';
 import { chooseFace, createDefaultAnalyzer, embeddingForm, FaceEmbeddings, type EmbeddedFace } from './openset/embed.ts';
 import { loadPart, PART_IDS, type Part, type PartId } from './openset/parts.ts';
@@ -124,6 +126,9 @@ interface PartRun {
   shortEnrolment: number;
 }
 
+/** The threshold a probe is held to: its image's file, its face's box. */
+type HeldTo = (file: string, box: Box) => Promise<number>;
+
 const greyFiles = new Map<string, Promise<boolean>>();
 /** Whether an image file is grey, as Analysis.grey says (decoded as the library decodes it). */
 function isGreyFile(file: string): Promise<boolean> {
@@ -132,7 +137,7 @@ function isGreyFile(file: string): Promise<boolean> {
   return grey;
 }
 
-async function runPart(part: Part, seed: number, store: FaceEmbeddings, options: Options, embedder: string, threshold: number, folder: string, greyGap: number): Promise<PartRun> {
+async function runPart(part: Part, seed: number, store: FaceEmbeddings, options: Options, embedder: string, threshold: number, folder: string, held: HeldTo): Promise<PartRun> {
   const labelled = new Map<string, Labelled[]>();
   let multiFace = 0, images = 0;
   for (const person of part.people) {
@@ -179,7 +184,7 @@ async function runPart(part: Part, seed: number, store: FaceEmbeddings, options:
         for (const [truth, list] of [[true, knownProbes], [false, strangerProbes]] as const) {
           for (const probe of list) {
             const answer = index.identify(probe.face!.embedding, { threshold, strategy, k: 1 });
-            const shift = greyGap !== 0 && await isGreyFile(probe.file) ? greyGap : 0;
+            const shift = await held(probe.file, probe.face!.box) - threshold;
             // An empty gallery (nobody enrolled) answers nothing: below every threshold.
             scored.push({ truth: truth ? probe.person : null, best: answer.candidates[0]?.name ?? '', similarity: answer.similarity === null ? -Infinity : answer.similarity - shift });
           }
@@ -304,15 +309,23 @@ async function main(): Promise<void> {
   const system = `visage-${embedder}${DEFAULTS.flip ? '-flip' : ''}`;
   const libraryStrategy = DEFAULT_STRATEGY;
   const threshold = options.threshold ?? defaultThreshold(embedder, DEFAULT_STRATEGY);
-  // As the library does (Recognizer.identify), a grey probe image is held to the grey threshold
-  // when none is given: its similarity is lowered by the gap between the two, so that one threshold
-  // decides for every probe (the "threshold @ FAR 1%" columns are then on that shifted scale).
-  const greyGap = options.threshold === undefined ? defaultThreshold(embedder, DEFAULT_STRATEGY, true) - threshold : 0;
+  // As the library does (Recognizer.identify), with no threshold given a grey probe image is held to
+  // the grey threshold and a small face to a stricter one (thresholds.ts, SMALL_FACE_RISES): its
+  // similarity is lowered by the gap between its own threshold and the colour one, so that one
+  // threshold decides for every probe (the "threshold @ FAR 1%" columns are then on that shifted scale).
+  const held: HeldTo = options.threshold !== undefined ? async () => threshold
+    : async (file, box) => defaultThreshold(embedder, DEFAULT_STRATEGY, await isGreyFile(file), Math.min(box.width, box.height));
+  const greyThreshold = defaultThreshold(embedder, DEFAULT_STRATEGY, true);
+  const rises = SMALL_FACE_RISES[embedder as EmbedderId]?.identify;
   const thresholdNote = options.threshold !== undefined ? 'from --threshold'
     : `the library's default for ${embedder} with ${DEFAULT_STRATEGY}, src/face/match/thresholds.ts`
-      + (defaultThreshold(embedder, DEFAULT_STRATEGY, true) !== defaultThreshold(embedder, DEFAULT_STRATEGY)
-        ? `; grey probe images are held to the grey threshold ${defaultThreshold(embedder, DEFAULT_STRATEGY, true)}, as the library holds them (their similarities are shown lowered by the gap)`
-        : '');
+      + (greyThreshold !== threshold
+        ? `; grey probe images are held to the grey threshold ${greyThreshold}, as the library holds them`
+        : '')
+      + (rises?.length
+        ? `; faces under ${rises.at(-1)!.size} px to a stricter one (up to +${Math.max(...rises.map((r) => r.rise))} under ${rises[0]!.size} px, SMALL_FACE_RISES)`
+        : '')
+      + ' (their similarities are shown lowered by the gap)';
   log(`bench:openset: threshold ${threshold} (${thresholdNote})`);
 
   const parts: Part[] = [];
@@ -342,7 +355,7 @@ async function main(): Promise<void> {
     for (let split = 0; split < options.splits; split++) {
       const seed = options.seed + split;
       for (const part of parts) {
-        const run = await runPart(part, seed, store, options, embedder, threshold, folder, greyGap);
+        const run = await runPart(part, seed, store, options, embedder, threshold, folder, held);
         runs.push(run);
         log(`${part.id}, seed ${seed}: ${run.known.length} known (${run.enrolled} faces enrolled), ${run.strangers.length} strangers (${run.strangers.join(', ')})`);
       }

@@ -122,12 +122,23 @@ export class Recognizer {
     return this.decision({}).threshold;
   }
 
-  /** A call's strategy and threshold: its own, else this recognizer's, else the strategy's calibrated default. */
-  private decision(options: { threshold?: number; strategy?: DecisionStrategy }, grey = false): { strategy: DecisionStrategy; threshold: number } {
+  /**
+   * A call's strategy and threshold: its own, else this recognizer's, else the strategy's calibrated
+   * default (`explicit` false: then a small face's threshold rises, see faceThreshold).
+   */
+  private decision(options: { threshold?: number; strategy?: DecisionStrategy }, grey = false): { strategy: DecisionStrategy; threshold: number; explicit: boolean; grey: boolean } {
     const strategy = options.strategy === undefined ? this.strategy : checkStrategy(options.strategy);
-    const threshold = options.threshold !== undefined ? checkThreshold(options.threshold, 'threshold')
-      : this.thresholdOption ?? defaultThreshold(this.modelId, strategy, grey);
-    return { strategy, threshold };
+    const given = options.threshold !== undefined ? checkThreshold(options.threshold, 'threshold') : this.thresholdOption;
+    return { strategy, threshold: given ?? defaultThreshold(this.modelId, strategy, grey), explicit: given !== undefined, grey };
+  }
+
+  /**
+   * The threshold one face is held to: the decision's, or, for a default one, the default for the
+   * face's size (a small face's is stricter: thresholds.ts, SMALL_FACE_RISES). A threshold given
+   * by the caller or the recognizer's options is used as given for every face.
+   */
+  private faceThreshold(decision: { strategy: DecisionStrategy; threshold: number; explicit: boolean; grey: boolean }, size: number | undefined): number {
+    return decision.explicit ? decision.threshold : defaultThreshold(this.modelId, decision.strategy, decision.grey, size);
   }
 
   private check(): void {
@@ -254,8 +265,10 @@ export class Recognizer {
     const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
     const attributes = [...new Set([...(options.attributes ?? []), ...(requireLive ? ['liveness' as const] : [])])];
     const [analysis] = await Promise.all([this.visage.analyze(image, attributes.length ? { attributes } : {}), this.loadIndex()]);
-    // A grey image is held to the grey thresholds (thresholds.ts, GREY_THRESHOLDS).
-    const { strategy, threshold } = this.decision(options, analysis.grey);
+    // A grey image is held to the grey thresholds (thresholds.ts, GREY_THRESHOLDS), a small face to
+    // a stricter one still (SMALL_FACE_RISES).
+    const decision = this.decision(options, analysis.grey);
+    const { strategy, threshold } = decision;
     const index = await this.searchIndex();
     // With oncePerImage, search a few more subjects than listed, for the alternatives.
     const searchK = once ? Math.max(k, 5) : k;
@@ -265,15 +278,23 @@ export class Recognizer {
         // Not matched at all: a spoof must not learn whom it resembles either.
         return { box: face.box, score: face.score, quality: face.quality, name: null, subjectId: null, similarity: null, candidates: [], ...extra, refused: 'not-live' as const };
       }
-      const result = this.match(index, face.embeddings[this.modelId]!, { threshold, strategy, k: searchK });
-      return { box: face.box, score: face.score, quality: face.quality, ...result, ...extra };
+      const own = this.faceThreshold(decision, face.quality.size);
+      const raised = own > threshold ? { threshold: own, thresholdReason: 'small-face' as const } : {};
+      const result = this.match(index, face.embeddings[this.modelId]!, { threshold: own, strategy, k: searchK });
+      return { box: face.box, score: face.score, quality: face.quality, ...result, ...raised, ...extra };
     });
-    if (once) assignOncePerImage(faces.filter((f) => !f.refused), threshold);
+    if (once) {
+      const matched = faces.filter((f) => !f.refused);
+      assignOncePerImage(matched, matched.map((f) => f.threshold ?? threshold));
+    }
     for (const face of faces) face.candidates = face.candidates.slice(0, k);
     return { width: analysis.width, height: analysis.height, modelId: this.modelId, threshold, strategy, faces };
   }
 
-  /** The decision for one embedding of the matching model (for callers that analysed the image themselves). */
+  /**
+   * The decision for one embedding of the matching model (for callers that analysed the image
+   * themselves). Its face's size is not known here: no small-face rise (give a threshold for one).
+   */
   async identifyEmbedding(embedding: ArrayLike<number>, options: IdentifyCallOptions = {}): Promise<Omit<IdentifiedFace, 'box' | 'score' | 'quality'>> {
     this.check();
     const { strategy, threshold } = this.decision(options);
@@ -289,10 +310,11 @@ export class Recognizer {
     this.check();
     const { threshold, strategy, ...rest } = options ?? {};
     this.decision({ threshold, strategy }); // a bad option or a missing threshold fails before any work
-    return trackVideo(this.visage, source, rest, async (embedding, grey) => {
+    return trackVideo(this.visage, source, rest, async (embedding, grey, size) => {
       const decision = this.decision({ threshold, strategy }, grey);
-      const { name, subjectId, similarity } = this.match(await this.searchIndex(), embedding, { ...decision, k: 1 });
-      return { name, subjectId, similarity, threshold: decision.threshold };
+      const own = this.faceThreshold(decision, size);
+      const { name, subjectId, similarity } = this.match(await this.searchIndex(), embedding, { threshold: own, strategy: decision.strategy, k: 1 });
+      return { name, subjectId, similarity, threshold: own };
     });
   }
 
@@ -339,11 +361,12 @@ export class Recognizer {
     if (options.threshold === undefined) defaultThreshold(this.modelId, 'pair'); else checkThreshold(options.threshold, 'threshold');
     const requireLive = checkRequireLive(options.requireLive) ?? this.requireLive;
     const [known, analysis] = await Promise.all([this.gallery.getSubject(subject), this.visage.analyze(image, requireLive ? { attributes: ['liveness'] } : {}), this.loadIndex()]);
-    const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair', analysis.grey) : options.threshold;
     const index = await this.searchIndex();
     const i = largestFaceIndex(analysis.faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     const face = analysis.faces[i]!;
+    // The default pair threshold for the image's face: grey, and its size (thresholds.ts).
+    const threshold = options.threshold === undefined ? defaultThreshold(this.modelId, 'pair', analysis.grey, face.quality.size) : options.threshold;
     if (requireLive) refuseSpoof(face, image);
     const match = index.bestFaceOf(face.embeddings[this.modelId]!, known.id);
     if (!match) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${known.name} has no face enrolled with ${this.modelId}`);
@@ -420,14 +443,16 @@ export async function verifyFaces(visage: Visage, a: ImageInput, b: ImageInput, 
   const analyzeOptions = requireLive ? { attributes: ['liveness' as const] } : {};
   const first = await visage.analyze(a, analyzeOptions);
   const second = await visage.analyze(b, analyzeOptions);
-  // Either image grey: the grey pair threshold (thresholds.ts, GREY_THRESHOLDS).
-  const threshold = options.threshold === undefined ? defaultThreshold(modelId, 'pair', first.grey || second.grey) : options.threshold;
   const pick = (faces: Face[], image: ImageInput) => {
     const i = largestFaceIndex(faces);
     if (i < 0) throw new VisageError('VISAGE_ERR_BAD_INPUT', `no face found in ${typeof image === 'string' ? image : 'the image'}`);
     return faces[i]!;
   };
   const fa = pick(first.faces, a), fb = pick(second.faces, b);
+  // Either image grey: the grey pair threshold (thresholds.ts, GREY_THRESHOLDS); raised for the
+  // smaller of the two faces when it is small (SMALL_FACE_RISES).
+  const threshold = options.threshold === undefined
+    ? defaultThreshold(modelId, 'pair', first.grey || second.grey, Math.min(fa.quality.size, fb.quality.size)) : options.threshold;
   if (requireLive) { refuseSpoof(fa, a); refuseSpoof(fb, b); }
   const similarity = cosine(fa.embeddings[modelId]!, fb.embeddings[modelId]!);
   return { same: similarity >= threshold, similarity, threshold, modelId, a: { box: fa.box, faces: first.faces.length }, b: { box: fb.box, faces: second.faces.length } };

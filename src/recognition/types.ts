@@ -115,6 +115,13 @@ export interface IdentifiedFace {
   attributes?: FaceAttributes;
   /** Set when the face was not matched because the call required a live face and this one is not. */
   refused?: 'not-live';
+  /**
+   * Set when this face was held to a stricter threshold than the image's (Identification.threshold),
+   * with the reason: 'small-face', a face small in its image (thresholds.ts, SMALL_FACE_RISES).
+   * Only with the default thresholds; a threshold given is used as given.
+   */
+  threshold?: number;
+  thresholdReason?: 'small-face';
 }
 
 export interface Identification {

@@ -24,7 +24,8 @@ export interface FrameAnalyzer {
 }
 
 /** The open-set decision for one embedding (the recognizer's identifyEmbedding). */
-export type IdentifyFace = (embedding: Float32Array, grey: boolean) => Promise<FaceMatchResult>;
+/** `size`: the face's FaceQuality.size (a small face is held to a stricter default threshold). */
+export type IdentifyFace = (embedding: Float32Array, grey: boolean, size: number) => Promise<FaceMatchResult>;
 
 export interface VideoOptions extends VideoSourceOptions {
   /** Seconds a track may go unseen before it ends (default 1.5). */
@@ -314,7 +315,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
         for (const [i, k] of toEmbed.entries()) {
           const face = analysis.faces[i]!;
           const embedding = normalised(Float32Array.from(face.embeddings[modelId]!));
-          const match = identify ? await identify(embedding, analysis.grey) : null;
+          const match = identify ? await identify(embedding, analysis.grey, face.quality.size) : null;
           faces[k] = { embedding, weight: faceWeight(face.quality, face.score), quality: face.quality, grey: analysis.grey, match };
         }
         clock.stop('identify');
@@ -328,7 +329,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
           clock.start();
           for (const [i, k] of near.entries()) {
             const embedding = normalised(Float32Array.from(mirrored.faces[i]!.embeddings[modelId]!));
-            faces[k] = { ...faces[k]!, embedding, match: await identify!(embedding, mirrored.grey) };
+            faces[k] = { ...faces[k]!, embedding, match: await identify!(embedding, mirrored.grey, faces[k]!.quality.size) };
           }
           clock.stop('identify');
           facesMirrored += near.length;

@@ -164,7 +164,7 @@ export async function identifyCommand(argv: string[]): Promise<number> {
         if (r.error) rows.push([r.file, '-', '', `error: ${r.error.message}`, '']);
         else if (r.faces!.length === 0) rows.push([r.file, '-', '', 'no face', '']);
         for (const [i, f] of (r.faces ?? []).entries()) {
-          const row = [r.file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`, f.refused ? 'NOT LIVE' : f.name ?? 'UNKNOWN', fixed(f.similarity)];
+          const row = [r.file, String(i + 1), `${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}x${Math.round(f.box.height)}`, f.refused ? 'NOT LIVE' : f.name ?? (f.thresholdReason === 'small-face' ? `UNKNOWN (small face: needs ${f.threshold!.toFixed(4)})` : 'UNKNOWN'), fixed(f.similarity)];
           if (top > 1) row.push((f.candidates ?? []).map((c) => `${c.name} ${c.similarity.toFixed(3)}`).join(', '));
           if (attributes) row.push(attributeCell(f.attributes));
           rows.push(row);

@@ -17,12 +17,16 @@ export interface AssignableFace {
 
 /**
  * Greedy assignment, most similar (face, person) pairs first: each face gets at most one person,
- * each person at most one face, only at or above the threshold. `similarity` stays the face's
- * similarity to the person it is given (or to its nearest person, when UNKNOWN).
+ * each person at most one face, only at or above the threshold (one for every face, or each face's
+ * own, in the order of `faces`). `similarity` stays the face's similarity to the person it is given
+ * (or to its nearest person, when UNKNOWN).
  */
-export function assignOncePerImage(faces: AssignableFace[], threshold: number): void {
+export function assignOncePerImage(faces: AssignableFace[], threshold: number | readonly number[]): void {
   const pairs: { face: number; candidate: MatchCandidate }[] = [];
-  faces.forEach((face, i) => { for (const candidate of face.candidates) if (candidate.similarity >= threshold) pairs.push({ face: i, candidate }); });
+  faces.forEach((face, i) => {
+    const own = typeof threshold === 'number' ? threshold : threshold[i]!;
+    for (const candidate of face.candidates) if (candidate.similarity >= own) pairs.push({ face: i, candidate });
+  });
   pairs.sort((a, b) => b.candidate.similarity - a.candidate.similarity);
   const given = new Map<number, MatchCandidate>();
   const taken = new Set<number>();

@@ -119,16 +119,53 @@ export const GREY_THRESHOLDS: Readonly<Partial<Record<EmbedderId, Readonly<Recor
   fusion3: Object.freeze({ 'mean-template': 0.9028, 'best-face': 0.8943, pair: 0.8186 }),
 });
 
+/** A point of a small-face rise: faces of `size` px (FaceQuality.size) are held `rise` above the threshold. */
+export interface SmallFacePoint { size: number; rise: number }
+
+/**
+ * Small faces. A face whose box is small in its image is upsampled to its embedder's chip (150 px
+ * for the ResNet): the network sees a blurred face, and strangers' blurred faces look a little
+ * more alike. The default thresholds therefore rise for faces under the largest size listed, by
+ * the rise at their size (linear between the points, the smallest point's rise below it). Fitted
+ * on LFW View 1 DevTrain (`npm run calibrate:small-faces`, run of 2026-12-07): the rise at a size
+ * is how far the tail of the different-person similarities moved when DevTrain's images were
+ * shrunk so that the median face had that size (0.35: 34 px, 0.5: 48 px), at the stranger rate
+ * each threshold holds (identify: p99.99 of the pairs; pair: p99.9), the stricter of colour and
+ * grey (they moved alike: identify +0.0023 / +0.0024 at 34 px). None at or above 88 px, the p10
+ * of the full-size faces the thresholds were calibrated on. The rises are small: shrinking moves
+ * the tail far less than turning grey does. An explicit threshold is never raised.
+ */
+export const SMALL_FACE_RISES: Readonly<Partial<Record<EmbedderId, Readonly<{ identify: readonly SmallFacePoint[]; pair: readonly SmallFacePoint[] }>>>> = Object.freeze({
+  fusion: Object.freeze({
+    identify: Object.freeze([{ size: 34, rise: 0.0024 }, { size: 48, rise: 0.0008 }, { size: 88, rise: 0 }]),
+    pair: Object.freeze([{ size: 34, rise: 0.0032 }, { size: 48, rise: 0.0008 }, { size: 88, rise: 0 }]),
+  }),
+});
+
+/** How much a default threshold of `kind` rises for a face of `size` px (0 at full size, or without fitted points). */
+export function smallFaceRise(modelId: string, kind: ThresholdKind, size: number | undefined): number {
+  const points = SMALL_FACE_RISES[modelId as EmbedderId]?.[kind === 'pair' ? 'pair' : 'identify'];
+  if (!points?.length || size === undefined || !Number.isFinite(size)) return 0;
+  if (size <= points[0]!.size) return points[0]!.rise;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!, b = points[i]!;
+    if (size <= b.size) return a.rise + ((size - a.size) / (b.size - a.size)) * (b.rise - a.rise);
+  }
+  return 0;
+}
+
 /**
  * The calibrated threshold of an embedder for a decision (for a grey image: the grey one where
- * calibrated), or an error naming the way out when there is none.
+ * calibrated; for a face of `faceSize` px: raised by its small-face rise), or an error naming the
+ * way out when there is none.
  */
-export function defaultThreshold(modelId: string, kind: ThresholdKind = DEFAULT_STRATEGY, grey = false): number {
+export function defaultThreshold(modelId: string, kind: ThresholdKind = DEFAULT_STRATEGY, grey = false, faceSize?: number): number {
   const greyThreshold = grey ? GREY_THRESHOLDS[modelId as EmbedderId]?.[kind] : undefined;
-  if (greyThreshold !== undefined) return greyThreshold;
-  const threshold = DEFAULT_THRESHOLDS[modelId as EmbedderId]?.[kind];
+  const threshold = greyThreshold ?? DEFAULT_THRESHOLDS[modelId as EmbedderId]?.[kind];
   if (threshold === undefined) {
     throw new VisageError('VISAGE_ERR_BAD_OPTION', `no calibrated default threshold for embedder ${modelId}; give one (threshold option, --threshold), e.g. from visage calibrate`);
   }
-  return threshold;
+  const rise = smallFaceRise(modelId, kind, faceSize);
+  // Rounded as the tables are, so that a threshold printed is the one applied.
+  return rise === 0 ? threshold : Math.round((threshold + rise) * 1e4) / 1e4;
 }

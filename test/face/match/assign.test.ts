@@ -21,3 +21,12 @@ test('assignOncePerImage: the more similar face keeps a name; the other takes it
   assignOncePerImage(strict, 0.9);
   assert.deepEqual(strict.map((f) => [f.name, f.subjectId, f.similarity]), [['a', 1, 0.97], [null, null, 0.95]]);
 });
+
+test('assignOncePerImage with a threshold per face: a face held to a stricter one (a small face) is not named under it', () => {
+  const faces = [face([[1, 'amy', 0.91], [2, 'raj', 0.90]]), face([[2, 'raj', 0.93]])];
+  assignOncePerImage(faces, [0.92, 0.92]);
+  assert.deepEqual(faces.map((f) => f.name), [null, 'raj']);
+  const loose = [face([[1, 'amy', 0.91], [2, 'raj', 0.90]]), face([[2, 'raj', 0.93]])];
+  assignOncePerImage(loose, [0.9, 0.95]);
+  assert.deepEqual(loose.map((f) => f.name), ['amy', null]);
+});
