@@ -49,6 +49,7 @@ export function videoDocument(result: VideoSummary, context: VideoDocumentContex
     tracks: result.tracks.map((t) => trackRecord(t, context.thumbnails.get(t.id) ?? null, context.boxes)),
     people: result.people,
     faces: { detected: result.facesDetected, embedded: result.facesEmbedded, mirrored: result.facesMirrored, rejected: result.facesRejected },
+    searches: { tiledFrames: result.tiledFrames, regions: result.regionSearches },
     timingsMs: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)])),
     cpuMs: { ...Object.fromEntries(Object.entries(result.cpuTimings).map(([k, v]) => [k, Math.round(v)])), total: Math.round(result.cpuMs), ffmpeg: result.source.ffmpegCpuMs === undefined ? null : Math.round(result.source.ffmpegCpuMs) },
     settings: result.settings,

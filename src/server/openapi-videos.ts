@@ -52,7 +52,7 @@ const OPTIONS: Record<string, Json> = {
   from: { type: 'number', minimum: 0, description: 'seconds into the video to start at' },
   to: { type: 'number', description: 'seconds into the video to stop at (a URL: default from + the server\'s maxSeconds)' },
   maxGap: { type: 'number', description: 'a track ends when its face is unseen this many seconds (default 1.5)' },
-  tiledEvery: { type: 'number', description: 'seconds between frames searched with tiles for small faces (default 1; 0: every frame)' },
+  tiledEvery: { type: 'number', description: 'seconds between frames searched with tiles for small faces (default 2; 0: every frame)' },
   maxHeight: { type: 'integer', minimum: 16, description: 'shrink taller frames to this many pixels first (faster, loses small faces)' },
   threshold: { type: 'number', minimum: -1, maximum: 1, description: 'similarity a face\'s match needs (default: the server\'s)' },
   strategy: { type: 'string', enum: ['mean-template', 'best-face'] },

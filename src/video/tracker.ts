@@ -67,6 +67,13 @@ export interface TrackerOptions {
   minEmbeddings?: number;
   /** A track's faces are embedded again after this many seconds (default 1). */
   refreshSeconds?: number;
+  /**
+   * Seconds between embeddings of a settled track (default 3; see `settled`): once its identity
+   * is sure, a face that geometry links and whose picture did not change is embedded less often.
+   */
+  settledRefreshSeconds?: number;
+  /** Whether a track's identity is settled (the caller's rule: its vote; default: never). */
+  settled?: (track: TrackState) => boolean;
 }
 
 export interface Observation {
@@ -153,6 +160,8 @@ export class FaceTracker {
   private readonly doubtSimilarity: number;
   private readonly minEmbeddings: number;
   private readonly refreshSeconds: number;
+  private readonly settledRefreshSeconds: number;
+  private readonly settled: (track: TrackState) => boolean;
   private readonly live: TrackState[] = [];
   private nextId = 1;
   private pending: { time: number; candidates: number[][]; cut: boolean } | null = null;
@@ -164,6 +173,8 @@ export class FaceTracker {
     this.doubtSimilarity = options.doubtSimilarity ?? (options.sameSimilarity + options.vetoSimilarity) / 2;
     this.minEmbeddings = options.minEmbeddings ?? 3;
     this.refreshSeconds = options.refreshSeconds ?? 1;
+    this.settledRefreshSeconds = Math.max(this.refreshSeconds, options.settledRefreshSeconds ?? 3);
+    this.settled = options.settled ?? (() => false);
   }
 
   /** Tracks still running. */
@@ -171,7 +182,8 @@ export class FaceTracker {
     return this.live;
   }
 
-  private predicted(track: TrackState, time: number): Box {
+  /** Where a track's face is expected at `time`: its last box moved by its velocity. */
+  predicted(track: TrackState, time: number): Box {
     const last = track.observations.at(-1)!;
     const dt = Math.min(time - last.time, this.maxGap);
     const c = centre(last.box);
@@ -180,8 +192,8 @@ export class FaceTracker {
     return { x: c.x + track.velocity.x * dt - w / 2, y: c.y + track.velocity.y * dt - h / 2, width: w, height: h };
   }
 
-  /** Whether a detection could be the track's face by position and size alone. */
-  private geometric(track: TrackState, box: Box, time: number): number {
+  /** Whether a detection could be the track's face by position and size alone (0: no; more: better). */
+  geometric(track: TrackState, box: Box, time: number): number {
     const p = this.predicted(track, time);
     const overlap = iou(p, box);
     const ratio = box.width / p.width;
@@ -228,7 +240,7 @@ export class FaceTracker {
       const track = this.live[t]!;
       return contested(k, t)
         || track.embedded.length < this.minEmbeddings
-        || time - track.lastEmbedTime >= this.refreshSeconds
+        || time - track.lastEmbedTime >= (this.settled(track) ? this.settledRefreshSeconds : this.refreshSeconds)
         || track.doubts > 0
         || track.displaced === true
         || d.box.width > 1.3 * track.bestEmbeddedSize

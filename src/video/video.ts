@@ -8,11 +8,13 @@
 import sharp from 'sharp';
 import { VisageError } from '../errors.ts';
 import { unsharedPixels, type RawPixels } from '../face/image/decode.ts';
+import { mergeDetections } from '../face/detect/nms.ts';
 import { defaultThreshold } from '../face/match/thresholds.ts';
 import type { Analysis, Box, Point } from '../types.ts';
 import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
 import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
 import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
+import { trackRegions } from './regions.ts';
 
 /** What video needs of a Visage. */
 export interface FrameAnalyzer {
@@ -32,6 +34,14 @@ export interface VideoOptions extends VideoSourceOptions {
   maxGap?: number;
   /** A tracked face is embedded again after this many seconds (default 1). */
   refreshSeconds?: number;
+  /**
+   * A track whose identity is settled is embedded again after this many seconds instead (default
+   * 3). Settled: at least `minEmbeddings` faces embedded, none of the last in doubt, and (with a
+   * gallery) the vote's winner holding SETTLED_SHARE of its weight with the last three faces
+   * voting for it. A face whose picture changed, that grew, or that another track contests is
+   * embedded whatever the time.
+   */
+  settledRefreshSeconds?: number;
   /** Embeddings a track gathers before geometry alone links it (default 3). */
   minEmbeddings?: number;
   /**
@@ -61,10 +71,17 @@ export interface VideoOptions extends VideoSourceOptions {
   doubtSimilarity?: number;
   /**
    * Seconds between frames searched with the configured tiling (tiles find small faces but cost
-   * one detector run each: 7 on a 1080p frame); the frames between are searched whole (default 1;
-   * 0: every frame tiled). A cut is always searched with tiles.
+   * one detector run each: 7 on a 1080p frame); the frames between are searched whole, and around
+   * the tracks that search missed (trackSearch) (default 2; 0: every frame tiled). A cut is always
+   * searched with tiles.
    */
   tiledEvery?: number;
+  /**
+   * On the frames between tiled ones, look for the faces of tracks that the whole-frame search
+   * missed in a crop around where each is expected (one detector run per crop; default true).
+   * More than MAX_REGIONS such crops and the frame is searched with tiles instead.
+   */
+  trackSearch?: boolean;
   /** A JPEG of each track's best face (`thumbnail` on the track; default false). */
   thumbnails?: boolean;
   /** Each track's box per sampled frame (`boxes` on the track; default true). */
@@ -130,12 +147,15 @@ export interface VideoSummary {
   facesMirrored: number;
   facesRejected: number;
   cuts: number;
+  /** Frames searched with tiles (see tiledEvery), and crops searched around tracks' faces (trackSearch). */
+  tiledFrames: number;
+  regionSearches: number;
   source: SourceStats;
   /** Wall-clock milliseconds in each stage. */
   timings: VideoTimings;
   /** CPU milliseconds of this process (every thread) in each stage. */
   cpuTimings: VideoTimings;
-  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; flip: boolean; flipMargin: number; tiledEvery: number; identify: boolean };
+  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; flip: boolean; flipMargin: number; tiledEvery: number; trackSearch: boolean; settledRefreshSeconds: number; identify: boolean };
   stopped: boolean;
 }
 
@@ -177,7 +197,12 @@ class StageClock {
 /** One face, as the tracker's input with the vote's: its embedding, weight and gallery match. */
 type VotedFace = EmbeddedFace & { match: FaceMatchResult | null };
 
-const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'minEmbeddings', 'flip', 'flipMargin', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'thumbnails', 'boxes', 'signal']);
+const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'settledRefreshSeconds', 'minEmbeddings', 'flip', 'flipMargin', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'trackSearch', 'thumbnails', 'boxes', 'signal']);
+
+/** A track's vote is settled when its winner holds at least this share of the weight (see settledRefreshSeconds). */
+export const SETTLED_SHARE = 0.8;
+/** More crops than this around tracks' faces, and the frame is searched with tiles instead (see trackSearch). */
+export const MAX_REGIONS = 9;
 
 function checkOptions(options: VideoOptions): void {
   for (const key of Object.keys(options)) {
@@ -189,6 +214,8 @@ function checkOptions(options: VideoOptions): void {
   };
   positive('maxGap', 3600);
   positive('refreshSeconds', 3600);
+  positive('settledRefreshSeconds', 3600);
+  if (options.trackSearch !== undefined && typeof options.trackSearch !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option trackSearch must be true or false, got ${String(options.trackSearch)}`);
   positive('minEmbeddings', 1000);
   if (options.flip !== undefined && typeof options.flip !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option flip must be true or false, got ${String(options.flip)}`);
   if (options.flipMargin !== undefined && !(typeof options.flipMargin === 'number' && options.flipMargin >= 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option flipMargin must be a similarity >= 0 (Infinity: every face), got ${String(options.flipMargin)}`);
@@ -225,6 +252,8 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const maxGap = options.maxGap ?? 1.5;
   const refreshSeconds = options.refreshSeconds ?? 1;
   const minEmbeddings = options.minEmbeddings ?? 3;
+  const settledRefreshSeconds = Math.max(refreshSeconds, options.settledRefreshSeconds ?? 3);
+  const trackSearch = options.trackSearch ?? true;
   const flip = options.flip ?? analyzer.config.flip ?? true;
   const flipMargin = options.flipMargin ?? DEFAULT_FLIP_MARGIN;
   // Every face mirrored at once (one analysis) when the margin takes in any similarity.
@@ -232,15 +261,23 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const video = await openVideo(source, options);
-  const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, minEmbeddings });
+  // Settled: enough faces, none in doubt, and with a gallery a clear vote that the last faces agree with.
+  const settled = (track: TrackState): boolean => {
+    if (track.embedded.length < minEmbeddings || track.doubts > 0) return false;
+    if (!identify) return true;
+    const faces = track.embedded as unknown as VotedFace[];
+    const identity = voteIdentity(faces.map((f) => ({ weight: f.weight, match: f.match })));
+    return identity.confidence >= SETTLED_SHARE && faces.slice(-3).every((f) => (f.match?.subjectId ?? null) === identity.subjectId);
+  };
+  const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, settledRefreshSeconds, settled, minEmbeddings });
   const strangers = new StrangerGroups(sameSimilarity);
   const clock = new StageClock();
   const tracks: VideoTrack[] = [];
   const best = new Map<number, { weight: number; time: number; box: Box; quality: VotedFace['quality']; thumbnail?: Promise<Uint8Array> }>();
-  let frames = 0, facesDetected = 0, facesEmbedded = 0, facesMirrored = 0, facesRejected = 0, cuts = 0, lastTime = video.info.from;
+  let frames = 0, facesDetected = 0, facesEmbedded = 0, facesMirrored = 0, facesRejected = 0, cuts = 0, tiledFrames = 0, regionSearches = 0, lastTime = video.info.from;
   let previous: Uint8Array | null = null;
   let previousColours: Float32Array | null = null;
-  const tiledEvery = options.tiledEvery ?? 1;
+  const tiledEvery = options.tiledEvery ?? 2;
   let lastTiled = -Infinity;
   let stopped = false;
 
@@ -285,9 +322,23 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
       if (cut) cuts++;
       clock.stop('track');
       clock.start();
-      const tiled = cut || frame.time - lastTiled >= tiledEvery - 1e-6;
-      if (tiled) lastTiled = frame.time;
-      const detected = (await analyzer.detect(pixels, { faceCheck: 'off', retryPadded: false, ...(tiled ? {} : { tiling: 'off' as const }) })).faces;
+      let tiled = cut || frame.time - lastTiled >= tiledEvery - 1e-6;
+      let detected = (await analyzer.detect(pixels, { faceCheck: 'off', retryPadded: false, ...(tiled ? {} : { tiling: 'off' as const }) })).faces;
+      if (!tiled && trackSearch) {
+        // Tracks that the whole frame's search missed: looked for where they are expected.
+        const missed = tracker.tracks.filter((t) => !t.ended && !detected.some((d) => tracker.geometric(t, d.box, frame.time) > 0));
+        const regions = trackRegions(missed.map((t) => ({
+          predicted: tracker.predicted(t, frame.time), speed: Math.hypot(t.velocity.x, t.velocity.y), lostFor: frame.time - t.observations.at(-1)!.time,
+        })), frame.width, frame.height);
+        if (regions.length > MAX_REGIONS) {
+          tiled = true;
+          detected = (await analyzer.detect(pixels, { faceCheck: 'off', retryPadded: false })).faces;
+        } else if (regions.length) {
+          regionSearches += regions.length;
+          detected = mergeDetections([detected, await searchRegions(analyzer, frame, regions)], { iouThreshold: 0.3, containedThreshold: 1 });
+        }
+      }
+      if (tiled) { lastTiled = frame.time; tiledFrames++; }
       clock.stop('detect');
       facesDetected += detected.length;
       clock.start();
@@ -368,11 +419,68 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
     type: 'summary',
     summary: {
       info: video.info, frames, seconds, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
-      facesDetected, facesEmbedded, facesMirrored, facesRejected, cuts, source: { ...video.stats }, timings: clock.wall, cpuTimings: clock.cpu,
-      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, flip, flipMargin, tiledEvery, identify: identify !== undefined },
+      facesDetected, facesEmbedded, facesMirrored, facesRejected, cuts, tiledFrames, regionSearches, source: { ...video.stats }, timings: clock.wall, cpuTimings: clock.cpu,
+      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, flip, flipMargin, tiledEvery, trackSearch, settledRefreshSeconds, identify: identify !== undefined },
       stopped,
     },
   };
+}
+
+/**
+ * Faces in crops of the frame, searched in one detector run: the crops are shrunk into the cells
+ * of one mosaic the size of the detector's input (one cell for one crop, 2x2 for up to four, 3x3
+ * for up to nine), each keeping its aspect. A face that crosses its cell's border is dropped (cut
+ * by the crop, or two cells' content joined); returned in the frame's pixels.
+ */
+async function searchRegions(analyzer: FrameAnalyzer, frame: VideoFrame, regions: readonly Box[]): Promise<{ box: Box; score: number; keypoints?: Point[] }[]> {
+  const columns = Math.ceil(Math.sqrt(regions.length));
+  const cell = Math.floor(MOSAIC_SIDE / columns);
+  const mosaic = new Uint8Array(MOSAIC_SIDE * MOSAIC_SIDE * 3);
+  const placed = regions.map((region, i) => {
+    const left = (i % columns) * cell, top = Math.floor(i / columns) * cell;
+    const scale = Math.min(1, cell / Math.max(region.width, region.height));
+    const width = Math.max(1, Math.round(region.width * scale)), height = Math.max(1, Math.round(region.height * scale));
+    shrinkInto(frame, region, mosaic, MOSAIC_SIDE, left, top, width, height);
+    return { region, left, top, width, height, scaleX: width / region.width, scaleY: height / region.height };
+  });
+  const found = (await analyzer.detect(unsharedPixels({ data: mosaic, width: MOSAIC_SIDE, height: MOSAIC_SIDE, channels: 3 }), { faceCheck: 'off', retryPadded: false, tiling: 'off' })).faces;
+  const out: { box: Box; score: number; keypoints?: Point[] }[] = [];
+  for (const f of found) {
+    const cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2;
+    const p = placed.find((c) => cx >= c.left && cx < c.left + c.width && cy >= c.top && cy < c.top + c.height);
+    if (!p) continue;
+    const margin = 1;
+    if (f.box.x < p.left + margin && p.region.x > 0) continue;
+    if (f.box.y < p.top + margin && p.region.y > 0) continue;
+    if (f.box.x + f.box.width > p.left + p.width - margin && p.region.x + p.region.width < frame.width) continue;
+    if (f.box.y + f.box.height > p.top + p.height - margin && p.region.y + p.region.height < frame.height) continue;
+    const back = (x: number, y: number): Point => ({ x: p.region.x + (x - p.left) / p.scaleX, y: p.region.y + (y - p.top) / p.scaleY });
+    const a = back(f.box.x, f.box.y), b = back(Math.min(f.box.x + f.box.width, p.left + p.width), Math.min(f.box.y + f.box.height, p.top + p.height));
+    out.push({ box: { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y }, score: f.score, ...(f.keypoints ? { keypoints: f.keypoints.map((k) => back(k.x, k.y)) } : {}) });
+  }
+  return out;
+}
+
+/** Side of the mosaic of crops searched in one run (the default detector's input). */
+const MOSAIC_SIDE = 256;
+
+/** A region of an RGB frame shrunk (each output pixel the mean of the source pixels it covers) into an RGB canvas. */
+function shrinkInto(frame: VideoFrame, region: Box, out: Uint8Array, outWidth: number, left: number, top: number, width: number, height: number): void {
+  const fx = region.width / width, fy = region.height / height;
+  const src = frame.data, stride = frame.width * 3;
+  for (let j = 0; j < height; j++) {
+    const y0 = region.y + Math.floor(j * fy), y1 = Math.max(y0 + 1, region.y + Math.floor((j + 1) * fy));
+    for (let i = 0; i < width; i++) {
+      const x0 = region.x + Math.floor(i * fx), x1 = Math.max(x0 + 1, region.x + Math.floor((i + 1) * fx));
+      let r = 0, g = 0, b = 0;
+      for (let y = y0; y < y1; y++) {
+        let at = y * stride + x0 * 3;
+        for (let x = x0; x < x1; x++, at += 3) { r += src[at]!; g += src[at + 1]!; b += src[at + 2]!; }
+      }
+      const n = (y1 - y0) * (x1 - x0), o = ((top + j) * outWidth + left + i) * 3;
+      out[o] = r / n; out[o + 1] = g / n; out[o + 2] = b / n;
+    }
+  }
 }
 
 /** Each label's tracks and its time on screen (a track counts from its first to its last frame, plus one frame). */

@@ -188,3 +188,21 @@ test('strangers grouped: similar templates that never meet are one stranger', ()
   assert.equal(groups.assign(t(4, 11, 13, 5)), 3);
   assert.equal(groups.assign({ id: 5, start: 20, end: 21, template: null }), 4);
 });
+
+test('a settled track is embedded again after settledRefreshSeconds, an unsettled one after refreshSeconds', () => {
+  const count = (settled: boolean) => {
+    const tracker = new FaceTracker({ ...options, refreshSeconds: 1, settledRefreshSeconds: 3, settled: () => settled });
+    let embedded = 0;
+    for (let i = 0; i < 41; i++) {
+      const detections = [{ box: box(100 + i * 2, 200), score: 0.9 }];
+      const plan = tracker.plan(i * 0.2, detections);
+      if (plan.embed[0]) embedded++;
+      tracker.update(i, i * 0.2, detections, [plan.embed[0] ? face(0) : null]);
+    }
+    return embedded;
+  };
+  // 8 s at 5 fps: the first 3 frames (to 0.4 s), then every second (1.4 ... 7.4 s: 7 more) or
+  // every 3 seconds (3.4 and 6.4 s).
+  assert.equal(count(false), 3 + 7);
+  assert.equal(count(true), 3 + 2);
+});

@@ -34,7 +34,7 @@ ${DB_HELP}
   --strategy S         mean-template (default) or best-face
   --max-gap S          a track ends when its face is unseen for S seconds (default 1.5)
   --tiled-every S      search a frame with tiles (small faces) every S seconds, the frames between
-                       whole (default 1; 0: every frame)
+                       whole and around the tracks' faces that missed (default 2; 0: every frame)
   --max-height PX      shrink taller frames to PX before analysis (faster, loses small faces)
   --timeout S          give up when the source sends no frame for S seconds (default ${DEFAULT_TIMEOUT_MS / 1000})
   --out DIR            write timeline.json, timeline.csv, index.html and thumbs/ (best face per track)
