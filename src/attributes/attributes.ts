@@ -26,7 +26,7 @@ export type AttributeModels = Record<AttributeName, string>;
 export const ATTRIBUTE_PREFERENCE: Readonly<Record<AttributeName, readonly string[]>> = Object.freeze({
   age: Object.freeze(['faceapi-age-gender-mirror', 'faceapi-age-gender']),
   gender: Object.freeze(['faceapi-age-gender']),
-  emotion: Object.freeze(['emotion-ensemble', 'faceplugin-expression', 'faceapi-expression']),
+  emotion: Object.freeze(['faceplugin-expression', 'faceapi-expression']),
   liveness: Object.freeze(['faceplugin-liveness', 'human-antispoof']),
 });
 

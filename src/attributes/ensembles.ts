@@ -72,8 +72,10 @@ export const ENSEMBLES: readonly AttributeEnsemble[] = Object.freeze([
     id: 'gender-ensemble', attribute: 'gender', bias: -0.195,
     members: [{ head: 'faceapi-age-gender', mirror: false, weight: 0.959 }, { head: 'human-faceres', mirror: false, weight: 0.377 }],
   },
-  // The three expression models, each with the mirror, probabilities mixed 0.3 / 0.4 / 0.3: FER-2013
-  // fit half 75.3% (Faceplugin's alone, with the mirror, 73.2%).
+  // The three expression models, each with the mirror, probabilities mixed 0.3 / 0.4 / 0.3 (fitted on
+  // 97 fit-half images: 75.3%, Faceplugin's alone with the mirror 73.2%); on all 120 of the fit half
+  // 70.0% (the same as Faceplugin's with the mirror), on the report half 60.8%, below Faceplugin's
+  // alone without the mirror (61.7%), so not the default.
   {
     id: 'emotion-ensemble', attribute: 'emotion', bias: 0,
     members: [
