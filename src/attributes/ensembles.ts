@@ -74,8 +74,8 @@ export const ENSEMBLES: readonly AttributeEnsemble[] = Object.freeze([
   },
   // The three expression models, each with the mirror, probabilities mixed 0.3 / 0.4 / 0.3 (fitted on
   // 97 fit-half images: 75.3%, Faceplugin's alone with the mirror 73.2%); on all 120 of the fit half
-  // 70.0% (the same as Faceplugin's with the mirror), on the report half 60.8%, below Faceplugin's
-  // alone without the mirror (61.7%), so not the default.
+  // 70.0% (the same as Faceplugin's with the mirror); on the whole report half (504) 62.1%, below
+  // Faceplugin's alone (64.3%), so not the default.
   {
     id: 'emotion-ensemble', attribute: 'emotion', bias: 0,
     members: [
