@@ -14,6 +14,10 @@
 // thread (TF.js WASM). Anchor faces not found count as wrong answers (age: excluded from MAE,
 // counted in "found"), and as "not live" for liveness.
 //
+// Ensembles (src/attributes/ensembles.ts) are rows too, combined from their members' readings; their
+// weights were fitted on the rows of even index of UTKFace's and FER-2013's labels.csv, so every
+// UTKFace and FER-2013 figure is given on the rows of odd index (the report half) only.
+//
 // Options: --limit N (each set, evenly spaced: a quick look), --no-anchors, --sets utkface,fer2013,nuaa
 // (default all three), --out DIR (PNGs; default out/attributes).
 import { readFileSync } from 'node:fs';
@@ -27,6 +31,7 @@ import { Engine } from '../src/runtime/engine.ts';
 import { loadImage } from '../src/face/image/decode.ts';
 import { AttributeRunner } from '../src/attributes/attributes.ts';
 import { EMOTIONS, HEADS, type AttributeHead, type FaceGeometry, type HeadReading } from '../src/attributes/heads.ts';
+import { combine, ENSEMBLES, mirrorMean } from '../src/attributes/ensembles.ts';
 import { packageDir } from '../src/models/store.ts';
 import { confusionPng } from '../src/report/confusion.ts';
 import { createHuman } from './anchors/human.ts';
@@ -58,14 +63,16 @@ function spread<T>(rows: T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => rows[Math.floor((i * rows.length) / n)]!);
 }
 
-interface Sample { file: string; age?: number; male?: boolean; bin?: string; emotion?: string; live?: boolean; subject?: string }
+interface Sample { row: number; file: string; age?: number; male?: boolean; bin?: string; emotion?: string; live?: boolean; subject?: string }
 
-const utk: Sample[] = spread(readCsv(path.join(DATA, 'utkface/labels.csv')), limit)
-  .map((r) => ({ file: path.join(DATA, 'utkface/images', r['file']!), age: Number(r['age']), male: r['gender'] === '0', bin: r['age_bin']! }));
-const fer: Sample[] = spread(readCsv(path.join(DATA, 'fer2013/labels.csv')), limit)
-  .map((r) => ({ file: path.join(DATA, 'fer2013', r['file']!), emotion: r['emotion']! }));
+/** The report half of a set: rows of odd index (ensembles are fitted on the even ones). */
+const reportHalf = (rows: Record<string, string>[]) => rows.map((r, row) => ({ r, row })).filter(({ row }) => row % 2 === 1).map(({ r, row }) => Object.assign(r, { row: String(row) }));
+const utk: Sample[] = spread(reportHalf(readCsv(path.join(DATA, 'utkface/labels.csv'))), limit)
+  .map((r) => ({ row: Number(r['row']), file: path.join(DATA, 'utkface/images', r['file']!), age: Number(r['age']), male: r['gender'] === '0', bin: r['age_bin']! }));
+const fer: Sample[] = spread(reportHalf(readCsv(path.join(DATA, 'fer2013/labels.csv'))), limit)
+  .map((r) => ({ row: Number(r['row']), file: path.join(DATA, 'fer2013', r['file']!), emotion: r['emotion']! }));
 const nuaa: Sample[] = spread(readCsv(path.join(DATA, 'nuaa/labels.csv')), limit)
-  .map((r) => ({ file: path.join(DATA, 'nuaa', r['file']!), live: r['label'] === 'live', subject: r['subject_id']! }));
+  .map((r, row) => ({ row, file: path.join(DATA, 'nuaa', r['file']!), live: r['label'] === 'live', subject: r['subject_id']! }));
 const CALIBRATION = new Set(['0001', '0003', '0005', '0007', '0009']);
 
 /** Per system (a head or an anchor): its answers, one per sample (null: no face), and its time. */
@@ -78,15 +85,19 @@ const runner = new AttributeRunner(engine);
 
 async function visageFace(file: string): Promise<{ image: Awaited<ReturnType<typeof loadImage>>; face: FaceGeometry; found: boolean }> {
   const image = await loadImage(file);
-  let analysis = await visage.analyze(file, { embed: false });
+  let analysis = await visage.analyze(file, { embed: false, landmarks68: true });
   const found = analysis.faces.length > 0;
-  if (!found) analysis = await visage.analyze(file, { embed: false, faces: [{ box: { x: 0, y: 0, width: image.width, height: image.height } }] });
+  if (!found) analysis = await visage.analyze(file, { embed: false, landmarks68: true, faces: [{ box: { x: 0, y: 0, width: image.width, height: image.height } }] });
   const face = analysis.faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
-  return { image, face: { box: face.box, five: face.landmarks.five }, found };
+  return { image, face: { box: face.box, five: face.landmarks.five, points68: face.landmarks.points68! }, found };
 }
+
+/** Heads that some ensemble reads mirrored too. */
+const MIRRORED = new Set(ENSEMBLES.flatMap((e) => e.members.filter((m) => m.mirror).map((m) => m.head)));
 
 async function runHeads(samples: Sample[], heads: AttributeHead[], label: string): Promise<{ runs: Run[]; found: number; detectMs: number }> {
   const runs: Run[] = heads.map((h) => ({ id: h.id, answers: [], ms: [] }));
+  const mirrored = new Map<string, Run>(heads.filter((h) => MIRRORED.has(h.id)).map((h) => [h.id, { id: `${h.id} + mirror`, answers: [], ms: [] }]));
   let found = 0, detectMs = 0;
   for (const [n, sample] of samples.entries()) {
     const t0 = performance.now();
@@ -98,10 +109,33 @@ async function runHeads(samples: Sample[], heads: AttributeHead[], label: string
       const [reading] = await runner.readings(image, [face], head);
       runs[k]!.ms.push(performance.now() - t);
       runs[k]!.answers.push(reading!);
+      const mirror = mirrored.get(head.id);
+      if (mirror) {
+        const tm = performance.now();
+        const [flipped] = await runner.readings(image, [face], head, true);
+        // The mirror row's time is both runs (what a user of it pays).
+        mirror.ms.push(performance.now() - tm + runs[k]!.ms.at(-1)!);
+        mirror.answers.push(mirrorMean(reading!, flipped!));
+      }
     }
     if ((n + 1) % 100 === 0) process.stderr.write(`${label}: ${n + 1}/${samples.length}\n`);
   }
-  return { runs, found, detectMs: detectMs / samples.length };
+  // Each ensemble whose members all ran: its reading per sample, its time the sum of its members' runs.
+  const ensembles: Run[] = [];
+  const attributes = new Set(heads.flatMap((h) => h.provides));
+  for (const ensemble of ENSEMBLES.filter((e) => attributes.has(e.attribute))) {
+    const members = ensemble.members.map((m) => (m.mirror ? mirrored.get(m.head) : runs.find((r) => r.id === m.head)));
+    if (members.some((m) => !m)) continue;
+    // Each head is paid once: with its mirror run where some member reads it mirrored.
+    const paid = [...new Set(ensemble.members.map((m) => m.head))]
+      .map((head) => (ensemble.members.some((m) => m.head === head && m.mirror) ? mirrored.get(head)! : runs.find((r) => r.id === head)!));
+    ensembles.push({
+      id: ensemble.id,
+      answers: samples.map((_, i) => combine(ensemble, members.map((m) => m!.answers[i]!))),
+      ms: samples.map((_, i) => paid.reduce((sum, m) => sum + m.ms[i]!, 0)),
+    });
+  }
+  return { runs: [...runs, ...mirrored.values(), ...ensembles], found, detectMs: detectMs / samples.length };
 }
 
 // ---------------------------------------------------------------- anchors
@@ -196,14 +230,14 @@ async function utkReport(): Promise<void> {
       if (a?.age !== undefined) { ages.push(Math.abs(a.age - s.age!)); bin.ages.push(Math.abs(a.age - s.age!)); }
       // Gender: no face, or no gender, is a wrong answer.
       const right = a?.male !== undefined && (a.male >= 0.5) === s.male;
-      if (heads.find((h) => h.id === run.id)?.provides.includes('gender') ?? true) { genders.push(right); bin.genders.push(right); }
+      if (a === null || a.male !== undefined) { genders.push(right); bin.genders.push(right); }
     });
     return {
       run, mae: mean(ages), gender: genders.length ? mean(genders.map(Number)) : NaN,
       bins: bins.map((b) => `${f1(mean(byBin.get(b)!.ages))} / ${byBin.get(b)!.genders.length ? pct(mean(byBin.get(b)!.genders.map(Number))) : '-'}`),
     };
   });
-  console.log(`\n## UTKFace: ${utk.length} images (Visage's detector found a face in ${detected}; detection + landmarks ${detectMs.toFixed(1)} ms per image)\n`);
+  console.log(`\n## UTKFace: ${utk.length} images of the report half (Visage's detector found a face in ${detected}; detection + landmarks ${detectMs.toFixed(1)} ms per image)\n`);
   console.log(table(['model', 'age MAE (years)', 'gender accuracy', 'faces', 'ms per face'],
     rows.map((r) => [r.run.id, f1(r.mae), pct(r.gender), `${found(r.run)}/${utk.length}`, mean(r.run.ms).toFixed(1)])));
   console.log('\nPer age bin: age MAE / gender accuracy\n');
@@ -231,7 +265,7 @@ async function ferReport(out: string): Promise<void> {
     const name = run.id.replace(/[^a-z0-9-]+/gi, '-').replace(/-+$/, '').toLowerCase();
     await writeFile(path.join(out, `fer2013-confusion-${name}.png`), await confusionPng({ labels: EMOTIONS, matrix, title: `FER-2013, ${run.id}: ${pct(right / fer.length)}` }));
   }
-  console.log(`\n## FER-2013: ${fer.length} images (Visage's detector found a face in ${detected}; detection + landmarks ${detectMs.toFixed(1)} ms per image)\n`);
+  console.log(`\n## FER-2013: ${fer.length} images of the report half (Visage's detector found a face in ${detected}; detection + landmarks ${detectMs.toFixed(1)} ms per image)\n`);
   console.log(table(['model', 'accuracy', ...EMOTIONS.map((e) => `recall ${e}`), 'faces', 'ms per face'], rows));
   console.log(`\nConfusion matrices: ${out}/fer2013-confusion-*.png`);
 }

@@ -373,7 +373,7 @@ export class Visage {
       faces.forEach((face, i) => { face.quality.eyesClosed = Math.round(readings[i]!.bothClosed * 1e6) / 1e6; });
     }
     if (attributes.length > 0) {
-      const geometry = found.map((detection, i) => ({ box: detection.box, five: fives[i]! }));
+      const geometry = found.map((detection, i) => ({ box: detection.box, five: fives[i]!, points68: points68[i]! }));
       const results = await this.attributeRunner.attributes(image, geometry, attributes, this.config.attributeModels as AttributeModels);
       faces.forEach((face, i) => { face.attributes = results[i]!; });
     }

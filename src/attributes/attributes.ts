@@ -8,12 +8,13 @@ import { getModelSpec } from '../models/registry.ts';
 import { sourceInstalled } from '../models/store.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { RgbImage } from '../types.ts';
+import { combine, ENSEMBLES, mirrorMean } from './ensembles.ts';
 import { HEADS, type AttributeHead, type FaceGeometry, type HeadReading } from './heads.ts';
 import { ATTRIBUTE_NAMES, EMOTIONS, type AttributeName, type Emotion, type FaceAttributes, type LivenessAttribute } from './types.ts';
 
 export type { AgeAttribute, GenderAttribute, EmotionAttribute, LivenessAttribute, FaceAttributes } from './types.ts';
 
-/** Which head gives each attribute. */
+/** Which head (or ensemble of heads) gives each attribute. */
 export type AttributeModels = Record<AttributeName, string>;
 
 /**
@@ -23,7 +24,7 @@ export type AttributeModels = Record<AttributeName, string>;
  * dependencies.
  */
 export const ATTRIBUTE_PREFERENCE: Readonly<Record<AttributeName, readonly string[]>> = Object.freeze({
-  age: Object.freeze(['faceapi-age-gender']),
+  age: Object.freeze(['faceapi-age-gender-mirror', 'faceapi-age-gender']),
   gender: Object.freeze(['faceapi-age-gender']),
   emotion: Object.freeze(['faceplugin-expression', 'faceapi-expression']),
   liveness: Object.freeze(['faceplugin-liveness', 'human-antispoof']),
@@ -31,7 +32,7 @@ export const ATTRIBUTE_PREFERENCE: Readonly<Record<AttributeName, readonly strin
 
 /** The default head of each attribute on this installation (see ATTRIBUTE_PREFERENCE). */
 export function defaultAttributeModels(): AttributeModels {
-  const pick = (name: AttributeName) => ATTRIBUTE_PREFERENCE[name].find((id) => sourceInstalled(getModelSpec(attributeHead(id).model))) ?? ATTRIBUTE_PREFERENCE[name].at(-1)!;
+  const pick = (name: AttributeName) => ATTRIBUTE_PREFERENCE[name].find(installed) ?? ATTRIBUTE_PREFERENCE[name].at(-1)!;
   return { age: pick('age'), gender: pick('gender'), emotion: pick('emotion'), liveness: pick('liveness') };
 }
 
@@ -47,6 +48,18 @@ export const LIVENESS_THRESHOLDS: Readonly<Record<string, number>> = Object.free
   'human-antispoof': 0.5,
   'human-liveness': 0.5,
 });
+
+/** Whether the npm packages of a head, or of every member of an ensemble, are installed. */
+function installed(id: string): boolean {
+  const ensemble = ENSEMBLES.find((e) => e.id === id);
+  if (ensemble) return ensemble.members.every((m) => installed(m.head));
+  return sourceInstalled(getModelSpec(attributeHead(id).model));
+}
+
+/** The ids that give `attribute`: its heads, then its ensembles. */
+function providers(attribute: AttributeName): string[] {
+  return [...HEADS.filter((h) => h.provides.includes(attribute)).map((h) => h.id), ...ENSEMBLES.filter((e) => e.attribute === attribute).map((e) => e.id)];
+}
 
 export function attributeHead(id: string): AttributeHead {
   const head = HEADS.find((h) => h.id === id);
@@ -70,9 +83,8 @@ export function resolveAttributeModels(chosen: Partial<AttributeModels> | undefi
   const models = defaultAttributeModels();
   for (const [name, id] of Object.entries(chosen)) {
     if (!ATTRIBUTE_NAMES.includes(name as AttributeName)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `attributeModels: unknown attribute "${name}"; known: ${ATTRIBUTE_NAMES.join(', ')}`);
-    const head = HEADS.find((h) => h.id === id);
-    if (!head || !head.provides.includes(name as AttributeName)) {
-      const fitting = HEADS.filter((h) => h.provides.includes(name as AttributeName)).map((h) => h.id);
+    const fitting = providers(name as AttributeName);
+    if (typeof id !== 'string' || !fitting.includes(id)) {
       throw new VisageError('VISAGE_ERR_BAD_OPTION', `attributeModels.${name} must be one of ${fitting.join(', ')}, got ${JSON.stringify(id)}`);
     }
     models[name as AttributeName] = id as string;
@@ -86,8 +98,8 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
 export class AttributeRunner {
   constructor(private readonly engine: Engine) {}
 
-  /** One head's readings for each face. */
-  async readings(image: RgbImage, faces: readonly FaceGeometry[], head: AttributeHead): Promise<HeadReading[]> {
+  /** One head's readings for each face; `mirror`: of the mirror image of each crop. */
+  async readings(image: RgbImage, faces: readonly FaceGeometry[], head: AttributeHead, mirror = false): Promise<HeadReading[]> {
     if (faces.length === 0) return [];
     const spec = getModelSpec(head.model);
     if (!sourceInstalled(spec)) {
@@ -96,25 +108,53 @@ export class AttributeRunner {
     const [height, width] = spec.input.size!;
     const inputs = faces.map((face) => {
       const crop = resampleAffine(image, head.crop(face, image.width, image.height), width, height);
-      return pixelsToInput(crop.data, width, height, 3, spec.input);
+      return pixelsToInput(mirror ? mirrorPixels(crop.data, width, height) : crop.data, width, height, 3, spec.input);
     });
     const outputs = await this.engine.runEach(head.model, inputs, [1, spec.input.channels, height, width]);
     return outputs.map((o) => head.read(o));
   }
 
-  /** The attributes asked for, each from its chosen head; a head giving two of them runs once. */
+  /** The attributes asked for, each from its chosen head or ensemble; a head (or a mirror run) needed twice runs once. */
   async attributes(image: RgbImage, faces: readonly FaceGeometry[], wanted: readonly AttributeName[], models: Readonly<AttributeModels>): Promise<FaceAttributes[]> {
     const results: FaceAttributes[] = faces.map(() => ({}));
-    const heads = [...new Set(wanted.map((name) => models[name]))];
-    for (const id of heads) {
-      const head = attributeHead(id);
-      const readings = await this.readings(image, faces, head);
-      readings.forEach((reading, i) => {
-        for (const name of wanted) if (models[name] === id) Object.assign(results[i]!, describe(name, reading, id));
-      });
+    const runs = new Map<string, Promise<HeadReading[]>>();
+    const run = (id: string, mirror: boolean) => {
+      const key = `${id}|${mirror}`;
+      if (!runs.has(key)) runs.set(key, this.readings(image, faces, attributeHead(id), mirror));
+      return runs.get(key)!;
+    };
+    // Sequential on purpose: the engine's sessions run one input at a time on this thread.
+    const member = async (head: string, mirror: boolean) => {
+      const plain = await run(head, false);
+      if (!mirror) return plain;
+      const mirrored = await run(head, true);
+      return plain.map((p, i) => mirrorMean(p, mirrored[i]!));
+    };
+    for (const name of wanted) {
+      const id = models[name];
+      const ensemble = ENSEMBLES.find((e) => e.id === id);
+      let readings: HeadReading[];
+      if (ensemble) {
+        const perMember: HeadReading[][] = [];
+        for (const m of ensemble.members) perMember.push(await member(m.head, m.mirror));
+        readings = faces.map((_, i) => combine(ensemble, perMember.map((r) => r[i]!)));
+      } else {
+        readings = await run(id, false);
+      }
+      readings.forEach((reading, i) => Object.assign(results[i]!, describe(name, reading, id)));
     }
     return results;
   }
+}
+
+/** The horizontal mirror image of RGB pixels. */
+function mirrorPixels(data: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) out.set(data.subarray(row + (width - 1 - x) * 3, row + (width - x) * 3), row + x * 3);
+  }
+  return out;
 }
 
 /** A head's reading as the attribute `name`. */
@@ -151,7 +191,7 @@ export function describe(name: AttributeName, reading: HeadReading, model: strin
 
 /** The selectable models of each attribute, the default first. */
 export function attributeModelIds(attribute: AttributeName): string[] {
-  const ids = HEADS.filter((h) => h.provides.includes(attribute)).map((h) => h.id);
+  const ids = providers(attribute);
   const first = defaultAttributeModels()[attribute];
   return [first, ...ids.filter((id) => id !== first)];
 }

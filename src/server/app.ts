@@ -12,6 +12,7 @@ import type { DecisionStrategy } from '../face/match/index.ts';
 import { VisageError, shown } from '../errors.ts';
 import { videoNotImageError } from '../face/image/video.ts';
 import type { SearchOptions } from '../gallery/search.ts';
+import type { QualityGate } from '../face/quality/gate.ts';
 import { createRecognizer, type Recognizer } from '../recognition/index.ts';
 import { authHook } from './auth.ts';
 import { admissionHook } from './admission.ts';
@@ -60,6 +61,10 @@ export interface AppOptions {
   strategy?: DecisionStrategy;
   /** How the search index scans faces (exact up to 1M faces, then approximate, by default). */
   search?: SearchOptions;
+  /** Server-wide: refuse faces the liveness model calls a spoof at enrolment, verify and recognise, unless a request sends requireLive=false. Default false. */
+  requireLive?: boolean;
+  /** Server-wide enrolment quality gate: changes to ENROLMENT_GATE's limits; a request's limits apply over these. */
+  enrolmentQuality?: Partial<QualityGate>;
   limits?: Partial<ServerLimits>;
   /** Look-alike galleries by name (e.g. { celebrities: gallery }); left open. */
   lookalike?: Record<string, Gallery>;
@@ -92,7 +97,7 @@ export interface VideoServerOptions {
   maxSeconds?: number;
 }
 
-const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot', 'videos']);
+const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'requireLive', 'enrolmentQuality', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot', 'videos']);
 const VIDEO_OPTION_KEYS = new Set(['runner', 'concurrency', 'maxQueued', 'maxBytes', 'maxSeconds']);
 /** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
 const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
@@ -194,7 +199,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!(videoLimits.maxSeconds > 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `videos.maxSeconds must be above 0, got ${String(videoOptions.maxSeconds)}`);
   const { visage, gallery } = options;
   const recognizers: Recognizer[] = [];
-  const recognizer = await createRecognizer({ visage, gallery, threshold: options.threshold, strategy: options.strategy, search: options.search });
+  const recognizer = await createRecognizer({
+    visage, gallery, threshold: options.threshold, strategy: options.strategy, search: options.search,
+    ...(options.requireLive !== undefined ? { requireLive: options.requireLive } : {}),
+    ...(options.enrolmentQuality !== undefined ? { enrolmentQuality: options.enrolmentQuality } : {}),
+  });
   recognizers.push(recognizer);
   try {
     await startIndexSync(recognizer, gallery);

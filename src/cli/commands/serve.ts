@@ -17,7 +17,8 @@ import { isLoopbackHost } from '../../server/auth.ts';
 import { openServerStore } from '../../server/open-store.ts';
 import { SqliteServerStore, serverStorePath, type ServerStore } from '../../server/store.ts';
 import { isPostgresUrl } from '../../gallery/postgres/location.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, asUsage, numberFlag, pipelineConfig } from '../options.ts';
+import { EMBEDDER_HELP, EYES_OPTION, PIPELINE_HELP, PIPELINE_OPTIONS, QUALITY_OPTIONS, asUsage, numberFlag, pipelineConfig, qualityFlags, qualityHelp } from '../options.ts';
+import { ENROLMENT_QUALITY } from '../../recognition/enrolment.ts';
 import { DB_HELP, dbLabel, dbPath, openGallery } from '../gallery-file.ts';
 import { openJobQueue } from '../../jobs/queue.ts';
 
@@ -62,6 +63,10 @@ ${DB_HELP} (created when missing)
                        default on a SQLite gallery; lost on restart)
   --max-video-mb N     refuse uploaded videos larger than N MB (default 200)
   --max-video-seconds S  refuse videos longer than S seconds; a stream stops there (default 3600)
+  --require-live       refuse faces the liveness model calls a spoof at enrolment, verify and recognise
+                       (a request may still send requireLive=false)
+Enrolment quality gate, server-wide (a request's minSize, ... apply over these):
+${qualityHelp(ENROLMENT_QUALITY, true)}
 ${EMBEDDER_HELP}
 ${PIPELINE_HELP.replace(`(default ${DEFAULTS.maxFaces})`, `(default ${SERVE_DEFAULTS.maxFaces} for the server)`)}
   -h, --help           this help
@@ -94,6 +99,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'video-jobs': { type: 'string' },
       'max-video-mb': { type: 'string' },
       'max-video-seconds': { type: 'string' },
+      'require-live': { type: 'boolean', default: false },
+      ...QUALITY_OPTIONS,
+      ...EYES_OPTION,
       ...PIPELINE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -114,6 +122,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!(videoMb > 0 && videoMb <= 100_000)) throw new VisageError('VISAGE_ERR_USAGE', `--max-video-mb takes a number above 0, got ${values['max-video-mb']}`);
   const videoSeconds = numberFlag('max-video-seconds', values['max-video-seconds']) ?? 3600;
   if (!(videoSeconds > 0)) throw new VisageError('VISAGE_ERR_USAGE', `--max-video-seconds takes seconds above 0, got ${values['max-video-seconds']}`);
+  const enrolmentQuality = qualityFlags(values, ENROLMENT_QUALITY);
   const queue = numberFlag('queue', values.queue);
   const threads = numberFlag('threads', values.threads) ?? Math.max(1, availableParallelism() - 1);
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new VisageError('VISAGE_ERR_USAGE', `--threads takes a whole number from 1 to 1024, got ${values.threads}`);
@@ -188,6 +197,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const app = await buildApp({
       visage, gallery, store, lookalike, classifiers, openWithoutKeys: loopback, threshold, strategy: values.strategy as DecisionStrategy | undefined,
       search: { mode: search.mode, precision: search.precision },
+      ...(values['require-live'] ? { requireLive: true } : {}),
+      ...(Object.keys(enrolmentQuality).length ? { enrolmentQuality } : {}),
       limits: serveLimits(uploadMb, queue),
       logger: values.log ? { level: 'info' } : false,
       jobs, jobsRoot: values['jobs-root'] ?? null,
