@@ -83,7 +83,7 @@ test('visage video: --json on the crossing shot; --out writes the timeline, the 
     assert.ok(t.start >= 12 && t.end < 18);
   }
   const csv = await readFile(path.join(out, 'timeline.csv'), 'utf8');
-  assert.match(csv, /^track,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
+  assert.match(csv, /^track,segment,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
   assert.match(csv, /Angelina Jolie,yes,12\.\d\d,17\.\d\d,\d+,/);
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Who appears when/);
