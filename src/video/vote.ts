@@ -1,4 +1,4 @@
-// One identity per track, and strangers grouped. Pure.
+// One identity per track: the quality-weighted vote of its faces. Pure.
 //
 // Vote: every embedded face of a track was searched against the gallery with the open-set rule of
 // identify (the recognizer's threshold and strategy); each gives its weight to the person it was

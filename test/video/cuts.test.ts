@@ -43,8 +43,14 @@ before(async () => {
 
 after(() => temp.remove());
 
-/** Whether the track has boxes on both sides of the cut. */
-const spans = (t: VideoTrack): boolean => t.boxes!.some((b) => b.time < CUT) && t.boxes!.some((b) => b.time > CUT);
+/**
+ * Whether one of the track's stays on screen (segments) has boxes on both sides of the cut; a
+ * person re-identified after it (reid.ts) has one segment each side, which is not a tracking error.
+ */
+const spans = (t: VideoTrack): boolean => t.segments.some((s) => {
+  const boxes = t.boxes!.filter((b) => b.time >= s.start && b.time <= s.end);
+  return boxes.some((b) => b.time < CUT) && boxes.some((b) => b.time > CUT);
+});
 
 for (const fps of [5, 2]) {
   test(`hamilton_clip.mp4 5.5-10 s at ${fps} fps: Lin's track ends at the cut to the audience; Barack Obama gets a track of his own`, { skip, timeout: 120_000 }, async () => {
