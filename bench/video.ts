@@ -7,8 +7,9 @@
 // milliseconds per analysed frame in each stage. The labelled clip runs first, so models and the
 // detector's lanes are loaded before the media clips are timed.
 // Identity: on the labelled clip, with its people enrolled from other photos, tracks judged
-// against the ground truth (accuracy per track, tracks per appearance and per person, identity
-// switches, strangers named, strangers' labels), beside the same frames judged one at a time
+// against the ground truth (accuracy per track, segments per appearance, tracks per person after
+// re-identification, identity switches, strangers named, strangers' labels; also without
+// re-identification and without the quality gate), beside the same frames judged one at a time
 // without tracking (recognizer.identify on each frame), the baseline.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
