@@ -97,7 +97,7 @@ test('visage video: --json on the crossing shot; --out writes the timeline, the 
   }
   const csv = await readFile(path.join(out, 'timeline.csv'), 'utf8');
   assert.match(csv, /^track,segment,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
-  assert.match(csv, /Angelina Jolie,yes,12\.\d\d,17\.\d\d,\d+,/);
+  assert.match(csv, /\d+,1,Angelina Jolie,yes,12\.\d\d,17\.\d\d,\d+,/);
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Who appears when/);
   assert.match(html, /thumbs\/track-\d+\.jpg/);
