@@ -7,8 +7,9 @@
 // milliseconds per analysed frame in each stage. The labelled clip runs first, so models and the
 // detector's lanes are loaded before the media clips are timed.
 // Identity: on the labelled clip, with its people enrolled from other photos, tracks judged
-// against the ground truth (accuracy per track, tracks per appearance and per person, identity
-// switches, strangers named, strangers' labels), beside the same frames judged one at a time
+// against the ground truth (accuracy per track, segments per appearance, tracks per person after
+// re-identification, identity switches, strangers named, strangers' labels; also without
+// re-identification and without the quality gate), beside the same frames judged one at a time
 // without tracking (recognizer.identify on each frame), the baseline.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,22 +78,28 @@ try {
   const accuracyRows: string[][] = [];
   const people = new Set(clip.truth.appearances.map((a) => a.person)).size;
   let main: VideoSummary | undefined;
-  for (const gap of values.gaps.split(',').map(Number)) {
-    const summary = await run(recognizer, clip.video, { fps: 5, maxGap: gap });
-    if (gap === 1.5 || !main) main = summary;
-    if (gap === 1.5) speedRow('labelled clip, --fps 5', summary);
+  const variants: [string, number, VideoOptions][] = [
+    ...values.gaps.split(',').map(Number).map((gap): [string, number, VideoOptions] => [`tracking, gap ${gap} s`, gap, {}]),
+    ['tracking, gap 1.5 s, no re-identification', 1.5, { reidentify: false }],
+    ['tracking, gap 1.5 s, no quality gate', 1.5, { quality: false }],
+  ];
+  for (const [name, gap, extra] of variants) {
+    const summary = await run(recognizer, clip.video, { fps: 5, maxGap: gap, ...extra });
+    const plain = Object.keys(extra).length === 0;
+    if ((gap === 1.5 && plain) || !main) main = summary;
+    if (gap === 1.5 && plain) speedRow('labelled clip, --fps 5', summary);
     const score = scoreTracks(summary.tracks, clip.truth);
     const labelsPerPerson = new Map<string, Set<string>>();
     for (const t of score.tracks) if (t.person) labelsPerPerson.set(t.person, (labelsPerPerson.get(t.person) ?? new Set()).add(t.label));
     accuracyRows.push([
-      `tracking, gap ${gap} s`, String(summary.tracks.length), `${score.correct}/${score.matched} = ${(score.accuracy * 100).toFixed(1)}%`,
+      name, String(summary.tracks.length), String(summary.tracks.filter((t) => t.subject).length), `${summary.facesRefused}/${summary.facesEmbedded}`, `${score.correct}/${score.matched} = ${(score.accuracy * 100).toFixed(1)}%`,
       score.tracksPerAppearance.toFixed(2), (score.matched / people).toFixed(2),
       ([...labelsPerPerson.values()].reduce((n, s) => n + s.size, 0) / labelsPerPerson.size).toFixed(2),
       String(score.switches), String(score.strangersNamed), `${score.unlisted} (${score.unlistedNamed} named)`,
       Object.entries(score.strangerLabels).map(([p, l]) => `${p}: ${l.join('+')}`).join('; '),
     ]);
     const wrong = score.tracks.filter((t) => t.correct === false);
-    if (wrong.length) console.log(`  gap ${gap}: wrong tracks ${wrong.map((t) => `#${t.id} ${t.label} (truth ${t.person})`).join(', ')}`);
+    if (wrong.length) console.log(`  ${name}: wrong tracks ${wrong.map((t) => `#${t.id} ${t.label} (truth ${t.person})`).join(', ')}`);
   }
 
   // The baseline: every sampled frame judged alone.
@@ -111,14 +118,19 @@ try {
   const baselineCpu = (baselineCpuUsage.user + baselineCpuUsage.system) / 1000;
   const base = scoreFrames(faces, clip.truth);
   accuracyRows.push([
-    'each frame alone (baseline)', `${base.faces} faces`, `${base.correct}/${base.matched} = ${(base.accuracy * 100).toFixed(1)}%`,
+    'each frame alone (baseline)', `${base.faces} faces`, '-', '-', `${base.correct}/${base.matched} = ${(base.accuracy * 100).toFixed(1)}%`,
     '-', '-', base.namesPerAppearance.toFixed(2), '-', `${base.strangersNamed} faces`, '-', `known faces left UNKNOWN: ${base.knownUnknown}`,
   ]);
   speedRows.push(['labelled clip, baseline (identify per frame)', '1280x720', '5', ...speedCells(baselineFrames / 5, baselineFrames, baselineSeconds * 1000, baselineCpu, frames.stats.ffmpegCpuMs), '-', '-', '-', '-', '-', '-', `${base.faces}/${base.faces}/${base.faces}`, '-']);
 
-  // Speed on the media clips.
+  // Speed on the media clips; their people are not enrolled, so any track named is a stranger named.
+  const namedRows: string[][] = [];
   for (const [file, label] of [['street.mp4', 'street.mp4'], ['hamilton_clip.mp4', 'hamilton_clip.mp4']] as const) {
-    speedRow(`${label}, --fps 5`, await run(recognizer, path.join(media, file), { fps: 5 }));
+    const summary = await run(recognizer, path.join(media, file), { fps: 5 });
+    speedRow(`${label}, --fps 5`, summary);
+    const open = await run(recognizer, path.join(media, file), { fps: 5, quality: false });
+    const cells = (s: VideoSummary) => `${s.tracks.length} / ${s.tracks.filter((t) => t.subject).length} / ${s.tracks.filter((t) => t.reason === 'low-quality').length} / ${s.facesRefused} of ${s.facesEmbedded}`;
+    namedRows.push([label, cells(open), cells(summary)]);
     if (!values.quick) speedRow(`${label}, every frame`, await run(recognizer, path.join(media, file), { fps: 'all' }));
   }
   if (!values.quick) speedRow('street.mp4, --fps 5, tiles every frame', await run(recognizer, path.join(media, 'street.mp4'), { fps: 5, tiledEvery: 0 }));
@@ -143,7 +155,9 @@ try {
   }
 
   console.log(`Identity on the labelled clip (${clip.truth.appearances.length} appearances of ${people} people, ${clip.truth.appearances.filter((a) => !a.enrolled).length} of them strangers' appearances; --fps 5):\n`);
-  table(['method', 'tracks', 'identity accuracy', 'tracks/appearance', 'tracks/person', 'labels/person', 'switches', 'strangers named', 'tracks not in truth', 'strangers grouped'], accuracyRows);
+  table(['method', 'tracks', 'named', 'faces refused', 'identity accuracy', 'tracks/appearance (segments per stay)', 'tracks/person', 'labels/person', 'switches', 'strangers named', 'tracks not in truth', 'strangers grouped'], accuracyRows);
+  console.log('Media clips, none of their people enrolled (tracks / named / UNKNOWN for low quality / faces refused by the gate):\n');
+  table(['video', 'no quality gate', 'quality gate (default)'], namedRows);
   console.log('Speed (speed: video seconds per wall-clock second on this machine, at the load below; node / ffmpeg cpu s: CPU seconds of this');
   console.log('process (every thread) and of ffmpeg; 2 idle cores: video seconds over half of all that CPU time, the best two idle cores');
   console.log('would give; decode ... track: CPU milliseconds per analysed frame in each stage; faces: detected / embedded / embedded with the mirror too):\n');

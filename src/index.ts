@@ -25,7 +25,7 @@ export { ATTRIBUTE_NAMES, EMOTIONS } from './attributes/heads.ts';
 export type { AttributeName, Emotion } from './attributes/heads.ts';
 export { ATTRIBUTE_PREFERENCE, defaultAttributeModels, attributeModelIds } from './attributes/attributes.ts';
 export type { FaceAttributes, AgeAttribute, GenderAttribute, EmotionAttribute, LivenessAttribute, AttributeModels } from './attributes/attributes.ts';
-export { checkQuality, describeRefusals, requireQuality, resolveGate, ENROLMENT_GATE, CLUSTERING_GATE, QUALITY_REASONS } from './face/quality/gate.ts';
+export { checkQuality, describeRefusals, requireQuality, resolveGate, ENROLMENT_GATE, CLUSTERING_GATE, VIDEO_GATE, QUALITY_REASONS } from './face/quality/gate.ts';
 export type { QualityGate, QualityReason, QualityRefusal, GatedFace } from './face/quality/gate.ts';
 export { activeLiveness, eyeAspectRatio, ACTIVE_CHECK_DEFAULTS, ACTIVE_CHALLENGES } from './face/liveness/active.ts';
 export type { ActiveChallenge, ActiveCheckOptions, ActiveCheckResult, LandmarkFrame } from './face/liveness/active.ts';

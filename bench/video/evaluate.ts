@@ -11,19 +11,24 @@ export interface TrackLike {
   subject: string | null;
   label: string;
   boxes?: { time: number; box: Box }[];
+  /** Its stays on screen (a track re-identified after an absence has several). */
+  segments?: { start: number; end: number }[];
 }
 
 export interface TrackJudgement {
   id: number;
   label: string;
   subject: string | null;
-  /** The appearance it follows, or null. */
+  /** The appearance most of its faces follow, or null. */
   appearance: number | null;
+  /** The person most of its faces are (a re-identified track follows one person over several appearances). */
   person: string | null;
   enrolled: boolean | null;
   correct: boolean | null;
-  /** Changes of appearance along the track (a swap, a wrong link). */
+  /** Changes of appearance within a segment, or of person between segments (a swap, a wrong link, a wrong re-identification). */
   switches: number;
+  /** The appearance each segment follows (null: none). */
+  segmentAppearances: (number | null)[];
 }
 
 export interface ClipScore {
@@ -33,8 +38,10 @@ export interface ClipScore {
   /** Of those, named rightly (a known person by name, a stranger UNKNOWN). */
   correct: number;
   accuracy: number;
-  /** Tracks per appearance (each appearance a continuous stay on screen; the hidden 0.4 s included). */
+  /** Segments per appearance (each appearance a continuous stay on screen; the hidden 0.4 s included). */
   tracksPerAppearance: number;
+  /** Tracks per person followed (after re-identification). */
+  tracksPerPerson: number;
   /** Appearances that no track follows. */
   missedAppearances: number[];
   switches: number;
@@ -58,22 +65,38 @@ function appearanceAt(truth: ClipTruth, time: number, box: Box): Appearance | nu
   return null;
 }
 
+function majority<T>(values: readonly T[], none: T): T {
+  const counts = new Map<T, number>();
+  for (const v of values) if (v !== none) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const [top] = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  return top ? top[0] : none;
+}
+
 export function scoreTracks(tracks: readonly TrackLike[], truth: ClipTruth): ClipScore {
+  const byId = new Map(truth.appearances.map((a) => [a.id, a]));
   const judged: TrackJudgement[] = tracks.map((track) => {
-    const hits = (track.boxes ?? []).map((b) => appearanceAt(truth, b.time, b.box)?.id ?? 0);
-    const counts = new Map<number, number>();
-    for (const h of hits) counts.set(h, (counts.get(h) ?? 0) + 1);
-    const [top] = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-    const id = top && top[0] !== 0 ? top[0] : null;
-    const appearance = id === null ? null : truth.appearances.find((a) => a.id === id)!;
+    const segments = track.segments?.length ? track.segments : [{ start: -Infinity, end: Infinity }];
+    const segmentOf = (time: number) => Math.max(0, segments.findIndex((s) => time >= s.start - 1e-6 && time <= s.end + 1e-6));
+    const hits = (track.boxes ?? []).map((b) => ({ appearance: appearanceAt(truth, b.time, b.box)?.id ?? 0, segment: segmentOf(b.time) }));
+    const personOf = (id: number) => byId.get(id)?.person ?? '';
+    const person = majority(hits.map((h) => personOf(h.appearance)), '') || null;
+    const id = majority(hits.filter((h) => personOf(h.appearance) === person).map((h) => h.appearance), 0) || null;
+    const appearance = id === null ? null : byId.get(id)!;
     let switches = 0;
-    for (let i = 1; i < hits.length; i++) if (hits[i] !== hits[i - 1] && hits[i] !== 0 && hits[i - 1] !== 0) switches++;
+    for (let i = 1; i < hits.length; i++) {
+      const a = hits[i - 1]!, b = hits[i]!;
+      if (a.appearance === 0 || b.appearance === 0 || a.appearance === b.appearance) continue;
+      if (a.segment === b.segment || personOf(a.appearance) !== personOf(b.appearance)) switches++;
+    }
+    const segmentAppearances = segments.map((_, k) => majority(hits.filter((h) => h.segment === k).map((h) => h.appearance), 0) || null);
     const correct = appearance === null ? null : appearance.enrolled ? track.subject === appearance.person : track.subject === null;
-    return { id: track.id, label: track.label, subject: track.subject, appearance: id, person: appearance?.person ?? null, enrolled: appearance?.enrolled ?? null, correct, switches };
+    return { id: track.id, label: track.label, subject: track.subject, appearance: id, person, enrolled: appearance?.enrolled ?? null, correct, switches, segmentAppearances };
   });
   const matched = judged.filter((t) => t.appearance !== null);
   const correct = matched.filter((t) => t.correct).length;
-  const followed = new Set(matched.map((t) => t.appearance!));
+  const segments = judged.flatMap((t) => t.segmentAppearances.filter((a): a is number => a !== null));
+  const followed = new Set(segments);
+  const people = new Set(matched.map((t) => t.person));
   const strangerLabels: Record<string, string[]> = {};
   for (const t of matched) if (t.enrolled === false) (strangerLabels[t.person!] ??= []).includes(t.label) || strangerLabels[t.person!]!.push(t.label);
   return {
@@ -81,7 +104,8 @@ export function scoreTracks(tracks: readonly TrackLike[], truth: ClipTruth): Cli
     matched: matched.length,
     correct,
     accuracy: matched.length ? correct / matched.length : 0,
-    tracksPerAppearance: followed.size ? matched.length / followed.size : 0,
+    tracksPerAppearance: followed.size ? segments.length / followed.size : 0,
+    tracksPerPerson: people.size ? matched.length / people.size : 0,
     missedAppearances: truth.appearances.filter((a) => !followed.has(a.id)).map((a) => a.id),
     switches: judged.reduce((n, t) => n + t.switches, 0),
     strangersNamed: matched.filter((t) => t.enrolled === false && t.subject !== null).length,

@@ -48,7 +48,7 @@ export function videoDocument(result: VideoSummary, context: VideoDocumentContex
     stopped: result.stopped, decodeErrors: result.source.decodeErrors, truncatedFrames: result.source.truncatedFrames, endedEarly: result.source.error ?? null,
     tracks: result.tracks.map((t) => trackRecord(t, context.thumbnails.get(t.id) ?? null, context.boxes)),
     people: result.people,
-    faces: { detected: result.facesDetected, embedded: result.facesEmbedded, mirrored: result.facesMirrored, rejected: result.facesRejected },
+    faces: { detected: result.facesDetected, embedded: result.facesEmbedded, mirrored: result.facesMirrored, rejected: result.facesRejected, refused: result.facesRefused },
     searches: { tiledFrames: result.tiledFrames, regions: result.regionSearches },
     timingsMs: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)])),
     cpuMs: { ...Object.fromEntries(Object.entries(result.cpuTimings).map(([k, v]) => [k, Math.round(v)])), total: Math.round(result.cpuMs), ffmpeg: result.source.ffmpegCpuMs === undefined ? null : Math.round(result.source.ffmpegCpuMs) },
@@ -58,9 +58,11 @@ export function videoDocument(result: VideoSummary, context: VideoDocumentContex
 
 export type VideoDocument = ReturnType<typeof videoDocument>;
 
-/** The rows of timeline.csv and of the HTML summary, from the tracks of a document. */
-export function timelineRows(tracks: readonly { id: number; label: string; subject: string | null; start: number; end: number; frames: number; confidence: number; similarity: number | null; thumbnail?: string | null }[]): TimelineTrack[] {
-  return tracks.map((t) => ({ id: t.id, label: t.label, subject: t.subject, start: t.start, end: t.end, frames: t.frames, confidence: t.confidence, similarity: t.similarity, thumbnail: t.thumbnail ?? null }));
+/** The rows of timeline.csv and of the HTML summary, from the tracks of a document: one per segment (stay on screen). */
+export function timelineRows(tracks: readonly { id: number; label: string; subject: string | null; start: number; end: number; frames: number; confidence: number; similarity: number | null; thumbnail?: string | null; segments?: readonly { start: number; end: number; frames: number }[] }[]): TimelineTrack[] {
+  return tracks.flatMap((t) => (t.segments?.length ? t.segments : [{ start: t.start, end: t.end, frames: t.frames }]).map((s, i) => ({
+    id: t.id, segment: i + 1, label: t.label, subject: t.subject, start: s.start, end: s.end, frames: s.frames, confidence: t.confidence, similarity: t.similarity, thumbnail: t.thumbnail ?? null,
+  })));
 }
 
 const fixed = (s: number) => s.toFixed(2);

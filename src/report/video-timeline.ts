@@ -1,10 +1,13 @@
-// A video's tracks as a timeline: CSV (one row per track), and one self-contained-but-for-its-
+// A video's tracks as a timeline: CSV (one row per segment: each stay on screen of a track, so
+// a track re-identified after an absence has a row per stay, with the same track id), and one self-contained-but-for-its-
 // thumbnails HTML page: who appears when (a strip per person, a bar per track on the video's
 // time axis, the best face of each track), then the table of tracks.
 import { escapeXml } from './annotate.ts';
 
 export interface TimelineTrack {
   id: number;
+  /** Which stay on screen of the track this row is (1, 2, ...; see VideoTrack.segments). */
+  segment?: number;
   label: string;
   subject: string | null;
   start: number;
@@ -28,11 +31,14 @@ export interface TimelineInput {
 
 const cell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** timeline.csv: track, person (or unknown-k), first and last seen, frames, vote confidence, thumbnail. */
+/**
+ * timeline.csv, one row per segment: track, segment, person (or unknown-k), first and last seen in
+ * that segment, its frames, the track's vote confidence and similarity, thumbnail.
+ */
 export function timelineCsv(tracks: readonly TimelineTrack[]): string {
-  const lines = [['track', 'person', 'known', 'first_seen_s', 'last_seen_s', 'frames', 'confidence', 'similarity', 'thumbnail'].join(',')];
+  const lines = [['track', 'segment', 'person', 'known', 'first_seen_s', 'last_seen_s', 'frames', 'confidence', 'similarity', 'thumbnail'].join(',')];
   for (const t of tracks) {
-    lines.push([t.id, t.label, t.subject ? 'yes' : 'no', t.start.toFixed(2), t.end.toFixed(2), t.frames, t.confidence.toFixed(3), t.similarity === null ? '' : t.similarity.toFixed(4), t.thumbnail ?? ''].map(cell).join(','));
+    lines.push([t.id, t.segment ?? 1, t.label, t.subject ? 'yes' : 'no', t.start.toFixed(2), t.end.toFixed(2), t.frames, t.confidence.toFixed(3), t.similarity === null ? '' : t.similarity.toFixed(4), t.thumbnail ?? ''].map(cell).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -49,11 +55,12 @@ export function timelineHtml(input: TimelineInput): string {
     const face = tracks.find((t) => t.thumbnail)?.thumbnail;
     const seconds = tracks.reduce((s, t) => s + (t.end - t.start), 0);
     const bars = tracks.map((t) => `<a class="bar ${known ? 'known' : 'unknown'}" href="#track-${t.id}" style="left:${pct(t.start)}%;width:max(3px,${(Number(pct(t.end)) - Number(pct(t.start))).toFixed(2)}%)" title="track ${t.id}: ${clock(t.start)}–${clock(t.end)}"></a>`).join('');
-    const strip = tracks.filter((t) => t.thumbnail).map((t) => `<img src="${escapeXml(t.thumbnail!)}" alt="track ${t.id}" title="track ${t.id} at ${clock(t.start)}">`).join('');
-    return `<tr><th>${face ? `<img src="${escapeXml(face)}" alt="">` : ''}<span class="${known ? 'known' : 'unknown'}">${escapeXml(label)}</span><small>${tracks.length} track${tracks.length > 1 ? 's' : ''}, ${seconds.toFixed(1)} s</small></th>`
+    const ids = new Set(tracks.map((t) => t.id));
+    const strip = tracks.filter((t, i) => t.thumbnail && tracks.findIndex((o) => o.id === t.id) === i).map((t) => `<img src="${escapeXml(t.thumbnail!)}" alt="track ${t.id}" title="track ${t.id} at ${clock(t.start)}">`).join('');
+    return `<tr><th>${face ? `<img src="${escapeXml(face)}" alt="">` : ''}<span class="${known ? 'known' : 'unknown'}">${escapeXml(label)}</span><small>${ids.size} track${ids.size > 1 ? 's' : ''}${tracks.length > ids.size ? `, ${tracks.length} stays` : ''}, ${seconds.toFixed(1)} s</small></th>`
       + `<td><div class="axis">${bars}</div><div class="strip">${strip}</div></td></tr>`;
   }).join('\n');
-  const table = input.tracks.map((t) => `<tr id="track-${t.id}"><td>${t.id}</td><td>${t.thumbnail ? `<img src="${escapeXml(t.thumbnail)}" alt="">` : ''}</td><td class="${t.subject ? 'known' : 'unknown'}">${escapeXml(t.label)}</td>`
+  const table = input.tracks.map((t) => `<tr${(t.segment ?? 1) === 1 ? ` id="track-${t.id}"` : ''}><td>${t.id}${t.segment && t.segment > 1 ? ` (${t.segment})` : ''}</td><td>${t.thumbnail ? `<img src="${escapeXml(t.thumbnail)}" alt="">` : ''}</td><td class="${t.subject ? 'known' : 'unknown'}">${escapeXml(t.label)}</td>`
     + `<td>${clock(t.start)}</td><td>${clock(t.end)}</td><td>${t.frames}</td><td>${(t.confidence * 100).toFixed(0)}%</td><td>${t.similarity === null ? '' : t.similarity.toFixed(3)}</td></tr>`).join('\n');
   const ticks = Array.from({ length: 11 }, (_, i) => `<span style="left:${i * 10}%">${clock(input.from + (span * i) / 10)}</span>`).join('');
   return `<!doctype html>

@@ -9,11 +9,13 @@ import sharp from 'sharp';
 import { VisageError } from '../errors.ts';
 import { unsharedPixels, type RawPixels } from '../face/image/decode.ts';
 import { mergeDetections } from '../face/detect/nms.ts';
-import { defaultThreshold } from '../face/match/thresholds.ts';
+import { defaultThreshold, templateThreshold } from '../face/match/thresholds.ts';
+import { checkQuality, gateNeedsEyes, OPEN_GATE, resolveGate, VIDEO_GATE, type QualityGate, type QualityReason } from '../face/quality/gate.ts';
 import type { Analysis, Box, Point } from '../types.ts';
 import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
 import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
-import { faceWeight, StrangerGroups, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
+import { Reidentifier, type PersonTrack, type UnknownReason } from './reid.ts';
+import { faceWeight, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
 import { trackRegions } from './regions.ts';
 
 /** What video needs of a Visage. */
@@ -22,7 +24,7 @@ export interface FrameAnalyzer {
   readonly config: { readonly embedders: readonly string[]; readonly faceCheck: string; readonly flip?: boolean };
   detect(image: RawPixels, options: { faceCheck: 'on' | 'off'; retryPadded: boolean; tiling?: 'off' }): Promise<{ faces: { box: Box; score: number; keypoints?: Point[] }[] }>;
   checkFaces(image: RawPixels, faces: readonly { box: Box; score?: number; keypoints?: Point[] }[]): Promise<boolean[]>;
-  analyze(image: RawPixels, options: { faces: { box: Box; score?: number }[]; flip?: boolean }): Promise<Analysis>;
+  analyze(image: RawPixels, options: { faces: { box: Box; score?: number }[]; flip?: boolean; eyes?: boolean }): Promise<Analysis>;
 }
 
 /** The open-set decision for one embedding (the recognizer's identifyEmbedding). */
@@ -88,6 +90,19 @@ export interface VideoOptions extends VideoSourceOptions {
   boxes?: boolean;
   /** Stops reading when aborted (an AbortSignal); the summary still comes, with what was seen. */
   signal?: { readonly aborted: boolean };
+  /**
+   * The quality gate of the vote (gate.ts): limits changed from VIDEO_GATE's, or false for none.
+   * Faces it refuses are still tracked but neither vote nor shape the template that re-identifies
+   * the track; a track none of whose faces passes is UNKNOWN with reason 'low-quality'.
+   */
+  quality?: Partial<QualityGate> | false;
+  /**
+   * Join a track that starts after another ended to it when they are the same person (reid.ts):
+   * one id, several `segments` (default true).
+   */
+  reidentify?: boolean;
+  /** Template similarity at which two tracks are the same person (default: templateThreshold(), thresholds.ts). */
+  reidSimilarity?: number;
 }
 
 export interface VideoTrack {
@@ -102,8 +117,20 @@ export interface VideoTrack {
   end: number;
   /** Sampled frames the face was seen in. */
   frames: number;
-  /** Faces embedded and voted with. */
+  /**
+   * Each stay on screen (a tracker track) of this person: a track re-identified after an absence
+   * has two or more, in time order; `start`/`end` are the first's start and the last's end.
+   */
+  segments: { start: number; end: number; frames: number }[];
+  /** Faces embedded (those the quality gate refused included). */
   embedded: number;
+  /** Faces that passed the quality gate and voted. */
+  facesVoted: number;
+  /** Faces the gate refused, and how many broke each limit. */
+  facesRefused: number;
+  refusalReasons: Partial<Record<QualityReason, number>>;
+  /** Why it is UNKNOWN (null when named): 'low-quality' (no face passed the gate) or 'no-match'. */
+  reason: UnknownReason | null;
   /** The winner's share of the vote (see vote.ts). */
   confidence: number;
   similarity: number | null;
@@ -146,6 +173,8 @@ export interface VideoSummary {
   /** Of those, embedded again with the mirror image (near the threshold, see flipMargin). */
   facesMirrored: number;
   facesRejected: number;
+  /** Embedded faces the quality gate kept from the vote. */
+  facesRefused: number;
   cuts: number;
   /** Frames searched with tiles (see tiledEvery), and crops searched around tracks' faces (trackSearch). */
   tiledFrames: number;
@@ -155,7 +184,7 @@ export interface VideoSummary {
   timings: VideoTimings;
   /** CPU milliseconds of this process (every thread) in each stage. */
   cpuTimings: VideoTimings;
-  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; flip: boolean; flipMargin: number; tiledEvery: number; trackSearch: boolean; settledRefreshSeconds: number; identify: boolean };
+  settings: { modelId: string; sameSimilarity: number; vetoSimilarity: number; doubtSimilarity: number; maxGap: number; refreshSeconds: number; minEmbeddings: number; flip: boolean; flipMargin: number; tiledEvery: number; trackSearch: boolean; settledRefreshSeconds: number; identify: boolean; quality: Readonly<QualityGate> | false; reidentify: boolean; reidSimilarity: number };
   stopped: boolean;
 }
 
@@ -195,9 +224,16 @@ class StageClock {
 }
 
 /** One face, as the tracker's input with the vote's: its embedding, weight and gallery match. */
-type VotedFace = EmbeddedFace & { match: FaceMatchResult | null };
+type VotedFace = EmbeddedFace & { match: FaceMatchResult | null; refusals: QualityReason[] };
 
-const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'settledRefreshSeconds', 'minEmbeddings', 'flip', 'flipMargin', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'trackSearch', 'thumbnails', 'boxes', 'signal']);
+/** What a finished tracker track keeps for its person's record. */
+interface PartData {
+  endReason: VideoTrack['endReason'];
+  best: { weight: number; time: number; box: Box; quality: VotedFace['quality']; thumbnail?: Promise<Uint8Array> } | undefined;
+  boxes: { frame: number; time: number; box: Box }[];
+}
+
+const VIDEO_KEYS = new Set(['fps', 'from', 'to', 'maxHeight', 'timeoutMs', 'ffmpeg', 'maxGap', 'refreshSeconds', 'settledRefreshSeconds', 'minEmbeddings', 'flip', 'flipMargin', 'sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'tiledEvery', 'trackSearch', 'thumbnails', 'boxes', 'signal', 'quality', 'reidentify', 'reidSimilarity']);
 
 /** A track's vote is settled when its winner holds at least this share of the weight (see settledRefreshSeconds). */
 export const SETTLED_SHARE = 0.8;
@@ -220,7 +256,9 @@ function checkOptions(options: VideoOptions): void {
   if (options.flip !== undefined && typeof options.flip !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option flip must be true or false, got ${String(options.flip)}`);
   if (options.flipMargin !== undefined && !(typeof options.flipMargin === 'number' && options.flipMargin >= 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option flipMargin must be a similarity >= 0 (Infinity: every face), got ${String(options.flipMargin)}`);
   if (options.tiledEvery !== undefined && !(typeof options.tiledEvery === 'number' && options.tiledEvery >= 0)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option tiledEvery must be seconds >= 0, got ${String(options.tiledEvery)}`);
-  for (const key of ['sameSimilarity', 'vetoSimilarity', 'doubtSimilarity'] as const) {
+  if (options.reidentify !== undefined && typeof options.reidentify !== 'boolean') throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option reidentify must be true or false, got ${String(options.reidentify)}`);
+  if (options.quality !== undefined && options.quality !== false) resolveGate(VIDEO_GATE, options.quality, 'video option quality');
+  for (const key of ['sameSimilarity', 'vetoSimilarity', 'doubtSimilarity', 'reidSimilarity'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && v >= -1 && v <= 1)) throw new VisageError('VISAGE_ERR_BAD_OPTION', `video option ${key} must be a similarity from -1 to 1, got ${String(v)}`);
   }
@@ -270,33 +308,36 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
     return identity.confidence >= SETTLED_SHARE && faces.slice(-3).every((f) => (f.match?.subjectId ?? null) === identity.subjectId);
   };
   const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, settledRefreshSeconds, settled, minEmbeddings });
-  const strangers = new StrangerGroups(sameSimilarity);
+  const gate = options.quality === false ? false : resolveGate(VIDEO_GATE, options.quality, 'video option quality');
+  // The eye model reads a face only where the gate asks for it (it costs per face).
+  const eyes = gate !== false && gateNeedsEyes(gate);
+  const reidentify = options.reidentify ?? true;
+  const reidSimilarity = options.reidSimilarity ?? templateThreshold(modelId);
+  const people = new Reidentifier<PartData>({ similarity: reidSimilarity, enabled: reidentify });
   const clock = new StageClock();
-  const tracks: VideoTrack[] = [];
-  const best = new Map<number, { weight: number; time: number; box: Box; quality: VotedFace['quality']; thumbnail?: Promise<Uint8Array> }>();
-  let frames = 0, facesDetected = 0, facesEmbedded = 0, facesMirrored = 0, facesRejected = 0, cuts = 0, tiledFrames = 0, regionSearches = 0, lastTime = video.info.from;
+  /** Each person's record as last emitted, by id. */
+  const tracks = new Map<number, VideoTrack>();
+  const best = new Map<number, NonNullable<PartData['best']>>();
+  let frames = 0, facesDetected = 0, facesEmbedded = 0, facesMirrored = 0, facesRejected = 0, facesRefused = 0, cuts = 0, tiledFrames = 0, regionSearches = 0, lastTime = video.info.from;
   let previous: Uint8Array | null = null;
   let previousColours: Float32Array | null = null;
   const tiledEvery = options.tiledEvery ?? 2;
   let lastTiled = -Infinity;
   let stopped = false;
 
+  // A tracker track that ended joins its person (an earlier track re-identified, or a new one):
+  // the record emitted is the person's, under the id of their first track.
   const finish = async (track: TrackState): Promise<VideoTrack> => {
     const faces = track.embedded as unknown as VotedFace[];
-    const identity = voteIdentity(faces.map((f) => ({ weight: f.weight, match: f.match })));
     const first = track.observations[0]!, last = track.observations.at(-1)!;
-    const label = identity.subject ?? `unknown-${strangers.assign({ id: track.id, start: first.time, end: last.time, template: track.template })}`;
     const top = best.get(track.id);
     best.delete(track.id);
-    const result: VideoTrack = {
-      id: track.id, subject: identity.subject, subjectId: identity.subjectId, label, start: first.time, end: last.time,
-      frames: track.observations.length, embedded: faces.length, confidence: identity.confidence, similarity: identity.similarity, votes: identity.votes,
-      bestFace: top ? { time: top.time, box: top.box, quality: top.quality, weight: top.weight } : null,
-      endReason: track.endReason ?? 'end',
-    };
-    if (top?.thumbnail) result.thumbnail = await top.thumbnail;
-    if (options.boxes ?? true) result.boxes = track.observations.map((o) => ({ frame: o.frame, time: o.time, box: o.box }));
-    tracks.push(result);
+    const { person } = people.add({
+      id: track.id, start: first.time, end: last.time, frames: track.observations.length, faces,
+      data: { endReason: track.endReason ?? 'end', best: top, boxes: track.observations.map((o) => ({ frame: o.frame, time: o.time, box: o.box })) },
+    });
+    const result = await personRecord(person, options.boxes ?? true);
+    tracks.set(result.id, result);
     return result;
   };
 
@@ -360,14 +401,16 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
       if (toEmbed.length) {
         clock.start();
         const boxes = (list: number[]) => list.map((k) => ({ box: detections[k]!.box, score: detections[k]!.score }));
-        const analysis = await analyzer.analyze(pixels, { faces: boxes(toEmbed), flip: mirrorAll });
+        const analysis = await analyzer.analyze(pixels, { faces: boxes(toEmbed), flip: mirrorAll, ...(eyes ? { eyes: true } : {}) });
         clock.stop('embed');
         clock.start();
         for (const [i, k] of toEmbed.entries()) {
           const face = analysis.faces[i]!;
           const embedding = normalised(Float32Array.from(face.embeddings[modelId]!));
           const match = identify ? await identify(embedding, analysis.grey, face.quality.size) : null;
-          faces[k] = { embedding, weight: faceWeight(face.quality, face.score), quality: face.quality, grey: analysis.grey, match };
+          const refusals = gate === false ? [] : checkQuality({ score: face.score, quality: face.quality }, gate).map((r) => r.reason);
+          if (refusals.length) facesRefused++;
+          faces[k] = { embedding, weight: faceWeight(face.quality, face.score), quality: face.quality, grey: analysis.grey, match, refusals };
         }
         clock.stop('identify');
         if (mirrorAll) facesMirrored += toEmbed.length;
@@ -414,13 +457,13 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const elapsedMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   const seconds = frames === 0 ? 0 : video.info.fps ? frames / video.info.fps : lastTime - video.info.from;
-  tracks.sort((a, b) => a.start - b.start || a.id - b.id);
+  const list = [...tracks.values()].sort((a, b) => a.start - b.start || a.id - b.id);
   yield {
     type: 'summary',
     summary: {
-      info: video.info, frames, seconds, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, speed: seconds / (elapsedMs / 1000), tracks, people: people(tracks, video.info.fps),
-      facesDetected, facesEmbedded, facesMirrored, facesRejected, cuts, tiledFrames, regionSearches, source: { ...video.stats }, timings: clock.wall, cpuTimings: clock.cpu,
-      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, flip, flipMargin, tiledEvery, trackSearch, settledRefreshSeconds, identify: identify !== undefined },
+      info: video.info, frames, seconds, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, speed: seconds / (elapsedMs / 1000), tracks: list, people: peopleOf(list, video.info.fps),
+      facesDetected, facesEmbedded, facesMirrored, facesRejected, facesRefused, cuts, tiledFrames, regionSearches, source: { ...video.stats }, timings: clock.wall, cpuTimings: clock.cpu,
+      settings: { modelId, sameSimilarity, vetoSimilarity, doubtSimilarity, maxGap, refreshSeconds, minEmbeddings, flip, flipMargin, tiledEvery, trackSearch, settledRefreshSeconds, identify: identify !== undefined, quality: gate, reidentify, reidSimilarity },
       stopped,
     },
   };
@@ -483,17 +526,40 @@ function shrinkInto(frame: VideoFrame, region: Box, out: Uint8Array, outWidth: n
   }
 }
 
-/** Each label's tracks and its time on screen (a track counts from its first to its last frame, plus one frame). */
-function people(tracks: readonly VideoTrack[], fps: number | null): VideoSummary['people'] {
+/** A person's record: the tracks re-identified as one, with the identity voted over all their faces. */
+async function personRecord(person: PersonTrack<PartData>, withBoxes: boolean): Promise<VideoTrack> {
+  const { identity, parts } = person;
+  const top = parts.map((p) => p.data.best).reduce<PartData['best']>((a, b) => (b && (!a || b.weight > a.weight) ? b : a), undefined);
+  const result: VideoTrack = {
+    id: person.id, subject: identity.subject, subjectId: identity.subjectId, label: person.label,
+    start: parts[0]!.start, end: Math.max(...parts.map((p) => p.end)),
+    frames: parts.reduce((n, p) => n + p.frames, 0),
+    segments: parts.map((p) => ({ start: p.start, end: p.end, frames: p.frames })),
+    embedded: parts.reduce((n, p) => n + p.faces.length, 0), facesVoted: person.facesVoted, facesRefused: person.facesRefused, refusalReasons: person.refusalReasons,
+    reason: person.reason,
+    confidence: identity.confidence, similarity: identity.similarity, votes: identity.votes,
+    bestFace: top ? { time: top.time, box: top.box, quality: top.quality, weight: top.weight } : null,
+    endReason: parts.reduce((a, b) => (b.end >= a.end ? b : a)).data.endReason,
+  };
+  if (top?.thumbnail) result.thumbnail = await top.thumbnail;
+  if (withBoxes) result.boxes = parts.flatMap((p) => p.data.boxes);
+  return result;
+}
+
+/** Each label's tracks and its time on screen (a segment counts from its first to its last frame, plus one frame). */
+function peopleOf(tracks: readonly VideoTrack[], fps: number | null): VideoSummary['people'] {
   const frame = fps ? 1 / fps : 0;
   const byLabel = new Map<string, VideoSummary['people'][number]>();
   for (const track of tracks) {
     const entry = byLabel.get(track.label) ?? { label: track.label, subject: track.subject, tracks: [], seconds: 0, appearances: [] };
     entry.tracks.push(track.id);
-    entry.appearances.push([track.start, track.end]);
-    entry.seconds += track.end - track.start + frame;
+    for (const segment of track.segments) {
+      entry.appearances.push([segment.start, segment.end]);
+      entry.seconds += segment.end - segment.start + frame;
+    }
     byLabel.set(track.label, entry);
   }
+  for (const entry of byLabel.values()) entry.appearances.sort((a, b) => a[0] - b[0]);
   return [...byLabel.values()].sort((a, b) => a.appearances[0]![0] - b.appearances[0]![0]);
 }
 

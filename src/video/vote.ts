@@ -1,4 +1,4 @@
-// One identity per track, and strangers grouped. Pure.
+// One identity per track: the quality-weighted vote of its faces. Pure.
 //
 // Vote: every embedded face of a track was searched against the gallery with the open-set rule of
 // identify (the recognizer's threshold and strategy); each gives its weight to the person it was
@@ -8,11 +8,8 @@
 // stranger's track would need most of its faces each to pass the strict per-face threshold for
 // the same person, which is rarer than one face passing it.
 //
-// Strangers: UNKNOWN tracks whose templates (the quality-weighted mean of their embeddings) are at
-// least the pair threshold apart (verify's: 0.1% of LFW DevTrain's different-person pairs
-// accepted) and that never appear at the same time are one stranger, unknown-1, unknown-2, ... in
-// order of first appearance.
-import { dot, normalised } from './tracker.ts';
+// Tracks of one person (strangers too) are joined across absences in reid.ts, which calls this
+// vote over all their faces.
 
 export interface FaceMatchResult {
   name: string | null;
@@ -87,48 +84,4 @@ export function voteIdentity(faces: readonly VoteInput[], options: { minShare?: 
   }
   const unknown = options2.get('');
   return { subject: null, subjectId: null, confidence: total > 0 ? (unknown?.weight ?? 0) / total : 0, similarity: bestAny, votes: plain };
-}
-
-export interface Groupable {
-  id: number;
-  start: number;
-  end: number;
-  /** Quality-weighted sum of the track's embeddings (normalised here), or null. */
-  template: Float32Array | null;
-}
-
-/**
- * Strangers' tracks grouped as they end: a track joins the group whose tracks' templates are, on
- * average, at least `threshold` similar to its own (the most similar such group) and none of
- * which overlaps it in time; else it starts a group. Groups are numbered 1, 2, ... as they start,
- * so a stream's labels are final as soon as a track ends.
- */
-export class StrangerGroups {
-  private readonly threshold: number;
-  private readonly groups: { members: Groupable[]; templates: Float32Array[] }[] = [];
-
-  constructor(threshold: number) {
-    this.threshold = threshold;
-  }
-
-  /** The group number of a track that has just ended. */
-  assign(track: Groupable): number {
-    const template = track.template ? normalised(track.template) : null;
-    let best = -1, bestSimilarity = this.threshold;
-    if (template) {
-      this.groups.forEach((group, i) => {
-        if (group.templates.length === 0) return;
-        if (group.members.some((m) => m.start <= track.end && track.start <= m.end)) return;
-        const mean = group.templates.reduce((s, t) => s + dot(t, template), 0) / group.templates.length;
-        if (mean >= bestSimilarity) { best = i; bestSimilarity = mean; }
-      });
-    }
-    if (best < 0) {
-      this.groups.push({ members: [], templates: [] });
-      best = this.groups.length - 1;
-    }
-    this.groups[best]!.members.push(track);
-    if (template) this.groups[best]!.templates.push(template);
-    return best + 1;
-  }
 }

@@ -117,8 +117,8 @@ test('upload -> job -> progress -> done in process: the track is named, with its
   assert.equal((await app.inject({ url: `/v1/videos/${job.id}/thumbs/..%2Fx.jpg` })).statusCode, 404);
   const csv = await app.inject({ url: `/v1/videos/${job.id}/timeline.csv` });
   assert.equal(csv.statusCode, 200);
-  assert.match(csv.body, /^track,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
-  assert.match(csv.body, new RegExp(`\\n${lin.id},${LIN},yes,`));
+  assert.match(csv.body, /^track,segment,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
+  assert.match(csv.body, new RegExp(`\\n${lin.id},1,${LIN},yes,`));
   const html = await app.inject({ url: `/v1/videos/${job.id}/summary.html` });
   assert.equal(html.statusCode, 200);
   assert.match(html.headers['content-type'] as string, /text\/html/);

@@ -43,8 +43,14 @@ before(async () => {
 
 after(() => temp.remove());
 
-/** Whether the track has boxes on both sides of the cut. */
-const spans = (t: VideoTrack): boolean => t.boxes!.some((b) => b.time < CUT) && t.boxes!.some((b) => b.time > CUT);
+/**
+ * Whether one of the track's stays on screen (segments) has boxes on both sides of the cut; a
+ * person re-identified after it (reid.ts) has one segment each side, which is not a tracking error.
+ */
+const spans = (t: VideoTrack): boolean => t.segments.some((s) => {
+  const boxes = t.boxes!.filter((b) => b.time >= s.start && b.time <= s.end);
+  return boxes.some((b) => b.time < CUT) && boxes.some((b) => b.time > CUT);
+});
 
 for (const fps of [5, 2]) {
   test(`hamilton_clip.mp4 5.5-10 s at ${fps} fps: Lin's track ends at the cut to the audience; Barack Obama gets a track of his own`, { skip, timeout: 120_000 }, async () => {
@@ -82,8 +88,10 @@ test('hamilton_clip.mp4 whole at 5 and 2 fps: no track runs across the cut to th
       const describe = `${fps} fps: ${summary.tracks.map((t) => `#${t.id} ${t.label} ${t.start}-${t.end}`).join('; ')}`;
       assert.ok(summary.cuts >= 3, `the clip's three cuts (1.6, 3.6, 7.8 s) found: ${summary.cuts}`);
       assert.deepEqual(summary.tracks.filter(spans).map((t) => t.id), [], describe);
+      // Lin is on stage in the wide shot (0-1.6 s) and the close-up (3.6-7.75 s): re-identified,
+      // one track, each stay before the cut to the audience; none in the audience shot (1.6-3.6 s).
       const lin = summary.tracks.filter((t) => t.subject === LIN);
-      assert.ok(lin.length >= 1 && lin.every((t) => t.end < CUT && t.start >= 3.4), describe);
+      assert.ok(lin.length === 1 && lin[0]!.end < CUT && lin[0]!.segments.every((s) => s.end < 1.6 || s.start >= 3.4), describe);
     }
   } finally {
     await recognizer.close();

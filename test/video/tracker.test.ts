@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, signatureDistance, type Detection, type EmbeddedFace } from '../../src/video/tracker.ts';
-import { StrangerGroups, faceWeight, voteIdentity } from '../../src/video/vote.ts';
+import { Reidentifier, type PartFace } from '../../src/video/reid.ts';
+import { faceWeight, voteIdentity } from '../../src/video/vote.ts';
 
 /** A unit vector near axis `k` of 8 (people are axes; `noise` tilts it a little). */
 function person(k: number, noise = 0): Float32Array {
@@ -178,15 +179,35 @@ test('the vote: quality-weighted majority, at least two faces, UNKNOWN when weak
   assert.ok(faceWeight({ size: 30, sharpness: 5, frontalness: 0.3 }) < 0.05 * faceWeight({ size: 120, sharpness: 80, frontalness: 1 }));
 });
 
-test('strangers grouped: similar templates that never meet are one stranger', () => {
-  const groups = new StrangerGroups(0.82);
-  const t = (id: number, start: number, end: number, k: number) => ({ id, start, end, template: person(k, 0.05) });
-  assert.equal(groups.assign(t(1, 0, 5, 5)), 1);
-  assert.equal(groups.assign(t(2, 0, 5, 6)), 2);
-  assert.equal(groups.assign(t(3, 10, 12, 5)), 1);
-  // Same face at the same time as a member: two people, not one.
-  assert.equal(groups.assign(t(4, 11, 13, 5)), 3);
-  assert.equal(groups.assign({ id: 5, start: 20, end: 21, template: null }), 4);
+test('re-identification: similar templates that never meet are one person; a shared time, two names or a refused face keep them apart', () => {
+  const reid = new Reidentifier({ similarity: 0.82 });
+  const stranger = (k: number, refusals: PartFace['refusals'] = []): PartFace => ({ embedding: person(k, 0.05), weight: 1, match: { name: null, subjectId: null, similarity: 0.5 }, refusals });
+  const named = (k: number, name: string, subjectId: number): PartFace => ({ embedding: person(k, 0.05), weight: 1, match: { name, subjectId, similarity: 0.95 } });
+  const part = (id: number, start: number, end: number, faces: PartFace[]) => ({ id, start, end, frames: 5, faces, data: null });
+  const a = reid.add(part(1, 0, 5, [stranger(5), stranger(5)]));
+  assert.deepEqual([a.person.id, a.person.label, a.joined], [1, 'unknown-1', false]);
+  assert.equal(reid.add(part(2, 0, 5, [stranger(6)])).person.label, 'unknown-2');
+  // The first stranger back after an absence: the same id and label, two parts.
+  const back = reid.add(part(3, 10, 12, [stranger(5)]));
+  assert.deepEqual([back.person.id, back.person.label, back.joined, back.person.parts.length], [1, 'unknown-1', true, 2]);
+  // The same face at the same time as one of its parts: two people, not one.
+  assert.equal(reid.add(part(4, 11, 13, [stranger(5)])).person.id, 4);
+  // No face passed the gate: UNKNOWN for low quality, joined to no one.
+  const poor = reid.add(part(5, 20, 21, [stranger(5, ['small'])]));
+  assert.deepEqual([poor.person.id, poor.person.reason, poor.person.facesRefused, poor.person.refusalReasons], [5, 'low-quality', 1, { small: 1 }]);
+  // Named the same by their votes: joined whatever the templates (a weak part gains from a strong one);
+  // named differently: never joined, however alike.
+  const ann = reid.add(part(6, 30, 32, [named(2, 'Ann', 1), named(2, 'Ann', 1)]));
+  // A weak part (its one face under the threshold) like Ann's: it joins her and is named with her.
+  const weak = reid.add(part(7, 35, 36, [{ ...named(2, 'Ann', 1), match: { name: null, subjectId: null, similarity: 0.88 } }]));
+  assert.deepEqual([weak.person.id, weak.person.label], [ann.person.id, 'Ann']);
+  assert.equal(reid.add(part(8, 40, 42, [named(7, 'Ann', 1), named(7, 'Ann', 1)])).person.id, ann.person.id);
+  assert.equal(reid.add(part(9, 50, 52, [named(2, 'Bob', 2), named(2, 'Bob', 2)])).person.id, 9);
+  assert.equal(ann.person.parts.length, 3);
+  // Turned off: every track its own.
+  const off = new Reidentifier({ similarity: 0.82, enabled: false });
+  off.add(part(1, 0, 5, [stranger(5)]));
+  assert.equal(off.add(part(2, 10, 12, [stranger(5)])).person.id, 2);
 });
 
 test('a settled track is embedded again after settledRefreshSeconds, an unsettled one after refreshSeconds', () => {

@@ -44,7 +44,8 @@ test('the labelled clip: every track named rightly, no switch, no stranger named
     })());
     assert.equal(events[0], 'start');
     assert.equal(events.at(-1), 'summary');
-    assert.equal(events.filter((e) => e === 'track-start').length, summary.tracks.length);
+    // One track-start per stay on screen; a track re-identified after an absence has several.
+    assert.equal(events.filter((e) => e === 'track-start').length, summary.tracks.reduce((n, t) => n + t.segments.length, 0));
     assert.equal(summary.frames, 180);
     const score = scoreTracks(summary.tracks, clip.truth);
     const wrong = score.tracks.filter((t) => t.correct === false).map((t) => `#${t.id} ${t.label} (truth ${t.person})`);
@@ -58,7 +59,19 @@ test('the labelled clip: every track named rightly, no switch, no stranger named
     assert.equal(score.strangerLabels['stranger-1']!.length, 1);
     assert.notEqual(score.strangerLabels['stranger-1']![0], score.strangerLabels['stranger-2']![0]);
     // The hidden 0.4 s does not split Jennifer Lopez's first appearance.
-    assert.equal(score.tracks.filter((t) => t.appearance === 1).length, 1);
+    assert.equal(score.tracks.flatMap((t) => t.segmentAppearances).filter((a) => a === 1).length, 1);
+    // Re-identification: Jennifer Lopez, in two shots 12 s apart, is one track of two segments,
+    // each following one of her appearances; no track holds two people (switches 0, above), and the
+    // two strangers are never one track.
+    const lopez = summary.tracks.filter((t) => t.subject === 'Jennifer Lopez');
+    assert.equal(lopez.length, 1, JSON.stringify(summary.tracks.map((t) => [t.id, t.label, t.segments])));
+    assert.equal(lopez[0]!.segments.length, 2);
+    const lopezAppearances = clip.truth.appearances.filter((a) => a.person === 'Jennifer Lopez').map((a) => a.id);
+    assert.deepEqual(score.tracks.find((t) => t.id === lopez[0]!.id)!.segmentAppearances.sort(), lopezAppearances.sort());
+    assert.ok(lopez[0]!.segments[1]!.start - lopez[0]!.segments[0]!.end > 10);
+    const strangerTracks = score.tracks.filter((t) => t.enrolled === false);
+    for (const t of strangerTracks) assert.equal(new Set(strangerTracks.filter((o) => o.id === t.id).map((o) => o.person)).size, 1);
+    assert.ok(score.matched / new Set(clip.truth.appearances.map((a) => a.person)).size <= 1.2, `tracks per person ${score.matched}`);
     for (const track of summary.tracks) assert.ok(track.boxes!.length === track.frames);
     // The mirror is embedded only for faces near the threshold (flipMargin): some, not all.
     assert.ok(summary.facesMirrored > 0 && summary.facesMirrored < summary.facesEmbedded, `${summary.facesMirrored} of ${summary.facesEmbedded} mirrored`);
@@ -83,8 +96,8 @@ test('visage video: --json on the crossing shot; --out writes the timeline, the 
     assert.ok(t.start >= 12 && t.end < 18);
   }
   const csv = await readFile(path.join(out, 'timeline.csv'), 'utf8');
-  assert.match(csv, /^track,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
-  assert.match(csv, /Angelina Jolie,yes,12\.\d\d,17\.\d\d,\d+,/);
+  assert.match(csv, /^track,segment,person,known,first_seen_s,last_seen_s,frames,confidence,similarity,thumbnail\n/);
+  assert.match(csv, /\d+,1,Angelina Jolie,yes,12\.\d\d,17\.\d\d,\d+,/);
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Who appears when/);
   assert.match(html, /thumbs\/track-\d+\.jpg/);

@@ -13,7 +13,8 @@ import { writeAnnotatedVideo } from '../../video/annotate.ts';
 import { WebhookPoster } from '../../video/webhook.ts';
 import { DEFAULT_FPS, DEFAULT_TIMEOUT_MS, FFMPEG_ENV } from '../../video/source.ts';
 import type { VideoEvent, VideoOptions, VideoSummary, VideoTrack } from '../../video/video.ts';
-import { EMBEDDER_HELP, PIPELINE_HELP, PIPELINE_OPTIONS, numberFlag, pipelineConfig } from '../options.ts';
+import { EMBEDDER_HELP, EYES_OPTION, PIPELINE_HELP, PIPELINE_OPTIONS, QUALITY_OPTIONS, numberFlag, pipelineConfig, qualityFlags, qualityHelp } from '../options.ts';
+import { VIDEO_GATE } from '../../face/quality/gate.ts';
 import { DB_HELP, dbPath, openGallery, recognizerFor } from '../gallery-file.ts';
 import { printTable } from './models.ts';
 import { formatJson } from '../json.ts';
@@ -33,6 +34,11 @@ ${DB_HELP}
   --threshold T        similarity a face's match needs (default: identify's, see visage identify --help)
   --strategy S         mean-template (default) or best-face
   --max-gap S          a track ends when its face is unseen for S seconds (default 1.5)
+  --no-reid            do not join a track to an earlier one of the same person (after an
+                       absence or a cut): each stay on screen its own track
+${qualityHelp(VIDEO_GATE, true)}
+                       (faces under these limits are tracked but do not vote)
+  --no-quality-gate    every embedded face votes, whatever its quality
   --tiled-every S      search a frame with tiles (small faces) every S seconds, the frames between
                        whole and around the tracks' faces that missed (default 2; 0: every frame)
   --max-height PX      shrink taller frames to PX before analysis (faster, loses small faces)
@@ -83,6 +89,9 @@ export async function videoCommand(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       strategy: { type: 'string' },
       'max-gap': { type: 'string' },
+      'no-reid': { type: 'boolean', default: false },
+      ...QUALITY_OPTIONS, ...EYES_OPTION,
+      'no-quality-gate': { type: 'boolean', default: false },
       'tiled-every': { type: 'string' },
       'max-height': { type: 'string' },
       timeout: { type: 'string' },
@@ -118,6 +127,8 @@ export async function videoCommand(argv: string[]): Promise<number> {
     return n;
   };
   const timeout = seconds('timeout', values.timeout);
+  const qualityChanges = qualityFlags(values, VIDEO_GATE);
+  if (values['no-quality-gate'] && Object.keys(qualityChanges).length) throw new VisageError('VISAGE_ERR_USAGE', '--no-quality-gate cannot be given with quality limits');
   const maxHeight = numberFlag('max-height', values['max-height']);
   const options: VideoOptions = {
     fps: values['every-frame'] ? 'all' : fps,
@@ -129,6 +140,8 @@ export async function videoCommand(argv: string[]): Promise<number> {
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     thumbnails: values.out !== undefined,
     boxes: true,
+    quality: values['no-quality-gate'] ? false : Object.keys(qualityChanges).length ? qualityChanges : undefined,
+    reidentify: values['no-reid'] ? false : undefined,
   };
   for (const key of Object.keys(options) as (keyof VideoOptions)[]) if (options[key] === undefined) delete options[key];
 
@@ -192,8 +205,8 @@ export async function videoCommand(argv: string[]): Promise<number> {
     }
     if (values.json) process.stdout.write(formatJson(document(false)));
     else if (!values.events) {
-      printTable(['track', 'person', 'first seen', 'last seen', 'frames', 'vote', 'similarity'],
-        result.tracks.map((t) => [String(t.id), t.label, `${fmt(t.start)} s`, `${fmt(t.end)} s`, String(t.frames), `${(t.confidence * 100).toFixed(0)}%`, t.similarity === null ? '' : t.similarity.toFixed(3)]));
+      printTable(['track', 'person', 'first seen', 'last seen', 'segments', 'frames', 'vote', 'similarity', 'refused'],
+        result.tracks.map((t) => [String(t.id), t.reason === 'low-quality' ? `${t.label} (low quality)` : t.label, `${fmt(t.start)} s`, `${fmt(t.end)} s`, String(t.segments.length), String(t.frames), `${(t.confidence * 100).toFixed(0)}%`, t.similarity === null ? '' : t.similarity.toFixed(3), t.facesRefused ? `${t.facesRefused} of ${t.embedded}` : '']));
     }
     const known = result.people.filter((p) => p.subject).length;
     const damaged = result.source.decodeErrors || result.source.truncatedFrames ? `; ffmpeg reported ${result.source.decodeErrors} damaged-data line(s) and ${result.source.truncatedFrames} truncated frame(s)` : '';

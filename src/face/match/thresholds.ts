@@ -155,6 +155,24 @@ export function smallFaceRise(modelId: string, kind: ThresholdKind, size: number
 }
 
 /**
+ * Template against template (two tracks of a video, each the mean of its faces): the similarity
+ * at which they are one person (video/reid.ts). Means of different people's faces are more alike
+ * than single faces are, so the pair threshold is too loose here. On LFW DevTrain (2,200 of the
+ * images of its pairs, fusion, 2026-12-07), the mean of the first k faces of one person against
+ * the mean of k of another's, every pair of people: 0.1% of different people accepted above 0.8306
+ * (1 vs 1 face), 0.8599 (2 vs 2), 0.8742 (3 vs 3), 0.01% above 0.8508 / 0.8796 / 0.8874. The
+ * threshold is the strictest, 0.01% at 3 vs 3: it keeps all 35 and 56 same-person pairs at 3 vs 3
+ * and 2 vs 3, 98.6% at 1 vs 2, 97.2% at 1 vs 1. A video's templates hold many faces, but of one
+ * shot: close to one photo's worth.
+ */
+export const TEMPLATE_THRESHOLDS: Readonly<Partial<Record<EmbedderId, number>>> = Object.freeze({ fusion: 0.8874 });
+
+/** See TEMPLATE_THRESHOLDS; an embedder without one uses its identify threshold (mean-template), stricter than a pair's. */
+export function templateThreshold(modelId: string): number {
+  return TEMPLATE_THRESHOLDS[modelId as EmbedderId] ?? defaultThreshold(modelId, 'mean-template');
+}
+
+/**
  * The calibrated threshold of an embedder for a decision (for a grey image: the grey one where
  * calibrated; for a face of `faceSize` px: raised by its small-face rise), or an error naming the
  * way out when there is none.

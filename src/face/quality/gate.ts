@@ -51,6 +51,13 @@ export const ENROLMENT_GATE: Readonly<QualityGate> = Object.freeze({ minSize: 32
 /** Clustering a photo collection (bench:cluster): faces set aside are counted, not lost. */
 export const CLUSTERING_GATE: Readonly<QualityGate> = Object.freeze({ minSize: 24, minSharpness: 10, minFrontalness: 0.5, minScore: 0.6, maxEyesClosed: 1 });
 
+/**
+ * A video's vote (video.ts): a face refused here is still tracked but does not vote. Enrolment's
+ * limits on size, sharpness and pose (set on LFW to refuse only faces that cannot stand for a
+ * person), without the eye check: a blink passes, and the eye model would cost per face.
+ */
+export const VIDEO_GATE: Readonly<QualityGate> = Object.freeze({ minSize: 32, minSharpness: 5, minFrontalness: 0.2, minScore: 0, maxEyesClosed: 1 });
+
 /** A gate that lets every face through. */
 export const OPEN_GATE: Readonly<QualityGate> = Object.freeze({ minSize: 0, minSharpness: 0, minFrontalness: 0, minScore: 0, maxEyesClosed: 1 });
 
