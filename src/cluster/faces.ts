@@ -3,12 +3,22 @@
 // DevTrain's people (npm run bench:cluster, which reports them on the other sets).
 import { VisageError } from '../errors.ts';
 import { agglomerative } from './agglomerative.ts';
+import { centroidMerge } from './centroid-merge.ts';
 import { similarityMatrix } from './similarity.ts';
 import type { Clustering } from './types.ts';
+
+/** The centroid merge after the linkage (centroid-merge.ts). */
+export interface CentroidStep {
+  threshold: number;
+  minSmall: number;
+  minLarge: number;
+}
 
 export interface ClusterParameters {
   threshold: number;
   cohesion: number;
+  /** When fitted: the centroid merge after the linkage. */
+  centroid?: CentroidStep;
 }
 
 /** Fitted on LFW DevTrain's people (bench:cluster), per embedder. */
@@ -41,6 +51,8 @@ export interface ClusterFacesOptions {
   initial?: ReadonlyArray<readonly number[]>;
   /** Pairs never put together (user splits). */
   cannotLink?: ReadonlyArray<readonly [number, number]>;
+  /** The centroid merge after the linkage; default: the one fitted for the embedder, if any; null: none. */
+  centroid?: CentroidStep | null;
 }
 
 export function clusterFaces(faces: readonly FaceToCluster[], options: ClusterFacesOptions): Clustering {
@@ -51,9 +63,12 @@ export function clusterFaces(faces: readonly FaceToCluster[], options: ClusterFa
     if (id === undefined) photoIds.set(f.photo, id = photoIds.size);
     return id;
   }));
-  return agglomerative(similarityMatrix(faces.map((f) => f.vector)), {
+  const similarity = similarityMatrix(faces.map((f) => f.vector));
+  const linked = agglomerative(similarity, {
     threshold: options.threshold ?? fitted!.threshold,
     cohesion: options.cohesion ?? fitted!.cohesion,
     photoOf, initial: options.initial, cannotLink: options.cannotLink,
   });
+  const step = options.centroid !== undefined ? options.centroid : CLUSTER_PARAMETERS[options.embedder]?.centroid;
+  return step ? centroidMerge(similarity, linked, { ...step, photoOf, cannotLink: options.cannotLink }) : linked;
 }
