@@ -8,9 +8,9 @@
 // none of which was used to choose anything but "View 1" includes DevTrain's faces.
 // Methods: immich's rule (DBSCAN, at least 3 faces), Chinese whispers (dlib's, as face_recognition's
 // examples use it), plain average linkage with the cannot-link rule for faces of one photo, and
-// Visage's method (src/cluster/faces.ts: the cohesion-normalised linkage with the same cannot-link),
-// and that linkage followed by the centroid merge (src/cluster/centroid-merge.ts).
-// --only immich,whispers,average,visage,centroid: those methods alone (to run them in parallel processes).
+// the cohesion-normalised linkage with the same cannot-link, and Visage's method (src/cluster/faces.ts:
+// that linkage followed by the centroid merge, src/cluster/centroid-merge.ts).
+// --only immich,whispers,average,linkage,visage: those methods alone (to run them in parallel processes).
 // --sheet DIR: the contact sheet of the last method's clustering of View 1, its 30 worst clusters
 // (most pairs of different people) first (bench/cluster/sheet.ts).
 // Then the time of each method at --sizes faces (LFW faces, topped up with synthetic identities).
@@ -63,12 +63,12 @@ const ALL_METHODS: Method[] = [
     run: (s, p, x) => agglomerative(s, { threshold: x.threshold!, photoOf: p }), fit: agglomerativeFit([0]),
   },
   {
-    key: 'visage', name: 'Visage (cohesion-normalised linkage + cannot-link)',
+    key: 'linkage', name: 'cohesion-normalised linkage + cannot-link (Visage until 2026-12-07)',
     grid: [0.1, 0.2, 0.3].flatMap((c) => THRESHOLDS.map((t) => ({ cohesion: c, threshold: t }))),
     run: (s, p, x) => agglomerative(s, { threshold: x.threshold!, cohesion: x.cohesion!, photoOf: p }), fit: agglomerativeFit([0.1, 0.2, 0.3]),
   },
   {
-    key: 'centroid', name: 'linkage + centroid merge',
+    key: 'visage', name: 'Visage (cohesion-normalised linkage, then centroid merge)',
     grid: [],
     run: (s, p, x) => centroidMerge(s, agglomerative(s, { threshold: x.threshold!, cohesion: x.cohesion!, photoOf: p }), { threshold: x.centroid!, minSmall: x.minSmall!, minLarge: x.minLarge!, photoOf: p }),
     // The linkage's threshold near the plain fit (0.85-0.90), then every centroid threshold of the grid from one merge sequence.
@@ -158,7 +158,8 @@ for (const method of METHODS) {
 // The library's own default must be what the fit chose for Visage's method.
 const visageFit = results.find((r) => r.method.startsWith('Visage'))?.params;
 const inLibrary = CLUSTER_PARAMETERS[embedder];
-if (visageFit && (visageFit.threshold !== inLibrary?.threshold || visageFit.cohesion !== inLibrary?.cohesion)) {
+const libraryParams = inLibrary ? { cohesion: inLibrary.cohesion, threshold: inLibrary.threshold, ...(inLibrary.centroid ? { minSmall: inLibrary.centroid.minSmall, minLarge: inLibrary.centroid.minLarge, centroid: inLibrary.centroid.threshold } : {}) } : null;
+if (visageFit && JSON.stringify(Object.entries(visageFit).sort()) !== JSON.stringify(Object.entries(libraryParams ?? {}).sort())) {
   log(`note: the fit chose ${JSON.stringify(visageFit)}; the library's parameters for ${embedder} (src/cluster/faces.ts) are ${JSON.stringify(inLibrary ?? null)}`);
 }
 
