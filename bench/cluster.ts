@@ -1,4 +1,4 @@
-// npm run bench:cluster -- [--cache DIR] [--sizes 1000,5000,10000|none] [--embedder ID] [--grid 0.75,0.98] [--json]
+// npm run bench:cluster -- [--cache DIR] [--sizes 1000,5000,10000|none] [--embedder ID] [--grid 0.75,0.98] [--only KEYS] [--sheet DIR] [--json]
 // Clustering faces by identity on LFW View 1 (all 4,992 images), ORL and celeb5, every method on
 // the same embeddings (Visage's default pipeline, through the training embedding cache: the first
 // run embeds every image, about 10-40 minutes on 2 cores, later runs read the cache).
@@ -8,7 +8,11 @@
 // none of which was used to choose anything but "View 1" includes DevTrain's faces.
 // Methods: immich's rule (DBSCAN, at least 3 faces), Chinese whispers (dlib's, as face_recognition's
 // examples use it), plain average linkage with the cannot-link rule for faces of one photo, and
-// Visage's method (src/cluster/faces.ts: the cohesion-normalised linkage with the same cannot-link).
+// the cohesion-normalised linkage with the same cannot-link, and Visage's method (src/cluster/faces.ts:
+// that linkage followed by the centroid merge, src/cluster/centroid-merge.ts).
+// --only immich,whispers,average,linkage,visage: those methods alone (to run them in parallel processes).
+// --sheet DIR: the contact sheet of the last method's clustering of View 1, its 30 worst clusters
+// (most pairs of different people) first (bench/cluster/sheet.ts).
 // Then the time of each method at --sizes faces (LFW faces, topped up with synthetic identities).
 import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../src/recognition/embedding-cache.ts';
@@ -17,14 +21,18 @@ import { resolveConfig } from '../src/config.ts';
 import { agglomerative, chineseWhispers, dbscan, samePhotoViolations, similarityMatrix, type Clustering, type SimilarityMatrix } from '../src/cluster/index.ts';
 import { CLUSTER_PARAMETERS } from '../src/cluster/faces.ts';
 import { cutMerges, mergeSequence } from '../src/cluster/agglomerative.ts';
+import { centroidMerge, centroidMergeSequence, cutGroupMerges } from '../src/cluster/centroid-merge.ts';
+import { writeWorstFirstSheet } from './cluster/sheet.ts';
 import { scoreClustering, type ClusteringScores } from '../src/eval/clustering.ts';
 import { datasetsRoot } from '../test/helpers/datasets.ts';
 import { facesOf, readSets, type ClusterFace } from './cluster/sets.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const { values: args } = parseArgs({ options: { cache: { type: 'string' }, sizes: { type: 'string', default: '1000,5000,10000' }, embedder: { type: 'string' }, grid: { type: 'string', default: '0.75,0.98' }, json: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { cache: { type: 'string' }, sizes: { type: 'string', default: '1000,5000,10000' }, embedder: { type: 'string' }, grid: { type: 'string', default: '0.75,0.98' }, sheet: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
 
 interface Method {
+  /** For --only. */
+  key: string;
   name: string;
   /** Candidate parameters (fitted on DevTrain). */
   grid: Record<string, number>[];
@@ -47,28 +55,49 @@ function agglomerativeFit(cohesions: number[]) {
   });
 }
 
-const METHODS: Method[] = [
-  { name: 'immich (DBSCAN, min 3 faces)', grid: THRESHOLDS.map((t) => ({ maxDistance: Math.round((1 - t) * 1000) / 1000 })), run: (s, _p, x) => dbscan(s, { maxDistance: x.maxDistance!, minPoints: 3 }) },
-  { name: 'Chinese whispers (dlib)', grid: THRESHOLDS.map((t) => ({ threshold: t })), run: (s, _p, x) => chineseWhispers(s, { threshold: x.threshold! }) },
+const ALL_METHODS: Method[] = [
+  { key: 'immich', name: 'immich (DBSCAN, min 3 faces)', grid: THRESHOLDS.map((t) => ({ maxDistance: Math.round((1 - t) * 1000) / 1000 })), run: (s, _p, x) => dbscan(s, { maxDistance: x.maxDistance!, minPoints: 3 }) },
+  { key: 'whispers', name: 'Chinese whispers (dlib)', grid: THRESHOLDS.map((t) => ({ threshold: t })), run: (s, _p, x) => chineseWhispers(s, { threshold: x.threshold! }) },
   {
-    name: 'average linkage + cannot-link', grid: THRESHOLDS.map((t) => ({ threshold: t })),
+    key: 'average', name: 'average linkage + cannot-link', grid: THRESHOLDS.map((t) => ({ threshold: t })),
     run: (s, p, x) => agglomerative(s, { threshold: x.threshold!, photoOf: p }), fit: agglomerativeFit([0]),
   },
   {
-    name: 'Visage (cohesion-normalised linkage + cannot-link)',
+    key: 'linkage', name: 'cohesion-normalised linkage + cannot-link (Visage until 2026-12-07)',
     grid: [0.1, 0.2, 0.3].flatMap((c) => THRESHOLDS.map((t) => ({ cohesion: c, threshold: t }))),
     run: (s, p, x) => agglomerative(s, { threshold: x.threshold!, cohesion: x.cohesion!, photoOf: p }), fit: agglomerativeFit([0.1, 0.2, 0.3]),
   },
+  {
+    key: 'visage', name: 'Visage (cohesion-normalised linkage, then centroid merge)',
+    grid: [],
+    run: (s, p, x) => centroidMerge(s, agglomerative(s, { threshold: x.threshold!, cohesion: x.cohesion!, photoOf: p }), { threshold: x.centroid!, minSmall: x.minSmall!, minLarge: x.minLarge!, photoOf: p }),
+    // The linkage's threshold near the plain fit (0.85-0.90), then every centroid threshold of the grid from one merge sequence.
+    fit: (s, p) => [0, 0.1].flatMap((cohesion) => {
+      const merges = mergeSequence(s, { threshold: 0.85, cohesion, photoOf: p });
+      return range(0.85, 0.9, 0.005).flatMap((threshold) => {
+        const first = cutMerges(s.size, merges, threshold);
+        return ([[1, 2], [2, 2]] as const).flatMap(([minSmall, minLarge]) => {
+          const pass = centroidMergeSequence(s, first, { threshold, minSmall, minLarge, photoOf: p });
+          return THRESHOLDS.filter((c) => c >= threshold).map((centroid) => ({ params: { cohesion, threshold, minSmall, minLarge, centroid }, result: cutGroupMerges(s.size, pass.groups, pass.merges, centroid) }));
+        });
+      });
+    }),
+  },
 ];
+
+const METHODS = args.only ? ALL_METHODS.filter((m) => args.only!.split(',').includes(m.key)) : ALL_METHODS;
+if (METHODS.length === 0) throw new Error(`--only: none of ${ALL_METHODS.map((m) => m.key).join(', ')}`);
 
 interface Scored extends ClusteringScores { violations: number; seconds: number; unclusteredAll: number }
 
 type EvalSet = { sim: SimilarityMatrix; photoOf: Int32Array; labels: (string | null)[] };
 
 function evaluate(method: Method, set: EvalSet, params: Record<string, number>): Scored {
-  const started = performance.now();
+  // CPU time of this (single-threaded) process: the machine may be shared.
+  const started = process.cpuUsage();
   const result = method.run(set.sim, set.photoOf, params);
-  return score(result, set, (performance.now() - started) / 1000);
+  const used = process.cpuUsage(started);
+  return score(result, set, (used.user + used.system) / 1e6);
 }
 
 function score(result: Clustering, set: EvalSet, seconds: number): Scored {
@@ -112,7 +141,7 @@ const evalSets = {
 };
 const fit = evalSets['LFW DevTrain people (fit)'];
 
-const results: { method: string; params: Record<string, number>; sets: Record<string, Scored> }[] = [];
+const results: { method: string; params: Record<string, number>; objective: number; sets: Record<string, Scored> }[] = [];
 for (const method of METHODS) {
   let best: { params: Record<string, number>; objective: number } | null = null;
   const candidates = method.fit ? method.fit(fit.sim, fit.photoOf).map((c) => ({ params: c.params, s: score(c.result, fit, 0) }))
@@ -123,14 +152,25 @@ for (const method of METHODS) {
   }
   const scored: Record<string, Scored> = {};
   for (const [name, set] of Object.entries(evalSets)) scored[name] = evaluate(method, set, best!.params);
-  results.push({ method: method.name, params: best!.params, sets: scored });
-  log(`${method.name}: fitted ${JSON.stringify(best!.params)}`);
+  results.push({ method: method.name, params: best!.params, objective: best!.objective, sets: scored });
+  log(`${method.name}: fitted ${JSON.stringify(best!.params)}, DevTrain objective (mean of BCubed F and pairwise F) ${best!.objective.toFixed(4)}`);
 }
 // The library's own default must be what the fit chose for Visage's method.
-const visageFit = results.at(-1)!.params;
+const visageFit = results.find((r) => r.method.startsWith('Visage'))?.params;
 const inLibrary = CLUSTER_PARAMETERS[embedder];
-if (visageFit.threshold !== inLibrary?.threshold || visageFit.cohesion !== inLibrary?.cohesion) {
+const libraryParams = inLibrary ? { cohesion: inLibrary.cohesion, threshold: inLibrary.threshold, ...(inLibrary.centroid ? { minSmall: inLibrary.centroid.minSmall, minLarge: inLibrary.centroid.minLarge, centroid: inLibrary.centroid.threshold } : {}) } : null;
+if (visageFit && JSON.stringify(Object.entries(visageFit).sort()) !== JSON.stringify(Object.entries(libraryParams ?? {}).sort())) {
   log(`note: the fit chose ${JSON.stringify(visageFit)}; the library's parameters for ${embedder} (src/cluster/faces.ts) are ${JSON.stringify(inLibrary ?? null)}`);
+}
+
+if (args.sheet) {
+  // The method of those run that scored best on DevTrain (the fit's objective).
+  const m = results.reduce((b, r, k) => (r.objective > results[b]!.objective ? k : b), 0);
+  const view1 = evalSets['LFW View 1 (all)'];
+  const clustering = METHODS[m]!.run(view1.sim, view1.photoOf, results[m]!.params);
+  const { page, worst } = await writeWorstFirstSheet(view1.faces, clustering, embedder, results[m]!.params, args.sheet, 30);
+  log(`contact sheet of ${METHODS[m]!.name} on View 1: ${page}; worst clusters:`);
+  for (const w of worst.slice(0, 5)) log(`  ${w.wrongPairs} wrong pairs, ${w.faces} faces: ${w.people.map(([who, k]) => `${who} ${k}`).join(' + ')}`);
 }
 
 // Timing: faces of LFW, then synthetic identities (a random unit centre per person and 1-8 faces
@@ -173,7 +213,7 @@ if (args.json) {
   for (const name of Object.keys(evalSets)) {
     const first = results[0]!.sets[name]!;
     console.log(`\n### ${name}: ${first.faces} labelled faces, ${first.people} people (${first.peopleWithTwoOrMore} with two faces or more), ${evalSets[name as keyof typeof evalSets].faces.length} faces in all\n`);
-    console.log('| method | parameters (fitted on DevTrain) | pairwise P / R / F | BCubed P / R / F | NMI | clusters | unclustered (labelled / all) | same-photo violations | seconds |');
+    console.log('| method | parameters (fitted on DevTrain) | pairwise P / R / F | BCubed P / R / F | NMI | clusters | unclustered (labelled / all) | same-photo violations | CPU s |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const r of results) {
       const s = r.sets[name]!;

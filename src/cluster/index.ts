@@ -10,4 +10,6 @@ export type { ChineseWhispersOptions } from './chinese-whispers.ts';
 export { fromLabels, samePhotoViolations } from './types.ts';
 export type { Clustering } from './types.ts';
 export { clusterFaces, clusterParameters, CLUSTER_PARAMETERS, VISAGE_CLUSTERING } from './faces.ts';
-export type { ClusterParameters, FaceToCluster, ClusterFacesOptions } from './faces.ts';
+export type { ClusterParameters, CentroidStep, FaceToCluster, ClusterFacesOptions } from './faces.ts';
+export { centroidMerge } from './centroid-merge.ts';
+export type { CentroidMergeOptions } from './centroid-merge.ts';

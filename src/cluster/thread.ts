@@ -24,7 +24,7 @@ export async function clusterFacesInThread(faces: readonly FaceToCluster[], opti
   const input: ClusterWorkerInput = {
     vectors: faces.map((f) => f.vector),
     photos: faces.map((f) => f.photo),
-    options: { embedder: options.embedder, threshold: options.threshold, cohesion: options.cohesion, initial: options.initial, cannotLink: options.cannotLink },
+    options: { ...options },
   };
   const worker = startWorker(import.meta.url, 'cluster-worker', { workerData: input });
   try {

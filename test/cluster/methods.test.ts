@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { agglomerative, chineseWhispers, dbscan, samePhotoViolations, similarityMatrix } from '../../src/cluster/index.ts';
+import { agglomerative, centroidMerge, chineseWhispers, dbscan, samePhotoViolations, similarityMatrix } from '../../src/cluster/index.ts';
 import { scoreClustering } from '../../src/eval/clustering.ts';
 
 /** Unit vectors around `centres`, `per` each, with a small deterministic spread. */
@@ -65,6 +65,34 @@ test('agglomerative: cohesion 0.5 is the cosine of mean templates', () => {
   // The same partition at its own threshold scale; deterministic.
   assert.deepEqual(agglomerative(sim, { threshold: 0.5, cohesion: 0.5 }), agglomerative(sim, { threshold: 0.5, cohesion: 0.5 }));
   assert.equal(agglomerative(sim, { threshold: 0.5, cohesion: 0.5 }).clusters.length, 2);
+});
+
+test('centroidMerge: joins groups whose mean templates agree, a face to a cluster but never two lone faces; cannot-links hold', () => {
+  // One person's faces around a centre, in two clusters given as the first clustering, and a
+  // lone face of the same person; a lone face of another person.
+  const dim = 8;
+  const unit = (v: number[]) => { const n = Math.hypot(...v); return Float32Array.from(v, (x) => x / n); };
+  const vectors = [
+    unit([1, 0.1, 0, 0, 0, 0, 0, 0]), unit([1, 0.1, 0.1, 0, 0, 0, 0, 0]),
+    unit([1, -0.1, 0, 0, 0, 0, 0, 0]), unit([1, -0.1, 0, 0.1, 0, 0, 0, 0]),
+    unit([1, 0.05, 0, 0, 0.3, 0, 0, 0]),
+    unit([0, 0, 0, 0, 0, 0, 1, 0]), unit([0, 0, 0, 0, 0, 0, 1, 0.1]),
+  ].map((v) => v.subarray(0, dim));
+  const sim = similarityMatrix(vectors);
+  const first = { clusters: [[0, 1], [2, 3]], unclustered: [4, 5, 6] };
+  const merged = centroidMerge(sim, first, { threshold: 0.9 });
+  assert.deepEqual(merged.clusters, [[0, 1, 2, 3, 4]]);
+  // 5 and 6 are close but both alone: this pass does not merge them.
+  assert.deepEqual(merged.unclustered, [5, 6]);
+  // Nothing above a threshold of 1.
+  assert.deepEqual(centroidMerge(sim, first, { threshold: 1 }), first);
+  // Faces 0 and 4 of one photo: 4 stays out, the two clusters still join.
+  const apart = centroidMerge(sim, first, { threshold: 0.9, photoOf: [0, 1, 2, 3, 0, 5, 6] });
+  assert.deepEqual(apart.clusters, [[0, 1, 2, 3]]);
+  assert.deepEqual(apart.unclustered, [4, 5, 6]);
+  assert.deepEqual(centroidMerge(sim, first, { threshold: 0.9, cannotLink: [[1, 3]] }).clusters, [[0, 1, 4], [2, 3]]);
+  // Only clusters of two or more on both sides: the lone face 4 stays out.
+  assert.deepEqual(centroidMerge(sim, first, { threshold: 0.9, minSmall: 2, minLarge: 2 }).clusters, [[0, 1, 2, 3]]);
 });
 
 test('dbscan and Chinese whispers find the groups; dbscan leaves groups under minPoints as noise', () => {
