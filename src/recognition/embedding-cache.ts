@@ -6,9 +6,10 @@
 // Location: the folder given (--cache DIR), else $VISAGE_CACHE_DIR/embeddings, else
 // $XDG_CACHE_HOME/visage/embeddings, else ~/.cache/visage/embeddings. Files are written whole to a
 // temporary name and renamed (a crash leaves the previous file); entries written meanwhile by
-// another process are merged in before writing. Deleting the folder is always safe.
+// another process are merged in before writing, under a lock file (`<file>.lock`), so two
+// processes saving at once both keep their entries. Deleting the folder is always safe.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
@@ -91,14 +92,42 @@ export class EmbeddingCache {
   async save(): Promise<void> {
     if (!this.file || this.dirty.size === 0) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    const onDisk = await readEntries(this.file);
-    for (const key of this.dirty) onDisk[key] = this.entries[key]!;
-    this.entries = { ...onDisk, ...this.entries };
-    const body: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, embedder: this.embedder, pipeline: this.pipeline, entries: onDisk };
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(body));
-    await rename(temporary, this.file);
-    this.dirty.clear();
+    const release = await lockFile(`${this.file}.lock`);
+    try {
+      const onDisk = await readEntries(this.file);
+      for (const key of this.dirty) onDisk[key] = this.entries[key]!;
+      this.entries = { ...onDisk, ...this.entries };
+      const body: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, embedder: this.embedder, pipeline: this.pipeline, entries: onDisk };
+      const temporary = `${this.file}.${process.pid}.${++temporaries}.tmp`;
+      await writeFile(temporary, JSON.stringify(body));
+      await rename(temporary, this.file);
+      this.dirty.clear();
+    } finally {
+      await release();
+    }
+  }
+}
+
+let temporaries = 0;
+/** A lock older than this is a crashed writer's: taken over. */
+const STALE_LOCK_MS = 60_000;
+/** How long a save waits for another's lock before writing anyway (it is only a cache). */
+const LOCK_WAIT_MS = 30_000;
+
+/** Takes `lock` (created exclusively), waiting while another writer holds it; returns its release. */
+async function lockFile(lock: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await (await open(lock, 'wx')).close();
+      return () => rm(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return async () => {};
+    }
+    const held = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (held > STALE_LOCK_MS) await rm(lock, { force: true });
+    else if (Date.now() > deadline) return async () => {};
+    else await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readLabelledFolder } from '../../src/classify/dataset.ts';
@@ -68,6 +68,34 @@ test('EmbeddingCache: entries survive a save and reopen, concurrent writers merg
     memory.set('k', entry(3));
     await memory.save();
     assert.equal(memory.file, null);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('EmbeddingCache: four processes saving into one file at the same moment all keep their entries', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'visage-cache-race-'));
+  try {
+    const module = new URL('../../src/recognition/embedding-cache.ts', import.meta.url).href;
+    // Each process adds 40 entries of its own and saves after each, racing the others' saves.
+    const script = `
+      const { EmbeddingCache, encodeVector } = await import(${JSON.stringify(module)});
+      const [dir, who] = process.argv.slice(-2);
+      const cache = await EmbeddingCache.open(dir, 'faceapi-recognition', { flip: true });
+      for (let i = 0; i < 40; i++) {
+        cache.set(who + '-' + i, { width: i, height: i, faces: [{ box: { x: 0, y: 0, width: 1, height: 1 }, score: 0.9, embedding: encodeVector(new Float32Array(128).fill(i)) }] });
+        await cache.save();
+      }`;
+    const { spawn } = await import('node:child_process');
+    await Promise.all(['p0', 'p1', 'p2', 'p3'].map((who) => new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir, who], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${who} exited ${code}: ${stderr}`))));
+    })));
+    const merged = await EmbeddingCache.open(dir, 'faceapi-recognition', { flip: true });
+    assert.equal(merged.size, 160, `${merged.size} of 160 entries kept`);
+    assert.deepEqual((await readdir(dir)).filter((f) => !f.endsWith('.json')), [], 'no lock or temporary file left');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
