@@ -19,15 +19,17 @@ const uploads = { heldBytes: 0, peakBytes: 2097152, maxBytes: 110729626, refused
 
 export const EXAMPLES = {
   recognise: {
-    width: 594, height: 383, modelId: 'faceapi-recognition', threshold: 0.9677, strategy: 'mean-template', faceLimit: 20,
+    width: 594, height: 383, modelId: 'fusion', threshold: 0.9038, strategy: 'mean-template', faceLimit: 20,
     faces: [
       {
         box: { x: 39.83, y: 30.06, width: 53.6, height: 68.59 }, score: 0.9657, quality: { size: 53.6, sharpness: 102.68, frontalness: 0.9785 },
-        name: 'sheldon', subjectId: 1, similarity: 0.9719, candidates: [{ subjectId: 1, name: 'sheldon', similarity: 0.9719 }], label: 'sheldon',
+        name: 'sheldon', subjectId: 1, similarity: 0.955, candidates: [{ subjectId: 1, name: 'sheldon', similarity: 0.955 }], label: 'sheldon',
+        threshold: 0.9045, thresholdReason: 'small-face',
       },
       {
         box: { x: 152.29, y: 86.03, width: 56.19, height: 71.9 }, score: 0.9557, quality: { size: 56.19, sharpness: 157.33, frontalness: 0.9215 },
         name: null, subjectId: null, similarity: 0.8118, candidates: [{ subjectId: 1, name: 'sheldon', similarity: 0.8118 }], label: 'UNKNOWN',
+        threshold: 0.9044, thresholdReason: 'small-face',
       },
     ],
   },

@@ -75,6 +75,8 @@ export const schemas = {
       candidates: { type: 'array', items: candidate, description: 'the k nearest people, best first' },
       attributes: { type: 'object', description: 'with attributes=...: age {value}, gender {value, confidence}, emotion {value, confidence, scores}, liveness {value, score, threshold, confidence}; each names its model' },
       refused: { type: 'string', enum: ['not-live'], description: 'with requireLive: the face was not matched because the liveness model called it a spoof' },
+      threshold: { type: 'number', description: 'present when this face was held to a stricter threshold than the answer\'s (a small face at the default threshold)' },
+      thresholdReason: { type: 'string', enum: ['small-face'], description: 'why this face\'s threshold is stricter' },
     },
   },
   error: {

@@ -90,7 +90,10 @@ test('a live stream as a URL job: its track events arrive over SSE while it play
     assert.equal(last.type, 'done');
     assert.equal(last.data.id, job.id);
     assert.equal(last.data.state, 'completed');
-    assert.equal(last.data.result.tracks.length, ends.length, 'the result holds the tracks the events ended');
+    // A person re-identified after an absence is one track of the result with a segment per stay; each
+    // stay's end is a track-end event under the person's (first) id.
+    assert.equal(new Set(ends.map((e) => e.data.track.id)).size, last.data.result.tracks.length, 'the result holds the tracks the events ended');
+    assert.equal(last.data.result.tracks.reduce((n: number, t: { segments: unknown[] }) => n + t.segments.length, 0), ends.length, 'a track-end per segment');
     assert.deepEqual(last.data.result.webhook, { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, posted: tracks.length, failed: 0, dropped: 0 });
     assert.deepEqual(hooked, tracks.map((e) => e.type), 'the webhook got each event, in order');
 
@@ -125,7 +128,9 @@ test('an rtsp camera as a job (RTP over TCP from the test RTSP server): events w
     t.diagnostic(`rtsp job: ${tracks.map((e) => `${e.type} ${e.at.toFixed(1)} s${e.whileStreaming ? '' : ' (stream over)'}`).join(', ')}; requests ${camera.methods.join(', ')}`);
     assert.ok(tracks.some((e) => e.type === 'track-start' && e.whileStreaming), 'a track started while the camera played');
     assert.equal(live.events.at(-1)!.type, 'done');
-    assert.equal(live.events.at(-1)!.data.result.tracks.length, tracks.filter((e) => e.type === 'track-end').length);
+    const ended = tracks.filter((e) => e.type === 'track-end');
+    assert.equal(live.events.at(-1)!.data.result.tracks.length, new Set(ended.map((e) => e.data.track.id)).size);
+    assert.equal(live.events.at(-1)!.data.result.tracks.reduce((n: number, t: { segments: unknown[] }) => n + t.segments.length, 0), ended.length);
   } finally {
     await camera.close();
   }
