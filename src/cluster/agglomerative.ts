@@ -12,7 +12,7 @@
 // Merges are made best first while the best linkage is at or above the threshold. Deterministic:
 // ties go to the lowest indices.
 import type { SimilarityMatrix } from './similarity.ts';
-import { fromLabels, type Clustering } from './types.ts';
+import { fromLabels, itemsByPhoto, type Clustering } from './types.ts';
 
 export interface AgglomerativeOptions {
   /** Merge while the best linkage is at or above this. */
@@ -53,13 +53,7 @@ export function mergeSequence(similarity: SimilarityMatrix, options: Agglomerati
   // avg[i*n+j]: mean similarity between clusters i and j (valid for active i, j); -Infinity: never.
   const avg = Float32Array.from(similarity.values);
   if (options.photoOf) {
-    const byPhoto = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const photo = options.photoOf[i]!;
-      const list = byPhoto.get(photo);
-      if (list) list.push(i); else byPhoto.set(photo, [i]);
-    }
-    for (const list of byPhoto.values()) for (const a of list) for (const b of list) if (a !== b) avg[a * n + b] = NEVER;
+    for (const list of itemsByPhoto(options.photoOf, n)) for (const a of list) for (const b of list) if (a !== b) avg[a * n + b] = NEVER;
   }
   for (const [a, b] of options.cannotLink ?? []) if (a !== b) { avg[a * n + b] = NEVER; avg[b * n + a] = NEVER; }
 

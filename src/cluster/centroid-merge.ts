@@ -7,7 +7,7 @@
 // two single faces never merge here). The cosine of groups A and B is sum(A,B) / sqrt(sum(A,A)
 // sum(B,B)), sums of the similarity matrix, so no vectors are needed. Cannot-links hold.
 import type { SimilarityMatrix } from './similarity.ts';
-import { fromLabels, type Clustering } from './types.ts';
+import { fromLabels, itemsByPhoto, type Clustering } from './types.ts';
 
 export interface CentroidMergeOptions {
   /** Merge while the best cosine of mean templates is at or above this. */
@@ -53,13 +53,7 @@ export function centroidMergeSequence(similarity: SimilarityMatrix, first: Clust
     if (ga >= 0 && gb >= 0 && ga !== gb) { blocked[ga * C + gb] = 1; blocked[gb * C + ga] = 1; }
   };
   if (options.photoOf) {
-    const byPhoto = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const photo = options.photoOf[i]!;
-      const list = byPhoto.get(photo);
-      if (list) list.push(i); else byPhoto.set(photo, [i]);
-    }
-    for (const list of byPhoto.values()) for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) block(list[x]!, list[y]!);
+    for (const list of itemsByPhoto(options.photoOf, n)) for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) block(list[x]!, list[y]!);
   }
   for (const [a, b] of options.cannotLink ?? []) block(a, b);
 

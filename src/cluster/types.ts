@@ -45,3 +45,14 @@ export function samePhotoViolations(result: Clustering, photoOf: ArrayLike<numbe
   }
   return count;
 }
+
+/** The items of each photo (`photoOf[i]`: item i's photo), for the rule that faces of one photo never share a cluster. */
+export function itemsByPhoto(photoOf: ArrayLike<number>, n: number): number[][] {
+  const byPhoto = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const photo = photoOf[i]!;
+    const list = byPhoto.get(photo);
+    if (list) list.push(i); else byPhoto.set(photo, [i]);
+  }
+  return [...byPhoto.values()];
+}

@@ -3,6 +3,7 @@
 // stream has no length: what reads it must act as it plays, not once it has ended.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { VISAGE_ARGS } from '../helpers/cli.ts';
 
 const FFMPEG = process.env.VISAGE_FFMPEG ?? 'ffmpeg';
 
@@ -38,4 +39,28 @@ export async function startLiveHttpStream(video: string, seconds: number): Promi
       await exited;
     },
   };
+}
+
+export interface Line { type: string; at: number; whileStreaming: boolean; label?: string }
+
+/** Runs `visage video ARGS`, collecting its JSON lines with the second each came at. */
+export async function runVideo(args: string[], streaming: () => boolean): Promise<{ code: number | null; lines: Line[]; stderr: string; seconds: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...VISAGE_ARGS, 'video', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Line[] = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let n = buffered.indexOf('\n'); n >= 0; n = buffered.indexOf('\n')) {
+      const event = JSON.parse(buffered.slice(0, n));
+      buffered = buffered.slice(n + 1);
+      lines.push({ type: event.type, at: (performance.now() - started) / 1000, whileStreaming: streaming(), label: event.track?.label });
+    }
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, lines, stderr, seconds: (performance.now() - started) / 1000 };
 }

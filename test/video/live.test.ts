@@ -4,12 +4,11 @@
 // not once it has ended; the command ends cleanly when the stream does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/gallery/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, VISAGE_ARGS } from '../helpers/cli.ts';
-import { startLiveHttpStream } from './live-source.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { runVideo, startLiveHttpStream } from './live-source.ts';
 
 const skip = skipUnless('media', 'hamilton_clip.mp4');
 
@@ -21,23 +20,7 @@ test('a live HTTP stream: track events arrive on stdout while the stream plays; 
   const stream = await startLiveHttpStream(dataset('media', 'hamilton_clip.mp4'), 8);
   const url = stream.url;
   try {
-    const started = performance.now();
-    const child = spawn(process.execPath, [...VISAGE_ARGS, 'video', url, '--db', db, '--fps', '2', '--events', '--timeout', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: { type: string; at: number; whileStreaming: boolean; label?: string }[] = [];
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let n = buffered.indexOf('\n'); n >= 0; n = buffered.indexOf('\n')) {
-        const event = JSON.parse(buffered.slice(0, n));
-        buffered = buffered.slice(n + 1);
-        lines.push({ type: event.type, at: (performance.now() - started) / 1000, whileStreaming: stream.playing(), label: event.track?.label });
-      }
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { stderr += chunk; });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, lines, stderr } = await runVideo([url, '--db', db, '--fps', '2', '--events', '--timeout', '20'], () => stream.playing());
     assert.equal(code, 0, stderr);
     const starts = lines.filter((l) => l.type === 'track-start');
     t.diagnostic(`events at ${lines.map((l) => `${l.type} ${l.at.toFixed(1)} s${l.whileStreaming ? '' : ' (stream over)'}`).join(', ')}`);

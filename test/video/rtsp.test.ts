@@ -5,40 +5,16 @@
 // silent, and a port that refuses; each must end in one clear line and exit 1, never hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { openSqliteGallery } from '../../src/gallery/index.ts';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
-import { tempDir, VISAGE_ARGS } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/cli.ts';
 import { startRtspServer } from './rtsp-server.ts';
+import { runVideo } from './live-source.ts';
 
 const skip = skipUnless('media', 'hamilton_clip.mp4');
 const FFMPEG = process.env.VISAGE_FFMPEG ?? 'ffmpeg';
-
-interface Line { type: string; at: number; whileStreaming: boolean; label?: string }
-
-/** Runs `visage video ARGS`, collecting its JSON lines with the second each came at. */
-async function runVideo(args: string[], streaming: () => boolean): Promise<{ code: number | null; lines: Line[]; stderr: string; seconds: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [...VISAGE_ARGS, 'video', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Line[] = [];
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let n = buffered.indexOf('\n'); n >= 0; n = buffered.indexOf('\n')) {
-      const event = JSON.parse(buffered.slice(0, n));
-      buffered = buffered.slice(n + 1);
-      lines.push({ type: event.type, at: (performance.now() - started) / 1000, whileStreaming: streaming(), label: event.track?.label });
-    }
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => { stderr += chunk; });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, lines, stderr, seconds: (performance.now() - started) / 1000 };
-}
 
 async function emptyGallery(dir: string): Promise<string> {
   const db = path.join(dir, 'empty.db'); // nobody enrolled: every track is a stranger
