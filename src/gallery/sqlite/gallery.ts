@@ -548,7 +548,9 @@ export class SqliteGallery implements Gallery {
     // listing then names that one example or none (PostgreSQL: a sequence).
     const id = this.stmt(`SELECT max(coalesce((SELECT max(id) FROM negatives), 0), coalesce((SELECT max(negative_id) FROM change_log), 0)) + 1`).pluck().get() as number;
     const insert = this.stmt(`INSERT INTO negatives (id, subject_id, content_hash, source_file, box, model_id, dim, vector, created)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // One time for every row of the example (one row per model): 'now' per row could differ by a millisecond.
+    created ??= this.stmt(`SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`).pluck().get() as string;
     for (const [modelId, vector] of embeddings) {
       insert.run(id, subjectId, negative.contentHash, negative.sourceFile ?? null, negative.box ? JSON.stringify(negative.box) : null, modelId, vector.length, blob(vector), created);
     }
