@@ -74,3 +74,20 @@ test('visage cluster --preset: fast clusters with the ResNet alone; another pres
   assert.equal(bogus.code, 2);
   assert.match(bogus.stderr, /preset/);
 });
+
+test('visage cluster --embedder fusion3: the three-network fusion with its fitted parameters; with --preset, or an unknown embedder, a usage error', { skip, timeout: 300_000 }, async () => {
+  const out = path.join(temp.dir, 'fusion3'), cache = path.join(temp.dir, 'cache');
+  const run = await visage(['cluster', dataset('celeb5', 'val'), '--out', out, '--cache', cache, '--embedder', 'fusion3', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const document = JSON.parse(run.stdout);
+  assert.equal(document.embedder, 'fusion3');
+  assert.equal(document.threshold, 0.865);
+  assert.ok(document.clusters.length >= 4);
+  for (const c of document.clusters) assert.equal(new Set(c.faces.map((f: { file: string }) => path.basename(path.dirname(f.file)))).size, 1, `cluster ${c.id} mixes people`);
+  const both = await visage(['cluster', dataset('celeb5', 'val'), '--out', out, '--embedder', 'fusion3', '--preset', 'fast']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--preset or --embedder/);
+  const bogus = await visage(['cluster', dataset('celeb5', 'val'), '--out', path.join(temp.dir, 'bogus'), '--embedder', 'bogus']);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /bogus/);
+});

