@@ -154,6 +154,7 @@ test('many jobs in one server: a finished job\'s event log goes with the job onc
   const runner = new LocalJobRunner({ gallery: server.gallery, recognizer, keep: 2 });
   const logs: WeakRef<JobEventLog>[] = [];
   const ids: string[] = [];
+  let last: string[] = [];
   try {
     for (let i = 0; i < 6; i++) {
       // One second of Lin-Manuel Miranda on stage: a track starts and ends.
@@ -163,14 +164,16 @@ test('many jobs in one server: a finished job\'s event log goes with the job onc
       logs.push(new WeakRef(log));
       // A client follows the job, as GET /v1/videos/{id}/events does, and leaves at its end.
       const seen: string[] = [];
-      const { unsubscribe } = log.subscribe(0, (event) => seen.push(event.type));
+      const { unsubscribe } = log.subscribe(0, (event) => { if (event.type !== 'progress') seen.push(event.type); });
       await runner.waitFor(job.id, { timeoutMs: 120_000, intervalMs: 50 });
       unsubscribe();
-      assert.deepEqual(seen, ['track-start', 'track-end', 'done'], `job ${i}`);
+      const starts = seen.filter((type) => type === 'track-start').length;
+      assert.ok(starts >= 1 && seen.filter((type) => type === 'track-end').length === starts && seen.at(-1) === 'done', `job ${i}: ${seen.join(', ')}`);
+      last = seen;
     }
     assert.deepEqual(ids.map((id) => runner.has(id)), [false, false, false, false, true, true]);
     // A late client of a kept job still gets every event.
-    assert.deepEqual(runner.events(ids[5]!)!.subscribe(0, () => undefined).backlog.map((e) => e.type), ['track-start', 'track-end', 'done']);
+    assert.deepEqual(runner.events(ids[5]!)!.subscribe(0, () => undefined).backlog.map((e) => e.type), last);
     for (let round = 0; round < 3 && logs.slice(0, 4).some((ref) => ref.deref()); round++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       gc();
