@@ -107,7 +107,7 @@ test('the page follows a video through its event stream: people appearing and le
   await page.waitForSelector('#video-timeline .timeline', { timeout: 120_000 });
   assert.equal(await page.locator('#video-live').getAttribute('data-mode'), 'events');
   assert.deepEqual(streams, ['text/event-stream'], 'one event stream read, by fetch');
-  const lines = await page.locator('#video-live li').evaluateAll((nodes) => nodes.map((n) => ({ ...(n as HTMLElement).dataset, text: n.textContent })));
+  const lines = await page.locator('#video-live li').evaluateAll((nodes) => nodes.map((n) => ({ ...(n as HTMLElement).dataset, text: n.textContent }) as Record<string, string | undefined>));
   const starts = lines.filter((l) => l.type === 'track-start');
   const ends = lines.filter((l) => l.type === 'track-end');
   assert.ok(starts.length >= 2, JSON.stringify(lines));
