@@ -112,6 +112,16 @@ export interface VideoJobOptions {
   maxHeight?: number;
   threshold?: number;
   strategy?: 'mean-template' | 'best-face';
+  /** The vote's quality gate: VIDEO_GATE's limits changed (gate.ts), or qualityGate false for none. */
+  minSize?: number;
+  minSharpness?: number;
+  minFrontalness?: number;
+  minScore?: number;
+  maxEyesClosed?: number;
+  qualityGate?: false;
+  /** Join a track to an earlier one of the same person (default true), and at what template similarity. */
+  reidentify?: boolean;
+  reidSimilarity?: number;
 }
 
 /** A video as submitted: an upload's bytes (or a file the runner can read), or an http(s)/rtsp URL. */

@@ -91,6 +91,8 @@ export interface VideoServerOptions {
   concurrency?: number;
   /** Videos waiting in-process at most, then 503 (default 16). */
   maxQueued?: number;
+  /** Finished in-process video jobs kept in memory with their results and events (default 100; the oldest go first). */
+  keep?: number;
   /** Bytes of one uploaded video (default 200 MB). */
   maxBytes?: number;
   /** Seconds of video one job analyses at most (default 3600): longer uploads are refused, streams stop there. */
@@ -98,7 +100,7 @@ export interface VideoServerOptions {
 }
 
 const OPTION_KEYS = new Set(['visage', 'gallery', 'store', 'openWithoutKeys', 'threshold', 'strategy', 'search', 'requireLive', 'enrolmentQuality', 'limits', 'lookalike', 'classifiers', 'logger', 'jobs', 'jobsRoot', 'videos']);
-const VIDEO_OPTION_KEYS = new Set(['runner', 'concurrency', 'maxQueued', 'maxBytes', 'maxSeconds']);
+const VIDEO_OPTION_KEYS = new Set(['runner', 'concurrency', 'maxQueued', 'keep', 'maxBytes', 'maxSeconds']);
 /** Pipeline settings a classifier's embeddings depend on (maxFaces is the server's limit, not one of them). */
 const MODEL_PIPELINE_KEYS = ['detector', 'tiling', 'minScore', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels'] as const;
 
@@ -311,7 +313,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await keyRoutes(app, context);
   await classifyRoutes(app, context, classifiers);
   const localJobs = videoRunner === 'in-process'
-    ? new LocalJobRunner({ gallery, recognizer, concurrency: videoOptions.concurrency, maxQueued: videoOptions.maxQueued })
+    ? new LocalJobRunner({ gallery, recognizer, concurrency: videoOptions.concurrency, maxQueued: videoOptions.maxQueued, keep: videoOptions.keep })
     : null;
   await jobRoutes(app, context, { queue: options.jobs ?? null, root: options.jobsRoot ?? null, local: localJobs });
   await videoRoutes(app, context, { local: localJobs, queue: options.jobs ?? null, limits: videoLimits });

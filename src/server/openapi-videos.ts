@@ -56,6 +56,14 @@ const OPTIONS: Record<string, Json> = {
   maxHeight: { type: 'integer', minimum: 16, description: 'shrink taller frames to this many pixels first (faster, loses small faces)' },
   threshold: { type: 'number', minimum: -1, maximum: 1, description: 'similarity a face\'s match needs (default: the server\'s)' },
   strategy: { type: 'string', enum: ['mean-template', 'best-face'] },
+  minSize: { type: 'number', minimum: 0, description: 'the vote\'s quality gate: a face with a shorter side under this many pixels is tracked but does not vote (default 32)' },
+  minSharpness: { type: 'number', minimum: 0, description: 'quality gate: variance of the Laplacian of the aligned face (default 5)' },
+  minFrontalness: { type: 'number', minimum: 0, maximum: 1, description: 'quality gate: how frontal the face is, 0-1 (default 0.2)' },
+  minScore: { type: 'number', minimum: 0, maximum: 1, description: 'quality gate: the detector\'s score (default 0)' },
+  maxEyesClosed: { type: 'number', minimum: 0, maximum: 1, description: 'quality gate: largest probability that both eyes are closed (default 1: no check; the eye net costs per embedded face)' },
+  qualityGate: { type: 'boolean', description: 'false: no quality gate, every embedded face votes (not with the limits above)' },
+  reidentify: { type: 'boolean', description: 'join a track to an earlier one of the same person, one id with a segment per stay (default true; false: every stay its own track)' },
+  reidSimilarity: { type: 'number', minimum: -1, maximum: 1, description: 'template similarity at which two tracks are the same person (default: the embedder\'s template threshold, fusion 0.8874)' },
 };
 const PROGRESS = {
   type: ['object', 'null'], description: 'where the video stands, in its own time (null before its first frame)',

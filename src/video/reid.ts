@@ -12,7 +12,7 @@
 // named nobody: unknown-1, unknown-2, ... in order of first need, final once given.
 import type { QualityReason } from '../face/quality/gate.ts';
 import { dot, normalised } from './tracker.ts';
-import { voteIdentity, type FaceMatchResult, type TrackIdentity } from './vote.ts';
+import { VoteTally, voteIdentity, type FaceMatchResult, type TrackIdentity } from './vote.ts';
 
 /** One face of a part as the vote and the template read it. */
 export interface PartFace {
@@ -76,9 +76,21 @@ function templateSum(faces: readonly PartFace[]): Float32Array | null {
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean => a.start <= b.end && b.start <= a.end;
 
+/** A person's vote, template and counts, kept up to date as parts join (see Reidentifier.add). */
+interface Aggregate {
+  tally: VoteTally;
+  sum: Float32Array | null;
+  /** sum normalised, for comparing with each track that ends. */
+  template: Float32Array | null;
+  faces: number;
+  voted: number;
+  refusalReasons: Partial<Record<QualityReason, number>>;
+}
+
 export class Reidentifier<D = unknown> {
   private readonly options: ReidOptions;
   private readonly people: PersonTrack<D>[] = [];
+  private readonly aggregates = new WeakMap<PersonTrack<D>, Aggregate>();
   private strangers = 0;
   /** Labels given to strangers, by person id, so a label once emitted stays. */
   private readonly strangerLabels = new Map<number, string>();
@@ -108,7 +120,8 @@ export class Reidentifier<D = unknown> {
         const theirs = person.identity.subjectId, mine = own.subjectId;
         if (theirs !== null && mine !== null && theirs !== mine) continue;
         const sameSubject = theirs !== null && theirs === mine;
-        const similarity = template && person.templateSum ? dot(template, normalised(person.templateSum)) : null;
+        const theirTemplate = this.aggregates.get(person)?.template ?? null;
+        const similarity = template && theirTemplate ? dot(template, theirTemplate) : null;
         if (!sameSubject && !(similarity !== null && similarity >= this.options.similarity)) continue;
         // The same enrolled name first, then the most alike.
         const score = (sameSubject ? 2 : 0) + (similarity ?? 0);
@@ -116,32 +129,59 @@ export class Reidentifier<D = unknown> {
       }
     }
     if (!best) {
-      const person = this.describe({ id: part.id, parts: [part] });
+      const aggregate = this.aggregate([part]);
+      const person = this.describe({ id: part.id, parts: [part] }, aggregate);
       this.people.push(person);
       return { person, joined: false };
     }
+    // A part that comes after the person's others (the usual case: it ended last) is counted onto
+    // their sums; one that sorts before them is counted again with them all, in time order, so the
+    // sums are those of the faces in order either way. A person seen many times over a long video
+    // costs per join what its new faces cost, not all of its faces again.
+    const last = best.parts.every((p) => p.start <= part.start);
     best.parts.push(part);
     best.parts.sort((a, b) => a.start - b.start);
-    Object.assign(best, this.describe(best));
+    const aggregate = last ? this.extend(this.aggregates.get(best)!, part) : this.aggregate(best.parts);
+    Object.assign(best, this.describe(best, aggregate));
     return { person: best, joined: true };
   }
 
-  private describe(person: { id: number; parts: TrackPart<D>[] }): PersonTrack<D> {
-    const faces = person.parts.flatMap((p) => p.faces);
-    const identity = this.vote(faces);
-    const voted = faces.filter(passed);
-    const refusalReasons: Partial<Record<QualityReason, number>> = {};
-    for (const face of faces) for (const reason of face.refusals ?? []) refusalReasons[reason] = (refusalReasons[reason] ?? 0) + 1;
+  private aggregate(parts: readonly TrackPart<D>[]): Aggregate {
+    const aggregate: Aggregate = { tally: new VoteTally(), sum: null, template: null, faces: 0, voted: 0, refusalReasons: {} };
+    for (const part of parts) this.extend(aggregate, part);
+    return aggregate;
+  }
+
+  /** `aggregate` with the faces of `part` counted after those already in it. */
+  private extend(aggregate: Aggregate, part: TrackPart<D>): Aggregate {
+    for (const face of part.faces) {
+      aggregate.faces++;
+      for (const reason of face.refusals ?? []) aggregate.refusalReasons[reason] = (aggregate.refusalReasons[reason] ?? 0) + 1;
+      if (!passed(face)) continue;
+      aggregate.voted++;
+      aggregate.tally.add({ weight: face.weight, match: face.match });
+      aggregate.sum ??= new Float32Array(face.embedding.length);
+      for (let i = 0; i < face.embedding.length; i++) aggregate.sum[i]! += face.weight * face.embedding[i]!;
+    }
+    aggregate.template = aggregate.sum ? normalised(aggregate.sum) : null;
+    return aggregate;
+  }
+
+  private describe(person: { id: number; parts: TrackPart<D>[] }, aggregate: Aggregate): PersonTrack<D> {
+    const identity = aggregate.tally.identity(this.options.vote);
     let label = identity.subject;
     if (label === null) {
       label = this.strangerLabels.get(person.id) ?? `unknown-${++this.strangers}`;
       this.strangerLabels.set(person.id, label);
     }
-    return {
+    const described: PersonTrack<D> = {
       id: person.id, parts: person.parts, identity, label,
-      reason: identity.subject !== null ? null : voted.length === 0 && faces.length > 0 ? 'low-quality' : 'no-match',
-      facesVoted: voted.length, facesRefused: faces.length - voted.length, refusalReasons,
-      templateSum: templateSum(faces),
+      reason: identity.subject !== null ? null : aggregate.voted === 0 && aggregate.faces > 0 ? 'low-quality' : 'no-match',
+      facesVoted: aggregate.voted, facesRefused: aggregate.faces - aggregate.voted, refusalReasons: { ...aggregate.refusalReasons },
+      templateSum: aggregate.sum ? Float32Array.from(aggregate.sum) : null,
     };
+    this.aggregates.set(described, aggregate);
+    if (person !== described) this.aggregates.set(person as PersonTrack<D>, aggregate);
+    return described;
   }
 }

@@ -15,7 +15,7 @@ import type { Analysis, Box, Point } from '../types.ts';
 import { openVideo, type SourceStats, type VideoFrame, type VideoInfo, type VideoSourceOptions } from './source.ts';
 import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, isCut, normalised, thumbnail, type Detection, type EmbeddedFace, type TrackState } from './tracker.ts';
 import { Reidentifier, type PersonTrack, type UnknownReason } from './reid.ts';
-import { faceWeight, voteIdentity, type FaceMatchResult, type Vote } from './vote.ts';
+import { faceWeight, VoteTally, type FaceMatchResult, type Vote } from './vote.ts';
 import { trackRegions } from './regions.ts';
 
 /** What video needs of a Visage. */
@@ -300,11 +300,17 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
   const cpuStart = process.cpuUsage();
   const video = await openVideo(source, options);
   // Settled: enough faces, none in doubt, and with a gallery a clear vote that the last faces agree with.
+  // Asked for every linked face of every frame: each track's vote is counted as its faces come
+  // (VoteTally), not again over all of them, so a long track costs no more per frame than a short one.
+  const tallies = new WeakMap<TrackState, VoteTally>();
   const settled = (track: TrackState): boolean => {
     if (track.embedded.length < minEmbeddings || track.doubts > 0) return false;
     if (!identify) return true;
     const faces = track.embedded as unknown as VotedFace[];
-    const identity = voteIdentity(faces.map((f) => ({ weight: f.weight, match: f.match })));
+    let tally = tallies.get(track);
+    if (!tally) tallies.set(track, tally = new VoteTally());
+    for (let i = tally.added; i < faces.length; i++) tally.add({ weight: faces[i]!.weight, match: faces[i]!.match });
+    const identity = tally.identity();
     return identity.confidence >= SETTLED_SHARE && faces.slice(-3).every((f) => (f.match?.subjectId ?? null) === identity.subjectId);
   };
   const tracker = new FaceTracker({ maxGap, sameSimilarity, vetoSimilarity, doubtSimilarity, refreshSeconds, settledRefreshSeconds, settled, minEmbeddings });
@@ -327,6 +333,7 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
 
   // A tracker track that ended joins its person (an earlier track re-identified, or a new one):
   // the record emitted is the person's, under the id of their first track.
+  const withBoxes = options.boxes ?? true;
   const finish = async (track: TrackState): Promise<VideoTrack> => {
     const faces = track.embedded as unknown as VotedFace[];
     const first = track.observations[0]!, last = track.observations.at(-1)!;
@@ -334,9 +341,10 @@ export async function* trackVideo(analyzer: FrameAnalyzer, source: string, optio
     best.delete(track.id);
     const { person } = people.add({
       id: track.id, start: first.time, end: last.time, frames: track.observations.length, faces,
-      data: { endReason: track.endReason ?? 'end', best: top, boxes: track.observations.map((o) => ({ frame: o.frame, time: o.time, box: o.box })) },
+      // The boxes only when asked for: a camera followed for hours would keep one per face per frame.
+      data: { endReason: track.endReason ?? 'end', best: top, boxes: withBoxes ? track.observations.map((o) => ({ frame: o.frame, time: o.time, box: o.box })) : [] },
     });
-    const result = await personRecord(person, options.boxes ?? true);
+    const result = await personRecord(person, withBoxes);
     tracks.set(result.id, result);
     return result;
   };

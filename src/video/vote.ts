@@ -57,31 +57,53 @@ export function faceWeight(quality: { size: number; sharpness: number; frontalne
 }
 
 export function voteIdentity(faces: readonly VoteInput[], options: { minShare?: number; minFaces?: number } = {}): TrackIdentity {
-  const minShare = options.minShare ?? VOTE_DEFAULTS.minShare;
-  const options2 = new Map<string, Vote & { best: number | null }>();
-  let total = 0, bestAny: number | null = null;
-  for (const face of faces) {
-    if (!face.match) continue;
+  const tally = new VoteTally();
+  for (const face of faces) tally.add(face);
+  return tally.identity(options);
+}
+
+/**
+ * A vote counted as faces come: add() one face at a time, identity() at any point gives what
+ * voteIdentity() gives over the faces added so far (the same sums in the same order), in time
+ * that grows with the number of options, not of faces. A track followed for an hour is asked
+ * whether its identity is settled on every frame (video.ts): counting its faces again each time
+ * would cost more the longer it lasts.
+ */
+export class VoteTally {
+  private readonly options = new Map<string, Vote & { best: number | null }>();
+  private total = 0;
+  private bestAny: number | null = null;
+  /** Faces added (those without a match included: they do not vote). */
+  added = 0;
+
+  add(face: VoteInput): void {
+    this.added++;
+    if (!face.match) return;
     const key = face.match.subjectId === null ? '' : String(face.match.subjectId);
-    const entry = options2.get(key) ?? { label: face.match.name ?? 'UNKNOWN', subjectId: face.match.subjectId, weight: 0, faces: 0, best: null };
+    const entry = this.options.get(key) ?? { label: face.match.name ?? 'UNKNOWN', subjectId: face.match.subjectId, weight: 0, faces: 0, best: null };
     entry.weight += face.weight;
     entry.faces++;
     const s = face.match.similarity;
     if (s !== null) {
       entry.best = entry.best === null ? s : Math.max(entry.best, s);
-      bestAny = bestAny === null ? s : Math.max(bestAny, s);
+      this.bestAny = this.bestAny === null ? s : Math.max(this.bestAny, s);
     }
-    options2.set(key, entry);
-    total += face.weight;
+    this.options.set(key, entry);
+    this.total += face.weight;
   }
-  const votes = [...options2.values()].sort((a, b) => b.weight - a.weight);
-  const counted = votes.reduce((n, v) => n + v.faces, 0);
-  const minFaces = Math.min(options.minFaces ?? VOTE_DEFAULTS.minFaces, counted);
-  const top = votes.find((v) => v.subjectId !== null);
-  const plain = votes.map(({ label, subjectId, weight, faces: n }) => ({ label, subjectId, weight, faces: n }));
-  if (top && total > 0 && top.weight / total >= minShare && top.faces >= minFaces && top === votes[0]) {
-    return { subject: top.label, subjectId: top.subjectId, confidence: top.weight / total, similarity: top.best, votes: plain };
+
+  identity(options: { minShare?: number; minFaces?: number } = {}): TrackIdentity {
+    const minShare = options.minShare ?? VOTE_DEFAULTS.minShare;
+    const total = this.total;
+    const votes = [...this.options.values()].sort((a, b) => b.weight - a.weight);
+    const counted = votes.reduce((n, v) => n + v.faces, 0);
+    const minFaces = Math.min(options.minFaces ?? VOTE_DEFAULTS.minFaces, counted);
+    const top = votes.find((v) => v.subjectId !== null);
+    const plain = votes.map(({ label, subjectId, weight, faces: n }) => ({ label, subjectId, weight, faces: n }));
+    if (top && total > 0 && top.weight / total >= minShare && top.faces >= minFaces && top === votes[0]) {
+      return { subject: top.label, subjectId: top.subjectId, confidence: top.weight / total, similarity: top.best, votes: plain };
+    }
+    const unknown = this.options.get('');
+    return { subject: null, subjectId: null, confidence: total > 0 ? (unknown?.weight ?? 0) / total : 0, similarity: this.bestAny, votes: plain };
   }
-  const unknown = options2.get('');
-  return { subject: null, subjectId: null, confidence: total > 0 ? (unknown?.weight ?? 0) / total : 0, similarity: bestAny, votes: plain };
 }

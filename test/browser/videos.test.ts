@@ -60,6 +60,8 @@ test('upload a video in the page: progress, then who appears when with the best 
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  // No event stream here (as behind a proxy that cuts it): the page falls back to polling the job.
+  await page.route('**/v1/videos/*/events', (route) => route.abort());
   await page.goto(`${base}/#videos`);
   await page.setInputFiles('#video-form input[name="video"]', clip);
   await page.selectOption('#video-form select[name="fps"]', '2');
@@ -67,6 +69,7 @@ test('upload a video in the page: progress, then who appears when with the best 
   await page.waitForSelector('#video-timeline .timeline', { timeout: 120_000 });
   const progress = page.locator('#video-progress-text');
   assert.equal(await progress.getAttribute('data-state'), 'completed');
+  assert.equal(await page.locator('#video-live').getAttribute('data-mode'), 'polling');
   assert.equal(await progress.getAttribute('data-percent'), '100');
   assert.match(await progress.innerText(), /lin\.mp4: completed, 2\.1 s of 2\.1 s, \d+ frames/);
   const labels = await page.locator('#video-timeline .who[data-label]').evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.label));
@@ -83,6 +86,43 @@ test('upload a video in the page: progress, then who appears when with the best 
   const shots = path.join(tmpdir(), 'visage-browser-screenshots');
   await mkdir(shots, { recursive: true });
   await page.locator('#videos').screenshot({ path: path.join(shots, 'videos.png') });
+  // The aborted stream is the one failure the console may show.
+  assert.deepEqual(errors.filter((e) => !/ERR_FAILED/.test(e)), []);
+  await page.close();
+});
+
+test('the page follows a video through its event stream: people appearing and leaving are listed while it runs, then who appears when', { skip, timeout: 240_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  const streams: string[] = [];
+  page.on('request', (request) => { if (request.url().endsWith('/events')) streams.push(request.headers().accept ?? ''); });
+  await page.goto(`${base}/#videos`);
+  // The whole clip (10 s: the stage, the audience, Lin-Manuel Miranda's close-up): tracks start and end along it.
+  await page.setInputFiles('#video-form input[name="video"]', dataset('media', 'hamilton_clip.mp4'));
+  await page.selectOption('#video-form select[name="fps"]', '2');
+  await page.click('#video-form button[type="submit"]');
+  await page.waitForSelector('#video-live li[data-type="track-start"]', { timeout: 120_000 });
+  await page.waitForSelector('#video-timeline .timeline', { timeout: 120_000 });
+  assert.equal(await page.locator('#video-live').getAttribute('data-mode'), 'events');
+  assert.deepEqual(streams, ['text/event-stream'], 'one event stream read, by fetch');
+  const lines = await page.locator('#video-live li').evaluateAll((nodes) => nodes.map((n) => ({ ...(n as HTMLElement).dataset, text: n.textContent }) as Record<string, string | undefined>));
+  const starts = lines.filter((l) => l.type === 'track-start');
+  const ends = lines.filter((l) => l.type === 'track-end');
+  assert.ok(starts.length >= 2, JSON.stringify(lines));
+  assert.equal(ends.length, starts.length, 'every track that started ended');
+  // Shown as they came, while the job ran (not all at once from the result).
+  assert.ok(lines.some((l) => l.state === 'running'), `no event shown while the job ran: ${JSON.stringify(lines.map((l) => l.state))}`);
+  assert.match(starts[0]!.text ?? '', /^0:0\d\.\d someone appears \(track \d+\)$/);
+  assert.ok(ends.some((l) => /Lin-Manuel Miranda left \(track \d+: /.test(l.text ?? '')), JSON.stringify(ends.map((l) => l.text)));
+  const progress = page.locator('#video-progress-text');
+  assert.equal(await progress.getAttribute('data-state'), 'completed');
+  assert.match(await progress.innerText(), /hamilton_clip\.mp4: completed, 10\.\d s of 10\.\d s/);
+  assert.ok((await page.locator('#video-timeline .who[data-label]').count()) >= 2);
+  const shots = path.join(tmpdir(), 'visage-browser-screenshots');
+  await mkdir(shots, { recursive: true });
+  await page.locator('#videos').screenshot({ path: path.join(shots, 'videos-live.png') });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -11,7 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { dataset, skipUnless } from '../helpers/datasets.ts';
 import { startLiveHttpStream } from '../video/live-source.ts';
 import { startRtspServer } from '../video/rtsp-server.ts';
-import { startServer, type TestServer } from './helpers.ts';
+import { startServer, testVisage, type TestServer } from './helpers.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { LocalJobRunner } from '../../src/jobs/local.ts';
+import { createRecognizer } from '../../src/recognition/recognizer.ts';
+import type { JobEventLog } from '../../src/jobs/events.ts';
 
 const skip = skipUnless('media', 'hamilton_clip.mp4');
 let server: TestServer;
@@ -140,4 +145,42 @@ test('an rtsp camera as a job (RTP over TCP from the test RTSP server): events w
   assert.deepEqual(failed.events.map((e) => e.type), ['failed']);
   assert.equal(failed.events[0]!.data.error.code, 'VISAGE_ERR_VIDEO_DECODE');
   assert.match(failed.events[0]!.data.error.message, /Connection refused/);
+});
+
+test('many jobs in one server: a finished job\'s event log goes with the job once its clients have left (a runner keeping 2 of 6; the 4 dropped logs are garbage-collected)', { skip, timeout: 180_000 }, async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const recognizer = await createRecognizer({ gallery: server.gallery, visage: await testVisage() });
+  const runner = new LocalJobRunner({ gallery: server.gallery, recognizer, keep: 2 });
+  const logs: WeakRef<JobEventLog>[] = [];
+  const ids: string[] = [];
+  let last: string[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      // One second of Lin-Manuel Miranda on stage: a track starts and ends.
+      const job = runner.submitVideo({ file: dataset('media', 'hamilton_clip.mp4'), name: `clip-${i}.mp4` }, { fps: 2, from: 5.5, to: 6.5 });
+      ids.push(job.id);
+      const log = runner.events(job.id)!;
+      logs.push(new WeakRef(log));
+      // A client follows the job, as GET /v1/videos/{id}/events does, and leaves at its end.
+      const seen: string[] = [];
+      const { unsubscribe } = log.subscribe(0, (event) => { if (event.type !== 'progress') seen.push(event.type); });
+      await runner.waitFor(job.id, { timeoutMs: 120_000, intervalMs: 50 });
+      unsubscribe();
+      const starts = seen.filter((type) => type === 'track-start').length;
+      assert.ok(starts >= 1 && seen.filter((type) => type === 'track-end').length === starts && seen.at(-1) === 'done', `job ${i}: ${seen.join(', ')}`);
+      last = seen;
+    }
+    assert.deepEqual(ids.map((id) => runner.has(id)), [false, false, false, false, true, true]);
+    // A late client of a kept job still gets every event.
+    assert.deepEqual(runner.events(ids[5]!)!.subscribe(0, () => undefined).backlog.map((e) => e.type), last);
+    for (let round = 0; round < 3 && logs.slice(0, 4).some((ref) => ref.deref()); round++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+    }
+    assert.deepEqual(logs.map((ref) => ref.deref() !== undefined), [false, false, false, false, true, true], 'the dropped jobs\' logs are freed, the kept ones are not');
+  } finally {
+    await runner.close();
+    await recognizer.close();
+  }
 });

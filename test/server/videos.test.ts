@@ -159,6 +159,13 @@ test('bad input is refused at once with a clear 4xx: not a video, a still image,
     ['a file: URL', await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'file:///etc/passwd' } }), 400, 'VISAGE_ERR_BAD_INPUT', /http\(s\):\/\/ or rtsp/],
     ['not a URL', await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'camera one' } }), 400, 'VISAGE_ERR_BAD_INPUT', /not a URL/],
     ['a stream longer than a job', await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'rtsp://camera.invalid/live', from: 0, to: 7200 } }), 400, 'VISAGE_ERR_BAD_INPUT', /at most 3600 s/],
+    ['a negative minSize', await post(app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, minSize: '-1' }), 400, 'VISAGE_ERR_BAD_INPUT', /^minSize must be a number from 0 to 100000, got -1$/],
+    ['minFrontalness over 1', await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'https://example.invalid/v.mp4', minFrontalness: 1.5 } }), 400, 'VISAGE_ERR_BAD_INPUT', /^minFrontalness must be a number from 0 to 1, got 1\.5$/],
+    ['maxEyesClosed as text', await post(app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, maxEyesClosed: 'closed' }), 400, 'VISAGE_ERR_BAD_INPUT', /^maxEyesClosed must be a number, got "closed"$/],
+    ['reidentify not a switch', await post(app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, reidentify: 'maybe' }), 400, 'VISAGE_ERR_BAD_INPUT', /^reidentify must be true or false, got "maybe"$/],
+    ['reidentify as a number in JSON', await app.inject({ method: 'POST', url: '/v1/videos', payload: { url: 'https://example.invalid/v.mp4', reidentify: 2 } }), 400, 'VISAGE_ERR_BAD_INPUT', /^reidentify must be true or false, got "2"$/],
+    ['reidSimilarity over 1', await post(app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, reidSimilarity: '2' }), 400, 'VISAGE_ERR_BAD_INPUT', /^reidSimilarity must be a number from -1 to 1, got 2$/],
+    ['no gate with limits', await post(app, '/v1/videos', { video: { data: clip, filename: 'lin.mp4' }, qualityGate: 'false', minSize: '48' }), 400, 'VISAGE_ERR_BAD_INPUT', /^qualityGate false cannot be given with quality limits \(minSize\)$/],
     ['unknown job', await app.inject({ url: '/v1/videos/00000000-0000-4000-8000-000000000000' }), 404, 'VISAGE_ERR_UNKNOWN_JOB', /no video job/],
     ['not a job id', await app.inject({ url: '/v1/videos/nope' }), 404, 'VISAGE_ERR_UNKNOWN_JOB', /no video job/],
   ];
@@ -234,6 +241,50 @@ test('the video as the request body (Content-Type video/mp4) with options in the
   assert.equal(queuedJob.video.result, null);
   // A job cancelled (or done) is left as it is.
   assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${id}` })).json().state, 'cancelled');
+});
+
+test('the options of visage video: reidentify false keeps Lin-Manuel Miranda\'s two stays as two tracks; qualityGate false lets every face vote; limits change what is refused', { skip, timeout: 240_000 }, async () => {
+  const { app } = server;
+  const whole = await readFile(dataset('media', 'hamilton_clip.mp4'));
+  type Track = { id: number; label: string; subject: string | null; segments: unknown[]; facesRefused: number; embedded: number; refusalReasons: Record<string, number> };
+  const runJob = async (fields: Record<string, string>, query = '') => {
+    const res = query
+      ? await app.inject({ method: 'POST', url: `/v1/videos?${query}`, payload: whole, headers: { 'content-type': 'video/mp4', 'x-file-name': 'hamilton.mp4' } })
+      : await post(app, '/v1/videos', { video: { data: whole, filename: 'hamilton.mp4' }, ...fields });
+    assert.equal(res.statusCode, 202, res.body);
+    const job = await waitForVideo(app, res.json().id);
+    assert.equal(job.error, null, JSON.stringify(job.error));
+    return job as { options: Record<string, unknown>; result: { tracks: Track[]; settings: Record<string, unknown>; faces: Record<string, number> } };
+  };
+  const lin = (tracks: Track[]) => tracks.filter((t) => t.subject === LIN);
+  const refused = (tracks: Track[]) => tracks.reduce((n, t) => n + t.facesRefused, 0);
+  const plain = await runJob({});
+  // Lin is on stage in the wide shot (0-1.4 s) and in the close-up (3.6-7.6 s): one track, two segments.
+  assert.deepEqual(lin(plain.result.tracks).map((t) => t.segments.length), [2], JSON.stringify(plain.result.tracks.map((t) => [t.label, t.segments.length])));
+  assert.equal(plain.result.settings.reidentify, true);
+  assert.ok(refused(plain.result.tracks) > 0, 'the default gate refuses some of hamilton\'s small, dark faces');
+
+  const apart = await runJob({ reidentify: 'false' });
+  assert.deepEqual(apart.options, { reidentify: false });
+  assert.equal(apart.result.settings.reidentify, false);
+  assert.ok(apart.result.tracks.every((t) => t.segments.length === 1), 'every stay its own track');
+  // The tracker is the same either way: each segment of the joined tracks is a track of its own now.
+  assert.equal(apart.result.tracks.length, plain.result.tracks.reduce((n, t) => n + t.segments.length, 0));
+  assert.ok(apart.result.tracks.length > plain.result.tracks.length, `${apart.result.tracks.length} tracks against ${plain.result.tracks.length}`);
+
+  // In the query, as the body is the video: no gate, every face votes.
+  const open = await runJob({}, 'qualityGate=false');
+  assert.deepEqual(open.options, { qualityGate: false });
+  assert.equal(open.result.settings.quality, false);
+  assert.equal(refused(open.result.tracks), 0);
+  assert.equal(open.result.faces.refused, 0);
+
+  // A stricter size limit than the default 32 px: more faces refused, each counted as small.
+  const strict = await runJob({ minSize: '64', minSharpness: '5' });
+  assert.deepEqual(strict.options, { minSize: 64, minSharpness: 5 });
+  assert.equal((strict.result.settings.quality as { minSize: number }).minSize, 64);
+  assert.ok(refused(strict.result.tracks) > refused(plain.result.tracks), `${refused(strict.result.tracks)} refused at 64 px against ${refused(plain.result.tracks)} at 32 px`);
+  assert.ok(strict.result.tracks.some((t) => (t.refusalReasons.small ?? 0) > 0));
 });
 
 test('a video by URL: one served over http is analysed; one whose server refuses the connection fails its job with the source\'s error', { skip, timeout: 120_000 }, async () => {

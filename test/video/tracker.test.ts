@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FaceTracker, HISTOGRAM_CUT, colourHistogram, faceSignature, histogramDistance, signatureDistance, type Detection, type EmbeddedFace } from '../../src/video/tracker.ts';
 import { Reidentifier, type PartFace } from '../../src/video/reid.ts';
-import { faceWeight, voteIdentity } from '../../src/video/vote.ts';
+import { faceWeight, voteIdentity, VoteTally, type VoteInput } from '../../src/video/vote.ts';
 
 /** A unit vector near axis `k` of 8 (people are axes; `noise` tilts it a little). */
 function person(k: number, noise = 0): Float32Array {
@@ -208,6 +208,49 @@ test('re-identification: similar templates that never meet are one person; a sha
   const off = new Reidentifier({ similarity: 0.82, enabled: false });
   off.add(part(1, 0, 5, [stranger(5)]));
   assert.equal(off.add(part(2, 10, 12, [stranger(5)])).person.id, 2);
+});
+
+test('long runs: a vote counted as faces come gives the whole vote\'s answer at every face; a person joined 300 times keeps the sums of all its faces in time order, also when a part sorts before the others', () => {
+  // Faces of a long track: mostly Ann, some UNKNOWN, a few Bob, weights and similarities varied.
+  const ann = { name: 'Ann', subjectId: 1 }, bob = { name: 'Bob', subjectId: 2 }, none = { name: null, subjectId: null };
+  const faces: VoteInput[] = Array.from({ length: 400 }, (_, i) => {
+    const who = i % 7 === 3 ? bob : i % 3 === 1 ? none : ann;
+    return { weight: 0.1 + ((i * 37) % 90) / 100, match: i % 50 === 49 ? null : { ...who, similarity: 0.6 + ((i * 13) % 40) / 100 } };
+  });
+  const tally = new VoteTally();
+  faces.forEach((face, i) => {
+    tally.add(face);
+    if (i % 9 === 0 || i < 5 || i === faces.length - 1) assert.deepEqual(tally.identity(), voteIdentity(faces.slice(0, i + 1)), `after ${i + 1} faces`);
+  });
+  assert.equal(tally.added, 400);
+
+  // One stranger back 300 times (the same axis, a little noise per stay), one face refused per stay.
+  const reid = new Reidentifier({ similarity: 0.82 });
+  const stay = (i: number): PartFace[] => [
+    { embedding: person(3, 0.02 + (i % 5) / 100), weight: 0.5 + (i % 4) / 10, match: { name: null, subjectId: null, similarity: 0.5 } },
+    { embedding: person(3, 0.03), weight: 0.3, match: { name: null, subjectId: null, similarity: 0.4 }, refusals: i % 2 ? ['small'] : ['blurred', 'turned-away'] },
+  ];
+  const parts: { start: number; faces: PartFace[] }[] = [];
+  let joined = 0;
+  for (let i = 0; i < 300; i++) {
+    // Stay 150 ends last but started first of the rest (a track split at a cut ends at once, before one ending by a gap).
+    const start = i === 150 ? 5 + 149 * 10 - 5 : 5 + i * 10;
+    const r = reid.add({ id: i + 1, start, end: start + 2, frames: 10, faces: stay(i), data: null });
+    parts.push({ start, faces: stay(i) });
+    if (r.joined) joined++;
+  }
+  assert.equal(joined, 299);
+  const [one] = reid.all;
+  assert.equal(reid.all.length, 1);
+  // What the person says equals the vote and the template counted again over all faces in time order.
+  const flat = parts.sort((a, b) => a.start - b.start).flatMap((p) => p.faces);
+  const passed = flat.filter((f) => !f.refusals?.length);
+  assert.deepEqual(one!.identity, voteIdentity(passed.map((f) => ({ weight: f.weight, match: f.match }))));
+  const sum = new Float32Array(8);
+  for (const f of passed) for (let i = 0; i < 8; i++) sum[i]! += f.weight * f.embedding[i]!;
+  assert.deepEqual(one!.templateSum, sum);
+  assert.deepEqual([one!.facesVoted, one!.facesRefused, one!.refusalReasons], [300, 300, { blurred: 150, 'turned-away': 150, small: 150 }]);
+  assert.deepEqual(one!.parts.map((p) => p.start), [...one!.parts.map((p) => p.start)].sort((a, b) => a - b));
 });
 
 test('a settled track is embedded again after settledRefreshSeconds, an unsettled one after refreshSeconds', () => {

@@ -139,7 +139,8 @@ export async function videoCommand(argv: string[]): Promise<number> {
     maxHeight,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     thumbnails: values.out !== undefined,
-    boxes: true,
+    // Each track's box per frame only for what writes it (timeline.json, annotated.mp4).
+    boxes: values.out !== undefined,
     quality: values['no-quality-gate'] ? false : Object.keys(qualityChanges).length ? qualityChanges : undefined,
     reidentify: values['no-reid'] ? false : undefined,
   };

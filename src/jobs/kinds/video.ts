@@ -13,13 +13,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VisageError } from '../../errors.ts';
 import { DECISION_STRATEGIES } from '../../face/match/index.ts';
+import { QUALITY_GATE_KEYS, resolveGate, VIDEO_GATE, type QualityGate } from '../../face/quality/gate.ts';
 import { thumbnailName, videoDocument, videoEventRecord } from '../../report/video-document.ts';
 import type { VideoEvent, VideoSummary } from '../../video/video.ts';
 import { WebhookPoster, type WebhookCounts } from '../../video/webhook.ts';
 import type { JobFile, JobKindSpec } from '../kind.ts';
 import type { VideoJobOptions, VideoProgress } from '../types.ts';
 
-const OPTION_KEYS = ['fps', 'from', 'to', 'maxGap', 'tiledEvery', 'maxHeight', 'threshold', 'strategy'] as const;
+const OPTION_KEYS = ['fps', 'from', 'to', 'maxGap', 'tiledEvery', 'maxHeight', 'threshold', 'strategy', ...QUALITY_GATE_KEYS, 'qualityGate', 'reidentify', 'reidSimilarity'] as const;
 
 /** A video job's options checked (VISAGE_ERR_BAD_INPUT naming the option), undefined ones left out. */
 export function checkVideoJobOptions(options: Record<string, unknown>): VideoJobOptions {
@@ -46,8 +47,38 @@ export function checkVideoJobOptions(options: Record<string, unknown>): VideoJob
     if (!DECISION_STRATEGIES.includes(options.strategy as never)) bad(`strategy must be ${DECISION_STRATEGIES.join(' or ')}, got ${JSON.stringify(options.strategy)}`);
     checked.strategy = options.strategy as VideoJobOptions['strategy'];
   }
+  // The vote's quality gate (VIDEO_GATE's limits changed, or none) and re-identification, as `visage video` takes them.
+  const limits: Partial<QualityGate> = {};
+  for (const key of QUALITY_GATE_KEYS) if (options[key] !== undefined) limits[key] = options[key] as number;
+  try {
+    resolveGate(VIDEO_GATE, limits, 'video option');
+  } catch (error) {
+    bad((error as Error).message.replace('video option: ', ''));
+  }
+  Object.assign(checked, limits);
+  for (const key of ['qualityGate', 'reidentify'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean') bad(`${key} must be true or false, got ${JSON.stringify(v)}`);
+  }
+  if (options.qualityGate === false) {
+    if (Object.keys(limits).length) bad(`qualityGate false cannot be given with quality limits (${Object.keys(limits).join(', ')})`);
+    checked.qualityGate = false;
+  }
+  if (options.reidentify !== undefined) checked.reidentify = options.reidentify as boolean;
+  const reidSimilarity = number('reidSimilarity', -1, 1);
+  if (reidSimilarity !== undefined) checked.reidSimilarity = reidSimilarity;
   return checked;
 }
+
+/** A video job's options as Recognizer.video() takes them (the gate's limits as `quality`). */
+export function videoRunOptions(options: VideoJobOptions): Omit<VideoJobOptions, QualityGateKey | 'qualityGate'> & { quality?: Partial<QualityGate> | false } {
+  const { qualityGate, minSize, minSharpness, minFrontalness, minScore, maxEyesClosed, ...rest } = options;
+  const limits = Object.fromEntries(Object.entries({ minSize, minSharpness, minFrontalness, minScore, maxEyesClosed }).filter(([, v]) => v !== undefined)) as Partial<QualityGate>;
+  if (qualityGate === false) return { ...rest, quality: false };
+  return Object.keys(limits).length ? { ...rest, quality: limits } : rest;
+}
+
+type QualityGateKey = keyof QualityGate;
 
 /** A URL as shown (results, logs): without its user name and password (rtsp://user:pass@camera). */
 export function urlForDisplay(url: string): string {
@@ -114,7 +145,7 @@ export const VIDEO_KIND: JobKindSpec = {
     const named = (text: string) => text.split(source).join(name);
     try {
       const recognizer = await context.recognizer();
-      const { threshold, strategy, ...videoOptions } = options;
+      const { threshold, strategy, ...videoOptions } = videoRunOptions(options);
       const abort = new AbortController();
       let from = options.from ?? 0;
       let last = 0;

@@ -44,12 +44,14 @@ export interface VideoRouteOptions {
 }
 
 /** The form fields and JSON members that are video options, as their types. */
-const NUMBER_OPTIONS = ['fps', 'from', 'to', 'maxGap', 'tiledEvery', 'maxHeight', 'threshold'] as const;
+const NUMBER_OPTIONS = ['fps', 'from', 'to', 'maxGap', 'tiledEvery', 'maxHeight', 'threshold', 'minSize', 'minSharpness', 'minFrontalness', 'minScore', 'maxEyesClosed', 'reidSimilarity'] as const;
+/** Switches: true or false in JSON, "true"/"false" (or 1/0) in a form field or the query. */
+const BOOLEAN_OPTIONS = ['qualityGate', 'reidentify'] as const;
 const URL_SCHEMES = /^(https?|rtsps?):$/i;
 
 /** The job's options from text fields or JSON members (numbers as numbers or text). */
 function videoOptions(fields: Record<string, unknown>): VideoJobOptions {
-  const known = [...NUMBER_OPTIONS, 'strategy', 'everyFrame'] as string[];
+  const known = [...NUMBER_OPTIONS, ...BOOLEAN_OPTIONS, 'strategy', 'everyFrame'] as string[];
   for (const key of Object.keys(fields)) {
     if (!known.includes(key)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `unknown video option ${shown(key, 40)} (known: url, ${known.join(', ')})`);
   }
@@ -62,6 +64,15 @@ function videoOptions(fields: Record<string, unknown>): VideoJobOptions {
     if (!Number.isFinite(number)) throw new VisageError('VISAGE_ERR_BAD_INPUT', `${key} must be a number, got ${shown(String(value))}`);
     options[key] = number;
   }
+  for (const key of BOOLEAN_OPTIONS) {
+    const value = fields[key];
+    if (value === undefined || value === '') continue;
+    if (value === true || value === 'true' || value === '1') options[key] = true;
+    else if (value === false || value === 'false' || value === '0') options[key] = false;
+    else throw new VisageError('VISAGE_ERR_BAD_INPUT', `${key} must be true or false, got ${shown(String(value))}`);
+  }
+  // qualityGate true is the default gate: nothing to keep.
+  if (options.qualityGate === true) delete options.qualityGate;
   const every = fields.everyFrame;
   if (every === true || every === 'true' || every === '1') {
     if (options.fps !== undefined) throw new VisageError('VISAGE_ERR_BAD_INPUT', 'give fps or everyFrame, not both');
