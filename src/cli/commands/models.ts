@@ -76,7 +76,7 @@ async function listModels(store: ModelStore, json: boolean, verify: boolean): Pr
     } catch (error) {
       status = error instanceof VisageError ? `unavailable: ${error.message}` : String(error);
     }
-    const size = spec.input.size ? `${spec.input.size[0]}x${spec.input.size[1]}` : `any (x${spec.input.sizeMultiple})`;
+    const size = spec.input.size ? `${spec.input.size[0]}x${spec.input.size[1]}` : `any (x${spec.input.sizeMultiple ?? 1})`;
     rows.push({
       id: spec.id, role: spec.role, input: `${size}x${spec.input.channels} ${spec.input.colour}`,
       embeddingSize: spec.embeddingSize ?? null, package: spec.source.package, file: spec.source.file,
