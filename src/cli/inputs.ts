@@ -22,7 +22,8 @@ function videoSample(videos: readonly string[]): string {
 /** The stderr line for an image that could not be processed; the path is not repeated when the message starts with it. */
 export function imageErrorLine(file: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.startsWith(file) ? `visage: ${message}\n` : `visage: ${file}: ${message}\n`;
+  // A message that already names the file (first, or last as the library's "image not found: x.jpg") is not prefixed with it again.
+  return message.startsWith(file) || message.endsWith(`: ${file}`) ? `visage: ${message}\n` : `visage: ${file}: ${message}\n`;
 }
 
 /** An image to process and the argument it came from (a folder, or the file itself). */

@@ -5,7 +5,7 @@ import { isVisageError } from '../errors.ts';
 const help = `Usage: visage <command> [options]
 
 Commands:
-  analyze <image...> every face in each image: box, landmarks, pose, quality (--json)
+  analyze <image|dir...>  every face in each image: box, landmarks, pose, quality (--json, --attributes)
   detect <image|dir...>  faces found; --out DIR for annotated copies, --crops to cut them out
   enroll <dir|image...>  add people to the gallery (people/<name>/*.jpg, Name.jpg, --name NAME)
   identify <image|dir...>  who is in each photo (UNKNOWN for strangers); --out DIR for annotated copies
@@ -13,7 +13,7 @@ Commands:
   video <file|url>   the faces of a video as tracks, one identity each; --out DIR for a timeline
   cluster <dir...>   group unknown faces by person (contact sheet, --json); cluster name|merge|split|not
   subjects list|show|rename|merge|delete   the enrolled people
-  gallery stats|reset|export|import|reindex  the gallery file
+  gallery create|stats|reset|export|import|copy|reindex  the gallery file
   calibrate <dir>    propose a threshold from your own folder-per-person photos
   train <dir> --model M.visage   train a classifier on folder-per-person photos (<dir>/<name>/*.jpg)
   classify <image|dir...> --model M --out DIR   name every face with a trained model (UNKNOWN below its threshold)

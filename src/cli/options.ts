@@ -37,9 +37,10 @@ export const PIPELINE_HELP = `  --detector ID        ${detectorChoices.map((id, 
   --model-dir DIR      converted models folder (default: $${MODEL_DIR_ENV}, else ~/.cache/visage/models)`;
 
 /** The model embedders, `first` (the default) marked and first; the ensembles are described apart. */
-export function modelEmbedderChoices(first: string): string {
+export function modelEmbedderChoices(first: string, { alwaysDefault = false } = {}): string {
   const others = EMBEDDER_IDS.filter((id) => id !== first && !isEnsembleId(id));
-  return [`${first}${first === FALLBACK_EMBEDDER ? ' (default without faceplugin-face-recognition-js)' : ' (default)'}`, ...others].join(', ');
+  const note = first === FALLBACK_EMBEDDER && !alwaysDefault ? ' (default without faceplugin-face-recognition-js)' : ' (default)';
+  return [`${first}${note}`, ...others].join(', ');
 }
 
 /** Runs a library call on command-line values: an invalid option is a usage error (exit 2). */

@@ -818,8 +818,13 @@ export class SearchIndex {
   }
 
   private queryVector(query: ArrayLike<number>): Float32Array | null {
+    // Checked before the empty-index answer: a missing embedding (another embedder's id) is a caller's
+    // mistake, not a stranger.
+    if (!query || typeof query.length !== 'number') {
+      throw new VisageError('VISAGE_ERR_BAD_INPUT', `query must be an embedding (an array of numbers), got ${query === null ? 'null' : typeof query}`);
+    }
     if (this.dimension === 0) return null;
-    if (!query || query.length !== this.dimension) {
+    if (query.length !== this.dimension) {
       throw new VisageError('VISAGE_ERR_BAD_INPUT', `query has ${query?.length} values, the ${this.modelId} index ${this.dimension}`);
     }
     const unit = Float32Array.from(query);

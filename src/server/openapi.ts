@@ -41,6 +41,9 @@ const OPTIONS = {
   strategy: { type: 'string', enum: ['best-face', 'mean-template'], description: 'how a subject scores: its closest face, or the mean of its faces' },
 };
 
+const RECOGNISE_ATTRIBUTES = { type: 'string', description: 'comma-separated: age, gender, emotion, liveness; each face then carries "attributes"' };
+const RECOGNISE_REQUIRE_LIVE = { type: 'boolean', description: 'faces the liveness model calls a spoof are not matched (name null, refused "not-live")' };
+
 const admin = [{ apiKey: [] }, { bearer: [] }];
 
 export function openApiDocument(version: string): Json {
@@ -73,8 +76,8 @@ export function openApiDocument(version: string): Json {
     paths: {
       '/v1/recognise': {
         post: op('recognition', 'Every face of an image, with the person recognised (or UNKNOWN) and the nearest people', {
-          requestBody: imageBody({ image: 'the photo' }, { ...OPTIONS, annotate: { type: 'boolean', description: 'answer a JPEG with boxes and names drawn instead of JSON' } }),
-          parameters: [queryParam('threshold', OPTIONS.threshold.description, OPTIONS.threshold), queryParam('k', OPTIONS.k.description, OPTIONS.k), queryParam('strategy', OPTIONS.strategy.description, OPTIONS.strategy), queryParam('annotate', 'JPEG answer with boxes and names', { type: 'boolean' }), queryParam('attributes', 'comma-separated: age, gender, emotion, liveness; each face then carries "attributes"', { type: 'string' }), queryParam('requireLive', 'faces the liveness model calls a spoof are not matched (name null, refused "not-live")', { type: 'boolean' })],
+          requestBody: imageBody({ image: 'the photo' }, { ...OPTIONS, annotate: { type: 'boolean', description: 'answer a JPEG with boxes and names drawn instead of JSON' }, attributes: RECOGNISE_ATTRIBUTES, requireLive: RECOGNISE_REQUIRE_LIVE }),
+          parameters: [queryParam('threshold', OPTIONS.threshold.description, OPTIONS.threshold), queryParam('k', OPTIONS.k.description, OPTIONS.k), queryParam('strategy', OPTIONS.strategy.description, OPTIONS.strategy), queryParam('annotate', 'JPEG answer with boxes and names', { type: 'boolean' }), queryParam('attributes', RECOGNISE_ATTRIBUTES.description, { type: 'string' }), queryParam('requireLive', RECOGNISE_REQUIRE_LIVE.description, { type: 'boolean' })],
           responses: {
             200: {
               description: 'the faces found, best detections first',
@@ -98,7 +101,7 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/verify': {
         post: op('recognition', 'Whether two photos (a, b), or a photo and an enrolled subject, show the same person', {
-          requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold, requireLive: { type: 'boolean', description: 'refuse (422 VISAGE_ERR_NOT_LIVE) when a compared face is called a spoof' } }, false),
+          requestBody: imageBody({ a: 'first photo (or "image" with "subject")', b: 'second photo', image: 'the photo compared with "subject"' }, { subject: { type: 'string', description: 'subject id or name: compare "image" (or "a") with its closest face' }, threshold: OPTIONS.threshold, requireLive: { type: 'boolean', description: 'refuse (422 VISAGE_ERR_NOT_LIVE) when a compared face is called a spoof' } }, false),
           responses: {
             200: json({ type: 'object', properties: { same: { type: 'boolean' }, similarity: { type: 'number' }, threshold: { type: 'number' }, modelId: { type: 'string' }, a: { type: 'object' }, b: { type: 'object' }, image: { type: 'object' }, subject: { type: 'object' }, refused: { type: 'string', enum: ['negative'], description: 'set (same false) when the face is one of the subject\'s negative examples ("not this person")' } } }, 'the decision; the largest face of each photo is compared', EXAMPLES.verify),
             ...errors(400, 401, 403, 404, 413, 415, 422, 503),

@@ -15,7 +15,7 @@ test('visage analyze --json reports every face of each image, and a missing file
   assert.ok(images[0].faces.length >= 5);
   assert.equal(images[0].faces[0].embeddings, undefined);
   assert.equal(images[1].error.code, 'VISAGE_ERR_IMAGE_NOT_FOUND');
-  assert.match(result.stderr, /visage: \/nonexistent\/x\.jpg: image not found/);
+  assert.match(result.stderr, /^visage: image not found: \/nonexistent\/x\.jpg$/m, 'one line, the file named once');
 });
 
 test('visage analyze without images or with a bad option is a usage error', async () => {

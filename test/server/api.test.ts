@@ -285,6 +285,12 @@ test('OpenAPI: every operation has an example (request, parameter or answer), JS
   const create = enrol.parameters.find((x: { name: string }) => x.name === 'create');
   assert.deepEqual([create.in, create.schema.type, create.schema.default], ['query', 'boolean', false]);
   assert.match(enrol.description, /create=true/);
+  // Options a route reads from the body as well as the query are in its body schemas too.
+  for (const type of ['multipart/form-data', 'application/json']) {
+    const recogniseBody = spec.paths['/v1/recognise'].post.requestBody.content[type].schema.properties;
+    for (const name of ['image', 'threshold', 'k', 'strategy', 'annotate', 'attributes', 'requireLive']) assert.ok(recogniseBody[name], `recognise ${type}: ${name}`);
+    assert.ok(spec.paths['/v1/verify'].post.requestBody.content[type].schema.properties.image, `verify ${type}: image (with subject)`);
+  }
   // The examples are what the routes answer: the recognise example has the answer's members.
   const answer = (await post(server.app, '/v1/recognise', { image: { data: await bbt('group', 'faceapi_bbt3.jpg') } })).json();
   const example = spec.paths['/v1/recognise'].post.responses['200'].content['application/json'].example;

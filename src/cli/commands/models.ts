@@ -5,6 +5,7 @@ import { ModelStore, MODEL_DIR_ENV, installHint, sourceInstalled } from '../../m
 import { VisageError } from '../../errors.ts';
 import { progress } from '../progress.ts';
 import { faceCheckInEffect, ONET_CHECK } from '../../face/quality/face-check.ts';
+import { defaultEmbedders, PREFERRED_EMBEDDER } from '../../face/embed/index.ts';
 import { formatJson } from '../json.ts';
 
 export const modelsHelp = `Usage: visage models <list|prepare> [options]
@@ -75,7 +76,7 @@ async function listModels(store: ModelStore, json: boolean, verify: boolean): Pr
     } catch (error) {
       status = error instanceof VisageError ? `unavailable: ${error.message}` : String(error);
     }
-    const size = spec.input.size ? `${spec.input.size[0]}x${spec.input.size[1]}` : `any (x${spec.input.sizeMultiple})`;
+    const size = spec.input.size ? `${spec.input.size[0]}x${spec.input.size[1]}` : `any (x${spec.input.sizeMultiple ?? 1})`;
     rows.push({
       id: spec.id, role: spec.role, input: `${size}x${spec.input.channels} ${spec.input.colour}`,
       embeddingSize: spec.embeddingSize ?? null, package: spec.source.package, file: spec.source.file,
@@ -84,8 +85,9 @@ async function listModels(store: ModelStore, json: boolean, verify: boolean): Pr
   }
   const code = verify && damaged ? 1 : 0;
   const faceCheck = faceCheckInEffect('on');
+  const defaultEmbedder = defaultEmbedders()[0]!;
   if (json) {
-    process.stdout.write(formatJson({ dir: store.dir, models: rows, faceCheck }));
+    process.stdout.write(formatJson({ dir: store.dir, models: rows, faceCheck, defaultEmbedder }));
     return code;
   }
   printTable(['id', 'role', 'input', 'package', 'status'], rows.map((r) => [r.id, r.role, r.input, r.package, r.status]));
@@ -93,6 +95,9 @@ async function listModels(store: ModelStore, json: boolean, verify: boolean): Pr
   process.stdout.write(faceCheck === 'onet'
     ? `face check (faceCheck 'on'): onet, MTCNN's O-Net (${ONET_CHECK.model})\n`
     : `face check (faceCheck 'on'): landmarks; the stronger O-Net check needs ${installHint(getModelSpec(ONET_CHECK.model))}\n`);
+  process.stdout.write(defaultEmbedder === PREFERRED_EMBEDDER
+    ? `default embedder: ${PREFERRED_EMBEDDER} (the ResNet and Faceplugin's network)\n`
+    : `default embedder: ${defaultEmbedder}; the more accurate ${PREFERRED_EMBEDDER} needs ${installHint(getModelSpec('faceplugin-feature'))}\n`);
   return code;
 }
 

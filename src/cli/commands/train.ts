@@ -40,7 +40,7 @@ Options:
                        0.2; 0 for none); the model is then refitted on all faces
   --classifier K       ${HEAD_KINDS.join(', ')} (default ${DEFAULT_KIND}); stack: a logistic meta-learner over
                        logistic regressions on two embedders' vectors
-  --embedder ID        ${modelEmbedderChoices(DEFAULT_EMBEDDER)},
+  --embedder ID        ${modelEmbedderChoices(DEFAULT_EMBEDDER, { alwaysDefault: true })},
                        ensemble; for stack two ids, A,B (default ${STACK_EMBEDDERS.join(',')})
   --augment            add augmented copies of the training faces (shift, rotation, scale,
                        brightness; mirror with --no-flip), more for smaller classes
