@@ -21,6 +21,9 @@ RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund \
   && node scripts/install-packed.mjs /app --prepare-models /app/models
 
 FROM node:20-bookworm-slim
+# Debian's ffmpeg: `visage video` and POST /v1/videos decode (and --annotate encodes) through it.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg \
+  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     VISAGE_MODEL_DIR=/app/models \
     VISAGE_DB=/data/visage.db
