@@ -301,7 +301,9 @@ export class Visage {
 
   /**
    * The face check (see faceCheck) on faces found by detect(image, { faceCheck: 'off' }): for each,
-   * whether it passes. Boxes and keypoints in the image's pixels, as detect() reports them.
+   * whether it passes. Boxes and keypoints in the image's pixels, as detect() reports them. A box
+   * the O-Net check replaces by the face it is part of (face/quality/partial-face.ts) does not pass:
+   * it is not a face; detect() gives the whole one.
    */
   async checkFaces(input: ImageInput, faces: readonly FaceToCheck[]): Promise<boolean[]> {
     this.check();
