@@ -10,6 +10,7 @@
 // "Partial faces".
 import type { Box, RgbImage } from '../../types.ts';
 import type { DetectedFace, Detector } from '../detect/types.ts';
+import type { BatchDetector } from '../detect/batch-detector.ts';
 import { overlapOfSmaller } from '../detect/nms.ts';
 
 export const PARTIAL_FACE: Readonly<{
@@ -72,12 +73,18 @@ export function sampleSquare(image: RgbImage, square: Box, side: number): RgbIma
  * caller's (face-check.ts).
  */
 export async function enclosingFaces(detector: Detector, image: RgbImage, found: readonly DetectedFace[]): Promise<(DetectedFace | undefined)[]> {
-  const { side, minGrowth, minInside } = PARTIAL_FACE;
+  const { side, minGrowth, minInside, minScore } = PARTIAL_FACE;
+  const squares = found.map((face) => contextSquare(face.box));
+  const crops = squares.map((square) => sampleSquare(image, square, side));
+  // One batched inference where the detector has one (BlazeFace), else one call per crop.
+  const detections = isBatchDetector(detector)
+    ? await detector.detectMany(crops, minScore)
+    : await Promise.all(crops.map((crop) => detector.detect(crop, { minScore, maxFaces: 10, minFaceSize: 1 })));
   const result: (DetectedFace | undefined)[] = [];
-  for (const face of found) {
-    const square = contextSquare(face.box);
+  for (const [i, face] of found.entries()) {
+    const square = squares[i]!;
     const scale = square.width / side;
-    const inCrop = await detector.detect(sampleSquare(image, square, side), { minScore: PARTIAL_FACE.minScore, maxFaces: 10, minFaceSize: 1 });
+    const inCrop = detections[i]!;
     const longer = Math.max(face.box.width, face.box.height);
     const candidates = inCrop.map((f) => ({
       score: f.score,
@@ -88,4 +95,8 @@ export async function enclosingFaces(detector: Detector, image: RgbImage, found:
     result.push(candidates[0]);
   }
   return result;
+}
+
+function isBatchDetector(detector: Detector): detector is BatchDetector {
+  return typeof (detector as Partial<BatchDetector>).detectMany === 'function';
 }
