@@ -9,6 +9,8 @@
 // and removes far fewer phantoms. 'on' (the default) is the O-Net check where its package is
 // installed, else the landmark rule; resolveConfig() replaces it by the one in effect.
 // The limits and the framing were measured by bench/phantom.ts: docs/measurements.md, "Phantom faces".
+// With BlazeFace, the O-Net check also replaces a detection that covers only part of a face (an eye
+// on a close-up) by the face around it: partial-face.ts, measured by bench/partial-faces.ts.
 import { getModelSpec } from '../../models/registry.ts';
 import { sourceInstalled } from '../../models/store.ts';
 import { MTCNN_MODEL_IDS } from '../detect/mtcnn.ts';
