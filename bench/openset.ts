@@ -20,6 +20,7 @@ import { resolveConfig } from '../src/config.ts';
 import { loadImage } from '../src/face/image/decode.ts';
 import { isGreyImage } from '../src/face/quality/quality.ts';
 import { CONVERTER_VERSION } from '../src/models/store.ts';
+import { PARTIAL_FACE } from '../src/face/quality/partial-face.ts';
 import { contentHash, openSqliteGallery, SearchIndex } from '../src/gallery/index.ts';
 import { DECISION_STRATEGIES, type DecisionStrategy } from '../src/face/match/index.ts';
 import { DEFAULT_STRATEGY, defaultThreshold, SMALL_FACE_RISES } from '../src/face/match/index.ts';
@@ -335,7 +336,7 @@ async function main(): Promise<void> {
 
   // The cache holds the default embedder's vectors (an ensemble's members, unweighted: see embeddingForm).
   const form = await embeddingForm();
-  const pipeline = JSON.stringify({ config: { ...DEFAULTS, threads: null, modelDir: null }, stored: form.stored, converter: CONVERTER_VERSION });
+  const pipeline = JSON.stringify({ config: { ...DEFAULTS, threads: null, modelDir: null }, stored: form.stored, converter: CONVERTER_VERSION, partialFace: PARTIAL_FACE.revision });
   const store = await FaceEmbeddings.open(datasetsRoot, pipeline, options.cache, log, form.fuse);
   let loaded = false;
   await store.embedAll(files, async () => {

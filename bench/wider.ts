@@ -40,7 +40,8 @@
 //     ms/image is timed separately, unpatched, at face-api's default minConfidence 0.5.
 // --face-check MODE: Visage's detectors' detections go through the pipeline's face check (config
 //   faceCheck MODE: on, onet or landmarks; src/face/quality/face-check.ts, as createVisage runs it)
-//   before they are scored; its time is in ms/image.
+//   before they are scored; its time is in ms/image. With the O-Net check and BlazeFace, the
+//   partial-face rule runs too, as in the library (src/face/quality/partial-face.ts); --no-partial-face: not.
 //   human-blazeface: Human's detect() with only its face detector (BlazeFace back model, Human's
 //     default), mesh and every other model off, minConfidence = --min-score, maxDetected 1000,
 //     its other detector defaults (NMS IoU 0.1, box enlarged 1.4x and squared), frame caching off.
@@ -64,7 +65,7 @@ import { dataset } from '../test/helpers/datasets.ts';
 import { evaluateBucket, readWiderGroundTruth, type Detection, type GroundTruthFace, type ImageResult } from './wider-eval.ts';
 
 const SYSTEM_IDS = ['ssd', 'ssd-tiled', 'blazeface', 'blazeface-tiled', 'tiny', 'tiny-tiled', 'mtcnn', 'faceapi-ssd', 'human-blazeface'] as const;
-const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--face-check on|onet|landmarks]
+const USAGE = `usage: npm run bench:wider -- [--systems a,b] [--json] [--limit N] [--min-score S] [--face-check on|onet|landmarks] [--no-partial-face]
   systems: ${SYSTEM_IDS.join(', ')} (default: all)`;
 type SystemId = typeof SYSTEM_IDS[number];
 /** Visage's default detector setting (createVisage's detector 'blazeface', tiling 'auto'). */
@@ -118,6 +119,7 @@ function parse() {
         limit: { type: 'string' },
         'min-score': { type: 'string', default: '0.05' },
         'face-check': { type: 'string' },
+        'no-partial-face': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -133,7 +135,7 @@ function parse() {
   if (!(minScore > 0 && minScore < 1)) fail(`--min-score must be between 0 and 1, got ${values['min-score']}`);
   const faceCheck = values['face-check'];
   if (faceCheck !== undefined && !(FACE_CHECK_MODES as readonly string[]).includes(faceCheck)) fail(`--face-check must be one of ${FACE_CHECK_MODES.join(', ')}\n${USAGE}`);
-  return { systems: systems as SystemId[], json: values.json!, limit, minScore, faceCheck: faceCheck === undefined ? 'off' : faceCheckInEffect(faceCheck as FaceCheckMode) };
+  return { systems: systems as SystemId[], json: values.json!, limit, minScore, faceCheck: faceCheck === undefined ? 'off' : faceCheckInEffect(faceCheck as FaceCheckMode), partialFace: !values['no-partial-face'] };
 }
 
 async function loadImages(limit: number): Promise<TestImage[]> {
@@ -357,12 +359,13 @@ async function main() {
       const id = system.replace(/-tiled$/, '') as DetectorId;
       const tiled = system.endsWith('-tiled');
       const plain = createDetector(engine, id, { tiling: tiled ? 'auto' : 'off' });
-      const detector = args.faceCheck !== 'off' ? withFaceCheck(plain, new FaceCheck(engine, args.faceCheck)) : plain;
+      const redetector = id === 'blazeface' && args.partialFace ? (tiled ? createDetector(engine, id, { tiling: 'off' }) : plain) : undefined;
+      const detector = args.faceCheck !== 'off' ? withFaceCheck(plain, new FaceCheck(engine, args.faceCheck, undefined, redetector)) : plain;
       run = await runVisage(detector, images, args.minScore, system);
       const runs = plain instanceof TiledDetector
         ? images.reduce((n, { image }) => n + plain.tilesFor(image.width, image.height).length, 0) / images.length : 1;
       const where = DEFAULT_TILING[id] === null ? describeTiling(id) : `${tiled ? describeTiling(id) : 'whole image'}; ${runs.toFixed(1)} model runs/image`;
-      run.note = `onnxruntime, ${engine.threads} threads; ${where}${args.faceCheck !== 'off' ? `; face check ${args.faceCheck}` : ''}`;
+      run.note = `onnxruntime, ${engine.threads} threads; ${where}${args.faceCheck !== 'off' ? `; face check ${args.faceCheck}${redetector && args.faceCheck === 'onet' ? ' with the partial-face rule' : ''}` : ''}`;
     }
     rows.push(score(system, run, images));
   }

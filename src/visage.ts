@@ -148,7 +148,7 @@ export class Visage {
   // Set when the analysis runs on this thread; with `worker`, only `thread` is.
   private readonly engine!: Engine;
   private readonly detector!: Detector;
-  /** The same detector without tiling, made on first use by a call with tiling 'off'. */
+  /** The same detector without tiling: the face check's re-detection (BlazeFace), or made on first use by a call with tiling 'off'. */
   private untiledDetector: Detector | null = null;
   private readonly landmarks!: FaceLandmarks68;
   /** The face check in effect (config faceCheck). */
@@ -170,7 +170,9 @@ export class Visage {
     this.engine = engine;
     this.detector = createDetector(engine, config.detector, { tiling: config.tiling });
     this.landmarks = new FaceLandmarks68(engine, config.landmarks);
-    this.faceCheck = new FaceCheck(engine, faceCheckInEffect(config.faceCheck), this.landmarks);
+    // The partial-face rule (face/quality/partial-face.ts) was measured with BlazeFace's boxes.
+    if (config.detector === 'blazeface') this.untiledDetector = config.tiling === 'off' ? this.detector : createDetector(engine, config.detector, { tiling: 'off' });
+    this.faceCheck = new FaceCheck(engine, faceCheckInEffect(config.faceCheck), this.landmarks, this.untiledDetector ?? undefined);
     this.embedderSet = new EmbedderSet(engine);
     this.embedders = config.embedders.map((id) => this.embedderSet.get(id));
     this.attributeRunner = new AttributeRunner(engine);
@@ -299,7 +301,9 @@ export class Visage {
 
   /**
    * The face check (see faceCheck) on faces found by detect(image, { faceCheck: 'off' }): for each,
-   * whether it passes. Boxes and keypoints in the image's pixels, as detect() reports them.
+   * whether it passes. Boxes and keypoints in the image's pixels, as detect() reports them. A box
+   * the O-Net check replaces by the face it is part of (face/quality/partial-face.ts) does not pass:
+   * it is not a face; detect() gives the whole one.
    */
   async checkFaces(input: ImageInput, faces: readonly FaceToCheck[]): Promise<boolean[]> {
     this.check();

@@ -13,6 +13,7 @@ import { MODEL_EMBEDDERS, type ModelEmbedderId } from '../face/embed/embedder.ts
 import { modelEmbedderIds } from '../face/embed/index.ts';
 import { EmbeddingCache, decodeVector, encodeVector, type CachedImage } from './embedding-cache.ts';
 import type { Box, FivePoints, HeadPoseAngles } from '../types.ts';
+import { PARTIAL_FACE } from '../face/quality/partial-face.ts';
 
 /** Pipeline settings that change which faces are found or their vectors (the cache key). */
 const KEY_FIELDS = ['detector', 'tiling', 'minScore', 'maxFaces', 'minFaceSize', 'landmarks', 'flip', 'maxWorkingPixels', 'faceCheck'] as const;
@@ -101,7 +102,9 @@ export class CachedFaceSource {
       for (const member of modelEmbedderIds(id as EmbedderId)) if (!modelIds.includes(member)) modelIds.push(member);
     }
     const config = resolveConfig({ ...options.pipeline, embedders: modelIds as EmbedderId[] });
-    const key = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));
+    const key: Record<string, unknown> = Object.fromEntries(KEY_FIELDS.map((k) => [k, config[k]]));
+    // The O-Net check replaces partial-face boxes since revision 1 of that rule: other faces for the same options.
+    if (config.faceCheck === 'onet' && config.detector === 'blazeface') key.partialFace = PARTIAL_FACE.revision;
     const caches = new Map<string, EmbeddingCache>();
     for (const id of modelIds) caches.set(id, await EmbeddingCache.open(options.cacheDir, id, { ...key, embedder: embedderFingerprint(id) }));
     return new this({ embedders: options.embedders, modelIds, config, caches, details: options.details ?? false });
