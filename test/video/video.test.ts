@@ -4,7 +4,8 @@
 // bad input); a video without a gallery (strangers only).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { createRecognizer } from '../../src/recognition/recognizer.ts';
@@ -145,6 +146,22 @@ test('visage video: bad input is one line and exit 1; bad options exit 2', { ski
   const help = await visage(['video', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--every-frame/);
+});
+
+test('visage video with no gallery anywhere: tracks every face, names nobody, creates no gallery', { skip }, async () => {
+  const cwd = path.join(temp.dir, 'no-gallery');
+  await mkdir(cwd, { recursive: true });
+  const run = await visage(['video', dataset('media', 'hamilton_clip.mp4'), '--to', '2', '--json'], { cwd });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /no gallery at visage\.db: every track is unknown-k/);
+  const document = JSON.parse(run.stdout);
+  assert.ok(document.tracks.length >= 1);
+  for (const t of document.tracks) { assert.equal(t.subject, null); assert.match(t.label, /^unknown-\d+$/); }
+  assert.equal(document.gallery, '(none)');
+  assert.equal(existsSync(path.join(cwd, 'visage.db')), false);
+  const asked = await visage(['video', dataset('media', 'hamilton_clip.mp4'), '--to', '1', '--db', path.join(cwd, 'missing.db')], { cwd });
+  assert.equal(asked.code, 1, 'a gallery asked for by name must exist');
+  assert.match(asked.stderr, /missing\.db/);
 });
 
 test('Visage.video without a gallery: strangers only, labelled unknown-k', { skip }, async () => {

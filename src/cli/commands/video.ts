@@ -2,7 +2,9 @@
 // (a vote of its faces against the gallery), strangers grouped as unknown-1, unknown-2, ...
 // Progress on stderr; a table, --json, or JSON lines per event (--events) on stdout; with --out,
 // timeline.json / timeline.csv / index.html with thumbnails, and with --annotate an MP4.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VisageError } from '../../errors.ts';
@@ -24,6 +26,7 @@ export const videoHelp = `Usage: visage video <file | http(s):// or rtsp:// URL 
 Finds the faces of a video, follows each across frames as a track, and names each track once:
 a vote of its faces, weighted by quality, against the gallery (the same threshold as identify),
 or unknown-1, unknown-2, ... for strangers (tracks of one stranger grouped within the video).
+With no gallery (no --db, $VISAGE_DATABASE_URL or $VISAGE_DB, and no ./visage.db) nobody is named.
 Frames are decoded by ffmpeg ($${FFMPEG_ENV}, else ffmpeg on PATH).
 
 Options:
@@ -147,8 +150,19 @@ export async function videoCommand(argv: string[]): Promise<number> {
   for (const key of Object.keys(options) as (keyof VideoOptions)[]) if (options[key] === undefined) delete options[key];
 
   const file = dbPath(values.db);
-  const gallery = await openGallery(file);
-  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined });
+  // No gallery asked for and none at the default place: the video is still tracked, nobody named.
+  const chosen = values.db !== undefined || process.env.VISAGE_DATABASE_URL || process.env.VISAGE_DB;
+  const scratch = !chosen && !existsSync(file) ? await mkdtemp(path.join(os.tmpdir(), 'visage-video-')) : null;
+  if (scratch) process.stderr.write(`visage: no gallery at ${file}: every track is unknown-k (to name people: visage enroll <folder> --db ${file})\n`);
+  const gallery = await openGallery(scratch ? path.join(scratch, 'empty.db') : file, scratch ? { create: true } : {}).catch(async (error) => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    throw error;
+  });
+  const shownGallery = scratch ? '(none)' : file;
+  const recognizer = await recognizerFor(gallery, { visageOptions: pipelineConfig(values), threshold, strategy: values.strategy as DecisionStrategy | undefined }).catch(async (error) => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    throw error;
+  });
   const out = values.out;
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -187,7 +201,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
       }
     } else thumbs = new Map();
     const document = (boxes: boolean) => videoDocument(result, {
-      source, gallery: file, modelId: recognizer.modelId, threshold: usedThreshold, strategy: recognizer.strategy, thumbnails: thumbs, boxes,
+      source, gallery: shownGallery, modelId: recognizer.modelId, threshold: usedThreshold, strategy: recognizer.strategy, thumbnails: thumbs, boxes,
     });
     if (out) {
       await writeFile(path.join(out, 'timeline.json'), formatJson(document(true)));
@@ -195,7 +209,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
       const rows = timelineRows(summaryDocument.tracks);
       await writeFile(path.join(out, 'timeline.csv'), timelineCsv(rows));
       await writeFile(path.join(out, 'index.html'), timelineHtml({
-        title: `Faces in ${path.basename(source)}`, from: result.info.from, duration: result.seconds, facts: timelineFacts(summaryDocument, file), tracks: rows,
+        title: `Faces in ${path.basename(source)}`, from: result.info.from, duration: result.seconds, facts: timelineFacts(summaryDocument, shownGallery), tracks: rows,
       }));
       if (values.annotate) {
         const target = path.join(out, 'annotated.mp4');
@@ -218,6 +232,7 @@ export async function videoCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     await recognizer.close();
     await gallery.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   }
   return summary?.source.error ? 1 : 0;
 }
