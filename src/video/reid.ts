@@ -30,6 +30,10 @@ export interface TrackPart<D = unknown> {
   start: number;
   end: number;
   frames: number;
+  /**
+   * Its faces, for the vote and the template; emptied once they are counted into its person's
+   * sums (Reidentifier.add), so a camera followed for days keeps sums, not every face.
+   */
   faces: readonly PartFace[];
   data: D;
 }
@@ -134,14 +138,12 @@ export class Reidentifier<D = unknown> {
       this.people.push(person);
       return { person, joined: false };
     }
-    // A part that comes after the person's others (the usual case: it ended last) is counted onto
-    // their sums; one that sorts before them is counted again with them all, in time order, so the
-    // sums are those of the faces in order either way. A person seen many times over a long video
-    // costs per join what its new faces cost, not all of its faces again.
-    const last = best.parts.every((p) => p.start <= part.start);
+    // The part's faces are counted onto the person's sums (in the order parts end, which for parts
+    // that never overlap is their order in time), and then let go: a person seen many times over
+    // a long video or a stream costs per join what its new faces cost, and keeps only the sums.
     best.parts.push(part);
     best.parts.sort((a, b) => a.start - b.start);
-    const aggregate = last ? this.extend(this.aggregates.get(best)!, part) : this.aggregate(best.parts);
+    const aggregate = this.extend(this.aggregates.get(best)!, part);
     Object.assign(best, this.describe(best, aggregate));
     return { person: best, joined: true };
   }
@@ -164,6 +166,7 @@ export class Reidentifier<D = unknown> {
       for (let i = 0; i < face.embedding.length; i++) aggregate.sum[i]! += face.weight * face.embedding[i]!;
     }
     aggregate.template = aggregate.sum ? normalised(aggregate.sum) : null;
+    part.faces = [];
     return aggregate;
   }
 

@@ -538,12 +538,14 @@ function shrinkInto(frame: VideoFrame, region: Box, out: Uint8Array, outWidth: n
 async function personRecord(person: PersonTrack<PartData>, withBoxes: boolean): Promise<VideoTrack> {
   const { identity, parts } = person;
   const top = parts.map((p) => p.data.best).reduce<PartData['best']>((a, b) => (b && (!a || b.weight > a.weight) ? b : a), undefined);
+  // Only the best face (and its thumbnail) of all the parts is ever shown: the others are let go.
+  for (const p of parts) if (p.data.best !== top) p.data.best = undefined;
   const result: VideoTrack = {
     id: person.id, subject: identity.subject, subjectId: identity.subjectId, label: person.label,
     start: parts[0]!.start, end: Math.max(...parts.map((p) => p.end)),
     frames: parts.reduce((n, p) => n + p.frames, 0),
     segments: parts.map((p) => ({ start: p.start, end: p.end, frames: p.frames })),
-    embedded: parts.reduce((n, p) => n + p.faces.length, 0), facesVoted: person.facesVoted, facesRefused: person.facesRefused, refusalReasons: person.refusalReasons,
+    embedded: person.facesVoted + person.facesRefused, facesVoted: person.facesVoted, facesRefused: person.facesRefused, refusalReasons: person.refusalReasons,
     reason: person.reason,
     confidence: identity.confidence, similarity: identity.similarity, votes: identity.votes,
     bestFace: top ? { time: top.time, box: top.box, quality: top.quality, weight: top.weight } : null,
