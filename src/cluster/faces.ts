@@ -33,7 +33,7 @@ export const CLUSTER_PARAMETERS: Readonly<Record<string, ClusterParameters>> = {
   // fusion3 (the fusion plus MobileFaceNet, `--embedders fusion3`): the same fit chose the same
   // parameters (bench:cluster -- --embedder fusion3, 2026-12-07: DevTrain objective 0.9781; all of
   // View 1 pairwise F 0.965 against the fusion's 0.954).
-  fusion3: { threshold: 0.865, cohesion: 0.1, centroid: { threshold: 0.91, minSmall: 1, minLarge: 2 } },
+  fusion3: VISAGE_CLUSTERING,
   // The ResNet alone (the default where faceplugin-face-recognition-js is not installed):
   // bench:cluster -- --embedder faceapi-recognition --grid 0.88,0.99.
   'faceapi-recognition': { threshold: 0.945, cohesion: 0.1 },

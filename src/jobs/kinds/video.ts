@@ -72,8 +72,12 @@ export function checkVideoJobOptions(options: Record<string, unknown>): VideoJob
 
 /** A video job's options as Recognizer.video() takes them (the gate's limits as `quality`). */
 export function videoRunOptions(options: VideoJobOptions): Omit<VideoJobOptions, QualityGateKey | 'qualityGate'> & { quality?: Partial<QualityGate> | false } {
-  const { qualityGate, minSize, minSharpness, minFrontalness, minScore, maxEyesClosed, ...rest } = options;
-  const limits = Object.fromEntries(Object.entries({ minSize, minSharpness, minFrontalness, minScore, maxEyesClosed }).filter(([, v]) => v !== undefined)) as Partial<QualityGate>;
+  const { qualityGate, ...rest } = options;
+  const limits: Partial<QualityGate> = {};
+  for (const key of QUALITY_GATE_KEYS) {
+    if (rest[key] !== undefined) limits[key] = rest[key];
+    delete rest[key];
+  }
   if (qualityGate === false) return { ...rest, quality: false };
   return Object.keys(limits).length ? { ...rest, quality: limits } : rest;
 }
